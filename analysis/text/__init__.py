@@ -1,0 +1,13 @@
+"""Chinese text processing: normalisation, personal-information masking, segmentation."""
+
+from analysis.text.normalize import clean_opinion, mask_personal_info, normalize_text
+from analysis.text.segment import Segmenter, default_segmenter, warm_up
+
+__all__ = [
+    "Segmenter",
+    "clean_opinion",
+    "default_segmenter",
+    "mask_personal_info",
+    "normalize_text",
+    "warm_up",
+]

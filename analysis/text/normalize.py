@@ -1,0 +1,109 @@
+"""Normalisation of free-text opinions and masking of personal information.
+
+``clean_opinion`` is what the pipeline stores and shows: normalised, then masked.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from analysis.text.resources import traditional_to_simplified_table
+
+PHONE_PLACEHOLDER = "【手机号】"
+LANDLINE_PLACEHOLDER = "【固定电话】"
+ID_NUMBER_PLACEHOLDER = "【身份证号】"
+EMAIL_PLACEHOLDER = "【邮箱】"
+PLATE_PLACEHOLDER = "【车牌号】"
+PLACEHOLDERS = (
+    PHONE_PLACEHOLDER,
+    LANDLINE_PLACEHOLDER,
+    ID_NUMBER_PLACEHOLDER,
+    EMAIL_PLACEHOLDER,
+    PLATE_PLACEHOLDER,
+)
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+# Zero-width and control characters survive NFKC; they only confuse segmentation.
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2060\ufeff]")
+_WHITESPACE = re.compile(r"\s+")
+# NFKC turns full-width ，！？；： into ASCII; inside Chinese text we put the Chinese forms back
+# so that stored opinions read naturally, while "12:30" or "A,B" stay untouched.
+_ASCII_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[,!?;:]|[,!?;:](?=[{_CJK}])")
+_TO_CHINESE_PUNCT = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
+_PUNCT_CLASS = r"[，。！？；：、~\-=*_.!?,]"
+_REPEATED_PUNCT = re.compile(rf"({_PUNCT_CLASS})\1+")
+_ADJACENT_PUNCT = re.compile(rf"{_PUNCT_CLASS}{{2}}")
+_ANY_ASCII_PUNCT = re.compile(r"[,!?;:]")
+
+_NOT_DIGIT_BEFORE = r"(?<![0-9A-Za-z])"
+_NOT_DIGIT_AFTER = r"(?![0-9A-Za-z])"
+_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+_ID_NUMBER = (
+    r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+)
+_MOBILE = r"(?:\+?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d{4}){2}"
+_LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3}[\s\-]?)[2-9]\d{2,3}[\s\-]?\d{4}(?:[\-转]\d{1,5})?"
+_PLATE = (
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+    r"[A-HJ-NP-Z][·•\s\-]?[A-HJ-NP-Z0-9]{5,6}(?![A-Za-z0-9])"
+)
+_PERSONAL_INFO = re.compile(
+    rf"(?P<email>{_EMAIL})"
+    rf"|{_NOT_DIGIT_BEFORE}(?P<id>{_ID_NUMBER}){_NOT_DIGIT_AFTER}"
+    rf"|{_NOT_DIGIT_BEFORE}(?P<mobile>{_MOBILE}){_NOT_DIGIT_AFTER}"
+    rf"|{_NOT_DIGIT_BEFORE}(?P<landline>{_LANDLINE}){_NOT_DIGIT_AFTER}"
+    rf"|(?P<plate>{_PLATE})"
+)
+_PLACEHOLDER_BY_GROUP = {
+    "email": EMAIL_PLACEHOLDER,
+    "id": ID_NUMBER_PLACEHOLDER,
+    "mobile": PHONE_PLACEHOLDER,
+    "landline": LANDLINE_PLACEHOLDER,
+    "plate": PLATE_PLACEHOLDER,
+}
+# Cheap pre-check: nearly all opinions contain no digit and no "@", so skip the big regex.
+_MAY_HOLD_PERSONAL_INFO = re.compile(r"[0-9@]")
+# Only what the patterns need: folding ，！？ too would undo normalize_text's punctuation.
+_FULL_WIDTH_FOR_MASKING = {
+    ord(char): ord(char) - 0xFEE0 for char in "０１２３４５６７８９＠．－＋" + "".join(
+        chr(code) for code in [*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+    )
+}
+
+
+def normalize_text(text: str) -> str:
+    """Fold full/half width (NFKC), traditional→simplified characters, and tidy punctuation
+    and whitespace. Idempotent."""
+    # Each step is guarded by a cheap check: this runs on every one of up to 1M opinions.
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.translate(traditional_to_simplified_table())
+    text = _INVISIBLE.sub("", text)
+    text = _WHITESPACE.sub(" ", text).strip()
+    if _ADJACENT_PUNCT.search(text):
+        text = _REPEATED_PUNCT.sub(r"\1", text)
+    if _ANY_ASCII_PUNCT.search(text):
+        text = _ASCII_PUNCT_NEAR_CJK.sub(lambda m: _TO_CHINESE_PUNCT[m.group(0)], text)
+    return text
+
+
+def mask_personal_info(text: str) -> str:
+    """Replace mobile and landline numbers, 18-digit ID numbers, e-mail addresses and licence
+    plates by placeholders such as 【手机号】. Full-width digits are folded first so that
+    they are caught too."""
+    text = text.translate(_FULL_WIDTH_FOR_MASKING)
+    if not _MAY_HOLD_PERSONAL_INFO.search(text):
+        return text
+    return _PERSONAL_INFO.sub(_placeholder_for, text)
+
+
+def _placeholder_for(match: re.Match[str]) -> str:
+    group = match.lastgroup
+    assert group is not None
+    return _PLACEHOLDER_BY_GROUP[group]
+
+
+def clean_opinion(text: str) -> str:
+    """What is stored and shown: normalised text with personal information masked."""
+    return mask_personal_info(normalize_text(text))
