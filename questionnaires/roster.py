@@ -1,0 +1,529 @@
+"""Roster (样本框) import: enterprises or residents from CSV or XLSX uploads.
+
+Untrusted uploads are checked before any parser sees them (OWASP ASVS V12/V5 file
+handling): a size limit, the type judged by content and never by the file name, and for
+XLSX (a zip) the entry count, total uncompressed size and compression ratio read from
+the zip directory. Python's zipfile never inflates an entry beyond its declared size, so
+checking declared sizes bounds the work. openpyxl then parses the XML through defusedxml.
+
+A file that cannot be read at all raises :class:`RosterImportError`; problems in single
+rows are collected as :class:`RowError` (row number as Excel shows it, column header,
+Chinese reason) so the office can fix them and upload again.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+
+from analysis.tabular import write_xlsx
+from questionnaires.sampling import FrameUnit
+from questionnaires.uscc import explain_uscc_error, normalize_uscc
+
+
+class RosterKind(StrEnum):
+    ENTERPRISE = "enterprise"
+    RESIDENT = "resident"
+
+
+KIND_LABELS = {RosterKind.ENTERPRISE: "企业名单", RosterKind.RESIDENT: "居民名单"}
+
+
+class RosterImportError(ValueError):
+    """The whole file is unusable; the message is Chinese and user-facing."""
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 200_000
+    max_columns: int = 100
+    max_cell_chars: int = 200
+    max_zip_entries: int = 1_000
+    max_uncompressed_bytes: int = 300 * 1024 * 1024
+    max_compression_ratio: float = 200.0
+
+
+@dataclass(frozen=True)
+class EnterpriseRecord:
+    row_number: int
+    uscc: str
+    name: str
+    industry: str
+    size_class: str
+    park: str
+    contact_name: str
+    phone: str
+
+    @property
+    def key(self) -> str:
+        return self.uscc
+
+    def to_frame_unit(self) -> FrameUnit:
+        attributes = {"industry": self.industry, "size_class": self.size_class, "park": self.park}
+        return FrameUnit(self.key, attributes)
+
+
+@dataclass(frozen=True)
+class ResidentRecord:
+    row_number: int
+    resident_id: str  # the file's 编号, or the phone number when the file has no 编号 column
+    name: str
+    street: str
+    community: str
+    age_band: str
+    phone: str
+
+    @property
+    def key(self) -> str:
+        return self.resident_id
+
+    def to_frame_unit(self) -> FrameUnit:
+        attributes = {
+            "street": self.street,
+            "community": self.community,
+            "age_band": self.age_band,
+        }
+        return FrameUnit(self.key, attributes)
+
+
+RosterRecord = EnterpriseRecord | ResidentRecord
+
+
+@dataclass(frozen=True)
+class RowError:
+    row_number: int
+    column: str
+    reason: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class RosterParseResult:
+    kind: RosterKind
+    records: tuple[RosterRecord, ...]
+    errors: tuple[RowError, ...]
+    data_rows: int  # non-blank rows below the header
+    column_mapping: dict[str, str]  # file header -> field
+    ignored_columns: tuple[str, ...]
+
+
+# Header aliases, compared after NFKC, lower-casing and removing spaces and "*".
+_FIELD_ALIASES: dict[RosterKind, dict[str, tuple[str, ...]]] = {
+    RosterKind.ENTERPRISE: {
+        "uscc": ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "uscc", "credit_code",
+                 "creditcode", "unified_social_credit_code"),
+        "name": ("企业名称", "名称", "单位名称", "企业", "name", "company", "company_name",
+                 "enterprise_name"),
+        "industry": ("行业", "所属行业", "行业类别", "行业分类", "行业门类", "industry"),
+        "size_class": ("规模", "企业规模", "规模类型", "规模类别", "规上规下", "size_class", "size",
+                       "scale"),
+        "park": ("园区", "街道", "所属园区", "所属街道", "园区/街道", "园区街道", "park", "street"),
+        "contact_name": ("联系人", "联系人姓名", "contact", "contact_name"),
+        "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "phone", "mobile",
+                  "tel"),
+    },
+    RosterKind.RESIDENT: {
+        "resident_id": ("编号", "居民编号", "id", "resident_id"),
+        "name": ("姓名", "name"),
+        "street": ("街道", "镇街", "所属街道", "街镇", "street"),
+        "community": ("社区", "村居", "社区/村", "所属社区", "community"),
+        "age_band": ("年龄段", "年龄组", "age_band", "age_group"),
+        "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "phone", "mobile",
+                  "tel"),
+    },
+}  # fmt: skip
+
+FIELD_LABELS = {
+    "uscc": "统一社会信用代码",
+    "name": "名称",
+    "industry": "行业",
+    "size_class": "规模",
+    "park": "园区/街道",
+    "contact_name": "联系人",
+    "phone": "联系电话",
+    "resident_id": "编号",
+    "street": "街道",
+    "community": "社区",
+    "age_band": "年龄段",
+}
+
+# A header row must name these columns; residents need one of 编号 / 联系电话 as their key.
+_REQUIRED_COLUMNS = {RosterKind.ENTERPRISE: ("uscc", "name"), RosterKind.RESIDENT: ("street",)}
+_RESIDENT_KEY_COLUMNS = ("resident_id", "phone")
+_HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in office files
+
+_SIZE_CLASS_SYNONYMS = {
+    "规模以上": "规上",
+    "规模以上企业": "规上",
+    "规上企业": "规上",
+    "规模以下": "规下",
+    "规模以下企业": "规下",
+    "规下企业": "规下",
+}
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE_RE = re.compile(r"0\d{9,11}")  # area code (3-4 digits incl. 0) + 7-8 digits
+_PHONE_PUNCTUATION_RE = re.compile(r"[\s\-()]")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .doc
+
+ERROR_REPORT_HEADER = ("行号", "列", "问题", "内容")
+
+
+def canonical_field(kind: RosterKind, name: str) -> str | None:
+    """Map a header or a user-typed field name (``size``, ``规模``) to its field, if known."""
+    wanted = _header_key(name)
+    for field_name, aliases in _FIELD_ALIASES[kind].items():
+        if wanted == field_name or wanted in {_header_key(a) for a in aliases}:
+            return field_name
+    return None
+
+
+def parse_roster(
+    data: bytes, kind: RosterKind, limits: UploadLimits | None = None
+) -> RosterParseResult:
+    limits = limits or UploadLimits()
+    rows = _read_rows(data, limits)
+    header_row, header = _locate_header(rows, kind)
+    if len(header) > limits.max_columns:
+        raise RosterImportError(f"列数{len(header)}超过上限{limits.max_columns}")
+    mapping, ignored = _map_columns(header, kind)
+    validate = _row_validator(kind, mapping, header, limits)
+    records: list[RosterRecord] = []
+    errors: list[RowError] = []
+    data_rows = 0
+    for row_number, cells in rows:
+        if row_number - header_row > limits.max_rows:
+            raise RosterImportError(f"数据行数超过上限{limits.max_rows}行，请拆分后分批导入")
+        if all(_cell_text(c) == "" for c in cells):
+            continue
+        data_rows += 1
+        record, row_errors = validate(row_number, cells)
+        errors.extend(row_errors)
+        if record is not None:
+            records.append(record)
+    return RosterParseResult(
+        kind=kind,
+        records=tuple(records),
+        errors=tuple(errors),
+        data_rows=data_rows,
+        column_mapping={header[i]: field for field, i in mapping.items()},
+        ignored_columns=tuple(ignored),
+    )
+
+
+def build_error_report_xlsx(errors: Iterable[RowError]) -> bytes:
+    rows = ([e.row_number, e.column, e.reason, e.value] for e in errors)
+    return write_xlsx({"导入问题": (ERROR_REPORT_HEADER, rows)})
+
+
+# --- reading ------------------------------------------------------------------------
+
+Rows = Iterator[tuple[int, list[object]]]  # (row number as in Excel, cells)
+
+
+def _read_rows(data: bytes, limits: UploadLimits) -> Rows:
+    if not data:
+        raise RosterImportError("文件为空")
+    if len(data) > limits.max_bytes:
+        raise RosterImportError(
+            f"文件大小{len(data) / 1024 / 1024:.1f} MB超过上限"
+            f"{limits.max_bytes / 1024 / 1024:.0f} MB"
+        )
+    if data.startswith(_ZIP_MAGIC):
+        return _read_xlsx_rows(data, limits)
+    if data.startswith(_OLE_MAGIC):
+        raise RosterImportError("不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV后再导入")
+    return _read_csv_rows(data)
+
+
+def _read_xlsx_rows(data: bytes, limits: UploadLimits) -> Rows:
+    _check_xlsx_container(data, limits)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise RosterImportError("无法读取Excel文件，文件可能已损坏或不是.xlsx格式") from exc
+    return _xlsx_sheet_rows(workbook, limits)
+
+
+def _xlsx_sheet_rows(workbook: Workbook, limits: UploadLimits) -> Rows:
+    try:
+        sheet = workbook.worksheets[0]
+        # Some writers store wrong sheet dimensions; read every row instead of trusting them.
+        sheet.reset_dimensions()
+        cells = sheet.iter_rows(min_row=1, max_col=limits.max_columns + 1, values_only=True)
+        for row_number, row in enumerate(cells, start=1):
+            yield row_number, list(row)
+    except RosterImportError:
+        raise
+    except Exception as exc:
+        raise RosterImportError("读取Excel工作表时出错，文件可能已损坏") from exc
+    finally:
+        workbook.close()
+
+
+def _check_xlsx_container(data: bytes, limits: UploadLimits) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise RosterImportError("文件不是有效的.xlsx文件（压缩包已损坏）") from exc
+    if len(entries) > limits.max_zip_entries:
+        raise RosterImportError(f"Excel文件内部条目过多（{len(entries)}个），拒绝导入")
+    names = {entry.filename for entry in entries}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise RosterImportError("文件不是.xlsx格式的Excel工作簿，请上传.xlsx或CSV文件")
+    total = sum(entry.file_size for entry in entries)
+    if total > limits.max_uncompressed_bytes:
+        raise RosterImportError("Excel文件解压后过大，疑似压缩炸弹，拒绝导入")
+    for entry in entries:
+        if entry.file_size > limits.max_compression_ratio * max(entry.compress_size, 1):
+            raise RosterImportError("Excel文件压缩比异常，疑似压缩炸弹，拒绝导入")
+
+
+def _read_csv_rows(data: bytes) -> Rows:
+    text = _decode_text(data)
+    if "\x00" in text:
+        raise RosterImportError("文件不是文本格式的CSV，请上传.xlsx或CSV文件")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    def rows() -> Rows:
+        try:
+            for row_number, row in enumerate(reader, start=1):
+                yield row_number, list(row)
+        except csv.Error as exc:
+            raise RosterImportError(
+                f"CSV文件第{reader.line_num}行格式错误（引号不配对或单元格过长）"
+            ) from exc
+
+    return rows()
+
+
+def _decode_text(data: bytes) -> str:
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise RosterImportError("文件编码损坏，无法读取") from exc
+    # Without a BOM: UTF-8 if it decodes strictly, otherwise GB18030 (a superset of GBK,
+    # which is what Excel on Chinese Windows writes).
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterImportError("无法识别文件编码，请将CSV保存为UTF-8或GBK编码")
+
+
+# --- header -------------------------------------------------------------------------
+
+
+def _locate_header(rows: Rows, kind: RosterKind) -> tuple[int, list[str]]:
+    """The first of the top rows that names the required columns (title rows are skipped)."""
+    candidates: list[list[str]] = []
+    for row_number, cells in rows:
+        header = [_cell_text(c) for c in cells]
+        while header and header[-1] == "":
+            header.pop()
+        if header:
+            if _names_required_columns(header, kind):
+                return row_number, header
+            candidates.append(header)
+        if row_number >= _HEADER_SEARCH_ROWS:
+            break
+    if not candidates:
+        raise RosterImportError("文件中没有数据")
+    required = "、".join(f"“{FIELD_LABELS[f]}”" for f in _REQUIRED_COLUMNS[kind])
+    message = f"前{_HEADER_SEARCH_ROWS}行中未找到表头：{KIND_LABELS[kind]}需要{required}列"
+    other = RosterKind.RESIDENT if kind is RosterKind.ENTERPRISE else RosterKind.ENTERPRISE
+    if any(_names_required_columns(header, other) for header in candidates):
+        message += f"；该文件看起来是{KIND_LABELS[other]}，请确认导入类型"
+    raise RosterImportError(message)
+
+
+def _names_required_columns(header: Sequence[str], kind: RosterKind) -> bool:
+    fields = {canonical_field(kind, title) for title in header}
+    return set(_REQUIRED_COLUMNS[kind]) <= fields
+
+
+def _map_columns(header: Sequence[str], kind: RosterKind) -> tuple[dict[str, int], list[str]]:
+    mapping: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, title in enumerate(header):
+        field_name = canonical_field(kind, title)
+        if field_name is None or field_name in mapping:
+            if title:
+                ignored.append(title)
+            continue
+        mapping[field_name] = index
+    if kind is RosterKind.RESIDENT and not any(f in mapping for f in _RESIDENT_KEY_COLUMNS):
+        raise RosterImportError("居民名单需要“编号”或“联系电话”列，用于区分每位居民")
+    return mapping, ignored
+
+
+def _header_key(title: str) -> str:
+    text = unicodedata.normalize("NFKC", title).lower()
+    return "".join(ch for ch in text if not ch.isspace() and ch != "*")
+
+
+# --- rows ---------------------------------------------------------------------------
+
+Validator = Callable[[int, Sequence[object]], tuple[RosterRecord | None, list[RowError]]]
+
+
+@dataclass
+class _RowContext:
+    """Field access for one row that records errors with the column's own header."""
+
+    row_number: int
+    cells: Sequence[object]
+    mapping: dict[str, int]
+    headers: dict[str, str]
+    max_chars: int
+    errors: list[RowError]
+
+    def raw(self, field_name: str) -> object:
+        index = self.mapping.get(field_name)
+        return self.cells[index] if index is not None and index < len(self.cells) else None
+
+    def text(self, field_name: str, required: bool = False) -> str:
+        value = _cell_text(self.raw(field_name))
+        if required and not value:
+            self.fail(field_name, f"{FIELD_LABELS[field_name]}为空")
+        elif len(value) > self.max_chars:
+            self.fail(field_name, f"内容过长（超过{self.max_chars}字）", value[: self.max_chars])
+            return ""
+        return value
+
+    def phone(self) -> str:
+        raw = self.text("phone")
+        if not raw:
+            return ""
+        phone = normalize_phone(raw)
+        if phone is None:
+            self.fail("phone", "联系电话格式不正确（应为11位手机号或带区号的固定电话）", raw)
+            return ""
+        return phone
+
+    def fail(self, field_name: str, reason: str, value: str = "") -> None:
+        column = self.headers.get(field_name, FIELD_LABELS[field_name])
+        self.errors.append(RowError(self.row_number, column, reason, value[:100]))
+
+
+def normalize_phone(raw: str) -> str | None:
+    """Digits of a mainland mobile or landline number, or None when it is neither."""
+    digits = _PHONE_PUNCTUATION_RE.sub("", unicodedata.normalize("NFKC", raw))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if _MOBILE_RE.fullmatch(digits) or _LANDLINE_RE.fullmatch(digits):
+        return digits
+    return None
+
+
+def _row_validator(
+    kind: RosterKind, mapping: dict[str, int], header: Sequence[str], limits: UploadLimits
+) -> Validator:
+    headers = {field_name: header[index] for field_name, index in mapping.items()}
+    seen_keys: dict[str, int] = {}
+
+    def context(row_number: int, cells: Sequence[object]) -> _RowContext:
+        return _RowContext(row_number, cells, mapping, headers, limits.max_cell_chars, [])
+
+    def claim_key(ctx: _RowContext, field_name: str, key: str) -> bool:
+        first = seen_keys.setdefault(key, ctx.row_number)
+        if first != ctx.row_number:
+            ctx.fail(field_name, f"{FIELD_LABELS[field_name]}与第{first}行重复", key)
+            return False
+        return True
+
+    def enterprise(
+        row_number: int, cells: Sequence[object]
+    ) -> tuple[RosterRecord | None, list[RowError]]:
+        ctx = context(row_number, cells)
+        uscc = _checked_uscc(ctx)
+        name = ctx.text("name", required=True)
+        record = EnterpriseRecord(
+            row_number=row_number,
+            uscc=uscc,
+            name=name,
+            industry=ctx.text("industry"),
+            size_class=_SIZE_CLASS_SYNONYMS.get(size := ctx.text("size_class"), size),
+            park=ctx.text("park"),
+            contact_name=ctx.text("contact_name"),
+            phone=ctx.phone(),
+        )
+        if ctx.errors or not claim_key(ctx, "uscc", uscc):
+            return None, ctx.errors
+        return record, ctx.errors
+
+    def resident(
+        row_number: int, cells: Sequence[object]
+    ) -> tuple[RosterRecord | None, list[RowError]]:
+        ctx = context(row_number, cells)
+        key_field = "resident_id" if "resident_id" in mapping else "phone"
+        phone = ctx.phone()
+        if key_field == "resident_id":
+            key = unicodedata.normalize("NFKC", ctx.text("resident_id", required=True))
+        else:
+            key = phone
+            if not _cell_text(ctx.raw("phone")):
+                ctx.fail("phone", "联系电话为空（名单没有“编号”列时以联系电话区分居民）")
+        record = ResidentRecord(
+            row_number=row_number,
+            resident_id=key,
+            name=ctx.text("name"),
+            street=ctx.text("street", required=True),
+            community=ctx.text("community"),
+            age_band=ctx.text("age_band"),
+            phone=phone,
+        )
+        if ctx.errors or not claim_key(ctx, key_field, key):
+            return None, ctx.errors
+        return record, ctx.errors
+
+    return enterprise if kind is RosterKind.ENTERPRISE else resident
+
+
+def _checked_uscc(ctx: _RowContext) -> str:
+    raw = ctx.raw("uscc")
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        # Excel keeps only 15 significant digits, so an all-digit code stored as a number
+        # is already corrupted; say so instead of reporting a puzzling check-digit error.
+        reason = "统一社会信用代码被Excel存成了数字，可能已丢失精度，请将该列设为文本后重新填写"
+        ctx.fail("uscc", reason, _cell_text(raw))
+        return ""
+    code = normalize_uscc(ctx.text("uscc", required=True))
+    if code:
+        problem = explain_uscc_error(code)
+        if problem is not None:
+            ctx.fail("uscc", problem, code)
+    return code
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return " ".join(str(value).split())
