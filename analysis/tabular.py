@@ -115,17 +115,23 @@ def _column_widths(rows: Sequence[Sequence[CellValue]]) -> list[int]:
     widths = [MIN_COLUMN_WIDTH] * column_count
     for row in rows:
         for index, value in enumerate(row):
-            widths[index] = max(widths[index], _display_width(value) + 2)
+            widths[index] = max(widths[index], display_width(value) + 2)
     return [min(width, MAX_COLUMN_WIDTH) for width in widths]
 
 
-def _display_width(value: CellValue) -> int:
+def display_width(value: CellValue) -> int:
+    """Width of the widest line in Latin-character units (CJK characters count two)."""
     if value is None:
         return 0
     text = value if isinstance(value, str) else str(value)
-    longest_line = max(text.splitlines() or [""], key=len)
     # Chinese characters are about twice as wide as Latin ones in Excel's default font.
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in longest_line)
+    return max(
+        (
+            sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+            for line in text.splitlines()
+        ),
+        default=0,
+    )
 
 
 def _unique_sheet_title(name: str, used: set[str]) -> str:

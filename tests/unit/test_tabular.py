@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from analysis.tabular import MAX_COLUMN_WIDTH, safe_cell, write_csv, write_xlsx
+from analysis.tabular import MAX_COLUMN_WIDTH, display_width, safe_cell, write_csv, write_xlsx
 
 
 @pytest.mark.parametrize(
@@ -130,3 +130,11 @@ def test_xlsx_streams_rows_beyond_the_width_sample() -> None:
 def test_xlsx_needs_a_sheet() -> None:
     with pytest.raises(ValueError, match="工作表"):
         write_xlsx({})
+
+
+def test_display_width_counts_chinese_double_and_takes_widest_line() -> None:
+    assert display_width("abc") == 3
+    assert display_width("满意度") == 6
+    assert display_width("abcdefg\n满意度调查") == 10
+    assert display_width(12.5) == 4
+    assert display_width(None) == 0
