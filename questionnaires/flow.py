@@ -1,0 +1,142 @@
+"""Skip logic: which sections and questions a respondent sees, given the answers so far.
+
+Relevance is evaluated in questionnaire order, the way ODK does it: a hidden question's answer
+counts as empty for everything after it, so hiding cascades. The same walk yields the string
+environment expressions read (`${name}` -> answer text), which survey.js mirrors in the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from questionnaires.expressions import (
+    EvaluationContext,
+    ExpressionError,
+    compile_expression,
+    evaluate_bool,
+    format_number,
+)
+from questionnaires.model import Question, Questionnaire, QuestionType
+
+# today() means the date in China (UTC+8, no daylight saving) whatever the server's zone.
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+def china_today() -> date:
+    return datetime.now(CHINA_TIME).date()
+
+
+def answer_text(value: object) -> str:
+    """An answer as expressions see it: numbers without '.0', choices space-separated."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return format_number(float(value))
+    if isinstance(value, list):
+        return " ".join(item for item in value if isinstance(item, str))
+    return ""
+
+
+def answer_environment(question: Question, value: object) -> dict[str, str]:
+    """The expression variables one answer defines (a matrix defines one per row)."""
+    if question.type == QuestionType.MATRIX_RATING:
+        if not isinstance(value, Mapping):
+            return {}
+        return {
+            question.row_field(row): answer_text(value[row.id])
+            for row in question.rows
+            if row.id in value
+        }
+    text = answer_text(value)
+    return {question.name: text} if text else {}
+
+
+@dataclass(frozen=True)
+class Visibility:
+    sections: tuple[str, ...]  # ids of the visible sections, in order
+    questions: frozenset[str]  # names of the visible questions
+    values: Mapping[str, str]  # expression variables from the visible answers
+
+
+def condition_holds(
+    source: str, values: Mapping[str, str], today: date, *, current: str = ""
+) -> bool | None:
+    """Evaluate a boolean expression; None when it cannot be evaluated (too costly)."""
+    try:
+        return evaluate_bool(
+            compile_expression(source), EvaluationContext(values, today, current=current)
+        )
+    except ExpressionError:
+        return None
+
+
+def evaluate_visibility(
+    questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None
+) -> Visibility:
+    day = today or china_today()
+    values: dict[str, str] = {}
+    sections: list[str] = []
+    questions: set[str] = set()
+    for section in questionnaire.sections:
+        # An expression that cannot be evaluated shows the item: asking too much is safer than
+        # silently dropping answers.
+        if section.relevant and condition_holds(section.relevant, values, day) is False:
+            continue
+        sections.append(section.id)
+        for question in section.questions:
+            if question.relevant and condition_holds(question.relevant, values, day) is False:
+                continue
+            questions.add(question.name)
+            if question.name in answers:
+                values.update(answer_environment(question, answers[question.name]))
+    return Visibility(tuple(sections), frozenset(questions), values)
+
+
+def visible_questions(
+    questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None
+) -> set[str]:
+    return set(evaluate_visibility(questionnaire, answers, today=today).questions)
+
+
+def visible_sections(
+    questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None
+) -> list[str]:
+    return list(evaluate_visibility(questionnaire, answers, today=today).sections)
+
+
+def section_after(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, object],
+    section_id: str,
+    *,
+    today: date | None = None,
+) -> str | None:
+    """The next visible section after `section_id` (for page-by-page answering), or None."""
+    visible = set(visible_sections(questionnaire, answers, today=today))
+    ids = [section.id for section in questionnaire.sections]
+    later = ids[ids.index(section_id) + 1 :] if section_id in ids else []
+    return next((candidate for candidate in later if candidate in visible), None)
+
+
+def section_before(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, object],
+    section_id: str,
+    *,
+    today: date | None = None,
+) -> str | None:
+    """The previous visible section before `section_id`, or None."""
+    visible = set(visible_sections(questionnaire, answers, today=today))
+    ids = [section.id for section in questionnaire.sections]
+    earlier = ids[: ids.index(section_id)] if section_id in ids else []
+    return next((candidate for candidate in reversed(earlier) if candidate in visible), None)
+
+
+def is_required(question: Question, values: Mapping[str, str], today: date) -> bool:
+    if isinstance(question.required, bool):
+        return question.required
+    return bool(question.required) and condition_holds(question.required, values, today) is True
