@@ -29,7 +29,7 @@ def test_satisfaction_rates_and_sd_of_the_vector() -> None:
     assert summary.broad_satisfaction_rate == pytest.approx(0.85)
     # variance = .4·24² + .3·4² + .15·16² + .1·46² + .05·76² = 774
     assert summary.sd == pytest.approx(774**0.5)
-    assert round(summary.sd, 1) == 27.8
+    assert summary.sd is not None and round(summary.sd, 1) == 27.8
 
 
 def test_unaware_leaves_the_denominator_and_becomes_awareness() -> None:

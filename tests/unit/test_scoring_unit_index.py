@@ -152,7 +152,7 @@ def test_sql_two_pass_equals_per_record_reference(seed: int) -> None:
     assert sql.awareness == pytest.approx(reference.awareness)
     assert [i.distribution for i in sql.items] == [i.distribution for i in reference.items]
     # and the index is item means first, then renormalised weights
-    means = {i.item: i.mean for i in reference.items}
+    means = {i.item: i.mean or 0.0 for i in reference.items}
     expected = 0.5 * (means["q1"] + means["q2"]) / 2 + 0.3 * means["q3"] + 0.2 * means["q4"]
     assert reference.score == pytest.approx(expected)
 
@@ -161,11 +161,12 @@ def test_complete_answers_equal_the_per_respondent_mean_exactly() -> None:
     rng = random.Random(7)
     records = []
     per_respondent = []
-    for index in range(60):
-        stratum, weight = ("a", 2.0) if index < 20 else ("b", 3.0)
+    for respondent in range(60):
+        stratum, weight = ("a", 2.0) if respondent < 20 else ("b", 3.0)
         scores = [rng.choice(LEVEL_SCORES) for _ in range(4)]
         records += [
-            AnswerRecord(str(index), f"q{j + 1}", stratum, weight, s) for j, s in enumerate(scores)
+            AnswerRecord(str(respondent), f"q{j + 1}", stratum, weight, s)
+            for j, s in enumerate(scores)
         ]
         composite = 0.25 * scores[0] + 0.25 * scores[1] + 0.3 * scores[2] + 0.2 * scores[3]
         per_respondent.append((stratum, weight, composite))
