@@ -71,8 +71,7 @@ class EnterpriseRecord:
         return self.uscc
 
     def to_frame_unit(self) -> FrameUnit:
-        attributes = {"industry": self.industry, "size_class": self.size_class, "park": self.park}
-        return FrameUnit(self.key, attributes)
+        return _frame_unit(self, RosterKind.ENTERPRISE)
 
 
 @dataclass(frozen=True)
@@ -90,15 +89,20 @@ class ResidentRecord:
         return self.resident_id
 
     def to_frame_unit(self) -> FrameUnit:
-        attributes = {
-            "street": self.street,
-            "community": self.community,
-            "age_band": self.age_band,
-        }
-        return FrameUnit(self.key, attributes)
+        return _frame_unit(self, RosterKind.RESIDENT)
 
 
 RosterRecord = EnterpriseRecord | ResidentRecord
+
+# The fields the sampler may stratify or filter on; contact details never reach it.
+FRAME_FIELDS = {
+    RosterKind.ENTERPRISE: ("industry", "size_class", "park"),
+    RosterKind.RESIDENT: ("street", "community", "age_band"),
+}
+
+
+def _frame_unit(record: RosterRecord, kind: RosterKind) -> FrameUnit:
+    return FrameUnit(record.key, {name: getattr(record, name) for name in FRAME_FIELDS[kind]})
 
 
 @dataclass(frozen=True)
