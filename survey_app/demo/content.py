@@ -96,15 +96,13 @@ def demo_units() -> list[DemoUnit]:
 def demo_enterprises(seed: int, n: int = 2000) -> list[DemoEnterprise]:
     _require_count(n)
     rng = _rng(seed, "enterprises")
-    industries = [row[0] for row in P.INDUSTRIES]
     shares = [row[1] for row in P.INDUSTRIES]
     codes: set[str] = set()
     names: set[str] = set()
     phones: set[str] = set()
     roster = []
     for _ in range(n):
-        index = rng.choices(range(len(industries)), weights=shares)[0]
-        industry, _share, above_scale_share, words = P.INDUSTRIES[index]
+        industry, _share, above_scale_share, words = rng.choices(P.INDUSTRIES, weights=shares)[0]
         above_scale = rng.random() < above_scale_share
         roster.append(
             DemoEnterprise(
