@@ -12,7 +12,14 @@ from collections.abc import Mapping
 
 from questionnaires.expressions import expression_to_json
 from questionnaires.flow import evaluate_visibility
-from questionnaires.model import CHOICE_TYPES, Option, Question, Questionnaire, QuestionType, Section
+from questionnaires.model import (
+    CHOICE_TYPES,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Section,
+)
 
 
 def _json(value: object) -> str:

@@ -370,8 +370,9 @@ class _Builder:
                 Option(
                     value=self.text(option, "value", at, required=True),
                     label=self.text(option, "label", at),
+                    # sorted, so every format builds the same tuple
                     attributes=tuple(
-                        (str(key), self.text(attributes, key, at)) for key in attributes
+                        sorted((str(key), self.text(attributes, key, at)) for key in attributes)
                     ),
                 )
             )
