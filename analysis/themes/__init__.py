@@ -1,0 +1,25 @@
+"""Theme discovery over free-text opinions (Dirichlet multinomial mixture), labelling,
+assignment of new opinions, and the analyst's edits (split, merge, pin, rename)."""
+
+from analysis.themes.discover import (
+    UNASSIGNED,
+    UNASSIGNED_LABEL,
+    Theme,
+    ThemeInputError,
+    ThemeRun,
+    assign_to_themes,
+    discover_themes,
+)
+from analysis.themes.model import ThemeModel, ThemeModelError
+
+__all__ = [
+    "UNASSIGNED",
+    "UNASSIGNED_LABEL",
+    "Theme",
+    "ThemeInputError",
+    "ThemeModel",
+    "ThemeModelError",
+    "ThemeRun",
+    "assign_to_themes",
+    "discover_themes",
+]

@@ -1,0 +1,270 @@
+"""A Dirichlet multinomial mixture (Yin & Wang, KDD 2014: "GSDMM") for short texts, with
+blocked collapsed Gibbs sampling vectorised over numpy/scipy sparse matrices.
+
+Each document belongs to exactly one cluster, whose word distribution has a Dirichlet(β)
+prior; cluster weights have a Dirichlet(α) prior. The classical sampler visits documents one
+at a time; here a sweep visits them in random blocks and samples every document of a block
+at once against the counts of all other blocks, which keeps the behaviour of the sequential
+sampler (blocks are small relative to the corpus) at the speed of matrix products.
+Documents are binary word-presence rows, for which the sampler's formula is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import gammaln
+
+DEFAULT_ALPHA = 0.1
+DEFAULT_BETA = 0.1
+_BLOCKS_PER_SWEEP = 16
+_GREEDY_SWEEPS = 2
+_ASSIGN_CHUNK = 20000
+
+
+@dataclass(frozen=True, eq=False)
+class MixtureCounts:
+    """Sufficient statistics of a fitted mixture: documents and word presences per cluster."""
+
+    doc_counts: np.ndarray  # (K,)
+    word_counts: np.ndarray  # (K, V)
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.doc_counts.shape[0])
+
+
+def count_clusters(x: sp.csr_matrix, labels: np.ndarray, n_clusters: int) -> MixtureCounts:
+    """Counts of documents and word presences per cluster; label -1 is ignored."""
+    keep = labels >= 0
+    rows = labels[keep]
+    indicator = sp.csr_matrix(
+        (np.ones(rows.size), (rows, np.flatnonzero(keep))), shape=(n_clusters, x.shape[0])
+    )
+    word_counts = np.asarray((indicator @ x).todense(), dtype=np.float64)
+    doc_counts = np.bincount(rows, minlength=n_clusters).astype(np.float64)
+    return MixtureCounts(doc_counts, word_counts)
+
+
+def log_posterior(
+    x: sp.csr_matrix, counts: MixtureCounts, *, alpha: float, beta: float
+) -> np.ndarray:
+    """Unnormalised log p(cluster | document) for every row of ``x`` (documents × K)."""
+    return _log_scores(
+        x,
+        np.asarray(x.sum(axis=1)).ravel(),
+        counts.doc_counts,
+        np.log(counts.word_counts + beta),
+        counts.word_counts.sum(axis=1),
+        alpha=alpha,
+        beta=beta,
+    )
+
+
+def _log_scores(
+    x: sp.csr_matrix,
+    lengths: np.ndarray,
+    doc_counts: np.ndarray,
+    log_word_weights: np.ndarray,
+    totals: np.ndarray,
+    *,
+    alpha: float,
+    beta: float,
+) -> np.ndarray:
+    vocabulary_mass = log_word_weights.shape[1] * beta
+    # Σ_{i<L} log(n_k + Vβ + i) = lgamma(n_k + Vβ + L) − lgamma(n_k + Vβ)
+    length_term = gammaln(totals[None, :] + vocabulary_mass + lengths[:, None]) - gammaln(
+        totals + vocabulary_mass
+    )[None, :]
+    word_term = np.asarray(x @ log_word_weights.T)
+    with np.errstate(divide="ignore"):
+        prior = np.log(doc_counts + alpha)
+    return prior[None, :] + word_term - length_term
+
+
+def log_evidence(counts: MixtureCounts, *, alpha: float, beta: float) -> float:
+    """Collapsed log p(documents, partition) up to a constant that is the same for every
+    partition with the same number of clusters: used to pick the best of several chains."""
+    return float(_cluster_evidence(counts.doc_counts, counts.word_counts, alpha, beta).sum())
+
+
+def _cluster_evidence(
+    doc_counts: np.ndarray, word_counts: np.ndarray, alpha: float, beta: float
+) -> np.ndarray:
+    """Per-cluster log evidence (rows of ``word_counts``); empty clusters give 0."""
+    vocabulary_mass = word_counts.shape[-1] * beta
+    words = (gammaln(word_counts + beta) - gammaln(beta)).sum(axis=-1)
+    totals = word_counts.sum(axis=-1)
+    length = gammaln(totals + vocabulary_mass) - gammaln(vocabulary_mass)
+    prior = gammaln(doc_counts + alpha) - gammaln(alpha)
+    return np.where(doc_counts > 0, words - length + prior, 0.0)
+
+
+def fit_dmm(
+    x: sp.csr_matrix,
+    n_clusters: int,
+    *,
+    seed: int,
+    alpha: float = DEFAULT_ALPHA,
+    beta: float = DEFAULT_BETA,
+    sweeps: int = 20,
+    restarts: int = 3,
+    burn_in: int = 6,
+) -> np.ndarray:
+    """Cluster labels in 0..K'-1 (K' ≤ ``n_clusters``: clusters may empty out, which is how
+    the model lowers the number of clusters by itself). ``restarts`` chains run ``burn_in``
+    sweeps; the one with the highest evidence continues to ``sweeps``. The last sweeps take
+    the most probable cluster instead of sampling, to settle the partition."""
+    n_docs = x.shape[0]
+    n_clusters = max(1, min(n_clusters, n_docs))
+    rng = np.random.default_rng(seed)
+    chains = []
+    for _ in range(max(1, restarts)):
+        sampler = _BlockedSampler(x, n_clusters, alpha, beta, rng)
+        sampler.run(min(burn_in, sweeps), greedy=False)
+        chains.append(sampler)
+    best = max(chains, key=lambda chain: chain.evidence())
+    remaining = sweeps - min(burn_in, sweeps)
+    best.run(max(0, remaining - _GREEDY_SWEEPS), greedy=False)
+    best.run(min(_GREEDY_SWEEPS, remaining), greedy=True)
+    return compact_labels(best.labels)
+
+
+def compact_labels(labels: np.ndarray) -> np.ndarray:
+    """Renumber the labels in use to 0..K'-1, keeping their order; -1 stays -1."""
+    used = np.unique(labels[labels >= 0])
+    mapping = np.full(int(labels.max(initial=-1)) + 2, -1, dtype=np.int64)
+    mapping[used] = np.arange(used.size)
+    return mapping[labels]
+
+
+class _BlockedSampler:
+    def __init__(
+        self,
+        x: sp.csr_matrix,
+        n_clusters: int,
+        alpha: float,
+        beta: float,
+        rng: np.random.Generator,
+    ) -> None:
+        self.x = x
+        self.alpha = alpha
+        self.beta = beta
+        self.rng = rng
+        self.lengths = np.asarray(x.sum(axis=1)).ravel()
+        self.labels = rng.integers(0, n_clusters, x.shape[0])
+        counts = count_clusters(x, self.labels, n_clusters)
+        self.doc_counts = counts.doc_counts
+        self.word_counts = np.ascontiguousarray(counts.word_counts)
+        self.totals = self.word_counts.sum(axis=1)
+        # Kept in step with word_counts entry by entry: recomputing the whole K×V log table
+        # for every block would cost more than the sampling itself.
+        self.log_weights = np.log(self.word_counts + beta)
+
+    def evidence(self) -> float:
+        counts = MixtureCounts(self.doc_counts, self.word_counts)
+        return log_evidence(counts, alpha=self.alpha, beta=self.beta)
+
+    def run(self, sweeps: int, *, greedy: bool) -> None:
+        n_docs = self.x.shape[0]
+        n_blocks = max(1, min(_BLOCKS_PER_SWEEP, n_docs // 50))
+        for _ in range(sweeps):
+            for block in np.array_split(self.rng.permutation(n_docs), n_blocks):
+                self._resample(block, greedy=greedy)
+
+    def _resample(self, block: np.ndarray, *, greedy: bool) -> None:
+        x_block = self.x[block]
+        lengths = self.lengths[block]
+        self._move(x_block, lengths, self.labels[block], sign=-1.0)
+        scores = _log_scores(
+            x_block,
+            lengths,
+            self.doc_counts,
+            self.log_weights,
+            self.totals,
+            alpha=self.alpha,
+            beta=self.beta,
+        )
+        if not greedy:
+            scores += self.rng.gumbel(size=scores.shape)  # Gumbel-max = a draw from softmax
+        new_labels = scores.argmax(axis=1)
+        self.labels[block] = new_labels
+        self._move(x_block, lengths, new_labels, sign=1.0)
+
+    def _move(
+        self, x_block: sp.csr_matrix, lengths: np.ndarray, labels: np.ndarray, *, sign: float
+    ) -> None:
+        n_words = self.word_counts.shape[1]
+        rows = np.repeat(labels, np.diff(x_block.indptr))
+        flat = rows * n_words + x_block.indices
+        counts = self.word_counts.reshape(-1)  # a view: word_counts is C-contiguous
+        np.add.at(counts, flat, sign)
+        self.log_weights.reshape(-1)[flat] = np.log(counts[flat] + self.beta)
+        np.add.at(self.doc_counts, labels, sign)
+        np.add.at(self.totals, labels, sign * lengths)
+
+
+def assign_by_posterior(
+    x: sp.csr_matrix, counts: MixtureCounts, *, alpha: float, beta: float
+) -> np.ndarray:
+    """Most probable cluster of each row, in chunks to bound memory on large inputs."""
+    labels = np.empty(x.shape[0], dtype=np.int64)
+    for start in range(0, x.shape[0], _ASSIGN_CHUNK):
+        chunk = x[start : start + _ASSIGN_CHUNK]
+        labels[start : start + chunk.shape[0]] = log_posterior(
+            chunk, counts, alpha=alpha, beta=beta
+        ).argmax(axis=1)
+    return labels
+
+
+def merge_by_evidence(
+    counts: MixtureCounts, *, alpha: float, beta: float, target: int | None = None
+) -> np.ndarray:
+    """Greedy agglomeration of clusters: repeatedly merge the pair whose merge raises the
+    collapsed evidence most. With ``target`` merge down to that many clusters; without, stop
+    when no merge raises the evidence (the automatic number of themes).
+    Returns the new label (0..K'-1) of every old cluster."""
+    doc_counts = counts.doc_counts.copy()
+    word_counts = counts.word_counts.copy()
+    alive = [int(k) for k in np.flatnonzero(doc_counts > 0)]
+    group_of = np.where(doc_counts > 0, np.arange(counts.n_clusters), -1)
+    own = _cluster_evidence(doc_counts, word_counts, alpha, beta)
+    gain = np.full((counts.n_clusters, counts.n_clusters), -np.inf)
+    for a in alive:
+        _update_gains(gain, a, alive, doc_counts, word_counts, own, alpha, beta)
+    while len(alive) > 1 and (target is None or len(alive) > target):
+        a, b = (int(i) for i in np.unravel_index(np.argmax(gain), gain.shape))
+        if target is None and gain[a, b] <= 0:
+            break
+        doc_counts[a] += doc_counts[b]
+        word_counts[a] += word_counts[b]
+        doc_counts[b] = 0
+        group_of[group_of == b] = a
+        alive.remove(b)
+        gain[b, :] = gain[:, b] = -np.inf
+        own[a] = _cluster_evidence(doc_counts[a], word_counts[a], alpha, beta)
+        _update_gains(gain, a, alive, doc_counts, word_counts, own, alpha, beta)
+    return compact_labels(group_of)
+
+
+def _update_gains(
+    gain: np.ndarray,
+    a: int,
+    alive: list[int],
+    doc_counts: np.ndarray,
+    word_counts: np.ndarray,
+    own: np.ndarray,
+    alpha: float,
+    beta: float,
+) -> None:
+    others = np.asarray([b for b in alive if b != a], dtype=np.int64)
+    if others.size == 0:
+        return
+    merged = _cluster_evidence(
+        doc_counts[others] + doc_counts[a], word_counts[others] + word_counts[a], alpha, beta
+    )
+    delta = merged - own[others] - own[a]
+    gain[a, others] = delta
+    gain[others, a] = -np.inf  # keep each pair once, in row a
