@@ -10,6 +10,13 @@ from analysis.themes.discover import (
     assign_to_themes,
     discover_themes,
 )
+from analysis.themes.edit import (
+    merge_themes,
+    pin_keyword,
+    rename_theme,
+    split_theme,
+    unpin_keyword,
+)
 from analysis.themes.model import ThemeModel, ThemeModelError
 
 __all__ = [
@@ -22,4 +29,9 @@ __all__ = [
     "ThemeRun",
     "assign_to_themes",
     "discover_themes",
+    "merge_themes",
+    "pin_keyword",
+    "rename_theme",
+    "split_theme",
+    "unpin_keyword",
 ]

@@ -38,9 +38,12 @@ def top_keywords(
 
 
 def label_from_keywords(keywords: Sequence[tuple[str, float]], n_words: int = LABEL_WORDS) -> str:
-    """The first keywords that do not repeat each other ("停车" is dropped after "停车难")."""
+    """The first keywords that do not repeat each other ("停车" is dropped after "停车难"),
+    words of two or more characters first: a lone 买 or 快 reads badly in a label."""
+    words = [word for word, _ in keywords]
+    ranked = [w for w in words if len(w) > 1] + [w for w in words if len(w) == 1]
     chosen: list[str] = []
-    for word, _ in keywords:
+    for word in ranked:
         if not any(word in other or other in word for other in chosen):
             chosen.append(word)
         if len(chosen) == n_words:

@@ -135,17 +135,17 @@ def discover_themes(
     if k is not None and k < 1:
         raise ThemeInputError("主题数 k 必须是正整数")
     corpus = prepare_corpus(texts, tokens=tokens, segmenter=segmenter)
-    rng = np.random.default_rng(seed)
-    fit_rows = _fit_rows(len(texts), fit_sample, rng)
-    vocabulary = build_vocabulary([corpus.tokens[i] for i in fit_rows])
+    # The vocabulary comes from the same kind of sample the mixture is fitted on.
+    vocabulary_rows = _fit_rows(len(texts), fit_sample, np.random.default_rng(seed))
+    vocabulary = build_vocabulary([corpus.tokens[i] for i in vocabulary_rows])
     x = doc_term_matrix(corpus.tokens, vocabulary)
-    labels = _cluster(x, fit_rows, k=k, seed=seed, max_themes=max_themes)
+    labels = cluster_rows(x, k=k, seed=seed, max_themes=max_themes, fit_sample=fit_sample)
     n_clusters = int(labels.max(initial=-1)) + 1
     ids, next_id = _theme_ids(x, labels, n_clusters, vocabulary, previous)
     assignments = np.where(labels >= 0, ids[np.maximum(labels, 0)], UNASSIGNED)
     pins = dict(previous.pins) if previous is not None else {}
     custom = dict(previous.custom_labels) if previous is not None else {}
-    assignments = _apply_pins(corpus.texts, assignments, pins)
+    assignments = apply_pins(corpus.texts, assignments, pins)
     next_id = max([next_id, *(theme_id + 1 for theme_id in pins.values())])
     return build_run(
         corpus.texts,
@@ -172,12 +172,20 @@ def auto_cluster_budget(n_docs: int, max_themes: int = MAX_THEMES) -> int:
     return max(2, min(max_themes, int(math.sqrt(n_docs) / 2)))
 
 
-def _cluster(
-    x: sp.csr_matrix, fit_rows: np.ndarray, *, k: int | None, seed: int, max_themes: int
+def cluster_rows(
+    x: sp.csr_matrix,
+    *,
+    k: int | None,
+    seed: int,
+    max_themes: int = MAX_THEMES,
+    fit_sample: int = FIT_SAMPLE,
 ) -> np.ndarray:
-    """Cluster label (0..K-1) of every row; -1 for rows without any vocabulary word."""
+    """Cluster label (0..K-1, 0 the largest) of every row of ``x``; -1 for rows without
+    any vocabulary word. Fitted on at most ``fit_sample`` rows, the rest by posterior."""
     lengths = np.asarray(x.sum(axis=1)).ravel()
-    fit_rows = fit_rows[lengths[fit_rows] > 0]
+    with_words = np.flatnonzero(lengths > 0)
+    rng = np.random.default_rng(seed)
+    fit_rows = with_words[_fit_rows(with_words.size, fit_sample, rng)]
     labels = np.full(x.shape[0], UNASSIGNED, dtype=np.int64)
     if fit_rows.size == 0:
         return labels
@@ -189,7 +197,7 @@ def _cluster(
         merged = merge_by_evidence(counts, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA)
         fit_labels = merged[fit_labels]
         counts = count_clusters(x_fit, fit_labels, int(fit_labels.max()) + 1)
-    rest = np.setdiff1d(np.flatnonzero(lengths > 0), fit_rows, assume_unique=True)
+    rest = np.setdiff1d(with_words, fit_rows, assume_unique=True)
     labels[fit_rows] = fit_labels
     if rest.size:
         labels[rest] = assign_by_posterior(
@@ -251,7 +259,7 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a @ b.T) / np.maximum(a_norm, 1e-12) / np.maximum(b_norm, 1e-12).T
 
 
-def _apply_pins(
+def apply_pins(
     texts: Sequence[str], assignments: np.ndarray, pins: Mapping[str, int]
 ) -> np.ndarray:
     """Opinions containing a pinned keyword go to its theme; the longest keyword wins."""
@@ -357,4 +365,4 @@ def assign_to_themes(
         confidence = posterior[np.arange(best.size), best]
         ids = np.asarray(model.theme_ids)[best]
         assignments[has_words] = np.where(confidence >= min_confidence, ids, UNASSIGNED)
-    return [int(a) for a in _apply_pins(corpus.texts, assignments, model.pins)]
+    return [int(a) for a in apply_pins(corpus.texts, assignments, model.pins)]
