@@ -391,7 +391,8 @@ def _fill_one(
             return eligible, BoundaryDecision(
                 grade.name, target, len(eligible), GradeRule.GATE, (), detail
             )
-        detail = f"{quota_text}，候选单位 {len(eligible)} 个全部进入"
+        gate = f"达到最低分 {grade.min_score:g} 的" if grade.min_score is not None else ""
+        detail = f"{quota_text}，{gate}候选单位 {len(eligible)} 个全部进入"
         return eligible, BoundaryDecision(
             grade.name, target, len(eligible), GradeRule.QUOTA, (), detail
         )

@@ -1,0 +1,409 @@
+"""`survey-app appraise`: the appraisal engine on a table of unit scores, no database.
+
+The office fills a CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX with one row per unit and period
+and gets the same year scores, grades and warnings as the platform, so a result can be checked
+by hand. Columns:
+
+* 单位, 类别, 期间 (required; or unit, class, period) and 一票否决 (optional; 是/否, 1/0);
+* one column per indicator of the scheme (its `column`, by default its key, e.g. 企业评);
+* optional `<列名>_标记` (flags such as LOW_PRECISION or 精度不足, several separated by ；)
+  and `<列名>_误差` (margin of error) for satisfaction indices;
+* the scheme's bonus and deduction columns (default 加分, 扣分), blank meaning 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from openpyxl import load_workbook
+
+from analysis.appraisal.engine import AppraisalResult, ClassResult, ScoreRow, run_appraisal
+from analysis.appraisal.errors import AppraisalError
+from analysis.appraisal.scheme import Scheme, load_scheme
+from analysis.appraisal.warnings import WarningCard
+from analysis.scoring.errors import ScoringError
+from analysis.scoring.flags import Flag, parse_flag
+from analysis.tabular import display_width, write_csv
+
+KEY_COLUMNS = {"单位": "unit", "unit": "unit", "类别": "class", "class": "class"}
+KEY_COLUMNS |= {"期间": "period", "period": "period", "一票否决": "veto", "veto": "veto"}
+REQUIRED = {"unit": "单位", "class": "类别", "period": "期间"}
+FLAG_SUFFIXES = ("_标记", "_flags")
+MOE_SUFFIXES = ("_误差", "_moe")
+TRUE_WORDS = frozenset({"是", "1", "true", "yes", "y", "√", "✓", "否决"})
+FALSE_WORDS = frozenset({"", "否", "0", "false", "no", "n", "×"})
+ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 reads everything GBK wrote
+MAX_ROW_ERRORS = 20
+_FLAG_SEPARATORS = re.compile(r"[;；,，、\s]+")
+
+Cells = list[object]
+
+
+class CommandError(click.ClickException):
+    """A user mistake, reported in Chinese without a traceback."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True, file=file)
+
+
+@click.command(
+    name="appraise",
+    help="按考核方案对单位得分表（CSV/XLSX）计算年度得分、等次和预警，无需数据库，便于人工复核。",
+)
+@click.argument("scores", type=click.Path(path_type=Path))
+@click.option("--scheme", "scheme_path", type=click.Path(path_type=Path), help="考核方案 YAML 文件")
+@click.option("--out", type=click.Path(path_type=Path), help="结果 CSV 文件（UTF-8 带 BOM）")
+@click.option("--sheet", default=None, help="XLSX 工作表名称（默认第一个工作表）")
+@click.option("--rules", is_flag=True, help="同时打印考核方案的全部规则")
+def appraise(
+    scores: Path, scheme_path: Path | None, out: Path | None, sheet: str | None, rules: bool
+) -> None:
+    if scheme_path is None:
+        raise CommandError("请用 --scheme 指定考核方案 YAML 文件")
+    try:
+        scheme = load_scheme(scheme_path)
+        header, rows = read_table(scores, sheet)
+        score_rows = parse_score_rows(header, rows, scheme)
+        result = run_appraisal(score_rows, scheme)
+    except (AppraisalError, ScoringError) as error:
+        raise CommandError(str(error)) from None
+    click.echo(
+        scheme.describe()
+        if rules
+        else f"考核方案：{scheme.name}（{scheme.year} 年度，版本 {scheme.version}）"
+    )
+    for class_result in result.classes:
+        _echo_class(class_result)
+    if out is not None:
+        header_out, rows_out = result_table(result)
+        try:
+            out.write_bytes(write_csv(rows_out, header_out))
+        except OSError as error:
+            raise CommandError(f"无法写入结果文件 {out}：{error.strerror}") from None
+        click.echo(f"结果已写入 {out}")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, Cells]]]:
+    """Header and non-blank data rows (with their spreadsheet row numbers) of a CSV or XLSX."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CommandError(f"找不到文件 {path}") from None
+    except OSError as error:
+        raise CommandError(f"无法读取文件 {path}：{error.strerror}") from None
+    table = _xlsx_rows(raw, path, sheet) if raw.startswith(b"PK\x03\x04") else _csv_rows(raw, path)
+    numbered = [(n, row) for n, row in enumerate(table, start=1) if any(_text(c) for c in row)]
+    if not numbered:
+        raise CommandError(f"文件 {path} 是空的")
+    (_, header_cells), data = numbered[0], numbered[1:]
+    if not data:
+        raise CommandError(f"文件 {path} 只有表头，没有数据行")
+    return [_text(cell) for cell in header_cells], data
+
+
+def _csv_rows(raw: bytes, path: Path) -> list[Cells]:
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise CommandError(
+            f"无法识别文件 {path} 的编码：请另存为 UTF-8、UTF-8（带 BOM）或 GBK 编码"
+        )
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as error:
+        raise CommandError(f"文件 {path} 不是有效的 CSV：{error}") from None
+
+
+def _xlsx_rows(raw: bytes, path: Path, sheet: str | None) -> list[Cells]:
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for damaged files
+        raise CommandError(f"无法读取 Excel 文件 {path}：文件可能已损坏或不是 .xlsx 格式") from None
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            names = "、".join(workbook.sheetnames)
+            raise CommandError(f"文件 {path} 中没有工作表「{sheet}」，现有：{names}")
+        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        return [list(row) for row in worksheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def parse_score_rows(
+    header: Sequence[str], rows: Sequence[tuple[int, Cells]], scheme: Scheme
+) -> list[ScoreRow]:
+    """ScoreRows from the table; all row errors (up to 20) are reported together."""
+    index = _column_index(header)
+    keys = {KEY_COLUMNS[name]: i for name, i in index.items() if name in KEY_COLUMNS}
+    missing = [label for key, label in REQUIRED.items() if key not in keys]
+    if missing:
+        raise CommandError(f"缺少必需的列：{'、'.join(missing)}（表头为：{'、'.join(header)}）")
+    leaf_columns = {leaf.column for c in scheme.classes for leaf in c.root.leaves()}
+    bonus_columns = {item.column for item in scheme.adjustments.bonus.items}
+    deduction_columns = {item.column for item in scheme.adjustments.deduction.items}
+    parsed: list[ScoreRow] = []
+    errors: list[str] = []
+    for number, cells in rows:
+        try:
+            parsed.append(
+                _score_row(
+                    number, cells, index, keys, leaf_columns, bonus_columns, deduction_columns
+                )
+            )
+        except ValueError as error:
+            errors.append(f"第 {number} 行：{error}")
+            if len(errors) >= MAX_ROW_ERRORS:
+                errors.append(f"（只显示前 {MAX_ROW_ERRORS} 个错误）")
+                break
+    if errors:
+        raise CommandError("得分表有错误：\n" + "\n".join(errors))
+    _check_columns_present(parsed, index, scheme)
+    unused = [
+        name
+        for name in header
+        if name and not _known_column(name, leaf_columns | bonus_columns | deduction_columns)
+    ]
+    if unused:
+        click.echo(f"提示：以下列未被考核方案使用，已忽略：{'、'.join(unused)}", err=True)
+    return parsed
+
+
+def _column_index(header: Sequence[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if not name:
+            continue
+        if name in index:
+            raise CommandError(f"表头中的列「{name}」重复出现")
+        index[name] = position
+    return index
+
+
+def _score_row(
+    number: int,
+    cells: Cells,
+    index: dict[str, int],
+    keys: dict[str, int],
+    leaf_columns: set[str],
+    bonus_columns: set[str],
+    deduction_columns: set[str],
+) -> ScoreRow:
+    def cell(position: int | None) -> object:
+        return cells[position] if position is not None and position < len(cells) else None
+
+    def required(key: str) -> str:
+        value = _text(cell(keys[key]))
+        if not value:
+            raise ValueError(f"「{REQUIRED[key]}」不能为空")
+        return value
+
+    values = {c: _number(cell(index[c]), c) for c in leaf_columns if c in index}
+    flags = {c: _flags(cell(_suffixed(index, c, FLAG_SUFFIXES)), c) for c in leaf_columns}
+    moe = {c: _number(cell(_suffixed(index, c, MOE_SUFFIXES)), f"{c}误差") for c in leaf_columns}
+    return ScoreRow(
+        unit=required("unit"),
+        unit_class=required("class"),
+        period=required("period"),
+        values=values,
+        flags={c: f for c, f in flags.items() if f},
+        moe={c: m for c, m in moe.items() if m is not None},
+        bonuses=_amounts(cell, index, bonus_columns),
+        deductions=_amounts(cell, index, deduction_columns),
+        veto=_boolean(cell(keys.get("veto")), "一票否决"),
+        source=f"第 {number} 行",
+    )
+
+
+def _amounts(cell: Any, index: dict[str, int], columns: set[str]) -> dict[str, float]:
+    amounts = {c: _number(cell(index[c]), c) for c in columns if c in index}
+    return {c: a for c, a in amounts.items() if a}
+
+
+def _suffixed(index: dict[str, int], column: str, suffixes: Sequence[str]) -> int | None:
+    return next((index[column + s] for s in suffixes if column + s in index), None)
+
+
+def _known_column(name: str, columns: set[str]) -> bool:
+    if name in KEY_COLUMNS or name in columns:
+        return True
+    return any(name == c + s for c in columns for s in (*FLAG_SUFFIXES, *MOE_SUFFIXES))
+
+
+def _check_columns_present(rows: Sequence[ScoreRow], index: dict[str, int], scheme: Scheme) -> None:
+    for class_name in dict.fromkeys(row.unit_class for row in rows):
+        class_scheme = scheme.class_named(class_name)
+        if class_scheme is None:
+            continue  # the engine reports the unknown class with its row
+        absent = [leaf.column for leaf in class_scheme.root.leaves() if leaf.column not in index]
+        if absent:
+            raise CommandError(f"类别「{class_name}」需要的列不在表中：{'、'.join(absent)}")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _number(value: object, column: str) -> float | None:
+    if isinstance(value, bool):
+        raise ValueError(f"「{column}」应为数字，实际为「{value}」")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"「{column}」不是数字：「{text}」") from None
+    if not math.isfinite(number):
+        raise ValueError(f"「{column}」不是有效数字：「{value}」")
+    return number
+
+
+def _boolean(value: object, column: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"「{column}」应填 是/否 或 1/0，实际为「{text}」")
+
+
+def _flags(value: object, column: str) -> frozenset[Flag]:
+    parts = [p for p in _FLAG_SEPARATORS.split(_text(value)) if p]
+    try:
+        return frozenset(parse_flag(p) for p in parts)
+    except ScoringError as error:
+        raise ValueError(f"「{column}」的标记有误：{error}") from None
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def _echo_class(result: ClassResult) -> None:
+    grading = result.grading
+    quotas = "、".join(f"{q.grade} {q.quota}" for q in grading.quotas)
+    click.echo(
+        f"\n【{result.scheme.name}】{len(result.units)} 个单位"
+        + (f"，名额：{quotas}" if quotas else "")
+    )
+    for decision in grading.decisions:
+        click.echo(f"  · {decision.rule.label}：{decision.detail}")
+    header = ("排名", "单位", "最终得分", "误差", "等级", "定级依据", "状态")
+    rows = [
+        (
+            _fmt(u.assignment.rank, 0),
+            u.unit,
+            _fmt(u.score, 2),
+            _fmt(u.moe, 2),
+            u.grade or "—",
+            u.assignment.rule.label,
+            "待复核" if u.needs_review else "",
+        )
+        for u in result.units
+    ]
+    _echo_table(header, rows)
+    for u in result.units:
+        if u.needs_review:
+            click.echo(f"  待复核：{u.unit}：{'；'.join(u.review_reasons)}")
+    cards = [w for w in result.warnings if w.card is not None]
+    for w in cards:
+        click.echo(
+            f"  {w.period} {w.card.label if w.card else ''}：{w.unit}（{'；'.join(w.reasons)}）"
+        )
+
+
+def _echo_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(display_width(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        cells = [
+            str(cell) + " " * (width - display_width(str(cell)))
+            for cell, width in zip(row, widths, strict=True)
+        ]
+        click.echo("  " + "  ".join(cells).rstrip())
+
+
+def result_table(result: AppraisalResult) -> tuple[list[str], list[list[object]]]:
+    """The result as one row per unit, with every number a reviewer needs."""
+    periods = [p for p, _ in result.scheme.periods]
+    components: dict[str, str] = {}
+    for c in result.classes:
+        for spec in c.scheme.root.walk():
+            if spec is not c.scheme.root:
+                components.setdefault(spec.key, spec.label)
+    header = [
+        "类别", "排名", "单位", "最终得分", "未舍入得分", "基础得分", "加分", "扣分", "一票否决",
+        "等级", "定级规则", "定级说明", "状态", "复核原因", "误差范围", "标记", "期间权重",
+        *(f"{label}（年度）" for label in components.values()),
+        *(f"{p}得分" for p in periods),
+        *(f"{p}预警" for p in periods),
+    ]  # fmt: skip
+    rows: list[list[object]] = []
+    for c in result.classes:
+        cards = {(w.unit, w.period): w for w in c.warnings}
+        for u in c.units:
+            values = dict(u.component_values)
+            by_period = {s.period: s.value for s in u.periods}
+            rows.append(
+                [
+                    u.unit_class,
+                    u.assignment.rank,
+                    u.unit,
+                    u.score,
+                    _round(u.adjusted.final if u.adjusted else None, 6),
+                    _round(u.period_weights.value, 6),
+                    _round(u.adjusted.bonus if u.adjusted else None, 4),
+                    _round(u.adjusted.deduction if u.adjusted else None, 4),
+                    "是" if u.veto else "否",
+                    u.grade or "",
+                    u.assignment.rule.label,
+                    u.assignment.detail,
+                    "待复核" if u.needs_review else "确定",
+                    "；".join(u.review_reasons),
+                    _round(u.moe, 4),
+                    "、".join(sorted(f.label for f in u.flags)),
+                    "，".join(f"{p} {w:.4g}" for p, w in u.period_weights.weights),
+                    *(_round(values.get(key), 4) for key in components),
+                    *(_round(by_period.get(p), 4) for p in periods),
+                    *(_card_text(cards.get((u.unit, p))) for p in periods),
+                ]
+            )
+    return header, rows
+
+
+def _card_text(card: WarningCard | None) -> str:
+    if card is None:
+        return ""
+    if card.card is None:
+        return card.note
+    return f"{card.card.label}：{'；'.join(card.reasons)}"
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
