@@ -262,11 +262,14 @@ class _PatternParser:
             if char == "]" and not first:
                 break
             first = False
+            low_is_set = char == "\\" and self.peek() in CLASS_ESCAPES
             low = self.class_member(char)
             if self.peek() == "-" and self.pattern[self.pos + 1 : self.pos + 2] not in ("]", ""):
                 self.pos += 1
-                high = self.class_member(self.take())
-                if low.negated or high.negated or len(low.ranges) != 1 or len(high.ranges) != 1:
+                high_char = self.take()
+                high_is_set = high_char == "\\" and self.peek() in CLASS_ESCAPES
+                high = self.class_member(high_char)
+                if low_is_set or high_is_set:  # [\d-z] is an error in JavaScript's u mode
                     raise self.fail("的字符范围两端必须是单个字符")
                 start, end = low.ranges[0][0], high.ranges[0][0]
                 if start > end:
