@@ -60,7 +60,10 @@ class TestParsing:
 
     def test_function_names_with_hyphens(self) -> None:
         expression = compile_expression("count-selected(${m}) > 1 and string-length(.) < 5")
-        assert {node.name for node in _calls(expression.root)} == {"count-selected", "string-length"}
+        assert {node.name for node in _calls(expression.root)} == {
+            "count-selected",
+            "string-length",
+        }
 
     def test_json_form(self) -> None:
         assert expression_to_json("selected(${m}, 'a') and -${n} <= 2.5") == [

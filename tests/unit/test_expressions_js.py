@@ -89,7 +89,9 @@ def _python_result(source: str, values: dict[str, str], current: str) -> list[st
         value = evaluate(expression, EvaluationContext(values, TODAY, current=current))
     except ExpressionError as error:
         return ["error", str(error)]
-    kind = "boolean" if isinstance(value, bool) else "number" if isinstance(value, float) else "string"
+    kind = (
+        "boolean" if isinstance(value, bool) else "number" if isinstance(value, float) else "string"
+    )
     return [kind, to_string(value)]
 
 
@@ -180,6 +182,15 @@ def test_unknown_node_kinds_are_refused() -> None:
 def test_script_never_runs_strings_as_code() -> None:
     source = SCRIPT.read_text(encoding="utf-8")
     code = re.sub(r"/\*.*?\*/", "", source, flags=re.DOTALL)
-    for forbidden in ("eval(", "new Function", "Function(", "innerHTML", "outerHTML",
-                      "insertAdjacentHTML", "document.write", "setTimeout('", 'setTimeout("'):
+    for forbidden in (
+        "eval(",
+        "new Function",
+        "Function(",
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "setTimeout('",
+        'setTimeout("',
+    ):
         assert forbidden not in code, forbidden
