@@ -8,6 +8,7 @@ import random
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def _python_result(source: str, values: dict[str, str], current: str) -> list[st
     return [kind, to_string(value)]
 
 
-def _run_node(cases: list[dict[str, object]]) -> list[list[str]]:
+def _run_node(cases: Sequence[object]) -> list[list[str]]:
     node = shutil.which("node")
     assert node, "Node.js is needed to test survey.js"
     completed = subprocess.run(
