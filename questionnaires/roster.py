@@ -266,9 +266,11 @@ def _xlsx_sheet_rows(workbook: Workbook, limits: UploadLimits) -> Rows:
         sheet = workbook.worksheets[0]
         # Some writers store wrong sheet dimensions; read every row instead of trusting them.
         sheet.reset_dimensions()
-        cells = sheet.iter_rows(min_row=1, max_col=limits.max_columns + 1, values_only=True)
-        for row_number, row in enumerate(cells, start=1):
-            yield row_number, list(row)
+        # No max_col: openpyxl would pad every row to that width, which is slow. Rows come
+        # back as long as their last stored cell, cut here one past the column limit.
+        width = limits.max_columns + 1
+        for row_number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            yield row_number, list(row[:width])
     except RosterImportError:
         raise
     except Exception as exc:
