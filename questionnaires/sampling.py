@@ -94,8 +94,10 @@ class SamplingPlan:
             raise SamplingError(f"抽样比例应在0到1之间（不含0），实际为{self.rate}")
         if self.total_n is not None and self.total_n < 1:
             raise SamplingError(f"样本量应为正整数，实际为{self.total_n}")
-        if self.allocation is Allocation.FIXED_RATE and self.rate is None:
-            raise SamplingError("固定比例分配需要指定抽样比例")
+        if self.allocation is Allocation.FIXED_RATE and (self.rate is None or self.total_n):
+            raise SamplingError("固定比例分配需要指定抽样比例，且不能同时指定样本量")
+        if str(self.seed).strip() == "":
+            raise SamplingError("随机种子不能为空")
         if self.min_per_stratum < 0:
             raise SamplingError("每层最低样本量不能为负数")
 

@@ -172,12 +172,14 @@ def test_impossible_allocations_explain_themselves(
         ({"rate": None}, "请指定"),
         ({"total_n": 0}, "正整数"),
         ({"rate": None, "total_n": 5, "allocation": Allocation.FIXED_RATE}, "固定比例"),
+        ({"total_n": 5, "allocation": Allocation.FIXED_RATE}, "不能同时指定样本量"),
+        ({"seed": " "}, "随机种子不能为空"),
         ({"min_per_stratum": -1}, "负数"),
     ],
 )
 def test_invalid_plans_are_rejected(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(SamplingError, match=message):
-        SamplingPlan(seed=1, **kwargs)  # type: ignore[arg-type]
+        SamplingPlan(**{"seed": 1, **kwargs})  # type: ignore[arg-type]
 
 
 @st.composite
