@@ -34,8 +34,16 @@ class _Entry:
     value: float
 
 
+@dataclass(frozen=True)
+class _Lexicon:
+    entries: dict[str, _Entry]
+    # Entry lengths by first character, longest first: most characters start no entry, so
+    # most positions cost one dict lookup.
+    lengths_by_first: dict[str, tuple[int, ...]]
+
+
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[dict[str, _Entry], int]:
+def _lexicon() -> _Lexicon:
     entries: dict[str, _Entry] = {}
     for name, sign in (("sentiment_positive.txt", 1.0), ("sentiment_negative.txt", -1.0)):
         for line in read_entry_lines(RESOURCE_DIR / name):
@@ -49,7 +57,12 @@ def _lexicon() -> tuple[dict[str, _Entry], int]:
             entries[word] = _Entry("degree", float(factor[0]))
         elif kind in ("contrast", "neutral"):
             entries[word] = _Entry(kind, 0.0)  # type: ignore[arg-type]
-    return entries, max(map(len, entries))
+    lengths: dict[str, set[int]] = {}
+    for word in entries:
+        lengths.setdefault(word[0], set()).add(len(word))
+    return _Lexicon(
+        entries, {first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()}
+    )
 
 
 def score_sentiment(texts: Sequence[str]) -> list[float]:
@@ -58,13 +71,13 @@ def score_sentiment(texts: Sequence[str]) -> list[float]:
 
 
 def _score_one(text: str) -> float:
-    lexicon, longest = _lexicon()
+    lexicon = _lexicon()
     total = 0.0
     for clause in _CLAUSE_SPLIT.split(text):
         factor = 1.0  # degree and negation waiting for the next sentiment word
         position = 0
         while position < len(clause):
-            entry, length = _longest_match(clause, position, lexicon, longest)
+            entry, length = _longest_match(clause, position, lexicon)
             position += length
             if entry is None or entry.kind == "neutral":
                 continue
@@ -78,11 +91,9 @@ def _score_one(text: str) -> float:
     return round(math.tanh(total / _SCALE), 4)
 
 
-def _longest_match(
-    clause: str, position: int, lexicon: dict[str, _Entry], longest: int
-) -> tuple[_Entry | None, int]:
-    for length in range(min(longest, len(clause) - position), 0, -1):
-        entry = lexicon.get(clause[position : position + length])
+def _longest_match(clause: str, position: int, lexicon: _Lexicon) -> tuple[_Entry | None, int]:
+    for length in lexicon.lengths_by_first.get(clause[position], ()):
+        entry = lexicon.entries.get(clause[position : position + length])
         if entry is not None:
             return entry, length
     return None, 1

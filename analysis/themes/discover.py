@@ -47,7 +47,7 @@ MAX_THEMES = 40
 FIT_SAMPLE = 50000
 N_REPRESENTATIVES = 5
 DEFAULT_MIN_CONFIDENCE = 0.5
-_SENTIMENT_SAMPLE = 1000
+_SENTIMENT_SAMPLE = 400
 # A new cluster takes over a previous theme's id when their word distributions are at
 # least this similar (cosine): below it, the theme is new.
 _MIN_IDENTITY_SIMILARITY = 0.5
@@ -337,8 +337,8 @@ def _mean_sentiment(
         return 0.0
     if sentiments is not None:
         return round(float(np.mean([sentiments[i] for i in members])), 3)
-    # A mean over a random sample of 1,000 is within ±0.03 of the full mean (sd ≤ 1),
-    # at a fraction of the cost on large themes.
+    # A mean over a random sample of 400 is within ±0.05 of the full mean (95 %, scores'
+    # sd ≤ 0.5 in practice), at a fraction of the cost on large themes.
     if members.size > _SENTIMENT_SAMPLE:
         members = rng.choice(members, _SENTIMENT_SAMPLE, replace=False)
     return round(float(np.mean(score_sentiment([texts[i] for i in members]))), 3)

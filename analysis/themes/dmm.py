@@ -11,6 +11,7 @@ Documents are binary word-presence rows, for which the sampler's formula is exac
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,14 +75,17 @@ def _log_scores(
     beta: float,
 ) -> np.ndarray:
     vocabulary_mass = log_word_weights.shape[1] * beta
-    # Σ_{i<L} log(n_k + Vβ + i) = lgamma(n_k + Vβ + L) − lgamma(n_k + Vβ)
-    length_term = gammaln(totals[None, :] + vocabulary_mass + lengths[:, None]) - gammaln(
-        totals + vocabulary_mass
-    )[None, :]
+    # Σ_{i<L} log(n_k + Vβ + i) = lgamma(n_k + Vβ + L) − lgamma(n_k + Vβ), computed once per
+    # distinct length (opinions have few distinct lengths) rather than once per document.
+    distinct, inverse = np.unique(lengths, return_inverse=True)
+    base = totals + vocabulary_mass
+    length_table = gammaln(base[None, :] + distinct[:, None]) - gammaln(base)[None, :]
     word_term = np.asarray(x @ log_word_weights.T)
     with np.errstate(divide="ignore"):
         prior = np.log(doc_counts + alpha)
-    return prior[None, :] + word_term - length_term
+    word_term += prior[None, :]
+    word_term -= length_table[inverse]
+    return word_term
 
 
 def log_evidence(counts: MixtureCounts, *, alpha: float, beta: float) -> float:
@@ -170,12 +174,14 @@ class _BlockedSampler:
     def run(self, sweeps: int, *, greedy: bool) -> None:
         n_docs = self.x.shape[0]
         n_blocks = max(1, min(_BLOCKS_PER_SWEEP, n_docs // 50))
+        bounds = np.linspace(0, n_docs, n_blocks + 1).astype(np.int64)
         for _ in range(sweeps):
-            for block in np.array_split(self.rng.permutation(n_docs), n_blocks):
-                self._resample(block, greedy=greedy)
+            order = self.rng.permutation(n_docs)
+            shuffled = self.x[order]  # one fancy index per sweep, then cheap row slices
+            for start, stop in itertools.pairwise(bounds):
+                self._resample(order[start:stop], shuffled[start:stop], greedy=greedy)
 
-    def _resample(self, block: np.ndarray, *, greedy: bool) -> None:
-        x_block = self.x[block]
+    def _resample(self, block: np.ndarray, x_block: sp.csr_matrix, *, greedy: bool) -> None:
         lengths = self.lengths[block]
         self._move(x_block, lengths, self.labels[block], sign=-1.0)
         scores = _log_scores(
@@ -187,11 +193,17 @@ class _BlockedSampler:
             alpha=self.alpha,
             beta=self.beta,
         )
-        if not greedy:
-            scores += self.rng.gumbel(size=scores.shape)  # Gumbel-max = a draw from softmax
-        new_labels = scores.argmax(axis=1)
+        new_labels = scores.argmax(axis=1) if greedy else self._draw(scores)
         self.labels[block] = new_labels
         self._move(x_block, lengths, new_labels, sign=1.0)
+
+    def _draw(self, scores: np.ndarray) -> np.ndarray:
+        """One draw per row from softmax(scores), by inverting the cumulative weights."""
+        scores -= scores.max(axis=1, keepdims=True)
+        cumulative = np.exp(scores, out=scores).cumsum(axis=1)
+        targets = self.rng.random(cumulative.shape[0]) * cumulative[:, -1]
+        drawn = (cumulative < targets[:, None]).sum(axis=1)
+        return np.minimum(drawn, cumulative.shape[1] - 1)
 
     def _move(
         self, x_block: sp.csr_matrix, lengths: np.ndarray, labels: np.ndarray, *, sign: float
