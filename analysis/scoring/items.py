@@ -147,26 +147,23 @@ def _item_from_cells(
 
 
 def _moments(cells: Sequence[ItemCell]) -> tuple[StratumMoments, ...]:
-    sums: dict[str, list[float]] = defaultdict(lambda: [0.0] * 8)
+    """Per-stratum sums of y from cells that each hold one score value y."""
+    by_stratum: dict[str, list[tuple[ItemCell, float]]] = defaultdict(list)
     for cell in cells:
-        y = _score(cell)
-        acc = sums[cell.stratum]
-        for index, value in enumerate(
-            (
-                cell.n,
-                cell.sum_w,
-                y * cell.sum_w,
-                cell.sum_w2,
-                y * cell.sum_w2,
-                y * y * cell.sum_w2,
-                cell.n * y,
-                cell.n * y * y,
-            )
-        ):
-            acc[index] += value
+        by_stratum[cell.stratum].append((cell, _score(cell)))
     return tuple(
-        StratumMoments(stratum, int(a[0]), a[1], a[2], a[3], a[4], a[5], a[6], a[7])
-        for stratum, a in sorted(sums.items())
+        StratumMoments(
+            stratum=stratum,
+            n=sum(c.n for c, _ in group),
+            sum_w=sum(c.sum_w for c, _ in group),
+            sum_wy=sum(y * c.sum_w for c, y in group),
+            sum_w2=sum(c.sum_w2 for c, _ in group),
+            sum_w2y=sum(y * c.sum_w2 for c, y in group),
+            sum_w2y2=sum(y * y * c.sum_w2 for c, y in group),
+            sum_y=sum(c.n * y for c, y in group),
+            sum_y2=sum(c.n * y * y for c, y in group),
+        )
+        for stratum, group in sorted(by_stratum.items())
     )
 
 

@@ -18,7 +18,8 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,8 +74,11 @@ def appraise(
         header, rows = read_table(scores, sheet)
         score_rows = parse_score_rows(header, rows, scheme)
         result = run_appraisal(score_rows, scheme)
+        unused = unused_columns(header, scheme)
     except (AppraisalError, ScoringError) as error:
         raise CommandError(str(error)) from None
+    if unused:
+        click.echo(f"提示：以下列未被考核方案使用，已忽略：{'、'.join(unused)}", err=True)
     click.echo(
         scheme.describe()
         if rules
@@ -153,18 +157,12 @@ def parse_score_rows(
     missing = [label for key, label in REQUIRED.items() if key not in keys]
     if missing:
         raise CommandError(f"缺少必需的列：{'、'.join(missing)}（表头为：{'、'.join(header)}）")
-    leaf_columns = {leaf.column for c in scheme.classes for leaf in c.root.leaves()}
-    bonus_columns = {item.column for item in scheme.adjustments.bonus.items}
-    deduction_columns = {item.column for item in scheme.adjustments.deduction.items}
+    columns = SchemeColumns.of(scheme)
     parsed: list[ScoreRow] = []
     errors: list[str] = []
     for number, cells in rows:
         try:
-            parsed.append(
-                _score_row(
-                    number, cells, index, keys, leaf_columns, bonus_columns, deduction_columns
-                )
-            )
+            parsed.append(_score_row(number, cells, index, keys, columns))
         except ValueError as error:
             errors.append(f"第 {number} 行：{error}")
             if len(errors) >= MAX_ROW_ERRORS:
@@ -173,14 +171,34 @@ def parse_score_rows(
     if errors:
         raise CommandError("得分表有错误：\n" + "\n".join(errors))
     _check_columns_present(parsed, index, scheme)
-    unused = [
-        name
-        for name in header
-        if name and not _known_column(name, leaf_columns | bonus_columns | deduction_columns)
-    ]
-    if unused:
-        click.echo(f"提示：以下列未被考核方案使用，已忽略：{'、'.join(unused)}", err=True)
     return parsed
+
+
+def unused_columns(header: Sequence[str], scheme: Scheme) -> list[str]:
+    """Header names the scheme does not use (often a typo in an indicator's name)."""
+    used = SchemeColumns.of(scheme).all
+    return [name for name in header if name and not _known_column(name, used)]
+
+
+@dataclass(frozen=True)
+class SchemeColumns:
+    """The input columns a scheme reads."""
+
+    leaves: frozenset[str]
+    bonuses: frozenset[str]
+    deductions: frozenset[str]
+
+    @classmethod
+    def of(cls, scheme: Scheme) -> SchemeColumns:
+        return cls(
+            frozenset(leaf.column for c in scheme.classes for leaf in c.root.leaves()),
+            frozenset(item.column for item in scheme.adjustments.bonus.items),
+            frozenset(item.column for item in scheme.adjustments.deduction.items),
+        )
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.leaves | self.bonuses | self.deductions
 
 
 def _column_index(header: Sequence[str]) -> dict[str, int]:
@@ -199,9 +217,7 @@ def _score_row(
     cells: Cells,
     index: dict[str, int],
     keys: dict[str, int],
-    leaf_columns: set[str],
-    bonus_columns: set[str],
-    deduction_columns: set[str],
+    columns: SchemeColumns,
 ) -> ScoreRow:
     def cell(position: int | None) -> object:
         return cells[position] if position is not None and position < len(cells) else None
@@ -212,9 +228,10 @@ def _score_row(
             raise ValueError(f"「{REQUIRED[key]}」不能为空")
         return value
 
-    values = {c: _number(cell(index[c]), c) for c in leaf_columns if c in index}
-    flags = {c: _flags(cell(_suffixed(index, c, FLAG_SUFFIXES)), c) for c in leaf_columns}
-    moe = {c: _number(cell(_suffixed(index, c, MOE_SUFFIXES)), f"{c}误差") for c in leaf_columns}
+    leaves = columns.leaves
+    values = {c: _number(cell(index[c]), c) for c in leaves if c in index}
+    flags = {c: _flags(cell(_suffixed(index, c, FLAG_SUFFIXES)), c) for c in leaves}
+    moe = {c: _number(cell(_suffixed(index, c, MOE_SUFFIXES)), f"{c}误差") for c in leaves}
     return ScoreRow(
         unit=required("unit"),
         unit_class=required("class"),
@@ -222,14 +239,16 @@ def _score_row(
         values=values,
         flags={c: f for c, f in flags.items() if f},
         moe={c: m for c, m in moe.items() if m is not None},
-        bonuses=_amounts(cell, index, bonus_columns),
-        deductions=_amounts(cell, index, deduction_columns),
+        bonuses=_amounts(cell, index, columns.bonuses),
+        deductions=_amounts(cell, index, columns.deductions),
         veto=_boolean(cell(keys.get("veto")), "一票否决"),
         source=f"第 {number} 行",
     )
 
 
-def _amounts(cell: Any, index: dict[str, int], columns: set[str]) -> dict[str, float]:
+def _amounts(
+    cell: Callable[[int | None], object], index: dict[str, int], columns: frozenset[str]
+) -> dict[str, float]:
     amounts = {c: _number(cell(index[c]), c) for c in columns if c in index}
     return {c: a for c, a in amounts.items() if a}
 
@@ -238,7 +257,7 @@ def _suffixed(index: dict[str, int], column: str, suffixes: Sequence[str]) -> in
     return next((index[column + s] for s in suffixes if column + s in index), None)
 
 
-def _known_column(name: str, columns: set[str]) -> bool:
+def _known_column(name: str, columns: frozenset[str]) -> bool:
     if name in KEY_COLUMNS or name in columns:
         return True
     return any(name == c + s for c in columns for s in (*FLAG_SUFFIXES, *MOE_SUFFIXES))
