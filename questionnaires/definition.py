@@ -201,7 +201,7 @@ class _Builder:
 
     def text(self, data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
         value = data.get(key)
-        if value is None:
+        if value is None or (required and isinstance(value, str) and not value.strip()):
             if required:
                 self.report(where, f"缺少 {key}")
             return ""
