@@ -77,6 +77,8 @@ RATING_LISTS = {
     RATING_LIST_WITH_UNKNOWN: (*SATISFACTION_SCALE, UNKNOWN_OPTION),
 }
 EXPORT_LANGUAGE = "中文 (zh)"
+DEFAULT_FORM_ID = "xlsform"  # XLSForm defaults form_id to the file name, which we do not get
+DEFAULT_TITLE = "导入的问卷"
 
 # pyxform header aliases -> our column keys
 HEADER_ALIASES = {
@@ -382,8 +384,8 @@ class _Reader:
         if self.problems:
             raise DefinitionError(self.problems)
         questionnaire = Questionnaire(
-            id=self.settings.get("form_id") or "xlsform",
-            title=self.settings.get("form_title") or self.settings.get("form_id") or "",
+            id=self.settings.get("form_id") or DEFAULT_FORM_ID,
+            title=self.settings.get("form_title") or self.settings.get("form_id") or DEFAULT_TITLE,
             sections=tuple(
                 Section(
                     id=draft.id,
