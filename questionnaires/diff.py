@@ -127,21 +127,21 @@ def _question_changes(old: Questionnaire, new: Questionnaire) -> list[str]:
 
 
 def _field_changes(old: Question, new: Question) -> list[str]:
-    prefix = f"题目 {new.name} 的"
+    subject = f"题目 {new.name} "
     changes = [
-        _changed(prefix, label, getattr(old, key), getattr(new, key))
+        _changed(subject + "的", label, getattr(old, key), getattr(new, key))
         for key, label in QUESTION_FIELDS.items()
         if getattr(old, key) != getattr(new, key)
     ]
-    changes += _option_changes(prefix, old.options, new.options)
-    changes += _row_changes(prefix, old.rows, new.rows)
+    changes += _option_changes(subject, old.options, new.options)
+    changes += _row_changes(subject, old.rows, new.rows)
     return changes
 
 
 def _option_changes(prefix: str, old: tuple[Option, ...], new: tuple[Option, ...]) -> list[str]:
     before = {option.value: option for option in old}
     after = {option.value: option for option in new}
-    changes = [f"{prefix}选项 {o.value}「{o.label}」被删除" for o in old if o.value not in after]
+    changes = [f"{prefix}删除选项 {o.value}「{o.label}」" for o in old if o.value not in after]
     changes += [f"{prefix}新增选项 {o.value}「{o.label}」" for o in new if o.value not in before]
     for option in new:
         previous = before.get(option.value)
@@ -152,14 +152,14 @@ def _option_changes(prefix: str, old: tuple[Option, ...], new: tuple[Option, ...
         if previous is not None and previous.attributes != option.attributes:
             changes.append(f"{prefix}选项 {option.value} 的附加列有变化")
     if [v for v in before if v in after] != [v for v in after if v in before]:
-        changes.append(f"{prefix}选项顺序有调整")
+        changes.append(f"{prefix}的选项顺序有调整")
     return changes
 
 
 def _row_changes(prefix: str, old: tuple[MatrixRow, ...], new: tuple[MatrixRow, ...]) -> list[str]:
     before = {row.id: row for row in old}
     after = {row.id: row for row in new}
-    changes = [f"{prefix}矩阵行 {r.id}「{r.label}」被删除" for r in old if r.id not in after]
+    changes = [f"{prefix}删除矩阵行 {r.id}「{r.label}」" for r in old if r.id not in after]
     changes += [f"{prefix}新增矩阵行 {r.id}「{r.label}」" for r in new if r.id not in before]
     for row in new:
         previous = before.get(row.id)
@@ -173,7 +173,7 @@ def _row_changes(prefix: str, old: tuple[MatrixRow, ...], new: tuple[MatrixRow, 
             if getattr(previous, key) != getattr(row, key)
         ]
     if [r for r in before if r in after] != [r for r in after if r in before]:
-        changes.append(f"{prefix}矩阵行顺序有调整")
+        changes.append(f"{prefix}的矩阵行顺序有调整")
     return changes
 
 
