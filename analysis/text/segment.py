@@ -94,12 +94,6 @@ class Segmenter:
             factory = _RjiebaCutter if self.engine == "rjieba" else _JiebaCutter
             self._cutter = factory(self._words)
 
-    def tokenize(self, text: str) -> list[str]:
-        """All tokens of one text, stop words included (sentiment needs 不, 很, 太 ...)."""
-        self.warm_up()
-        assert self._cutter is not None
-        return [token for token in self._cutter.cut(text) if not token.isspace()]
-
     def segment(self, texts: Sequence[str]) -> list[list[str]]:
         """Content tokens of each text, in order."""
         self.warm_up()

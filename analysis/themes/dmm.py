@@ -21,7 +21,9 @@ from scipy.special import gammaln
 DEFAULT_ALPHA = 0.1
 DEFAULT_BETA = 0.1
 _BLOCKS_PER_SWEEP = 16
-_GREEDY_SWEEPS = 2
+_MAX_SETTLE_SWEEPS = 5
+_RESTART_BUDGET = 200_000  # documents × chains
+_MAX_RESTARTS = 10
 _ASSIGN_CHUNK = 20000
 
 
@@ -114,25 +116,30 @@ def fit_dmm(
     alpha: float = DEFAULT_ALPHA,
     beta: float = DEFAULT_BETA,
     sweeps: int = 20,
-    restarts: int = 3,
-    burn_in: int = 6,
+    restarts: int | None = None,
 ) -> np.ndarray:
     """Cluster labels in 0..K'-1 (K' ≤ ``n_clusters``: clusters may empty out, which is how
-    the model lowers the number of clusters by itself). ``restarts`` chains run ``burn_in``
-    sweeps; the one with the highest evidence continues to ``sweeps``. The last sweeps take
-    the most probable cluster instead of sampling, to settle the partition."""
+    the model lowers the number of clusters by itself).
+
+    Each of ``restarts`` chains samples for ``sweeps`` sweeps, then moves every document to
+    its most probable cluster until nothing changes; the chain with the highest evidence
+    wins. Small corpora get more chains (they are cheap, and a single chain on a few dozen
+    opinions often settles in a poor partition)."""
     n_docs = x.shape[0]
     n_clusters = max(1, min(n_clusters, n_docs))
+    if restarts is None:
+        restarts = int(np.clip(_RESTART_BUDGET // max(1, n_docs), 2, _MAX_RESTARTS))
     rng = np.random.default_rng(seed)
-    chains = []
-    for _ in range(max(1, restarts)):
-        sampler = _BlockedSampler(x, n_clusters, alpha, beta, rng)
-        sampler.run(min(burn_in, sweeps), greedy=False)
-        chains.append(sampler)
-    best = max(chains, key=lambda chain: chain.evidence())
-    remaining = sweeps - min(burn_in, sweeps)
-    best.run(max(0, remaining - _GREEDY_SWEEPS), greedy=False)
-    best.run(min(_GREEDY_SWEEPS, remaining), greedy=True)
+    best: _BlockedSampler | None = None
+    best_evidence = -np.inf
+    for _ in range(restarts):
+        chain = _BlockedSampler(x, n_clusters, alpha, beta, rng)
+        chain.run(sweeps, greedy=False)
+        chain.settle()
+        evidence = chain.evidence()
+        if evidence > best_evidence:
+            best, best_evidence = chain, evidence
+    assert best is not None
     return compact_labels(best.labels)
 
 
@@ -173,13 +180,23 @@ class _BlockedSampler:
 
     def run(self, sweeps: int, *, greedy: bool) -> None:
         n_docs = self.x.shape[0]
-        n_blocks = max(1, min(_BLOCKS_PER_SWEEP, n_docs // 50))
+        # Each block is sampled against the counts of all the others: blocks must stay a
+        # small part of the corpus (one block would condition on nothing at all).
+        n_blocks = max(1, min(_BLOCKS_PER_SWEEP, n_docs))
         bounds = np.linspace(0, n_docs, n_blocks + 1).astype(np.int64)
         for _ in range(sweeps):
             order = self.rng.permutation(n_docs)
             shuffled = self.x[order]  # one fancy index per sweep, then cheap row slices
             for start, stop in itertools.pairwise(bounds):
                 self._resample(order[start:stop], shuffled[start:stop], greedy=greedy)
+
+    def settle(self) -> None:
+        """Greedy sweeps until no document moves (or a few sweeps have passed)."""
+        for _ in range(_MAX_SETTLE_SWEEPS):
+            before = self.labels.copy()
+            self.run(1, greedy=True)
+            if np.array_equal(before, self.labels):
+                return
 
     def _resample(self, block: np.ndarray, x_block: sp.csr_matrix, *, greedy: bool) -> None:
         lengths = self.lengths[block]
