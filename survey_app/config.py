@@ -1,0 +1,157 @@
+"""One frozen Settings object, read strictly from SURVEY_* environment variables.
+
+A bad value stops start-up with a message naming the variable, the value's problem and an
+example, in Chinese (the operators are the district's IT staff) with the variable name in ASCII.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A SURVEY_* variable has a value we refuse to guess about."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    secret_key: str = field(repr=False)
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    debug: bool = False
+    secure_cookies: bool = False
+    session_idle_minutes: int = 30
+    login_max_failures: int = 5
+    lockout_minutes: int = 30
+    in_process_worker: bool = True
+    max_upload_mb: int = 20
+    log_level: str = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """sqlite:///relative/file or sqlite:////absolute/file."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={raw!r} 不是有效的开关值，请使用 true 或 false")
+
+
+def _int_parser(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} 不是整数，例如 {name}={low}") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{name}={value} 超出允许范围 {low}–{high}")
+        return value
+
+    return parse
+
+
+def _parse_database_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme == "sqlite" and raw.startswith("sqlite:///") and len(raw) > len("sqlite:///"):
+        return raw.strip()
+    if parts.scheme in {"postgres", "postgresql"} and parts.hostname and parts.path.strip("/"):
+        return raw.strip()
+    raise SettingsError(
+        f"{name}={raw!r} 不是支持的数据库地址；示例：sqlite:///var/survey.sqlite3 或 "
+        "postgresql://user:password@127.0.0.1:5432/survey"
+    )
+
+
+def _parse_base_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError(f"{name}={raw!r} 必须是 http:// 或 https:// 开头的完整地址")
+    return raw.strip().rstrip("/")
+
+
+def _parse_log_level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"{name}={raw!r} 无效，可选 DEBUG、INFO、WARNING、ERROR")
+    return level
+
+
+def _parse_text(name: str, raw: str) -> str:
+    if not raw.strip():
+        raise SettingsError(f"{name} 不能为空")
+    return raw.strip()
+
+
+def _parse_secret(name: str, raw: str) -> str:
+    if len(raw) < 32:
+        raise SettingsError(f"{name} 太短：至少 32 个字符（建议用 `python -c 'import secrets;print(secrets.token_urlsafe(48))'` 生成）")
+    return raw
+
+
+_PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
+    "SURVEY_DATABASE_URL": ("database_url", _parse_database_url),
+    "SURVEY_BASE_URL": ("base_url", _parse_base_url),
+    "SURVEY_HOST": ("host", _parse_text),
+    "SURVEY_PORT": ("port", _int_parser(1, 65535)),
+    "SURVEY_DEBUG": ("debug", _parse_bool),
+    "SURVEY_SECURE_COOKIES": ("secure_cookies", _parse_bool),
+    "SURVEY_SESSION_IDLE_MINUTES": ("session_idle_minutes", _int_parser(1, 24 * 60)),
+    "SURVEY_LOGIN_MAX_FAILURES": ("login_max_failures", _int_parser(1, 100)),
+    "SURVEY_LOCKOUT_MINUTES": ("lockout_minutes", _int_parser(1, 24 * 60)),
+    "SURVEY_IN_PROCESS_WORKER": ("in_process_worker", _parse_bool),
+    "SURVEY_MAX_UPLOAD_MB": ("max_upload_mb", _int_parser(1, 500)),
+    "SURVEY_LOG_LEVEL": ("log_level", _parse_log_level),
+    "SURVEY_SECRET_KEY": ("secret_key", _parse_secret),
+}
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment; unknown SURVEY_* names are errors (typos matter)."""
+    env = os.environ if env is None else env
+    known = set(_PARSERS) | {"SURVEY_DATA_DIR", "SURVEY_TEST_POSTGRES_URL"}
+    unknown = sorted(k for k in env if k.startswith("SURVEY_") and k not in known)
+    if unknown:
+        raise SettingsError(f"未知的配置项：{', '.join(unknown)}（请检查拼写）")
+
+    data_dir = Path(env.get("SURVEY_DATA_DIR", "var")).resolve()
+    values: dict[str, object] = {}
+    for name, (attr, parse) in _PARSERS.items():
+        if name in env:
+            values[attr] = parse(name, env[name])
+    values.setdefault("database_url", f"sqlite:///{data_dir / 'survey.sqlite3'}")
+    if "secret_key" not in values:
+        values["secret_key"] = _stored_secret(data_dir)
+    return Settings(data_dir=data_dir, **values)  # type: ignore[arg-type]
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """Generate the secret key on first run and keep it in the data directory (mode 0600)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret)
+    return secret

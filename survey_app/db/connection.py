@@ -1,0 +1,40 @@
+"""Installing the engine for the tables, and bringing the schema up to date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.apps.migrations.commands.backwards import run_backwards
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+
+from survey_app import piccolo_conf
+from survey_app.db.tables import ALL_TABLES
+
+
+class MigrationFailed(RuntimeError):
+    pass
+
+
+def install_engine(engine: Engine[Any]) -> None:
+    """Point every table (and Piccolo's migration runner) at this engine.
+
+    Tables bind an engine when their class is created; re-binding lets one process (a test
+    session, the CLI) choose the database from its own Settings rather than import order.
+    """
+    piccolo_conf.DB = engine
+    for table in (*ALL_TABLES, Migration):
+        table._meta.db = engine
+
+
+async def migrate_forwards() -> None:
+    result = await run_forwards(app_name="survey", migration_id="all")
+    if not result.success:
+        raise MigrationFailed(f"数据库迁移失败：{result.message}")
+
+
+async def migrate_backwards(migration_id: str = "all") -> None:
+    result = await run_backwards(app_name="survey", migration_id=migration_id, auto_agree=True)
+    if not result.success:
+        raise MigrationFailed(f"数据库回退失败：{result.message}")

@@ -1,0 +1,350 @@
+"""The database schema (DESIGN.md §3). Schema only: every query lives in db/queries/.
+
+Personal information (contact names and phones) lives only in `respondent_contact`, apart from
+answers. Responses carry the stratum and design weight they were drawn with, so scoring never
+needs the roster-to-invitation link (which a retention job may delete).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Unit(Table, tablename="unit"):
+    """被考评单位: an appraised government unit."""
+
+    code = Varchar(length=32, unique=True, null=False)
+    name = Varchar(length=128, null=False)
+    category = Varchar(length=32, null=False)  # 职能部门, 街道园区 …
+    active = Boolean(default=True)
+    sort_order = Integer(default=0)
+
+
+class User(Table, tablename="app_user"):
+    username = Varchar(length=64, unique=True, null=False)
+    display_name = Varchar(length=64, default="")
+    password_hash = Varchar(length=256, null=False)
+    role = Varchar(length=16, null=False)  # admin, analyst, office, unit_viewer, data_entry
+    unit = ForeignKey(Unit, null=True, on_delete=OnDelete.restrict)
+    active = Boolean(default=True)
+    failed_logins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    must_change_password = Boolean(default=False)
+    password_changed_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class UserSession(Table, tablename="user_session"):
+    """Server-side staff sessions; the cookie holds a random id, the table its SHA-256."""
+
+    id_hash = Varchar(length=64, unique=True, null=False)
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow(), index=True)
+    ip = Varchar(length=64, default="")
+
+
+class ApiToken(Table, tablename="api_token"):
+    name = Varchar(length=64, null=False)
+    token_hash = Varchar(length=64, unique=True, null=False)
+    scopes = Varchar(length=256, default="")  # space-separated: scores:read appraisal:read
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)
+    revoked = Boolean(default=False)
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class AuditLog(Table, tablename="audit_log"):
+    """Append-only record of security-relevant events; never holds passwords, tokens or PII."""
+
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    actor_name = Varchar(length=64, default="")
+    action = Varchar(length=64, null=False, index=True)
+    target = Varchar(length=128, default="")
+    success = Boolean(default=True)
+    ip = Varchar(length=64, default="")
+    detail = JSONB(default={})
+
+
+class Job(Table, tablename="job"):
+    """Long work run off the request path; workers claim rows atomically."""
+
+    kind = Varchar(length=64, null=False)
+    params = JSONB(default={})
+    status = Varchar(length=16, default="queued", index=True)  # queued running done failed
+    progress = SmallInt(default=0)
+    message = Varchar(length=256, default="")
+    result = JSONB(default={})
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    heartbeat_at = Timestamptz(null=True, default=None)
+    worker = Varchar(length=64, default="")
+    attempts = SmallInt(default=0)
+
+
+class Respondent(Table, tablename="respondent"):
+    """A roster (样本框) entry. Contact details live in RespondentContact."""
+
+    kind = Varchar(length=16, null=False)  # enterprise | resident
+    key = Varchar(length=64, unique=True, null=False)  # USCC for enterprises, R-… for residents
+    name = Varchar(length=128, default="")
+    industry = Varchar(length=64, default="")
+    size_class = Varchar(length=32, default="")
+    park = Varchar(length=64, default="")
+    street = Varchar(length=64, default="")
+    community = Varchar(length=64, default="")
+    age_band = Varchar(length=16, default="")
+    status = Varchar(length=16, default="active")  # active, closed, unreachable
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class RespondentContact(Table, tablename="respondent_contact"):
+    respondent = ForeignKey(Respondent, null=False, unique=True, on_delete=OnDelete.cascade)
+    contact_name = Varchar(length=64, default="")
+    phone = Varchar(length=32, default="")
+
+
+class Questionnaire(Table, tablename="questionnaire"):
+    code = Varchar(length=64, unique=True, null=False)
+    title = Varchar(length=200, null=False)
+    audience = Varchar(length=16, null=False)  # enterprise | resident
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class QuestionnaireVersion(Table, tablename="questionnaire_version"):
+    """Immutable once published; responses point at the version they answered."""
+
+    questionnaire = ForeignKey(Questionnaire, null=False, on_delete=OnDelete.cascade)
+    version_no = Integer(null=False)
+    status = Varchar(length=16, default="draft")  # draft | published
+    definition = JSONB(null=False)
+    definition_hash = Varchar(length=64, null=False)
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    published_at = Timestamptz(null=True, default=None)
+    # UNIQUE (questionnaire, version_no): a unique index made by migration 0002.
+
+
+class Campaign(Table, tablename="campaign"):
+    """调查批次."""
+
+    code = Varchar(length=64, unique=True, null=False)
+    name = Varchar(length=200, null=False)
+    version = ForeignKey(QuestionnaireVersion, null=False, on_delete=OnDelete.restrict)
+    audience = Varchar(length=16, null=False)
+    period = Varchar(length=16, null=False, index=True)  # 2026-Q3
+    opens_at = Timestamptz(null=True, default=None)
+    closes_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=16, default="draft")  # draft open closed
+    sampling_plan = JSONB(default={})
+    seed = BigInt(null=True, default=None)
+    roster_hash = Varchar(length=64, default="")
+    open_link_token = Varchar(length=64, null=True, default=None, unique=True)
+    results_final_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Invitation(Table, tablename="invitation"):
+    campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade)
+    respondent = ForeignKey(Respondent, null=True, on_delete=OnDelete.set_null)
+    token = Varchar(length=64, unique=True, null=False)  # ≥128 bits, URL-safe
+    stratum = Varchar(length=128, default="")
+    design_weight = DoublePrecision(default=1.0)
+    status = Varchar(length=16, default="pending", index=True)
+    reminder_count = SmallInt(default=0)
+    last_reminded_at = Timestamptz(null=True, default=None)
+    replaced_by = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+    replacement_reason = Varchar(length=32, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    responded_at = Timestamptz(null=True, default=None)
+
+
+class Draft(Table, tablename="response_draft"):
+    """Server-side saved answers so a respondent can resume on any device."""
+
+    invitation = ForeignKey(Invitation, null=False, unique=True, on_delete=OnDelete.cascade)
+    answers = JSONB(default={})
+    section = Varchar(length=64, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Response(Table, tablename="response"):
+    campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.restrict, index=True)
+    version = ForeignKey(QuestionnaireVersion, null=False, on_delete=OnDelete.restrict)
+    # One completed response per invitation: UNIQUE (NULL for open-link responses).
+    invitation = ForeignKey(Invitation, null=True, unique=True, on_delete=OnDelete.set_null)
+    submission_id = Varchar(length=64, unique=True, null=False)
+    payload_hash = Varchar(length=64, null=False)
+    channel = Varchar(length=16, default="online")  # online paper interview phone open
+    status = Varchar(length=16, default="complete")  # complete partial excluded
+    exclusion_reason = Varchar(length=200, default="")
+    quality_flags = Varchar(length=64, default="")
+    answers = JSONB(default={})
+    stratum = Varchar(length=128, default="")
+    design_weight = DoublePrecision(default=1.0)
+    started_at = Timestamptz(null=True, default=None)
+    submitted_at = Timestamptz(default=TimestamptzNow())
+    duration_seconds = Integer(null=True, default=None)
+    entered_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    device_hash = Varchar(length=64, default="")
+
+
+class Answer(Table, tablename="answer"):
+    """One scored rating (a rating question or a matrix row), normalised for SQL aggregation."""
+
+    response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
+    campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade)
+    question = Varchar(length=64, null=False)
+    row = Varchar(length=64, default="")
+    unit_code = Varchar(length=32, default="")
+    dimension = Varchar(length=32, default="")
+    level = SmallInt(null=True, default=None)  # 5 非常满意 … 1 非常不满意; NULL = 不了解
+    stratum = Varchar(length=128, default="")
+    weight = DoublePrecision(default=1.0)
+
+
+class ThemeRun(Table, tablename="theme_run"):
+    scope = JSONB(default={})
+    status = Varchar(length=16, default="queued")
+    k_requested = Integer(null=True, default=None)
+    seed = Integer(default=0)
+    model = JSONB(default={})
+    opinion_count = Integer(default=0)
+    job = ForeignKey(Job, null=True, on_delete=OnDelete.set_null)
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Theme(Table, tablename="theme"):
+    """A stable theme: re-runs update it rather than replace it, so trends can be followed."""
+
+    label = Varchar(length=128, null=False)
+    label_edited = Boolean(default=False)
+    keywords = JSONB(default=[])
+    pinned_keywords = JSONB(default=[])
+    size = Integer(default=0)
+    sentiment = DoublePrecision(null=True, default=None)
+    representatives = JSONB(default=[])
+    run = ForeignKey(ThemeRun, null=True, on_delete=OnDelete.set_null)
+    merged_into = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+    status = Varchar(length=16, default="pending")  # pending assigned rectifying done
+    unit = ForeignKey(Unit, null=True, on_delete=OnDelete.set_null)
+    deadline = Timestamptz(null=True, default=None)
+    reply = Text(default="")
+    replied_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Opinion(Table, tablename="opinion"):
+    """Free-text opinion, stored only after personal information was masked."""
+
+    response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
+    campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade, index=True)
+    question = Varchar(length=64, null=False)
+    unit_code = Varchar(length=32, default="")
+    channel = Varchar(length=16, default="online")
+    text = Text(null=False)
+    sentiment = DoublePrecision(null=True, default=None)
+    theme = ForeignKey(Theme, null=True, on_delete=OnDelete.set_null, index=True)
+    theme_locked = Boolean(default=False)  # moved by an analyst: re-runs keep it
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ScoreRun(Table, tablename="score_run"):
+    """One computation of unit indices, reproducible from its inputs' hash and scheme version."""
+
+    period = Varchar(length=16, null=False, index=True)
+    campaigns = JSONB(default=[])
+    mapping = Varchar(length=32, default="nbs")
+    settings = JSONB(default={})
+    inputs_hash = Varchar(length=64, default="")
+    job = ForeignKey(Job, null=True, on_delete=OnDelete.set_null)
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class UnitScore(Table, tablename="unit_score"):
+    run = ForeignKey(ScoreRun, null=False, on_delete=OnDelete.cascade)
+    unit = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
+    period = Varchar(length=16, null=False)
+    n = Integer(default=0)
+    index_value = DoublePrecision(null=True, default=None)
+    std_error = DoublePrecision(null=True, default=None)
+    margin = DoublePrecision(null=True, default=None)
+    satisfied_rate = DoublePrecision(null=True, default=None)
+    awareness = DoublePrecision(null=True, default=None)
+    flags = Varchar(length=128, default="")
+    details = JSONB(default={})
+    # UNIQUE (run, unit): a unique index made by migration 0002.
+
+
+class AppraisalScheme(Table, tablename="appraisal_scheme"):
+    year = Integer(null=False)
+    name = Varchar(length=128, null=False)
+    version_no = Integer(default=1)
+    definition = JSONB(default={})
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (year, version_no): a unique index made by migration 0002.
+
+
+class AppraisalResult(Table, tablename="appraisal_result"):
+    scheme = ForeignKey(AppraisalScheme, null=False, on_delete=OnDelete.cascade)
+    unit = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
+    year = Integer(null=False)
+    total = DoublePrecision(null=True, default=None)
+    rank = Integer(null=True, default=None)
+    grade = Varchar(length=16, default="")
+    card = Varchar(length=16, default="")
+    override_grade = Varchar(length=16, default="")
+    override_reason = Text(default="")
+    details = JSONB(default={})
+    inputs_hash = Varchar(length=64, default="")
+    computed_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (scheme, unit): a unique index made by migration 0002.
+
+
+ALL_TABLES: list[type[Table]] = [
+    Unit,
+    User,
+    UserSession,
+    ApiToken,
+    AuditLog,
+    Job,
+    Respondent,
+    RespondentContact,
+    Questionnaire,
+    QuestionnaireVersion,
+    Campaign,
+    Invitation,
+    Draft,
+    Response,
+    Answer,
+    Opinion,
+    ThemeRun,
+    Theme,
+    ScoreRun,
+    UnitScore,
+    AppraisalScheme,
+    AppraisalResult,
+]
