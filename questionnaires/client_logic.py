@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from questionnaires.expressions import expression_to_json
+from questionnaires.expressions import compile_expression, expression_to_json
 from questionnaires.flow import evaluate_visibility
 from questionnaires.model import (
     CHOICE_TYPES,
@@ -49,7 +49,8 @@ def question_attributes(question: Question) -> dict[str, str]:
         if question.constraint_message:
             attributes["data-constraint-message"] = question.constraint_message
     if question.choice_filter and question.type in CHOICE_TYPES:
-        attributes["data-choice-filter"] = _json(expression_to_json(question.choice_filter))
+        choice_filter = compile_expression(question.choice_filter, allow_fields=True)
+        attributes["data-choice-filter"] = _json(expression_to_json(choice_filter))
     if question.type == QuestionType.NUMBER:
         if question.min_value is not None:
             attributes["data-min"] = str(question.min_value)

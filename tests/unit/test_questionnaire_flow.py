@@ -143,3 +143,38 @@ def test_client_attributes() -> None:
 def test_form_attributes_carry_only_visible_answers() -> None:
     attributes = form_attributes(FLOW, {"q1": "n", "q2": 5, "m": {"r1": 4}})
     assert json.loads(attributes["data-answers"]) == {"q1": "n", "m__r1": "4"}
+
+
+def test_choice_filter_attributes() -> None:
+    questionnaire = parse_definition(
+        textwrap.dedent(
+            """
+            id: cf
+            title: 筛选
+            sections:
+              - id: s
+                title: 部分
+                questions:
+                  - {name: area, type: single_choice, label: 片区,
+                     options: [{value: east, label: 东}, {value: west, label: 西}]}
+                  - name: street
+                    type: dropdown
+                    label: 街道
+                    choice_filter: side = ${area}
+                    options:
+                      - {value: U18, label: 城关街道, attributes: {side: east}}
+            """
+        ),
+        "yaml",
+    )
+    street = questionnaire.question("street")
+    assert json.loads(question_attributes(street)["data-choice-filter"]) == [
+        "=",
+        ["fld", "side"],
+        ["ref", "area"],
+    ]
+    assert json.loads(option_attributes(street, street.options[0])["data-fields"]) == {
+        "side": "east",
+        "name": "U18",
+        "label": "城关街道",
+    }
