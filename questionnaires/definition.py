@@ -57,6 +57,8 @@ from questionnaires.model import (
 )
 
 MAX_DEFINITION_CHARS = 2_000_000
+# libyaml's loader when PyYAML was built with it: ten times faster, same safe constructors.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NESTING = 20
 
 QUESTIONNAIRE_KEYS = ("id", "title", "description", "intro", "version", "sections")
@@ -136,7 +138,7 @@ def _load_json(text: str) -> object:
 def _load_yaml(text: str) -> object:
     try:
         _reject_unsafe_yaml(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
@@ -149,7 +151,7 @@ def _reject_unsafe_yaml(text: str) -> None:
     # Aliases let a few lines expand into an exponentially large document ("billion laughs"),
     # and deep nesting exhausts the recursive composer; neither is needed in a definition.
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
         if isinstance(event, yaml.AliasEvent):
             raise _yaml_problem(event, "不支持 YAML 别名（*引用），请直接写出内容")
         if isinstance(event, yaml.CollectionStartEvent):
