@@ -104,7 +104,7 @@ def _parse_text(name: str, raw: str) -> str:
 
 def _parse_secret(name: str, raw: str) -> str:
     if len(raw) < 32:
-        raise SettingsError(f"{name} 太短：至少 32 个字符（建议用 `python -c 'import secrets;print(secrets.token_urlsafe(48))'` 生成）")
+        raise SettingsError(f"{name} 太短：至少 32 个字符，可用 secrets.token_urlsafe(48) 生成")
     return raw
 
 

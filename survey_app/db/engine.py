@@ -182,12 +182,13 @@ def build_engine(settings: Settings) -> Engine[Any]:
 
 
 async def start_engine(engine: Engine[Any]) -> None:
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=2, max_size=20)
 
 
 async def stop_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+        if engine.pool is not None:
+            await engine.close_connection_pool()
     elif isinstance(engine, SerialSQLiteEngine):
         await engine.close()

@@ -12,12 +12,17 @@ VERSION = "1.38.0"
 DESCRIPTION = "composite unique indexes and scoring indexes"
 
 INDEXES = {
-    "questionnaire_version_no_key": "UNIQUE INDEX {name} ON questionnaire_version (questionnaire, version_no)",
+    "questionnaire_version_no_key": (
+        "UNIQUE INDEX {name} ON questionnaire_version (questionnaire, version_no)"
+    ),
     "unit_score_run_unit_key": "UNIQUE INDEX {name} ON unit_score (run, unit)",
     "appraisal_scheme_version_key": "UNIQUE INDEX {name} ON appraisal_scheme (year, version_no)",
     "appraisal_result_unit_key": "UNIQUE INDEX {name} ON appraisal_result (scheme, unit)",
     # Covers the GROUP BY of unit indices so it never touches the table itself.
-    "answer_scoring_idx": "INDEX {name} ON answer (campaign, unit_code, question, row, stratum, level, weight, response)",
+    "answer_scoring_idx": (
+        "INDEX {name} ON answer "
+        "(campaign, unit_code, question, row, stratum, level, weight, response)"
+    ),
     "invitation_campaign_status_idx": "INDEX {name} ON invitation (campaign, status)",
 }
 

@@ -1,0 +1,109 @@
+"""create_app(settings) -> Litestar. Nothing connects at import time; the lifespan does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from piccolo.engine.base import Engine
+
+from survey_app.config import Settings, load_settings
+from survey_app.db.connection import install_engine
+from survey_app.db.engine import build_engine, start_engine, stop_engine
+from survey_app.jobs import handlers  # noqa: F401  (registers the job kinds)
+from survey_app.jobs.runner import default_worker_name, worker_loop
+from survey_app.web import routes
+from survey_app.web.errors import (
+    http_exception_handler,
+    internal_error_handler,
+    password_change_handler,
+)
+from survey_app.web.guards import PUBLIC, PasswordChangeRequired, access_guard
+from survey_app.web.middleware import security_headers_hook, session_user_middleware
+from survey_app.web.templating import configure_environment
+
+PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litestar:
+    """Build the app. Pass `engine` to share one already started (tests, benchmarks)."""
+    owns_engine = engine is None
+    if engine is None:
+        engine = build_engine(settings)
+    install_engine(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if owns_engine:
+            await start_engine(engine)
+        stop = asyncio.Event()
+        worker = None
+        if settings.in_process_worker:
+            worker = asyncio.create_task(worker_loop(stop, default_worker_name() + ":web"))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if owns_engine:
+                await stop_engine(engine)
+
+    logging.basicConfig(level=settings.log_level)
+    app = Litestar(
+        route_handlers=[
+            *routes.all_routes(),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
+        ],
+        guards=[access_guard],
+        middleware=[DefineMiddleware(session_user_middleware(settings))],
+        before_send=[security_headers_hook(settings)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            # API clients authenticate with bearer tokens, never cookies, so CSRF cannot apply.
+            exclude=["/api/v1/"],
+        ),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR,
+            engine=JinjaTemplateEngine,
+            engine_callback=configure_environment,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="满意度调查与绩效评估平台 API", version="1.0.0", path="/schema"
+        ),
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            PasswordChangeRequired: password_change_handler,
+            Exception: internal_error_handler,
+        },
+        request_max_body_size=settings.max_upload_mb * 1024 * 1024,
+        lifespan=[lifespan],
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for `uvicorn --factory` and the `serve` command."""
+    return create_app(load_settings())

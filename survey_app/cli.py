@@ -1,0 +1,167 @@
+"""The `survey-app` command."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from survey_app.commands.appraise import appraise
+from survey_app.commands.sample import sample
+from survey_app.commands.themes import themes
+from survey_app.config import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as problem:
+        raise click.ClickException(f"配置错误：{problem}") from None
+
+
+def run_with_database(work: Callable[[Settings], Awaitable[T]]) -> T:
+    """Run one async piece of work with the engine started and always stopped afterwards."""
+    from survey_app.db.connection import install_engine
+    from survey_app.db.engine import build_engine, start_engine, stop_engine
+
+    settings = _settings()
+    engine = build_engine(settings)
+    install_engine(engine)
+
+    async def runner() -> T:
+        await start_engine(engine)
+        try:
+            return await work(settings)
+        finally:
+            await stop_engine(engine)
+
+    return asyncio.run(runner())
+
+
+@click.group(help="满意度调查与绩效评估平台的命令行工具。")
+def main() -> None:
+    pass
+
+
+@main.command(help="把数据库结构升级到当前版本。")
+def migrate() -> None:
+    from survey_app.db.connection import MigrationFailed, migrate_forwards
+
+    async def work(_: Settings) -> None:
+        await migrate_forwards()
+
+    try:
+        run_with_database(work)
+    except MigrationFailed as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo("数据库已是最新结构。")
+
+
+@main.command(help="启动网站（默认 http://127.0.0.1:8000）。")
+@click.option("--host", default=None, help="监听地址（默认取 SURVEY_HOST）")
+@click.option("--port", type=int, default=None, help="端口（默认取 SURVEY_PORT）")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, help="进程数（PostgreSQL 时可大于 1）")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    import uvicorn
+
+    settings = _settings()
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("SQLite 模式只能使用 1 个进程；多进程部署请使用 PostgreSQL。")
+    click.echo(f"网站地址：http://{host or settings.host}:{port or settings.port}/  （Ctrl+C 停止）")
+    uvicorn.run(
+        "survey_app.app:create_app_from_env",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+@main.command("create-user", help="创建工作人员账号。")
+@click.argument("username")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "analyst", "office", "unit_viewer", "data_entry"]),
+              help="角色")
+@click.option("--unit", "unit_code", default=None, help="被考评单位代码（unit_viewer 必填）")
+@click.option("--name", "display_name", default="", help="姓名")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（用于脚本）")
+def create_user(
+    username: str, role: str, unit_code: str | None, display_name: str, password_stdin: bool
+) -> None:
+    from survey_app.services.auth import AccountError, create_account
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != password:
+            raise click.ClickException("两次输入的密码不一致")
+
+    async def work(_: Settings) -> int:
+        return await create_account(
+            username, password, role, display_name=display_name, unit_code=unit_code,
+            must_change_password=False,
+        )
+
+    try:
+        run_with_database(work)
+    except AccountError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"已创建账号 {username}（{role}）。")
+
+
+@main.command(help="数据库为空时载入演示数据（江城区），已有数据时不做任何修改。")
+@click.option("--seed", default=2026, show_default=True, help="随机种子")
+def demo(seed: int) -> None:
+    from survey_app.demo.loader import DEMO_ACCOUNTS, load_demo
+
+    async def work(settings: Settings) -> bool:
+        return await load_demo(settings, seed=seed, progress=click.echo)
+
+    loaded = run_with_database(work)
+    click.echo("演示数据已载入。" if loaded else "数据库中已有数据，未重复载入演示数据。")
+    click.echo("演示账号（仅用于演示，正式部署前请删除或修改密码）：")
+    for username, password, label in DEMO_ACCOUNTS:
+        click.echo(f"  {label:<12} 用户名 {username:<10} 密码 {password}")
+
+
+@main.command(help="后台任务进程：从数据库领取任务执行（可运行多个）。")
+@click.option("--once", is_flag=True, help="只处理当前排队的任务，然后退出")
+def worker(once: bool) -> None:
+    from survey_app.jobs import handlers  # noqa: F401  (registers the job kinds)
+    from survey_app.jobs.runner import default_worker_name, run_next_job, worker_loop
+
+    name = default_worker_name()
+
+    async def work(_: Settings) -> None:
+        if once:
+            while await run_next_job(name):
+                pass
+            return
+        stop = asyncio.Event()
+        click.echo(f"任务进程 {name} 已启动（Ctrl+C 停止）")
+        await worker_loop(stop, name)
+
+    try:
+        run_with_database(work)
+    except KeyboardInterrupt:
+        click.echo("任务进程已停止。")
+
+
+def _register(*commands: Any) -> None:
+    for command in commands:
+        main.add_command(command)
+
+
+_register(sample, themes, appraise)
+
+if __name__ == "__main__":
+    main()

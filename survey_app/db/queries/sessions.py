@@ -1,0 +1,51 @@
+"""Server-side staff sessions. Only the SHA-256 of the cookie value is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from survey_app.db.queries._rows import aware, utcnow
+from survey_app.db.tables import UserSession
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    user_id: int
+    last_seen_at: dt.datetime
+
+
+async def insert_session(id_hash: str, user_id: int, ip: str) -> None:
+    await UserSession.insert(UserSession(id_hash=id_hash, user=user_id, ip=ip))
+
+
+async def find_session(id_hash: str) -> SessionRecord | None:
+    row = (
+        await UserSession.select(UserSession.id, UserSession.user, UserSession.last_seen_at)
+        .where(UserSession.id_hash == id_hash)
+        .first()
+    )
+    if row is None:
+        return None
+    last_seen = aware(row["last_seen_at"])
+    assert last_seen is not None
+    return SessionRecord(id=row["id"], user_id=row["user"], last_seen_at=last_seen)
+
+
+async def touch_session(session_id: int) -> None:
+    await UserSession.update({UserSession.last_seen_at: utcnow()}).where(
+        UserSession.id == session_id
+    )
+
+
+async def delete_session(session_id: int) -> None:
+    await UserSession.delete().where(UserSession.id == session_id)
+
+
+async def delete_user_sessions(user_id: int) -> None:
+    await UserSession.delete().where(UserSession.user == user_id)
+
+
+async def delete_idle_sessions(idle_before: dt.datetime) -> None:
+    await UserSession.delete().where(UserSession.last_seen_at < idle_before)

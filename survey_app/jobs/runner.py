@@ -1,0 +1,115 @@
+"""Runs long work (clustering, scoring, exports) off the request path.
+
+Handlers register by kind. A worker claims one queued job at a time (atomically, see
+db/queries/jobs.py), reports progress as it goes and stores a JSON result. The embedded default
+runs one worker inside the web process; with PostgreSQL, `survey-app worker` processes can run
+anywhere that reaches the database. CPU-heavy handlers use `asyncio.to_thread` so the web
+process keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from survey_app.db.queries import jobs as job_queries
+from survey_app.db.queries._rows import utcnow
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
+class JobFailed(Exception):
+    """A handler's expected failure: its Chinese message is shown to the user as is."""
+
+
+@dataclass
+class JobContext:
+    job_id: int
+    params: dict[str, Any]
+    created_by: int | None
+
+    async def progress(self, percent: int, message: str = "") -> None:
+        await job_queries.report_progress(self.job_id, percent, message)
+
+
+JobHandler = Callable[[JobContext], Awaitable[dict[str, Any]]]
+_HANDLERS: dict[str, JobHandler] = {}
+
+
+def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+    def register(handler: JobHandler) -> JobHandler:
+        _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_HANDLERS)
+
+
+async def submit_job(kind: str, params: dict[str, Any], created_by: int | None) -> int:
+    if kind not in _HANDLERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job_id = await job_queries.enqueue_job(kind, params, created_by)
+    _wake_event().set()
+    return job_id
+
+
+_wake: asyncio.Event | None = None
+
+
+def _wake_event() -> asyncio.Event:
+    global _wake
+    if _wake is None:
+        _wake = asyncio.Event()
+    return _wake
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def run_next_job(worker: str) -> bool:
+    """Claim and run one job; False when the queue is empty."""
+    job = await job_queries.claim_next_job(worker)
+    if job is None:
+        return False
+    handler = _HANDLERS.get(job.kind)
+    if handler is None:
+        await job_queries.fail_job(job.id, f"未知的任务类型：{job.kind}")
+        return True
+    context = JobContext(job_id=job.id, params=job.params, created_by=job.created_by)
+    try:
+        result = await handler(context)
+    except JobFailed as failure:
+        await job_queries.fail_job(job.id, str(failure))
+    except Exception:
+        log.exception("job %s (%s) crashed", job.id, job.kind)
+        await job_queries.fail_job(job.id, "任务执行出错，请联系管理员查看日志")
+    else:
+        await job_queries.finish_job(job.id, result)
+    return True
+
+
+async def worker_loop(stop: asyncio.Event, worker: str, poll_seconds: float = 2.0) -> None:
+    wake = _wake_event()
+    while not stop.is_set():
+        try:
+            await job_queries.requeue_stale_jobs(utcnow() - STALE_AFTER)
+            while not stop.is_set() and await run_next_job(worker):
+                pass
+        except Exception:  # the database may be restarting; keep the worker alive
+            log.exception("worker %s: error while polling", worker)
+        wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=poll_seconds)

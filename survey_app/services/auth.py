@@ -1,0 +1,202 @@
+"""Logging in and out, lockout, sessions, and account management (with audit events)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from survey_app.db.queries import audit, sessions, users
+from survey_app.db.queries._rows import utcnow
+from survey_app.services import passwords
+from survey_app.services.roles import ALL_ROLES, ROLE_LABELS, UNIT_VIEWER
+
+SESSION_COOKIE = "sid"
+# last_seen_at is written at most this often, not on every request.
+TOUCH_INTERVAL = dt.timedelta(seconds=60)
+
+
+class AccountError(ValueError):
+    """A Chinese message for staff: what is wrong with an account request."""
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_id: int | None
+    unit_name: str | None
+    must_change_password: bool
+    session_id: int
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    session_token: str | None
+    error: str | None
+    must_change_password: bool = False
+
+
+def _hash_session_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+async def log_in(
+    username: str, password: str, ip: str, *, max_failures: int, lockout_minutes: int
+) -> LoginOutcome:
+    generic = "用户名或密码错误"
+    user = await users.find_user_by_username(username.strip())
+    if user is None:
+        passwords.verify_password(passwords.DUMMY_HASH, password)
+        await audit.record_event(
+            "login", actor_id=None, actor_name=username[:64], success=False, ip=ip,
+            detail={"reason": "unknown_user"},
+        )
+        return LoginOutcome(None, generic)
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        await audit.record_event(
+            "login", actor_id=user.id, actor_name=user.username, success=False, ip=ip,
+            detail={"reason": "locked"},
+        )
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return LoginOutcome(None, f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
+    if not user.active or not passwords.verify_password(user.password_hash, password):
+        failures = user.failed_logins + 1
+        lock_until = (
+            now + dt.timedelta(minutes=lockout_minutes) if failures >= max_failures else None
+        )
+        await users.record_failed_login(user.id, lock_until)
+        await audit.record_event(
+            "login", actor_id=user.id, actor_name=user.username, success=False, ip=ip,
+            detail={"reason": "inactive" if not user.active else "bad_password",
+                    "failures": failures, "locked": lock_until is not None},
+        )
+        if lock_until:
+            return LoginOutcome(None, f"登录失败次数过多，账号已锁定 {lockout_minutes} 分钟")
+        return LoginOutcome(None, generic)
+
+    token = secrets.token_urlsafe(32)  # a fresh session id at every login
+    await users.record_successful_login(user.id)
+    await sessions.insert_session(_hash_session_token(token), user.id, ip)
+    await audit.record_event("login", actor_id=user.id, actor_name=user.username, ip=ip)
+    return LoginOutcome(token, None, user.must_change_password)
+
+
+async def load_current_user(token: str, idle_minutes: int) -> CurrentUser | None:
+    session = await sessions.find_session(_hash_session_token(token))
+    if session is None:
+        return None
+    now = utcnow()
+    if now - session.last_seen_at > dt.timedelta(minutes=idle_minutes):
+        await sessions.delete_session(session.id)
+        return None
+    user = await users.find_user(session.user_id)
+    if user is None or not user.active:
+        await sessions.delete_session(session.id)
+        return None
+    if now - session.last_seen_at > TOUCH_INTERVAL:
+        await sessions.touch_session(session.id)
+    return CurrentUser(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name or user.username,
+        role=user.role,
+        unit_id=user.unit_id,
+        unit_name=user.unit_name,
+        must_change_password=user.must_change_password,
+        session_id=session.id,
+    )
+
+
+async def log_out(user: CurrentUser, ip: str) -> None:
+    await sessions.delete_session(user.session_id)
+    await audit.record_event("logout", actor_id=user.id, actor_name=user.username, ip=ip)
+
+
+def _check_role(role: str, unit_id: int | None) -> None:
+    if role not in ALL_ROLES:
+        raise AccountError(f"未知角色：{role}（可选：{'、'.join(ALL_ROLES)}）")
+    if role == UNIT_VIEWER and unit_id is None:
+        raise AccountError("被考评单位账号必须绑定一个单位")
+    if role != UNIT_VIEWER and unit_id is not None:
+        raise AccountError("只有被考评单位账号可以绑定单位")
+
+
+async def create_account(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str = "",
+    unit_code: str | None = None,
+    must_change_password: bool = True,
+    actor: CurrentUser | None = None,
+    ip: str = "",
+) -> int:
+    username = username.strip()
+    if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "._-" for c in username):
+        raise AccountError("用户名需为 3–64 位字母、数字或 . _ -")
+    if await users.find_user_by_username(username):
+        raise AccountError(f"用户名 {username} 已存在")
+    unit_id = None
+    if unit_code:
+        unit_id = await users.unit_id_by_code(unit_code)
+        if unit_id is None:
+            raise AccountError(f"单位代码 {unit_code} 不存在")
+    _check_role(role, unit_id)
+    problems = passwords.password_problems(password, username)
+    if problems:
+        raise AccountError("；".join(problems))
+    user_id = await users.insert_user(
+        username, display_name, passwords.hash_password(password), role, unit_id,
+        must_change_password,
+    )
+    await audit.record_event(
+        "user.create", actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else "cli", target=username, ip=ip,
+        detail={"role": role, "unit": unit_code or ""},
+    )
+    return user_id
+
+
+async def change_role(
+    user_id: int, role: str, unit_code: str | None, *, actor: CurrentUser, ip: str
+) -> None:
+    target = await users.find_user(user_id)
+    if target is None:
+        raise AccountError("用户不存在")
+    unit_id = await users.unit_id_by_code(unit_code) if unit_code else None
+    if unit_code and unit_id is None:
+        raise AccountError(f"单位代码 {unit_code} 不存在")
+    _check_role(role, unit_id)
+    if target.id == actor.id and role != target.role:
+        raise AccountError("不能修改自己的角色")
+    await users.set_role(user_id, role, unit_id)
+    await sessions.delete_user_sessions(user_id)  # new rights take effect at next login
+    await audit.record_event(
+        "user.role", actor_id=actor.id, actor_name=actor.username, target=target.username,
+        ip=ip, detail={"from": target.role, "to": role, "unit": unit_code or ""},
+    )
+
+
+async def change_password(user: CurrentUser, current: str, new: str, ip: str) -> None:
+    record = await users.find_user(user.id)
+    if record is None or not passwords.verify_password(record.password_hash, current):
+        raise AccountError("当前密码不正确")
+    if current == new:
+        raise AccountError("新密码不能与当前密码相同")
+    problems = passwords.password_problems(new, user.username)
+    if problems:
+        raise AccountError("；".join(problems))
+    await users.set_password(user.id, passwords.hash_password(new), must_change=False)
+    await audit.record_event(
+        "user.password", actor_id=user.id, actor_name=user.username, target=user.username, ip=ip
+    )

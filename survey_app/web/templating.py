@@ -1,0 +1,47 @@
+"""Jinja2 environment setup: filters and globals shared by all templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from survey_app.services.roles import ROLE_LABELS
+
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def format_time(value: dt.datetime | None) -> str:
+    """Show times in China Standard Time; the database stores UTC."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(_CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def format_percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+# Navigation per role; each feature adds its pages here.
+NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
+    "admin": [("首页", "/"), ("单位", "/units"), ("账号", "/admin/users"), ("审计日志", "/admin/audit")],
+    "analyst": [("首页", "/"), ("单位", "/units")],
+    "office": [("首页", "/"), ("单位", "/units")],
+    "unit_viewer": [("首页", "/"), ("本单位", "/units")],
+    "data_entry": [("首页", "/")],
+}
+
+
+def nav_for(role: str) -> list[tuple[str, str]]:
+    return NAV_BY_ROLE.get(role, [("首页", "/")])
+
+
+def configure_environment(engine: Any) -> None:
+    env = engine.engine
+    env.filters["time"] = format_time
+    env.filters["percent"] = format_percent
+    env.globals["ROLE_LABELS"] = ROLE_LABELS
+    env.globals["nav_for"] = nav_for
+    env.trim_blocks = True
+    env.lstrip_blocks = True

@@ -1,0 +1,184 @@
+"""Test harness: the same suite runs on SQLite (default) and on PostgreSQL (--db=postgres).
+
+PostgreSQL runs use a fresh database created next to SURVEY_TEST_POSTGRES_URL's and dropped at
+the end, so a run never touches the data of the database named in the URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+TEST_PASSWORD = "Test-Passw0rd-2026"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=["sqlite", "postgres"], default="sqlite",
+                     help="database engine for db/web/e2e tests")
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("SURVEY_TEST_POSTGRES_URL")
+    if not url:
+        raise pytest.UsageError("--db=postgres needs SURVEY_TEST_POSTGRES_URL")
+    return url
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.config.getoption("--db") == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="survey-test-") as tmp:
+            yield f"sqlite:///{tmp}/test.sqlite3"
+        return
+    import asyncpg
+
+    admin_url = _postgres_admin_url()
+    name = f"survey_test_{secrets.token_hex(4)}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(admin_url, name)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from survey_app.config import load_settings
+
+    data_dir = tmp_path_factory.mktemp("data")
+    return load_settings(
+        {
+            "SURVEY_DATABASE_URL": database_url,
+            "SURVEY_DATA_DIR": str(data_dir),
+            "SURVEY_SECRET_KEY": secrets.token_urlsafe(48),
+            "SURVEY_IN_PROCESS_WORKER": "false",
+            "SURVEY_LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings):  # type: ignore[no-untyped-def]
+    from survey_app.db.connection import install_engine, migrate_forwards
+    from survey_app.db.engine import build_engine, start_engine, stop_engine
+
+    engine = build_engine(settings)
+    install_engine(engine)
+    await start_engine(engine)
+    await migrate_forwards()
+    yield engine
+    await stop_engine(engine)
+
+
+async def _truncate_all(engine) -> None:  # type: ignore[no-untyped-def]
+    from survey_app.db.tables import ALL_TABLES
+
+    names = [t._meta.tablename for t in ALL_TABLES]
+    if engine.engine_type == "postgres":
+        await engine.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    else:
+        async with engine.transaction():
+            await engine.run_ddl("PRAGMA defer_foreign_keys = ON")
+            for name in reversed(names):
+                await engine.run_ddl(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+async def db(engine):  # type: ignore[no-untyped-def]
+    """A migrated, empty database."""
+    await _truncate_all(engine)
+    return engine
+
+
+@pytest.fixture
+async def app(db, settings):  # type: ignore[no-untyped-def]
+    from survey_app.app import create_app
+
+    return create_app(settings, engine=db)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator:  # type: ignore[no-untyped-def]
+    """An HTTP client calling the app in the test's own event loop.
+
+    (Litestar's AsyncTestClient runs the lifespan in a separate thread and loop, which an
+    asyncpg pool shared with the test cannot follow; the engine is started by the fixtures.)
+    """
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
+        yield http
+
+
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+async def login(client, username: str, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
+    page = await client.get("/login")
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf_token": csrf_from(page.text)},
+    )
+
+
+async def post_form(client, page_url: str, action: str, data: dict):  # type: ignore[no-untyped-def]
+    """Submit a form the way a browser does: read the CSRF token from the page first."""
+    page = await client.get(page_url)
+    return await client.post(action, data={**data, "_csrf_token": csrf_from(page.text)})
+
+
+@pytest.fixture
+def make_unit(db):  # type: ignore[no-untyped-def]
+    from survey_app.db.queries import units, users
+
+    async def make(code: str = "U01", name: str = "区发展和改革局", category: str = "职能部门") -> int:
+        await units.upsert_unit(code, name, category, 0)
+        unit_id = await users.unit_id_by_code(code)
+        assert unit_id is not None
+        return unit_id
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):  # type: ignore[no-untyped-def]
+    from survey_app.services.auth import create_account
+
+    async def make(username: str, role: str, unit_code: str | None = None,
+                   must_change_password: bool = False) -> int:
+        return await create_account(username, TEST_PASSWORD, role, unit_code=unit_code,
+                                    must_change_password=must_change_password)
+
+    return make
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

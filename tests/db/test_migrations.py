@@ -1,0 +1,26 @@
+"""Migrations run forwards, backwards and forwards again on the engine under test."""
+
+from piccolo.apps.migrations.tables import Migration
+
+from survey_app.db.connection import migrate_backwards, migrate_forwards
+from survey_app.db.tables import ALL_TABLES, Response
+
+
+async def _existing_tables() -> set[str]:
+    return {t._meta.tablename for t in ALL_TABLES if await t.table_exists()}
+
+
+async def test_backwards_removes_the_schema_and_forwards_restores_it(engine) -> None:
+    assert await _existing_tables() == {t._meta.tablename for t in ALL_TABLES}
+    await migrate_backwards("all")
+    assert await _existing_tables() == set()
+    await migrate_forwards()
+    assert await _existing_tables() == {t._meta.tablename for t in ALL_TABLES}
+    assert len(await Migration.select().where(Migration.app_name == "survey")) == 2
+    assert await Response.count() == 0
+
+
+async def test_forwards_is_idempotent(engine) -> None:
+    await migrate_forwards()
+    await migrate_forwards()
+    assert len(await Migration.select().where(Migration.app_name == "survey")) == 2
