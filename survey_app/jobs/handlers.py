@@ -1,1 +1,3 @@
 """Imports every module that registers job handlers, so a worker knows all job kinds."""
+
+from survey_app.jobs import sampling, scores, themes  # noqa: F401

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from survey_app.web.api import health
-from survey_app.web.pages import auth, dashboard, jobs, units, users
+from survey_app.web.api import health, v1
+from survey_app.web.pages import (
+    auth,
+    dashboard,
+    jobs,
+    sampling,
+    scores,
+    survey,
+    themes,
+    units,
+    users,
+)
+
+MODULES = (health, v1, auth, dashboard, jobs, units, users, survey, sampling, themes, scores)
 
 
 def all_routes() -> list[Any]:
-    return [*health.ROUTES, *auth.ROUTES, *dashboard.ROUTES, *jobs.ROUTES, *units.ROUTES,
-            *users.ROUTES]
+    return [route for module in MODULES for route in module.ROUTES]

@@ -25,11 +25,18 @@ def format_percent(value: float | None, digits: int = 1) -> str:
 
 # Navigation per role; each feature adds its pages here.
 NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
-    "admin": [("首页", "/"), ("单位", "/units"), ("账号", "/admin/users"), ("审计日志", "/admin/audit")],
-    "analyst": [("首页", "/"), ("单位", "/units")],
-    "office": [("首页", "/"), ("单位", "/units")],
-    "unit_viewer": [("首页", "/"), ("本单位", "/units")],
-    "data_entry": [("首页", "/")],
+    "admin": [
+        ("首页", "/"), ("单位", "/units"), ("样本框", "/roster"), ("问卷", "/questionnaires"),
+        ("调查批次", "/campaigns"), ("意见主题", "/themes"), ("满意度得分", "/scores"),
+        ("账号", "/admin/users"), ("审计日志", "/admin/audit"),
+    ],
+    "analyst": [("首页", "/"), ("意见主题", "/themes"), ("满意度得分", "/scores")],
+    "office": [
+        ("首页", "/"), ("调查批次", "/campaigns"), ("满意度得分", "/scores"),
+        ("考核结果", "/appraisal"), ("单位", "/units"),
+    ],
+    "unit_viewer": [("首页", "/"), ("本单位得分", "/scores"), ("整改事项", "/themes/assigned")],
+    "data_entry": [("首页", "/"), ("纸质问卷录入", "/entry")],
 }
 
 
