@@ -54,9 +54,9 @@ async def claim_next_job(worker: str) -> JobRecord | None:
     lock = "FOR UPDATE SKIP LOCKED" if engine_type == "postgres" else ""
     # The only interpolation is the constant `lock`; values go in as parameters.
     sql = (
-        "UPDATE job SET status = 'running', worker = {}, started_at = {}, heartbeat_at = {}, "
+        "UPDATE job SET status = 'running', worker = {}, started_at = {}, heartbeat_at = {}, "  # noqa: S608
         "attempts = attempts + 1 WHERE status = 'queued' AND id = "
-        f"(SELECT id FROM job WHERE status = 'queued' ORDER BY id LIMIT 1 {lock}) "  # noqa: S608
+        f"(SELECT id FROM job WHERE status = 'queued' ORDER BY id LIMIT 1 {lock}) "
         "RETURNING id, kind, params, created_by"
     )
     rows = await Job.raw(sql, worker, utcnow(), utcnow())

@@ -1,0 +1,243 @@
+"""The respondent path: what a link may do, drafts, and submissions that arrive exactly once.
+
+Idempotency: the client sends a submission id with every final POST. The first receipt stores
+it; an identical replay (same id, same answers) gets the same receipt; the same id with other
+answers, or a second completed response for an invitation, is refused. The database's unique
+constraints (submission_id; invitation) decide races between concurrent requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.sentiment import score_sentiment
+from analysis.text import clean_opinion
+from questionnaires.answers import opinion_texts, relevant_answers, scored_answers, validate_answers
+from questionnaires.model import Questionnaire
+from survey_app.db.queries import submissions as queries
+from survey_app.db.queries._rows import utcnow
+from survey_app.services.questionnaires import questionnaire_for_version
+
+SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+CHANNELS = {"online": "网上填写", "open": "公开链接", "paper": "纸质问卷", "interview": "入户访谈",
+            "phone": "电话访问"}
+
+
+class SubmissionRefused(Exception):
+    """Why a link or a submission cannot be accepted, in words for the respondent."""
+
+    def __init__(self, reason: str, message: str, problems: dict[str, str] | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.problems = problems or {}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    response_id: int
+    submission_id: str
+    receipt_code: str
+    submitted_at: dt.datetime | None
+    replay: bool = False
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """A usable link: its campaign, questionnaire and saved draft."""
+
+    context: queries.InvitationContext
+    questionnaire: Questionnaire
+    draft: dict[str, Any] = field(default_factory=dict)
+    draft_section: str = ""
+
+
+def receipt_code(response_id: int, submission_id: str) -> str:
+    """A short code the respondent can quote; reveals nothing about the answers."""
+    digest = hashlib.sha256(f"{response_id}:{submission_id}".encode()).hexdigest()[:8].upper()
+    return f"{response_id:06d}-{digest}"
+
+
+def payload_hash(answers: dict[str, Any]) -> str:
+    canonical = json.dumps(answers, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check_window(context: queries.InvitationContext, now: dt.datetime) -> None:
+    if context.campaign_status == "draft" or (context.opens_at and now < context.opens_at):
+        raise SubmissionRefused("not_open", "本次调查尚未开始，请在调查开始后再填写。")
+    if context.campaign_status == "closed" or (context.closes_at and now > context.closes_at):
+        raise SubmissionRefused("closed", "本次调查已经结束，感谢您的关注。")
+
+
+async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
+    """Resolve an invitation token (or an open-link token) for answering."""
+    if not 16 <= len(token) <= 64:
+        raise SubmissionRefused("unknown", "链接无效，请核对链接或二维码是否完整。")
+    context = await (
+        queries.find_open_link_context(token) if open_mode else queries.find_invitation_context(token)
+    )
+    if context is None:
+        raise SubmissionRefused("unknown", "链接无效，请核对链接或二维码是否完整。")
+    if context.invitation_status == "responded":
+        raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
+    if context.invitation_status in {"replaced", "withdrawn"}:
+        raise SubmissionRefused("withdrawn", "该邀请已失效。如有疑问，请联系调查组织单位。")
+    _check_window(context, utcnow())
+    _, questionnaire = await questionnaire_for_version(context.version_id)
+    draft: dict[str, Any] = {}
+    section = ""
+    if context.invitation_id is not None:
+        draft, section = await queries.load_draft(context.invitation_id)
+    return LinkState(context, questionnaire, draft, section)
+
+
+async def save_draft(state: LinkState, answers: dict[str, Any], section: str) -> None:
+    if state.context.invitation_id is None:
+        return  # open links keep no server-side draft (there is no one to resume)
+    await queries.save_draft(state.context.invitation_id, answers, section)
+
+
+def _is_unique_violation(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return type(error).__name__ == "UniqueViolationError"
+
+
+async def _replay_or_refuse(submission_id: str, digest: str, state: LinkState) -> Receipt:
+    existing = await queries.find_response_by_submission(submission_id)
+    if existing is not None:
+        same_link = existing.invitation_id == state.context.invitation_id
+        if existing.payload_hash == digest and same_link:
+            return Receipt(existing.id, submission_id,
+                           receipt_code(existing.id, submission_id), existing.submitted_at,
+                           replay=True)
+        raise SubmissionRefused(
+            "conflict", "这份提交与之前收到的内容不一致，未被接受。请刷新页面后重新提交。"
+        )
+    raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
+
+
+async def submit(
+    state: LinkState,
+    submission_id: str,
+    answers: dict[str, Any],
+    *,
+    channel: str = "online",
+    entered_by: int | None = None,
+    started_at: dt.datetime | None = None,
+    device_hash: str = "",
+) -> Receipt:
+    if not SUBMISSION_ID.fullmatch(submission_id):
+        raise SubmissionRefused("invalid", "提交编号无效，请刷新页面后重新提交。")
+    if channel not in CHANNELS:
+        raise SubmissionRefused("invalid", "未知的填报渠道")
+    questionnaire = state.questionnaire
+    cleaned = relevant_answers(questionnaire, answers)
+    problems = validate_answers(questionnaire, cleaned)
+    if problems:
+        raise SubmissionRefused("invalid", "有题目需要修改，请查看标出的提示。", problems)
+    digest = payload_hash(cleaned)
+    # A replay of an acknowledged submission must get its receipt back, not "already used".
+    existing = await queries.find_response_by_submission(submission_id)
+    if existing is not None:
+        return await _replay_or_refuse(submission_id, digest, state)
+
+    opinions = opinion_texts(questionnaire, cleaned)
+    masked = [clean_opinion(o.text) for o in opinions]
+    sentiments = score_sentiment(masked) if masked else []
+    now = utcnow()
+    new = queries.NewResponse(
+        campaign_id=state.context.campaign_id,
+        version_id=state.context.version_id,
+        invitation_id=state.context.invitation_id,
+        submission_id=submission_id,
+        payload_hash=digest,
+        channel=channel,
+        answers=cleaned,
+        stratum=state.context.stratum,
+        design_weight=state.context.design_weight,
+        started_at=started_at,
+        duration_seconds=int((now - started_at).total_seconds()) if started_at else None,
+        entered_by=entered_by,
+        device_hash=device_hash,
+        answer_rows=[
+            queries.AnswerRow(a.question, a.row or "", a.unit_code, a.dimension,
+                              None if a.unknown else a.level)
+            for a in scored_answers(questionnaire, cleaned)
+        ],
+        opinion_rows=[
+            queries.OpinionRow(o.question, o.unit_code or "", text, sentiment)
+            for o, text, sentiment in zip(opinions, masked, sentiments, strict=True)
+            if text.strip()
+        ],
+    )
+    try:
+        stored = await queries.store_submission(new)
+    except Exception as error:
+        if not _is_unique_violation(error):
+            raise
+        return await _replay_or_refuse(submission_id, digest, state)
+    return Receipt(stored.id, submission_id, receipt_code(stored.id, submission_id),
+                   stored.submitted_at)
+
+
+async def submit_invitation_response(
+    token: str,
+    submission_id: str,
+    answers: dict[str, Any],
+    *,
+    channel: str = "online",
+    entered_by: int | None = None,
+    started_at: dt.datetime | None = None,
+) -> Receipt:
+    """Resolve the token and submit: the respondent's final page, paper entry, scripts."""
+    try:
+        state = await open_link(token)
+    except SubmissionRefused as refusal:
+        if refusal.reason != "used":
+            raise
+        # The token is used: a replay of that very submission still gets its receipt.
+        context = await queries.find_invitation_context(token)
+        assert context is not None
+        _, questionnaire = await questionnaire_for_version(context.version_id)
+        state = LinkState(context, questionnaire)
+        return await _replay_or_refuse(
+            submission_id, payload_hash(relevant_answers(questionnaire, answers)), state
+        )
+    return await submit(state, submission_id, answers, channel=channel, entered_by=entered_by,
+                        started_at=started_at)
+
+
+async def replay_receipt(token: str, submission_id: str) -> Receipt:
+    """The receipt of an acknowledged submission made through this very link, if any.
+
+    A browser that re-sends its final page (double tap, retry on a weak network) gets the same
+    "thank you" instead of an error; anything else on a used link is refused.
+    """
+    context = await queries.find_invitation_context(token)
+    existing = await queries.find_response_by_submission(submission_id)
+    if context is None or existing is None or existing.invitation_id != context.invitation_id:
+        raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
+    return Receipt(existing.id, submission_id, receipt_code(existing.id, submission_id),
+                   existing.submitted_at, replay=True)
+
+
+async def submit_open_response(
+    state: LinkState, submission_id: str, answers: dict[str, Any], *, device_hash: str
+) -> Receipt:
+    """An open-link response: no invitation, one per device, flagged as the open channel."""
+    if SUBMISSION_ID.fullmatch(submission_id):
+        existing = await queries.find_response_by_submission(submission_id)
+        if existing is not None and existing.campaign_id == state.context.campaign_id:
+            return Receipt(existing.id, submission_id, receipt_code(existing.id, submission_id),
+                           existing.submitted_at, replay=True)
+    if await queries.device_has_responded(state.context.campaign_id, device_hash):
+        raise SubmissionRefused("used", "本设备已经提交过这份问卷，感谢您的参与！")
+    return await submit(state, submission_id, answers, channel="open", device_hash=device_hash)

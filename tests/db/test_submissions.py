@@ -1,0 +1,63 @@
+"""Exactly-once submission under concurrency, on the engine under test."""
+
+import asyncio
+import random
+import secrets
+
+import pytest
+
+from survey_app.db.tables import Answer, Response
+from survey_app.demo.answers import simulate_answers
+from survey_app.services.submissions import SubmissionRefused, submit_invitation_response
+from tests.support.campaigns import open_campaign
+
+
+async def test_fifty_distinct_plus_ten_duplicates_store_exactly_51(db) -> None:
+    campaign = await open_campaign(invitations=51)
+    rng = random.Random(7)
+    answers = [simulate_answers(campaign.questionnaire, rng) for _ in range(51)]
+
+    async def attempt(token: str, payload: dict) -> str:
+        try:
+            await submit_invitation_response(token, secrets.token_urlsafe(18), payload)
+            return "ok"
+        except SubmissionRefused as refusal:
+            return refusal.reason
+
+    distinct = [attempt(t, a) for t, a in zip(campaign.tokens[:50], answers[:50], strict=True)]
+    duplicates = [attempt(campaign.tokens[50], answers[50]) for _ in range(10)]
+    outcomes = await asyncio.gather(*distinct, *duplicates)
+    assert outcomes[:50] == ["ok"] * 50
+    assert sorted(outcomes[50:]) == ["ok"] + ["used"] * 9
+    assert await Response.count() == 51
+    rows = await Response.select(Response.invitation)
+    assert len({r["invitation"] for r in rows}) == 51
+
+
+async def test_same_submission_id_replays_and_other_payload_conflicts(db) -> None:
+    campaign = await open_campaign(invitations=1)
+    rng = random.Random(1)
+    first_answers = simulate_answers(campaign.questionnaire, rng)
+    other_answers = dict(first_answers, industry="it" if first_answers["industry"] != "it" else "trade")
+    submission = secrets.token_urlsafe(18)
+    receipts = await asyncio.gather(*[
+        submit_invitation_response(campaign.tokens[0], submission, first_answers) for _ in range(5)
+    ])
+    assert len({r.receipt_code for r in receipts}) == 1
+    assert sum(not r.replay for r in receipts) == 1
+    with pytest.raises(SubmissionRefused) as conflict:
+        await submit_invitation_response(campaign.tokens[0], submission, other_answers)
+    assert conflict.value.reason == "conflict"
+    assert await Response.count() == 1
+    answer_rows = await Answer.count()
+    assert answer_rows > 0
+
+
+async def test_invalid_answers_are_refused_with_problems_and_nothing_stored(db) -> None:
+    campaign = await open_campaign(invitations=1)
+    with pytest.raises(SubmissionRefused) as refused:
+        await submit_invitation_response(campaign.tokens[0], secrets.token_urlsafe(18),
+                                         {"industry": "not-an-option"})
+    assert refused.value.reason == "invalid"
+    assert "industry" in refused.value.problems
+    assert await Response.count() == 0

@@ -1,0 +1,68 @@
+"""Builds an open campaign with invitations straight in the database, for respondent tests."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from questionnaires.model import Questionnaire
+from survey_app.db.tables import Campaign, Invitation
+from survey_app.services.questionnaires import install_shipped, questionnaire_for_version
+
+
+@dataclass
+class OpenCampaign:
+    campaign_id: int
+    version_id: int
+    questionnaire: Questionnaire
+    tokens: list[str]
+    open_token: str
+
+
+async def open_campaign(
+    code: str = "enterprise-business-environment", invitations: int = 5, status: str = "open"
+) -> OpenCampaign:
+    versions = await install_shipped()
+    version_id = versions[code]
+    _, questionnaire = await questionnaire_for_version(version_id)
+    open_token = secrets.token_urlsafe(24)
+    rows = await Campaign.insert(
+        Campaign(code=f"T-{secrets.token_hex(3)}", name="2026年第三季度测试调查", version=version_id,
+                 audience="enterprise", period="2026-Q3", status=status,
+                 open_link_token=open_token)
+    ).returning(Campaign.id)
+    campaign_id = rows[0]["id"]
+    tokens = [secrets.token_urlsafe(24) for _ in range(invitations)]
+    await Invitation.insert(
+        *[Invitation(campaign=campaign_id, token=t, stratum="制造业|规上", design_weight=4.0)
+          for t in tokens]
+    )
+    return OpenCampaign(campaign_id, version_id, questionnaire, tokens, open_token)
+
+
+def form_fields(questionnaire: Questionnaire, answers: dict[str, Any], section_id: str) -> list:
+    """The HTML form fields a browser would send for one section's answers."""
+    fields: list[tuple[str, str]] = []
+    for question in questionnaire.section(section_id).questions:
+        value = answers.get(question.name)
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            fields.extend((f"{question.name}__{row}", str(level)) for row, level in value.items())
+        elif isinstance(value, list):
+            fields.extend((question.name, str(v)) for v in value)
+        else:
+            fields.append((question.name, str(value)))
+    return fields
+
+
+async def post_fields(client, url: str, fields: list, **kwargs):  # type: ignore[no-untyped-def]
+    """POST repeated form fields (httpx's async client takes no list of pairs as `data`)."""
+    from urllib.parse import urlencode
+
+    return await client.post(
+        url, content=urlencode(fields),
+        headers={"content-type": "application/x-www-form-urlencoded", **kwargs.pop("headers", {})},
+        **kwargs,
+    )
