@@ -253,6 +253,8 @@ class Theme(Table, tablename="theme"):
     reply = Text(default="")
     replied_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
+    # The analyst's instructions when handing the theme to a unit (migration 0003).
+    handover_note = Text(default="")
 
 
 class Opinion(Table, tablename="opinion"):

@@ -16,11 +16,11 @@ async def test_backwards_removes_the_schema_and_forwards_restores_it(engine) -> 
     assert await _existing_tables() == set()
     await migrate_forwards()
     assert await _existing_tables() == {t._meta.tablename for t in ALL_TABLES}
-    assert len(await Migration.select().where(Migration.app_name == "survey")) == 2
+    assert len(await Migration.select().where(Migration.app_name == "survey")) == 3
     assert await Response.count() == 0
 
 
 async def test_forwards_is_idempotent(engine) -> None:
     await migrate_forwards()
     await migrate_forwards()
-    assert len(await Migration.select().where(Migration.app_name == "survey")) == 2
+    assert len(await Migration.select().where(Migration.app_name == "survey")) == 3
