@@ -130,7 +130,7 @@ def demo(seed: int) -> None:
     click.echo("演示数据已载入。" if loaded else "数据库中已有数据，未重复载入演示数据。")
     click.echo("演示账号（仅用于演示，正式部署前请删除或修改密码）：")
     for username, password, label in DEMO_ACCOUNTS:
-        click.echo(f"  {label:<12} 用户名 {username:<10} 密码 {password}")
+        click.echo(f"  用户名 {username:<8} 密码 {password:<16} {label}")
 
 
 @main.command(help="后台任务进程：从数据库领取任务执行（可运行多个）。")

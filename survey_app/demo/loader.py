@@ -1,0 +1,157 @@
+"""Loads the demo district (江城区) into an empty database; does nothing if data exists.
+
+Everything goes through the same services as real use: questionnaires are published, samples
+are drawn with questionnaires.sampling, and every response is submitted through the submission
+service, so the demo exercises the real write path.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import defaultdict
+from collections.abc import Callable
+
+from questionnaires.sampling import FrameUnit, SamplingPlan, draw_sample
+from survey_app.config import Settings
+from survey_app.db.queries import demo as queries
+from survey_app.db.queries import units as unit_queries
+from survey_app.db.queries.roster_lookup import respondent_ids_by_key
+from survey_app.db.tables import Unit
+from survey_app.demo.answers import simulate_answers
+from survey_app.demo.content import (
+    ENTERPRISE,
+    demo_enterprises,
+    demo_opinions,
+    demo_residents,
+    demo_satisfaction_profile,
+    demo_units,
+)
+from survey_app.services import submissions
+from survey_app.services.auth import create_account
+from survey_app.services.questionnaires import install_shipped, questionnaire_for_version
+
+# Demo only: printed by `survey-app demo`; a real deployment creates its own accounts.
+DEMO_ACCOUNTS = [
+    ("admin", "Jc-2026-Guanli!", "系统管理员"),
+    ("analyst", "Jc-2026-Fenxi!", "分析员"),
+    ("office", "Jc-2026-Jixiao!", "绩效办"),
+    ("unit07", "Jc-2026-Shenpi!", "行政审批局"),
+    ("entry", "Jc-2026-Luru!!", "数据录入员"),
+]
+_ROLES = {"admin": "admin", "analyst": "analyst", "office": "office", "unit07": "unit_viewer",
+          "entry": "data_entry"}
+_UNIT_NAMES = {u.code: u.name for u in demo_units()}
+_NAME_TO_CODE = {u.name: u.code for u in demo_units()}
+
+Progress = Callable[[str], object]
+
+
+async def load_demo(
+    settings: Settings,
+    *,
+    seed: int = 2026,
+    enterprises: int = 2000,
+    residents: int = 3000,
+    progress: Progress = print,
+) -> bool:
+    """All or nothing: one transaction, so an interrupted load leaves the database empty."""
+    if not await queries.database_is_empty():
+        return False
+    async with Unit._meta.db.transaction():
+        await _load(seed, enterprises, residents, progress)
+    return True
+
+
+async def _load(seed: int, enterprise_count: int, resident_count: int, progress: Progress) -> None:
+    for order, unit in enumerate(demo_units()):
+        await unit_queries.upsert_unit(unit.code, unit.name, unit.category, order)
+    for username, password, label in DEMO_ACCOUNTS:
+        await create_account(username, password, _ROLES[username], display_name=label,
+                             unit_code="U07" if username == "unit07" else None,
+                             must_change_password=False)
+    progress("已创建 25 个被考评单位和 5 个演示账号")
+
+    enterprises = demo_enterprises(seed, enterprise_count)
+    residents = demo_residents(seed, resident_count)
+    await queries.insert_respondents(
+        [{"kind": "enterprise", "key": e.uscc, "name": e.name, "industry": e.industry,
+          "size_class": e.size_class, "park": e.park_or_street, "contact_name": e.contact_name,
+          "phone": e.contact_phone} for e in enterprises]
+    )
+    await queries.insert_respondents(
+        [{"kind": "resident", "key": f"R{n:06d}", "street": r.street, "community": r.community,
+          "age_band": r.age_band, "phone": r.phone} for n, r in enumerate(residents, 1)]
+    )
+    progress(f"已导入样本框：企业 {len(enterprises)} 家，居民 {len(residents)} 人")
+
+    versions = await install_shipped()
+    progress(f"已发布 {len(versions)} 份问卷")
+
+    rng = random.Random(seed)
+    profiles = demo_satisfaction_profile(seed)
+    opinions = demo_opinions(seed, 3000)
+    enterprise_frame = [
+        FrameUnit(e.uscc, {"industry": e.industry, "size_class": e.size_class})
+        for e in enterprises
+    ]
+    resident_frame = [
+        FrameUnit(f"R{n:06d}", {"street": r.street}) for n, r in enumerate(residents, 1)
+    ]
+    done = await _closed_campaign(
+        "2026Q3-ENT", "2026年第三季度企业营商环境满意度调查", versions["enterprise-business-environment"],
+        "enterprise", enterprise_frame, ("industry", "size_class"), 0.25, rng, profiles,
+        opinions, response_rate=0.7, seed=seed,
+    )
+    progress(f"企业调查（已结束）：回收 {done} 份答卷")
+    done = await _closed_campaign(
+        "2026Q3-RES", "2026年第三季度社会满意度调查", versions["resident-social-satisfaction"],
+        "resident", resident_frame, ("street",), 0.1, rng, profiles, opinions,
+        response_rate=0.65, seed=seed + 1,
+    )
+    progress(f"居民调查（已结束）：回收 {done} 份答卷")
+
+
+async def _closed_campaign(
+    code: str, name: str, version_id: int, audience: str, frame: list[FrameUnit],
+    strata: tuple[str, ...], rate: float, rng: random.Random,
+    profiles: dict[str, tuple[float, ...]], opinions: list, *, response_rate: float, seed: int,
+) -> int:
+    plan = SamplingPlan(seed=seed, strata_keys=strata, rate=rate)
+    draw = draw_sample(frame, plan)
+    campaign_id = await queries.insert_campaign(
+        code=code, name=name, version=version_id, audience=audience, period="2026-Q3",
+        status="open", seed=seed, roster_hash=draw.snapshot_hash,
+        sampling_plan={"strata": list(strata), "rate": rate, "allocation": "proportional"},
+        open_link_token=secrets.token_urlsafe(24),
+    )
+    tokens = {unit.key: secrets.token_urlsafe(24) for unit in draw.selected}
+    respondent_ids = await respondent_ids_by_key([u.key for u in draw.selected])
+    await queries.insert_invitations(
+        [{"campaign": campaign_id, "respondent": respondent_ids.get(u.key), "token": tokens[u.key],
+          "stratum": u.stratum_label, "design_weight": u.design_weight} for u in draw.selected]
+    )
+    _, questionnaire = await questionnaire_for_version(version_id)
+    pool = defaultdict(list)
+    for opinion in opinions:
+        if opinion.audience == audience or (audience == "resident" and opinion.audience != ENTERPRISE):
+            pool[opinion.unit_code or ""].append(opinion.text)
+
+    def opinion_for(unit: str) -> str | None:
+        candidates = pool.get(unit) or pool.get("")
+        return rng.choice(candidates) if candidates and rng.random() < 0.4 else None
+
+    stored = 0
+    for unit in draw.selected:
+        if rng.random() > response_rate:
+            continue
+        answers = simulate_answers(questionnaire, rng, profiles, opinion_for)
+        channel = "paper" if rng.random() < 0.1 else "online"
+        await submissions.submit_invitation_response(
+            tokens[unit.key], secrets.token_urlsafe(18), answers, channel=channel
+        )
+        stored += 1
+    await queries.set_campaign_status(campaign_id, "closed")
+    return stored
+
+
