@@ -25,9 +25,9 @@ run: install
 
 # Headless Chromium from Debian for the respondent-page tests (never a downloaded browser).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "请先安装 Chromium：sudo apt-get install chromium"; exit 1; fi; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "cjk"; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "请先安装 Chromium 和中文字体：sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi; fi
 
 test: install browser
 	$(BIN)/python -m pytest --db=sqlite
