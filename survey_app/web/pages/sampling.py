@@ -1,7 +1,10 @@
-"""sampling pages (see the module owner)."""
+"""Sampling pages: the roster, campaigns and their sampling, distribution of links and QR codes,
+the campaign monitor, and paper data entry. Each area lives in its own sampling_* module."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from survey_app.web.pages import sampling_roster
+
+ROUTES: list[Any] = [*sampling_roster.ROUTES]
