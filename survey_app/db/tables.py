@@ -81,6 +81,10 @@ class AuditLog(Table, tablename="audit_log"):
     success = Boolean(default=True)
     ip = Varchar(length=64, default="")
     detail = JSONB(default={})
+    # Hash chain (migration 0006): each entry's SHA-256 covers its own fields and the previous
+    # entry's hash, so an edited or deleted entry breaks the chain (`survey-app audit-verify`).
+    prev_hash = Varchar(length=64, default="")
+    entry_hash = Varchar(length=64, default="")
 
 
 class Job(Table, tablename="job"):
