@@ -8,6 +8,7 @@ from piccolo.apps.migrations.commands.backwards import run_backwards
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
+from piccolo.table import Table
 
 from survey_app import piccolo_conf
 from survey_app.db.tables import ALL_TABLES
@@ -24,7 +25,8 @@ def install_engine(engine: Engine[Any]) -> None:
     session, the CLI) choose the database from its own Settings rather than import order.
     """
     piccolo_conf.DB = engine
-    for table in (*ALL_TABLES, Migration):
+    tables: list[type[Table]] = [*ALL_TABLES, Migration]
+    for table in tables:
         table._meta.db = engine
 
 

@@ -15,6 +15,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     SmallInt,
     Text,
     Timestamptz,
@@ -27,6 +28,8 @@ from piccolo.table import Table
 class Unit(Table, tablename="unit"):
     """被考评单位: an appraised government unit."""
 
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     code = Varchar(length=32, unique=True, null=False)
     name = Varchar(length=128, null=False)
     category = Varchar(length=32, null=False)  # 职能部门, 街道园区 …
@@ -35,6 +38,8 @@ class Unit(Table, tablename="unit"):
 
 
 class User(Table, tablename="app_user"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     username = Varchar(length=64, unique=True, null=False)
     display_name = Varchar(length=64, default="")
     password_hash = Varchar(length=256, null=False)
@@ -52,6 +57,8 @@ class User(Table, tablename="app_user"):
 class UserSession(Table, tablename="user_session"):
     """Server-side staff sessions; the cookie holds a random id, the table its SHA-256."""
 
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     id_hash = Varchar(length=64, unique=True, null=False)
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -60,6 +67,8 @@ class UserSession(Table, tablename="user_session"):
 
 
 class ApiToken(Table, tablename="api_token"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     name = Varchar(length=64, null=False)
     token_hash = Varchar(length=64, unique=True, null=False)
     scopes = Varchar(length=256, default="")  # space-separated: scores:read appraisal:read
@@ -72,6 +81,8 @@ class ApiToken(Table, tablename="api_token"):
 
 class AuditLog(Table, tablename="audit_log"):
     """Append-only record of security-relevant events; never holds passwords, tokens or PII."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     at = Timestamptz(default=TimestamptzNow(), index=True)
     actor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
@@ -89,6 +100,8 @@ class AuditLog(Table, tablename="audit_log"):
 
 class Job(Table, tablename="job"):
     """Long work run off the request path; workers claim rows atomically."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     kind = Varchar(length=64, null=False)
     params = JSONB(default={})
@@ -108,6 +121,8 @@ class Job(Table, tablename="job"):
 class Respondent(Table, tablename="respondent"):
     """A roster (样本框) entry. Contact details live in RespondentContact."""
 
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     kind = Varchar(length=16, null=False)  # enterprise | resident
     key = Varchar(length=64, unique=True, null=False)  # USCC for enterprises, R-… for residents
     name = Varchar(length=128, default="")
@@ -122,12 +137,16 @@ class Respondent(Table, tablename="respondent"):
 
 
 class RespondentContact(Table, tablename="respondent_contact"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     respondent = ForeignKey(Respondent, null=False, unique=True, on_delete=OnDelete.cascade)
     contact_name = Varchar(length=64, default="")
     phone = Varchar(length=32, default="")
 
 
 class Questionnaire(Table, tablename="questionnaire"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     code = Varchar(length=64, unique=True, null=False)
     title = Varchar(length=200, null=False)
     audience = Varchar(length=16, null=False)  # enterprise | resident
@@ -136,6 +155,8 @@ class Questionnaire(Table, tablename="questionnaire"):
 
 class QuestionnaireVersion(Table, tablename="questionnaire_version"):
     """Immutable once published; responses point at the version they answered."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     questionnaire = ForeignKey(Questionnaire, null=False, on_delete=OnDelete.cascade)
     version_no = Integer(null=False)
@@ -150,6 +171,8 @@ class QuestionnaireVersion(Table, tablename="questionnaire_version"):
 
 class Campaign(Table, tablename="campaign"):
     """调查批次."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     code = Varchar(length=64, unique=True, null=False)
     name = Varchar(length=200, null=False)
@@ -169,6 +192,8 @@ class Campaign(Table, tablename="campaign"):
 
 
 class Invitation(Table, tablename="invitation"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade)
     respondent = ForeignKey(Respondent, null=True, on_delete=OnDelete.set_null)
     token = Varchar(length=64, unique=True, null=False)  # ≥128 bits, URL-safe
@@ -177,7 +202,7 @@ class Invitation(Table, tablename="invitation"):
     status = Varchar(length=16, default="pending", index=True)
     reminder_count = SmallInt(default=0)
     last_reminded_at = Timestamptz(null=True, default=None)
-    replaced_by = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+    replaced_by: ForeignKey = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
     replacement_reason = Varchar(length=32, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     responded_at = Timestamptz(null=True, default=None)
@@ -186,6 +211,8 @@ class Invitation(Table, tablename="invitation"):
 class Draft(Table, tablename="response_draft"):
     """Server-side saved answers so a respondent can resume on any device."""
 
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     invitation = ForeignKey(Invitation, null=False, unique=True, on_delete=OnDelete.cascade)
     answers = JSONB(default={})
     section = Varchar(length=64, default="")
@@ -193,6 +220,8 @@ class Draft(Table, tablename="response_draft"):
 
 
 class Response(Table, tablename="response"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.restrict, index=True)
     version = ForeignKey(QuestionnaireVersion, null=False, on_delete=OnDelete.restrict)
     # One completed response per invitation: UNIQUE (NULL for open-link responses).
@@ -216,6 +245,8 @@ class Response(Table, tablename="response"):
 class Answer(Table, tablename="answer"):
     """One scored rating (a rating question or a matrix row), normalised for SQL aggregation."""
 
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
     campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade)
     question = Varchar(length=64, null=False)
@@ -228,6 +259,8 @@ class Answer(Table, tablename="answer"):
 
 
 class ThemeRun(Table, tablename="theme_run"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     scope = JSONB(default={})
     status = Varchar(length=16, default="queued")
     k_requested = Integer(null=True, default=None)
@@ -242,6 +275,8 @@ class ThemeRun(Table, tablename="theme_run"):
 class Theme(Table, tablename="theme"):
     """A stable theme: re-runs update it rather than replace it, so trends can be followed."""
 
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     label = Varchar(length=128, null=False)
     label_edited = Boolean(default=False)
     keywords = JSONB(default=[])
@@ -250,7 +285,7 @@ class Theme(Table, tablename="theme"):
     sentiment = DoublePrecision(null=True, default=None)
     representatives = JSONB(default=[])
     run = ForeignKey(ThemeRun, null=True, on_delete=OnDelete.set_null)
-    merged_into = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+    merged_into: ForeignKey = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
     status = Varchar(length=16, default="pending")  # pending assigned rectifying done
     unit = ForeignKey(Unit, null=True, on_delete=OnDelete.set_null)
     deadline = Timestamptz(null=True, default=None)
@@ -263,6 +298,8 @@ class Theme(Table, tablename="theme"):
 
 class Opinion(Table, tablename="opinion"):
     """Free-text opinion, stored only after personal information was masked."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
     campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade, index=True)
@@ -279,6 +316,8 @@ class Opinion(Table, tablename="opinion"):
 class ScoreRun(Table, tablename="score_run"):
     """One computation of unit indices, reproducible from its inputs' hash and scheme version."""
 
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     period = Varchar(length=16, null=False, index=True)
     campaigns = JSONB(default=[])
     mapping = Varchar(length=32, default="nbs")
@@ -290,6 +329,8 @@ class ScoreRun(Table, tablename="score_run"):
 
 
 class UnitScore(Table, tablename="unit_score"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     run = ForeignKey(ScoreRun, null=False, on_delete=OnDelete.cascade)
     unit = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
     period = Varchar(length=16, null=False)
@@ -305,6 +346,8 @@ class UnitScore(Table, tablename="unit_score"):
 
 
 class AppraisalScheme(Table, tablename="appraisal_scheme"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     year = Integer(null=False)
     name = Varchar(length=128, null=False)
     version_no = Integer(default=1)
@@ -315,6 +358,8 @@ class AppraisalScheme(Table, tablename="appraisal_scheme"):
 
 
 class AppraisalResult(Table, tablename="appraisal_result"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
     scheme = ForeignKey(AppraisalScheme, null=False, on_delete=OnDelete.cascade)
     unit = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
     year = Integer(null=False)

@@ -472,7 +472,7 @@ def _exponential_shares(beta: float) -> tuple[float, ...]:
 def _rng(seed: int, purpose: str) -> random.Random:
     # One stream per list, so growing one roster leaves the others unchanged. Demo data only:
     # nothing here is a secret, so a non-cryptographic generator is right.
-    return random.Random(f"{purpose}:{seed}")  # noqa: S311
+    return random.Random(f"{purpose}:{seed}")
 
 
 def _unique(rng: random.Random, taken: set[str], make: Callable[[random.Random], str]) -> str:

@@ -60,7 +60,7 @@ async def test_stale_running_jobs_are_requeued(db) -> None:
     job_id = await jobs.enqueue_job("test.echo", {"value": 1}, None)
     claimed = await jobs.claim_next_job("dead-worker")
     assert claimed and claimed.id == job_id
-    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
     assert await jobs.requeue_stale_jobs(future) == 1
     again = await jobs.claim_next_job("w2")
     assert again and again.id == job_id
