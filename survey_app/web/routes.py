@@ -9,6 +9,7 @@ from survey_app.web.pages import (
     auth,
     dashboard,
     jobs,
+    questionnaires,
     sampling,
     scores,
     survey,
@@ -17,7 +18,10 @@ from survey_app.web.pages import (
     users,
 )
 
-MODULES = (health, v1, auth, dashboard, jobs, units, users, survey, sampling, themes, scores)
+MODULES = (
+    health, v1, auth, dashboard, jobs, units, users, survey, questionnaires, sampling, themes,
+    scores,
+)
 
 
 def all_routes() -> list[Any]:
