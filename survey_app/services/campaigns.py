@@ -23,7 +23,6 @@ from analysis.response_rates import (
     DispositionCounts,
     response_rates,
 )
-from questionnaires.definition import from_canonical_dict
 from questionnaires.model import Questionnaire
 from questionnaires.roster import FIELD_LABELS, FRAME_FIELDS, RosterKind
 from questionnaires.sampling import (
@@ -45,6 +44,7 @@ from survey_app.db.queries import roster as roster_queries
 from survey_app.db.queries import units as unit_queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.jobs.runner import submit_job
+from survey_app.services.questionnaires import AuthoringError, questionnaire_for_version
 from survey_app.services.roster import (
     ROSTER_KINDS,
     Actor,
@@ -202,10 +202,11 @@ async def require_campaign(campaign_id: int) -> CampaignRecord:
 
 
 async def campaign_questionnaire(campaign: CampaignRecord) -> Questionnaire:
-    definition = await queries.version_definition(campaign.version_id)
-    if definition is None:
-        raise CampaignError("该批次的问卷版本不存在")
-    return from_canonical_dict(definition)
+    try:
+        _, questionnaire = await questionnaire_for_version(campaign.version_id)
+    except AuthoringError:
+        raise CampaignError("该批次的问卷版本不存在") from None
+    return questionnaire
 
 
 # --- the sampling plan -----------------------------------------------------------------------
@@ -484,11 +485,29 @@ async def draw_campaign_sample(
 
 
 def recorded_plan(campaign: CampaignRecord) -> PlanRequest | None:
-    return PlanRequest.from_json(campaign.sampling_plan) if campaign.drawn else None
+    """The plan stored by draw_campaign_sample; None before the draw, or for a campaign whose
+    sample was drawn elsewhere and stored in another shape."""
+    if not campaign.drawn:
+        return None
+    try:
+        return PlanRequest.from_json(campaign.sampling_plan)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def recorded_allocations(campaign: CampaignRecord) -> list[StratumAllocation]:
-    return [_allocation_from_json(a) for a in campaign.sampling_plan.get("allocations", [])]
+    try:
+        return [_allocation_from_json(a) for a in campaign.sampling_plan.get("allocations", [])]
+    except (KeyError, TypeError, ValueError):
+        return []
+
+
+async def plan_choices(kind: str) -> dict[str, list[str]]:
+    """Per frame field, the values present in the roster (for the population filter)."""
+    return {
+        name: await roster_queries.distinct_values(kind, name)
+        for name in FRAME_FIELDS[RosterKind(kind)]
+    }
 
 
 # --- replacement -----------------------------------------------------------------------------
@@ -499,7 +518,7 @@ async def _recorded_draw(campaign: CampaignRecord) -> tuple[SampleDraw, _Frame]:
     respondent invited so far (replacements included) as already selected."""
     request = recorded_plan(campaign)
     if request is None:
-        raise CampaignError("该批次尚未抽样")
+        raise CampaignError("该批次尚未抽样，或没有本系统记录的抽样方案，无法按层替补")
     frame, _ = await _frame(campaign, request)
     exclude_keys = await invitation_queries.keys_surveyed_in(
         campaign.sampling_plan.get("excluded_campaigns", [])

@@ -156,13 +156,6 @@ async def find_version(version_id: int) -> VersionChoice | None:
     return _version_choice(row) if row else None
 
 
-async def version_definition(version_id: int) -> dict[str, Any] | None:
-    row = await QuestionnaireVersion.select(QuestionnaireVersion.definition).where(
-        QuestionnaireVersion.id == version_id
-    ).first()
-    return json_value(row["definition"], {}) if row else None
-
-
 async def change_status(campaign_id: int, from_status: str, to_status: str) -> bool:
     """Atomic: only a campaign still in `from_status` changes (two clicks cannot both win)."""
     rows = await Campaign.update({Campaign.status: to_status}).where(

@@ -5,6 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from survey_app.web.pages import sampling_roster
+from survey_app.web.pages import (
+    sampling_campaigns,
+    sampling_distribution,
+    sampling_entry,
+    sampling_roster,
+)
 
-ROUTES: list[Any] = [*sampling_roster.ROUTES]
+ROUTES: list[Any] = [
+    *sampling_roster.ROUTES,
+    *sampling_campaigns.ROUTES,
+    *sampling_distribution.ROUTES,
+    *sampling_entry.ROUTES,
+]

@@ -1,0 +1,210 @@
+"""Campaign pages: list and create, the sampling plan with its allocation preview and draw,
+opening and closing, replacements, the monitor and the sampling report.
+
+Administrators act; the performance office (office) may look.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from questionnaires.roster import FRAME_FIELDS, RosterKind
+from survey_app.db.queries import campaigns as campaign_queries
+from survey_app.services import campaigns, distribution
+from survey_app.services.roles import ADMIN, OFFICE
+from survey_app.services.roster import ROSTER_KINDS
+from survey_app.services.submissions import CHANNELS
+from survey_app.web.guards import roles
+from survey_app.web.pages.sampling_common import (
+    PageNumber,
+    actor_of,
+    campaign_or_404,
+    form_lists,
+    int_values,
+    user_of,
+)
+from survey_app.web.rendering import page
+
+_LABELS: dict[str, Any] = {
+    "statuses": campaigns.CAMPAIGN_STATUS_LABELS,
+    "audiences": ROSTER_KINDS,
+    "allocations": campaigns.ALLOCATION_LABELS,
+    "reasons": campaigns.REPLACEMENT_REASONS,
+    "field_label": campaigns.field_label,
+}
+
+
+async def _list_page(
+    request: Request, error: str | None = None, values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return page(
+        request, "admin/campaigns.html", status_code=status_code,
+        campaigns=await campaign_queries.list_campaigns(),
+        versions=await campaign_queries.published_versions(), error=error,
+        values=values or {}, **_LABELS,
+    )
+
+
+@get("/campaigns", opt=roles(ADMIN, OFFICE))
+async def campaign_list(request: Request) -> Template:
+    return await _list_page(request)
+
+
+@post("/campaigns", opt=roles(ADMIN))
+async def campaign_create(request: Request) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k, ""))[:200] for k in
+              ("code", "name", "version_id", "audience", "period", "opens_on", "closes_on")}
+    try:
+        campaign_id = await campaigns.create_campaign(
+            code=values["code"], name=values["name"],
+            version_id=int(values["version_id"]) if values["version_id"].isdigit() else None,
+            audience=values["audience"], period=values["period"], opens_on=values["opens_on"],
+            closes_on=values["closes_on"], actor=actor_of(request),
+        )
+    except campaigns.CampaignError as problem:
+        return await _list_page(request, str(problem), values, 400)  # type: ignore[return-value]
+    return Redirect(path=f"/campaigns/{campaign_id}")
+
+
+async def _detail_page(
+    request: Request, campaign: campaigns.CampaignRecord, *,
+    plan: campaigns.PlanRequest | None = None, preview: campaigns.DrawPreview | None = None,
+    error: str | None = None, notice: str = "", status_code: int = 200,
+) -> Template:
+    recorded = campaigns.recorded_plan(campaign)
+    kind = RosterKind(campaign.audience)
+    return page(
+        request, "admin/campaign.html", status_code=status_code, campaign=campaign,
+        plan=plan or recorded or campaigns.PlanRequest.default(campaign.audience),
+        recorded=recorded, allocations=campaigns.recorded_allocations(campaign),
+        preview=preview, error=error, notice=notice[:200],
+        frame_fields=[(name, campaigns.field_label(name)) for name in FRAME_FIELDS[kind]],
+        choices=await campaigns.plan_choices(campaign.audience) if not campaign.drawn else {},
+        can_act=user_of(request).role == ADMIN,
+        job_threshold=campaigns.DRAW_INLINE_MAX_FRAME, **_LABELS,
+    )
+
+
+@get("/campaigns/{campaign_id:int}", opt=roles(ADMIN, OFFICE))
+async def campaign_detail(
+    request: Request, campaign_id: FromPath[int], notice: FromQuery[str] = ""
+) -> Template:
+    return await _detail_page(request, await campaign_or_404(campaign_id), notice=notice)
+
+
+@post("/campaigns/{campaign_id:int}/plan", opt=roles(ADMIN))
+async def campaign_plan(request: Request, campaign_id: FromPath[int]) -> Response:
+    """The plan form: "preview" shows the allocation table, "draw" draws the sample."""
+    campaign = await campaign_or_404(campaign_id)
+    form = form_lists(await request.form())
+    plan: campaigns.PlanRequest | None = None
+    try:
+        plan = campaigns.parse_plan_form(form, campaign.audience)
+        if (form.get("action") or [""])[0] != "draw":
+            preview = await campaigns.preview_draw(campaign, plan)
+            return await _detail_page(request, campaign, plan=plan, preview=preview)  # type: ignore[return-value]
+        if await campaigns.draw_needs_job(campaign):
+            job_id = await campaigns.submit_draw(campaign, plan, actor_of(request))
+            return Redirect(path=f"/jobs/{job_id}")
+        outcome = await campaigns.draw_campaign_sample(campaign.id, plan, actor_of(request))
+    except campaigns.CampaignError as problem:
+        return await _detail_page(  # type: ignore[return-value]
+            request, campaign, plan=plan, error=str(problem), status_code=400
+        )
+    notice = f"抽样完成：从 {outcome.frame_size} 个对象中抽取 {outcome.sample_size} 个，已生成邀请"
+    return Redirect(path=f"/campaigns/{campaign.id}", query_params={"notice": notice})
+
+
+async def _status_change(request: Request, campaign_id: int, to_open: bool) -> Response:
+    campaign = await campaign_or_404(campaign_id)
+    try:
+        if to_open:
+            await campaigns.open_campaign(campaign.id, actor_of(request))
+        else:
+            await campaigns.close_campaign(campaign.id, actor_of(request))
+    except campaigns.CampaignError as problem:
+        return await _detail_page(request, campaign, error=str(problem), status_code=400)  # type: ignore[return-value]
+    return Redirect(path=f"/campaigns/{campaign.id}",
+                    query_params={"notice": "调查已开始" if to_open else "调查已结束"})
+
+
+@post("/campaigns/{campaign_id:int}/open", opt=roles(ADMIN))
+async def campaign_open(request: Request, campaign_id: FromPath[int]) -> Response:
+    return await _status_change(request, campaign_id, to_open=True)
+
+
+@post("/campaigns/{campaign_id:int}/close", opt=roles(ADMIN))
+async def campaign_close(request: Request, campaign_id: FromPath[int]) -> Response:
+    return await _status_change(request, campaign_id, to_open=False)
+
+
+async def _monitor_page(
+    request: Request, campaign: campaigns.CampaignRecord, page_no: int, *,
+    error: str | None = None, notice: str = "", status_code: int = 200,
+) -> Template:
+    return page(
+        request, "admin/campaign_monitor.html", status_code=status_code, campaign=campaign,
+        monitor=await campaigns.monitor(campaign),
+        waiting=await distribution.non_respondents(campaign.id, page_no),
+        can_act=user_of(request).role == ADMIN, error=error, notice=notice[:200],
+        channels=CHANNELS, **_LABELS,
+    )
+
+
+@get("/campaigns/{campaign_id:int}/monitor", opt=roles(ADMIN, OFFICE))
+async def campaign_monitor(
+    request: Request, campaign_id: FromPath[int], page_no: PageNumber = 1,
+    notice: FromQuery[str] = "",
+) -> Template:
+    return await _monitor_page(request, await campaign_or_404(campaign_id), page_no,
+                               notice=notice)
+
+
+@post("/campaigns/{campaign_id:int}/reminders", opt=roles(ADMIN))
+async def campaign_reminders(request: Request, campaign_id: FromPath[int]) -> Response:
+    campaign = await campaign_or_404(campaign_id)
+    form = form_lists(await request.form())
+    try:
+        count = await distribution.record_reminders(
+            campaign.id, int_values(form.get("ids", [])), actor_of(request)
+        )
+    except campaigns.CampaignError as problem:
+        return await _monitor_page(request, campaign, 1, error=str(problem), status_code=400)  # type: ignore[return-value]
+    return Redirect(path=f"/campaigns/{campaign.id}/monitor",
+                    query_params={"notice": f"已记录 {count} 个对象的提醒"})
+
+
+@post("/campaigns/{campaign_id:int}/invitations/{invitation_id:int}/replace", opt=roles(ADMIN))
+async def invitation_replace(
+    request: Request, campaign_id: FromPath[int], invitation_id: FromPath[int]
+) -> Response:
+    campaign = await campaign_or_404(campaign_id)
+    form = await request.form()
+    try:
+        replacement = await campaigns.replace_invitation(
+            campaign.id, invitation_id, str(form.get("reason", "")), actor_of(request)
+        )
+    except campaigns.CampaignError as problem:
+        return await _monitor_page(request, campaign, 1, error=str(problem), status_code=400)  # type: ignore[return-value]
+    notice = (f"邀请 {invitation_id} 已替补为同层（{replacement.stratum}）的邀请 "
+              f"{replacement.id}，请向新对象发送链接")
+    return Redirect(path=f"/campaigns/{campaign.id}/monitor", query_params={"notice": notice})
+
+
+@get("/campaigns/{campaign_id:int}/report", opt=roles(ADMIN, OFFICE))
+async def campaign_report(request: Request, campaign_id: FromPath[int]) -> Template:
+    campaign = await campaign_or_404(campaign_id)
+    rows, monitor = await campaigns.sampling_report(campaign)
+    return page(request, "admin/campaign_report.html", campaign=campaign, rows=rows,
+                monitor=monitor, plan=campaigns.recorded_plan(campaign), **_LABELS)
+
+
+ROUTES = [campaign_list, campaign_create, campaign_detail, campaign_plan, campaign_open,
+          campaign_close, campaign_monitor, campaign_reminders, invitation_replace,
+          campaign_report]

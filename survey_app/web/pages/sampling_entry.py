@@ -1,0 +1,124 @@
+"""Paper questionnaire entry (role data_entry, and admins): pick an open campaign, find the
+invitation printed on the sheet, type the whole questionnaire on one keyboard-friendly page.
+
+The submission goes through the respondent path's own service, so validation, the one-response-
+per-token rule and the transaction are the same; the channel and the operator are recorded.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from questionnaires.answers import coerce_form_answers
+from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, QuestionType
+from survey_app.db.queries import campaigns as campaign_queries
+from survey_app.services import campaigns
+from survey_app.services.roles import ADMIN, DATA_ENTRY
+from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
+from survey_app.web.guards import roles
+from survey_app.web.pages.sampling_common import actor_of, campaign_or_404, form_lists, user_of
+from survey_app.web.rendering import page
+
+ENTRY_CHANNELS = {key: CHANNELS[key] for key in ("paper", "interview", "phone")}
+
+
+async def _open_campaign(campaign_id: int) -> campaigns.CampaignRecord:
+    campaign = await campaign_or_404(campaign_id)
+    if campaign.status != "open":
+        raise NotFoundException("该调查批次不在进行中，不能录入")
+    return campaign
+
+
+@get("/entry", opt=roles(DATA_ENTRY, ADMIN))
+async def entry_home(request: Request) -> Template:
+    return page(request, "entry/index.html",
+                campaigns=await campaign_queries.campaigns_with_status("open"))
+
+
+@get("/entry/{campaign_id:int}", opt=roles(DATA_ENTRY, ADMIN))
+async def entry_search(
+    request: Request, campaign_id: FromPath[int], q: FromQuery[str] = "",
+    done: FromQuery[str] = "",
+) -> Template:
+    campaign = await _open_campaign(campaign_id)
+    return page(
+        request, "entry/search.html", campaign=campaign, q=q[:100],
+        results=await campaigns.entry_candidates(campaign.id, q[:100]),
+        awaiting=campaigns.AWAITING_STATUSES, done=done[:40],
+    )
+
+
+def _numbers(questionnaire: Any) -> dict[str, int]:
+    numbered = [q.name for q in questionnaire.iter_questions() if q.type != QuestionType.NOTE]
+    return {name: index for index, name in enumerate(numbered, start=1)}
+
+
+async def _form_page(
+    request: Request, campaign: campaigns.CampaignRecord, invitation: campaigns.InvitationLine,
+    *, answers: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+    message: str | None = None, channel: str = "paper", submission_id: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    questionnaire = await campaigns.campaign_questionnaire(campaign)
+    views = await campaigns.invitation_views([invitation])
+    return page(
+        request, "entry/form.html", status_code=status_code, campaign=campaign,
+        invitation=views[0], questionnaire=questionnaire, numbers=_numbers(questionnaire),
+        answers=answers or {}, errors=errors or {}, message=message,
+        channels=ENTRY_CHANNELS, channel=channel,
+        submission_id=submission_id or secrets.token_urlsafe(18),
+        scale=SATISFACTION_SCALE, unknown_option=UNKNOWN_OPTION,
+        awaiting=invitation.status in campaigns.AWAITING_STATUSES,
+    )
+
+
+async def _invitation(campaign_id: int, invitation_id: int) -> campaigns.InvitationLine:
+    try:
+        return await campaigns.entry_invitation(campaign_id, invitation_id)
+    except campaigns.CampaignError:
+        raise NotFoundException("邀请不存在") from None
+
+
+@get("/entry/{campaign_id:int}/invitations/{invitation_id:int}", opt=roles(DATA_ENTRY, ADMIN))
+async def entry_form(
+    request: Request, campaign_id: FromPath[int], invitation_id: FromPath[int]
+) -> Template:
+    campaign = await _open_campaign(campaign_id)
+    return await _form_page(request, campaign, await _invitation(campaign.id, invitation_id))
+
+
+@post("/entry/{campaign_id:int}/invitations/{invitation_id:int}", opt=roles(DATA_ENTRY, ADMIN))
+async def entry_submit(
+    request: Request, campaign_id: FromPath[int], invitation_id: FromPath[int]
+) -> Response:
+    campaign = await _open_campaign(campaign_id)
+    invitation = await _invitation(campaign.id, invitation_id)
+    form = form_lists(await request.form())
+    questionnaire = await campaigns.campaign_questionnaire(campaign)
+    answers = coerce_form_answers(questionnaire, form)
+    channel = (form.get("_channel") or ["paper"])[0]
+    submission_id = (form.get("_submission_id") or [""])[0]
+    if channel not in ENTRY_CHANNELS:
+        channel = "paper"
+    try:
+        receipt = await submit_invitation_response(
+            invitation.token, submission_id, answers, channel=channel,
+            entered_by=user_of(request).id,
+        )
+    except SubmissionRefused as refusal:
+        return await _form_page(  # type: ignore[return-value]
+            request, campaign, invitation, answers=answers, errors=refusal.problems,
+            message=refusal.message, channel=channel, submission_id=submission_id,
+            status_code=400,
+        )
+    await campaigns.record_entry(campaign, invitation.id, channel, actor_of(request))
+    return Redirect(path=f"/entry/{campaign.id}", query_params={"done": receipt.receipt_code})
+
+
+ROUTES = [entry_home, entry_search, entry_form, entry_submit]
