@@ -1,0 +1,705 @@
+"""Every query of theme analysis: the opinions a run clusters, the stored theme model, theme
+rows and their curation, hand-over to units, and the aggregates the theme pages show.
+
+Aggregates are grouped in SQL and fetched for one page of themes at a time, so the pages cost
+a fixed handful of queries whatever the number of opinions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.columns.combination import Where
+from piccolo.query.functions.aggregate import Avg, Count
+from piccolo.querystring import QueryString
+
+from survey_app.db.queries._rows import aware, json_value, utcnow
+from survey_app.db.tables import Campaign, Opinion, Theme, ThemeRun, Unit
+
+# Rows per UPDATE … WHERE id IN (…): far below both engines' limits on bound parameters.
+_CHUNK = 500
+
+# Workflow states of a theme (待处理 → 已转办 → 整改中 → 已办结).
+PENDING, ASSIGNED, RECTIFYING, DONE = "pending", "assigned", "rectifying", "done"
+OPEN_STATUSES = (ASSIGNED, RECTIFYING)
+
+
+@dataclass(frozen=True)
+class OpinionFilter:
+    """Which opinions a page, export or clustering run covers; empty means "all"."""
+
+    campaign_ids: tuple[int, ...] = ()
+    unit_code: str = ""
+    question: str = ""
+    channel: str = ""
+
+    def without_campaigns(self) -> OpinionFilter:
+        return OpinionFilter((), self.unit_code, self.question, self.channel)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.campaign_ids or self.unit_code or self.question or self.channel)
+
+
+@dataclass(frozen=True)
+class CorpusOpinion:
+    """An opinion as the clustering sees it."""
+
+    id: int
+    text: str
+    theme_id: int | None
+    locked: bool
+    sentiment: float | None
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    run_id: int
+    model: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ThemeState:
+    """What re-runs and edits must respect: the analyst's label, pins and merges."""
+
+    id: int
+    label: str
+    label_edited: bool
+    pinned_keywords: tuple[str, ...]
+    merged_into: int | None
+
+
+@dataclass(frozen=True)
+class ThemeRecord:
+    id: int
+    label: str
+    label_edited: bool
+    keywords: list[str]
+    pinned_keywords: list[str]
+    size: int
+    sentiment: float | None
+    representatives: list[int]
+    run_id: int | None
+    merged_into: int | None
+    status: str
+    unit_id: int | None
+    unit_name: str | None
+    deadline: dt.datetime | None
+    handover_note: str
+    reply: str
+    replied_at: dt.datetime | None
+    updated_at: dt.datetime | None
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        return self.status in OPEN_STATUSES and self.deadline is not None and self.deadline < now
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    theme_id: int
+    count: int
+    mean_sentiment: float | None
+
+
+@dataclass(frozen=True)
+class OpinionView:
+    id: int
+    text: str
+    unit_code: str
+    question: str
+    channel: str
+    campaign_name: str
+    period: str
+    sentiment: float | None
+    theme_id: int | None
+    theme_label: str | None
+    locked: bool
+
+
+@dataclass(frozen=True)
+class CampaignOption:
+    id: int
+    name: str
+    period: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ThemeDescription:
+    """What a clustering run or an edit says about one theme row."""
+
+    theme_id: int
+    label: str | None  # None: keep the analyst's label
+    keywords: list[str]
+    representatives: list[int]
+
+
+@dataclass(frozen=True)
+class ThemeOption:
+    id: int
+    label: str
+    size: int
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """One atomic unit of work (the services decide where it begins and ends)."""
+    async with Theme._meta.db.transaction():
+        yield
+
+
+# --- Filters ----------------------------------------------------------------------------
+
+
+def _filter_clauses(scope: OpinionFilter) -> list[Any]:
+    clauses: list[Any] = []
+    if scope.campaign_ids:
+        clauses.append(Opinion.campaign.is_in(list(scope.campaign_ids)))
+    if scope.unit_code:
+        clauses.append(Opinion.unit_code == scope.unit_code)
+    if scope.question:
+        clauses.append(Opinion.question == scope.question)
+    if scope.channel:
+        clauses.append(Opinion.channel == scope.channel)
+    return clauses
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+# --- The corpus a run or an edit works on -----------------------------------------------
+
+
+async def campaign_ids_with_status(statuses: Sequence[str]) -> list[int]:
+    rows = await Campaign.select(Campaign.id).where(Campaign.status.is_in(list(statuses)))
+    return sorted(row["id"] for row in rows)
+
+
+async def corpus_opinions(scope: OpinionFilter | None) -> list[CorpusOpinion]:
+    """Opinions in `scope` (None: every opinion), oldest first."""
+    query = Opinion.select(
+        Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment
+    ).order_by(Opinion.id)
+    if scope is not None and not scope.is_empty:
+        query = query.where(*_filter_clauses(scope))
+    return [_corpus_opinion(row) for row in await query]
+
+
+async def unassigned_opinions() -> list[CorpusOpinion]:
+    rows = await (
+        Opinion.select(
+            Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment
+        )
+        .where(Opinion.theme.is_null())
+        .order_by(Opinion.id)
+    )
+    return [_corpus_opinion(row) for row in rows]
+
+
+def _corpus_opinion(row: dict[str, Any]) -> CorpusOpinion:
+    return CorpusOpinion(
+        id=row["id"],
+        text=row["text"],
+        theme_id=row["theme"],
+        locked=bool(row["theme_locked"]),
+        sentiment=row["sentiment"],
+    )
+
+
+async def count_opinions(scope: OpinionFilter | None = None) -> int:
+    query = Opinion.count()
+    if scope is not None and not scope.is_empty:
+        query = query.where(*_filter_clauses(scope))
+    return int(await query)
+
+
+# --- The stored model and the runs ------------------------------------------------------
+
+
+async def latest_model() -> StoredModel | None:
+    row = await (
+        ThemeRun.select(ThemeRun.id, ThemeRun.model)
+        .where(ThemeRun.status == "done")
+        .order_by(ThemeRun.id, ascending=False)
+        .first()
+    )
+    if row is None:
+        return None
+    return StoredModel(row["id"], json_value(row["model"], {}))
+
+
+async def latest_discovery() -> dict[str, Any] | None:
+    """When and over what the last clustering (not an edit) ran, for the page header."""
+    rows = await (
+        ThemeRun.select(ThemeRun.id, ThemeRun.scope, ThemeRun.opinion_count, ThemeRun.created_at)
+        .where(ThemeRun.status == "done")
+        .order_by(ThemeRun.id, ascending=False)
+        .limit(20)
+    )
+    for row in rows:
+        scope = json_value(row["scope"], {})
+        if "edit" not in scope:
+            return {"id": row["id"], "scope": scope, "opinion_count": row["opinion_count"],
+                    "created_at": aware(row["created_at"])}
+    return None
+
+
+async def insert_run(
+    *,
+    scope: dict[str, Any],
+    k: int | None,
+    seed: int,
+    model: dict[str, Any],
+    opinion_count: int,
+    job_id: int | None,
+    created_by: int | None,
+) -> int:
+    rows = await ThemeRun.insert(
+        ThemeRun(
+            scope=scope,
+            status="done",
+            k_requested=k,
+            seed=seed,
+            model=model,
+            opinion_count=opinion_count,
+            job=job_id,
+            created_by=created_by,
+        )
+    ).returning(ThemeRun.id)
+    return int(rows[0]["id"])
+
+
+# --- Theme rows written by runs and edits -----------------------------------------------
+
+
+async def theme_states() -> dict[int, ThemeState]:
+    rows = await Theme.select(
+        Theme.id, Theme.label, Theme.label_edited, Theme.pinned_keywords, Theme.merged_into
+    )
+    return {
+        row["id"]: ThemeState(
+            id=row["id"],
+            label=row["label"],
+            label_edited=bool(row["label_edited"]),
+            pinned_keywords=tuple(json_value(row["pinned_keywords"], [])),
+            merged_into=row["merged_into"],
+        )
+        for row in rows
+    }
+
+
+async def insert_themes(labels: Sequence[str]) -> list[int]:
+    if not labels:
+        return []
+    rows = await Theme.insert(*[Theme(label=label[:128]) for label in labels]).returning(Theme.id)
+    return sorted(int(row["id"]) for row in rows)
+
+
+async def describe_themes(descriptions: Sequence[ThemeDescription], run_id: int) -> None:
+    now = utcnow()
+    for item in descriptions:
+        values: dict[Column | str, Any] = {
+            Theme.keywords: item.keywords,
+            Theme.representatives: item.representatives,
+            Theme.run: run_id,
+            Theme.updated_at: now,
+        }
+        if item.label is not None:
+            values[Theme.label] = item.label[:128]
+        await Theme.update(values).where(Theme.id == item.theme_id)
+
+
+async def set_opinion_themes(changes: Sequence[tuple[int, int | None]]) -> None:
+    """(opinion id, theme id or None) pairs, written as one UPDATE per theme and chunk."""
+    by_theme: dict[int | None, list[int]] = defaultdict(list)
+    for opinion_id, theme_id in changes:
+        by_theme[theme_id].append(opinion_id)
+    for theme_id, opinion_ids in by_theme.items():
+        for chunk in _chunks(opinion_ids):
+            await Opinion.update({Opinion.theme: theme_id}).where(Opinion.id.is_in(chunk))
+
+
+async def set_opinion_sentiments(changes: Sequence[tuple[int, float]]) -> None:
+    """Sentiment scores take few distinct values, so grouping by value keeps this to a
+    handful of statements rather than one per opinion."""
+    by_value: dict[float, list[int]] = defaultdict(list)
+    for opinion_id, value in changes:
+        by_value[value].append(opinion_id)
+    for value, opinion_ids in by_value.items():
+        for chunk in _chunks(opinion_ids):
+            await Opinion.update({Opinion.sentiment: value}).where(Opinion.id.is_in(chunk))
+
+
+async def refresh_theme_stats() -> None:
+    """Size and mean sentiment of every theme from its opinions (the index on
+    opinion.theme makes each subquery a lookup)."""
+    await Theme.raw(
+        "UPDATE theme SET "
+        "size = (SELECT COUNT(*) FROM opinion WHERE opinion.theme = theme.id), "
+        "sentiment = (SELECT AVG(opinion.sentiment) FROM opinion WHERE opinion.theme = theme.id)"
+    )
+
+
+# --- Curation ---------------------------------------------------------------------------
+
+
+async def rename_theme(theme_id: int, label: str) -> None:
+    await Theme.update(
+        {Theme.label: label[:128], Theme.label_edited: True, Theme.updated_at: utcnow()}
+    ).where(Theme.id == theme_id)
+
+
+async def set_pinned_keywords(theme_id: int, keywords: Sequence[str]) -> None:
+    await Theme.update(
+        {Theme.pinned_keywords: list(keywords), Theme.updated_at: utcnow()}
+    ).where(Theme.id == theme_id)
+
+
+async def mark_merged(absorbed: Sequence[int], target: int) -> None:
+    """Absorbed themes point at the target, and so does whatever pointed at them."""
+    if not absorbed:
+        return
+    await Theme.update({Theme.merged_into: target, Theme.pinned_keywords: []}).where(
+        Theme.id.is_in(list(absorbed)) | Theme.merged_into.is_in(list(absorbed))
+    )
+    await Opinion.update({Opinion.theme: target}).where(Opinion.theme.is_in(list(absorbed)))
+
+
+async def move_opinions(opinion_ids: Sequence[int], theme_id: int) -> int:
+    """Put opinions into a theme by hand; re-runs keep them there (theme_locked)."""
+    moved = 0
+    for chunk in _chunks(opinion_ids):
+        rows = await Opinion.update({Opinion.theme: theme_id, Opinion.theme_locked: True}).where(
+            Opinion.id.is_in(chunk)
+        ).returning(Opinion.id)
+        moved += len(rows)
+    return moved
+
+
+# --- Hand-over --------------------------------------------------------------------------
+
+
+async def hand_over(theme_id: int, unit_id: int, deadline: dt.datetime, note: str) -> None:
+    await Theme.update(
+        {
+            Theme.status: ASSIGNED,
+            Theme.unit: unit_id,
+            Theme.deadline: deadline,
+            Theme.handover_note: note,
+            Theme.updated_at: utcnow(),
+        }
+    ).where(Theme.id == theme_id)
+
+
+async def record_reply(theme_id: int, status: str, reply: str) -> None:
+    now = utcnow()
+    await Theme.update(
+        {Theme.status: status, Theme.reply: reply, Theme.replied_at: now, Theme.updated_at: now}
+    ).where(Theme.id == theme_id)
+
+
+# --- Reading themes ---------------------------------------------------------------------
+
+_THEME_COLUMNS: tuple[Column | Any, ...] = (
+    Theme.id,
+    Theme.label,
+    Theme.label_edited,
+    Theme.keywords,
+    Theme.pinned_keywords,
+    Theme.size,
+    Theme.sentiment,
+    Theme.representatives,
+    Theme.run,
+    Theme.merged_into,
+    Theme.status,
+    Theme.unit,
+    Theme.unit.name.as_alias("unit_name"),
+    Theme.deadline,
+    Theme.handover_note,
+    Theme.reply,
+    Theme.replied_at,
+    Theme.updated_at,
+)
+
+
+def _theme_record(row: dict[str, Any]) -> ThemeRecord:
+    return ThemeRecord(
+        id=row["id"],
+        label=row["label"],
+        label_edited=bool(row["label_edited"]),
+        keywords=list(json_value(row["keywords"], [])),
+        pinned_keywords=list(json_value(row["pinned_keywords"], [])),
+        size=row["size"] or 0,
+        sentiment=row["sentiment"],
+        representatives=[int(i) for i in json_value(row["representatives"], [])],
+        run_id=row["run"],
+        merged_into=row["merged_into"],
+        status=row["status"],
+        unit_id=row["unit"],
+        unit_name=row["unit_name"],
+        deadline=aware(row["deadline"]),
+        handover_note=row["handover_note"] or "",
+        reply=row["reply"] or "",
+        replied_at=aware(row["replied_at"]),
+        updated_at=aware(row["updated_at"]),
+    )
+
+
+async def find_theme(theme_id: int) -> ThemeRecord | None:
+    row = await Theme.select(*_THEME_COLUMNS).where(Theme.id == theme_id).first()
+    return _theme_record(row) if row else None
+
+
+async def themes_by_ids(theme_ids: Sequence[int]) -> dict[int, ThemeRecord]:
+    if not theme_ids:
+        return {}
+    rows = await Theme.select(*_THEME_COLUMNS).where(Theme.id.is_in(list(theme_ids)))
+    return {row["id"]: _theme_record(row) for row in rows}
+
+
+async def all_themes() -> list[ThemeRecord]:
+    """Every theme not merged away, largest first (for the export)."""
+    rows = await (
+        Theme.select(*_THEME_COLUMNS)
+        .where(Theme.merged_into.is_null())
+        .order_by(Theme.size, ascending=False)
+        .order_by(Theme.id)
+    )
+    return [_theme_record(row) for row in rows]
+
+
+async def theme_options() -> list[ThemeOption]:
+    """Themes an opinion can be moved to or merged with: those not merged away."""
+    rows = await (
+        Theme.select(Theme.id, Theme.label, Theme.size)
+        .where(Theme.merged_into.is_null())
+        .order_by(Theme.size, ascending=False)
+        .order_by(Theme.id)
+    )
+    return [ThemeOption(row["id"], row["label"], row["size"] or 0) for row in rows]
+
+
+async def theme_counts(scope: OpinionFilter, *, limit: int, offset: int) -> list[ThemeCount]:
+    """Themes with opinions in `scope`, largest first: one GROUP BY."""
+    rows = await (
+        Opinion.select(Opinion.theme, Count(alias="n"), Avg(Opinion.sentiment, alias="mean"))
+        .where(Opinion.theme.is_not_null(), *_filter_clauses(scope))
+        .group_by(Opinion.theme)
+        .order_by(QueryString("n"), ascending=False)
+        .order_by(Opinion.theme)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [ThemeCount(row["theme"], int(row["n"]), row["mean"]) for row in rows]
+
+
+async def count_themes_with_opinions(scope: OpinionFilter) -> int:
+    rows = await (
+        Opinion.select(Opinion.theme)
+        .where(Opinion.theme.is_not_null(), *_filter_clauses(scope))
+        .distinct()
+    )
+    return len(rows)
+
+
+async def unassigned_count(scope: OpinionFilter) -> int:
+    return int(await Opinion.count().where(Opinion.theme.is_null(), *_filter_clauses(scope)))
+
+
+async def unit_breakdown(
+    scope: OpinionFilter, theme_ids: Sequence[int]
+) -> dict[int, list[tuple[str, int]]]:
+    """Opinions per unit code for each theme, most first."""
+    if not theme_ids:
+        return {}
+    rows = await (
+        Opinion.select(Opinion.theme, Opinion.unit_code, Count(alias="n"))
+        .where(Opinion.theme.is_in(list(theme_ids)), *_filter_clauses(scope))
+        .group_by(Opinion.theme, Opinion.unit_code)
+    )
+    result: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for row in rows:
+        if row["unit_code"]:
+            result[row["theme"]].append((row["unit_code"], int(row["n"])))
+    for counts in result.values():
+        counts.sort(key=lambda item: (-item[1], item[0]))
+    return dict(result)
+
+
+async def period_counts(
+    scope: OpinionFilter, theme_ids: Sequence[int]
+) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
+    """Opinions per survey period for each theme, and all opinions per period (the
+    denominators of the theme's share); `scope`'s campaign filter is not applied."""
+    clauses = _filter_clauses(scope.without_campaigns())
+    period = Opinion.campaign.period
+    total_rows = await (
+        Opinion.select(period.as_alias("period"), Count(alias="n")).where(*clauses).group_by(period)
+    )
+    totals = {row["period"]: int(row["n"]) for row in total_rows}
+    per_theme: dict[int, dict[str, int]] = defaultdict(dict)
+    if theme_ids:
+        rows = await (
+            Opinion.select(Opinion.theme, period.as_alias("period"), Count(alias="n"))
+            .where(Opinion.theme.is_in(list(theme_ids)), *clauses)
+            .group_by(Opinion.theme, period)
+        )
+        for row in rows:
+            per_theme[row["theme"]][row["period"]] = int(row["n"])
+    return dict(per_theme), totals
+
+
+async def campaign_periods(campaign_ids: Sequence[int]) -> list[str]:
+    if not campaign_ids:
+        return []
+    rows = await Campaign.select(Campaign.period).where(Campaign.id.is_in(list(campaign_ids)))
+    return sorted({row["period"] for row in rows})
+
+
+# --- Reading opinions -------------------------------------------------------------------
+
+_OPINION_COLUMNS: tuple[Any, ...] = (
+    Opinion.id,
+    Opinion.text,
+    Opinion.unit_code,
+    Opinion.question,
+    Opinion.channel,
+    Opinion.campaign.name.as_alias("campaign_name"),
+    Opinion.campaign.period.as_alias("period"),
+    Opinion.sentiment,
+    Opinion.theme,
+    Opinion.theme.label.as_alias("theme_label"),
+    Opinion.theme_locked,
+)
+
+
+def _opinion_view(row: dict[str, Any]) -> OpinionView:
+    return OpinionView(
+        id=row["id"],
+        text=row["text"],
+        unit_code=row["unit_code"] or "",
+        question=row["question"],
+        channel=row["channel"] or "",
+        campaign_name=row["campaign_name"] or "",
+        period=row["period"] or "",
+        sentiment=row["sentiment"],
+        theme_id=row["theme"],
+        theme_label=row["theme_label"],
+        locked=bool(row["theme_locked"]),
+    )
+
+
+def _theme_clause(theme_id: int | None) -> Where | Any:
+    return Opinion.theme.is_null() if theme_id is None else Opinion.theme == theme_id
+
+
+async def theme_opinions(
+    theme_id: int | None,
+    scope: OpinionFilter,
+    *,
+    exclude: Sequence[int] = (),
+    limit: int,
+    offset: int,
+) -> list[OpinionView]:
+    """One page of a theme's opinions (None: the unassigned ones), oldest first."""
+    clauses = [_theme_clause(theme_id), *_filter_clauses(scope)]
+    if exclude:
+        clauses.append(Opinion.id.not_in(list(exclude)))
+    rows = await (
+        Opinion.select(*_OPINION_COLUMNS)
+        .where(*clauses)
+        .order_by(Opinion.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_opinion_view(row) for row in rows]
+
+
+async def count_theme_opinions(
+    theme_id: int | None, scope: OpinionFilter, *, exclude: Sequence[int] = ()
+) -> int:
+    clauses = [_theme_clause(theme_id), *_filter_clauses(scope)]
+    if exclude:
+        clauses.append(Opinion.id.not_in(list(exclude)))
+    return int(await Opinion.count().where(*clauses))
+
+
+async def opinions_by_ids(
+    opinion_ids: Sequence[int], *, theme_id: int, scope: OpinionFilter
+) -> list[OpinionView]:
+    """The given opinions that still belong to the theme and the scope, in the given order."""
+    if not opinion_ids:
+        return []
+    rows = await Opinion.select(*_OPINION_COLUMNS).where(
+        Opinion.id.is_in(list(opinion_ids)), Opinion.theme == theme_id, *_filter_clauses(scope)
+    )
+    by_id = {row["id"]: _opinion_view(row) for row in rows}
+    return [by_id[i] for i in opinion_ids if i in by_id]
+
+
+async def export_opinions(scope: OpinionFilter) -> list[OpinionView]:
+    rows = await Opinion.select(*_OPINION_COLUMNS).where(*_filter_clauses(scope)).order_by(
+        Opinion.id
+    )
+    return [_opinion_view(row) for row in rows]
+
+
+async def existing_opinion_ids(opinion_ids: Sequence[int]) -> list[int]:
+    found: list[int] = []
+    for chunk in _chunks(opinion_ids):
+        rows = await Opinion.select(Opinion.id).where(Opinion.id.is_in(chunk))
+        found.extend(row["id"] for row in rows)
+    return sorted(found)
+
+
+# --- Filter choices and the unit pages ----------------------------------------------------
+
+
+async def campaign_options() -> list[CampaignOption]:
+    rows = await Campaign.select(
+        Campaign.id, Campaign.name, Campaign.period, Campaign.status
+    ).order_by(Campaign.id, ascending=False)
+    return [CampaignOption(row["id"], row["name"], row["period"], row["status"]) for row in rows]
+
+
+async def distinct_opinion_values(column: str) -> list[str]:
+    """The questions or channels opinions exist for (filter choices)."""
+    field = {"question": Opinion.question, "channel": Opinion.channel}[column]
+    rows = await Opinion.select(field).distinct().order_by(field)
+    return [row[column] for row in rows if row[column]]
+
+
+async def unit_names() -> dict[str, str]:
+    rows = await Unit.select(Unit.code, Unit.name)
+    return {row["code"]: row["name"] for row in rows}
+
+
+async def handed_over_themes(
+    unit_id: int | None, *, limit: int, offset: int
+) -> list[ThemeRecord]:
+    """Themes handed to a unit (None: to any unit), nearest deadline first."""
+    query = Theme.select(*_THEME_COLUMNS).where(
+        Theme.status.is_in([ASSIGNED, RECTIFYING, DONE]), Theme.unit.is_not_null()
+    )
+    if unit_id is not None:
+        query = query.where(Theme.unit == unit_id)
+    rows = await query.order_by(Theme.deadline).order_by(Theme.id).limit(limit).offset(offset)
+    return [_theme_record(row) for row in rows]
+
+
+async def count_handed_over(unit_id: int | None) -> int:
+    query = Theme.count().where(
+        Theme.status.is_in([ASSIGNED, RECTIFYING, DONE]), Theme.unit.is_not_null()
+    )
+    if unit_id is not None:
+        query = query.where(Theme.unit == unit_id)
+    return int(await query)
+
