@@ -1,10 +1,7 @@
 """Roster (样本框) import: enterprises or residents from CSV or XLSX uploads.
 
-Untrusted uploads are checked before any parser sees them (OWASP ASVS V12/V5 file
-handling): a size limit, the type judged by content and never by the file name, and for
-XLSX (a zip) the entry count, total uncompressed size and compression ratio read from
-the zip directory. Python's zipfile never inflates an entry beyond its declared size, so
-checking declared sizes bounds the work. openpyxl then parses the XML through defusedxml.
+Untrusted uploads are read by analysis.table_reading, which checks size, type (by content)
+and XLSX zip bombs before any parser sees them.
 
 A file that cannot be read at all raises :class:`RosterImportError`; problems in single
 rows are collected as :class:`RowError` (row number as Excel shows it, column header,
@@ -13,20 +10,14 @@ Chinese reason) so the office can fix them and upload again.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from openpyxl import load_workbook
-from openpyxl.workbook.workbook import Workbook
-
+from analysis.table_reading import ReadLimits, TableReadError, read_rows
 from analysis.tabular import write_xlsx
 from questionnaires.sampling import FrameUnit
 from questionnaires.uscc import explain_uscc_error, normalize_uscc
@@ -238,102 +229,17 @@ Rows = Iterator[tuple[int, list[object]]]  # (row number as in Excel, cells)
 
 
 def _read_rows(data: bytes, limits: UploadLimits) -> Rows:
-    if not data:
-        raise RosterImportError("文件为空")
-    if len(data) > limits.max_bytes:
-        raise RosterImportError(
-            f"文件大小{len(data) / 1024 / 1024:.1f} MB超过上限"
-            f"{limits.max_bytes / 1024 / 1024:.0f} MB"
-        )
-    if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx_rows(data, limits)
-    if data.startswith(_OLE_MAGIC):
-        raise RosterImportError("不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV后再导入")
-    return _read_csv_rows(data)
-
-
-def _read_xlsx_rows(data: bytes, limits: UploadLimits) -> Rows:
-    _check_xlsx_container(data, limits)
+    read_limits = ReadLimits(
+        max_bytes=limits.max_bytes,
+        max_columns=limits.max_columns,
+        max_zip_entries=limits.max_zip_entries,
+        max_uncompressed_bytes=limits.max_uncompressed_bytes,
+        max_compression_ratio=limits.max_compression_ratio,
+    )
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise RosterImportError("无法读取Excel文件，文件可能已损坏或不是.xlsx格式") from exc
-    return _xlsx_sheet_rows(workbook, limits)
-
-
-def _xlsx_sheet_rows(workbook: Workbook, limits: UploadLimits) -> Rows:
-    try:
-        sheet = workbook.worksheets[0]
-        # Some writers store wrong sheet dimensions; read every row instead of trusting them.
-        sheet.reset_dimensions()
-        # No max_col: openpyxl would pad every row to that width, which is slow. Rows come
-        # back as long as their last stored cell, cut here one past the column limit.
-        width = limits.max_columns + 1
-        for row_number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield row_number, list(row[:width])
-    except RosterImportError:
-        raise
-    except Exception as exc:
-        raise RosterImportError("读取Excel工作表时出错，文件可能已损坏") from exc
-    finally:
-        workbook.close()
-
-
-def _check_xlsx_container(data: bytes, limits: UploadLimits) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise RosterImportError("文件不是有效的.xlsx文件（压缩包已损坏）") from exc
-    if len(entries) > limits.max_zip_entries:
-        raise RosterImportError(f"Excel文件内部条目过多（{len(entries)}个），拒绝导入")
-    names = {entry.filename for entry in entries}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise RosterImportError("文件不是.xlsx格式的Excel工作簿，请上传.xlsx或CSV文件")
-    total = sum(entry.file_size for entry in entries)
-    if total > limits.max_uncompressed_bytes:
-        raise RosterImportError("Excel文件解压后过大，疑似压缩炸弹，拒绝导入")
-    for entry in entries:
-        if entry.file_size > limits.max_compression_ratio * max(entry.compress_size, 1):
-            raise RosterImportError("Excel文件压缩比异常，疑似压缩炸弹，拒绝导入")
-
-
-def _read_csv_rows(data: bytes) -> Rows:
-    text = _decode_text(data)
-    if "\x00" in text:
-        raise RosterImportError("文件不是文本格式的CSV，请上传.xlsx或CSV文件")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-
-    def rows() -> Rows:
-        try:
-            for row_number, row in enumerate(reader, start=1):
-                yield row_number, list(row)
-        except csv.Error as exc:
-            raise RosterImportError(
-                f"CSV文件第{reader.line_num}行格式错误（引号不配对或单元格过长）"
-            ) from exc
-
-    return rows()
-
-
-def _decode_text(data: bytes) -> str:
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise RosterImportError("文件编码损坏，无法读取") from exc
-    # Without a BOM: UTF-8 if it decodes strictly, otherwise GB18030 (a superset of GBK,
-    # which is what Excel on Chinese Windows writes).
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterImportError("无法识别文件编码，请将CSV保存为UTF-8或GBK编码")
+        yield from read_rows(data, read_limits)
+    except TableReadError as error:
+        raise RosterImportError(str(error)) from error.__cause__
 
 
 # --- header -------------------------------------------------------------------------

@@ -13,18 +13,14 @@ by hand. Columns:
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 import click
-from openpyxl import load_workbook
 
 from analysis.appraisal.engine import AppraisalResult, ClassResult, ScoreRow, run_appraisal
 from analysis.appraisal.errors import AppraisalError
@@ -33,6 +29,7 @@ from analysis.appraisal.warnings import WarningCard
 from analysis.scoring.errors import ScoringError
 from analysis.scoring.flags import Flag, parse_flag
 from analysis.tabular import display_width, write_csv
+from survey_app.commands.common import CommandError, read_table_file
 
 KEY_COLUMNS = {"单位": "unit", "unit": "unit", "类别": "class", "class": "class"}
 KEY_COLUMNS |= {"期间": "period", "period": "period", "一票否决": "veto", "veto": "veto"}
@@ -41,18 +38,10 @@ FLAG_SUFFIXES = ("_标记", "_flags")
 MOE_SUFFIXES = ("_误差", "_moe")
 TRUE_WORDS = frozenset({"是", "1", "true", "yes", "y", "√", "✓", "否决"})
 FALSE_WORDS = frozenset({"", "否", "0", "false", "no", "n", "×"})
-ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 reads everything GBK wrote
 MAX_ROW_ERRORS = 20
 _FLAG_SEPARATORS = re.compile(r"[;；,，、\s]+")
 
 Cells = list[object]
-
-
-class CommandError(click.ClickException):
-    """A user mistake, reported in Chinese without a traceback."""
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"错误：{self.format_message()}", err=True, file=file)
 
 
 @click.command(
@@ -100,52 +89,7 @@ def appraise(
 
 def read_table(path: Path, sheet: str | None = None) -> tuple[list[str], list[tuple[int, Cells]]]:
     """Header and non-blank data rows (with their spreadsheet row numbers) of a CSV or XLSX."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CommandError(f"找不到文件 {path}") from None
-    except OSError as error:
-        raise CommandError(f"无法读取文件 {path}：{error.strerror}") from None
-    table = _xlsx_rows(raw, path, sheet) if raw.startswith(b"PK\x03\x04") else _csv_rows(raw, path)
-    numbered = [(n, row) for n, row in enumerate(table, start=1) if any(_text(c) for c in row)]
-    if not numbered:
-        raise CommandError(f"文件 {path} 是空的")
-    (_, header_cells), data = numbered[0], numbered[1:]
-    if not data:
-        raise CommandError(f"文件 {path} 只有表头，没有数据行")
-    return [_text(cell) for cell in header_cells], data
-
-
-def _csv_rows(raw: bytes, path: Path) -> list[Cells]:
-    for encoding in ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise CommandError(
-            f"无法识别文件 {path} 的编码：请另存为 UTF-8、UTF-8（带 BOM）或 GBK 编码"
-        )
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as error:
-        raise CommandError(f"文件 {path} 不是有效的 CSV：{error}") from None
-
-
-def _xlsx_rows(raw: bytes, path: Path, sheet: str | None) -> list[Cells]:
-    try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for damaged files
-        raise CommandError(f"无法读取 Excel 文件 {path}：文件可能已损坏或不是 .xlsx 格式") from None
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            names = "、".join(workbook.sheetnames)
-            raise CommandError(f"文件 {path} 中没有工作表「{sheet}」，现有：{names}")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        return [list(row) for row in worksheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    return read_table_file(path, sheet)
 
 
 def parse_score_rows(

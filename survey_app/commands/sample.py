@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import IO, Any
 
 import click
 
@@ -34,17 +33,11 @@ from questionnaires.sampling import (
     StratumAllocation,
     draw_sample,
 )
+from survey_app.commands.common import CommandError
 
 SAMPLE_EXTRA_COLUMNS = ("层", "设计权数", "原行号")
 ALLOCATION_HEADER = ("层", "N_h", "n_h", "抽样比")
 _SHOWN_ROW_ERRORS = 10
-
-
-class CommandError(click.ClickException):
-    """A user mistake, reported in Chinese without a traceback."""
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"错误：{self.format_message()}", err=True, file=file)
 
 
 @click.command(name="sample", help="从名单文件（CSV/XLSX）按分层随机抽样，可用于复核抽样结果。")

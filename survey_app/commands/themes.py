@@ -5,8 +5,6 @@ platform shows opinions); every other column is copied unchanged.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -14,11 +12,10 @@ import click
 
 from analysis.tabular import write_csv
 from analysis.themes import UNASSIGNED_LABEL, ThemeInputError, ThemeRun, discover_themes
-from survey_app.commands.sample import CommandError
+from survey_app.commands.common import CommandError, cell_text, read_table_file
 
 THEME_COLUMN = "theme"
 LABEL_COLUMN = "theme_label"
-_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 reads everything GBK wrote, and more
 
 
 @click.command(name="themes", help="把 CSV 文件中的意见文本聚类为主题（无需数据库）。")
@@ -70,34 +67,9 @@ def themes(
 
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV in UTF-8 (with or without BOM) or GBK."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CommandError(f"找不到文件 {path}") from None
-    except OSError as error:
-        raise CommandError(f"无法读取文件 {path}：{error.strerror}") from None
-    text = _decode(raw, path)
-    if not text.strip():
-        raise CommandError(f"文件 {path} 是空的")
-    try:
-        table = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise CommandError(f"文件 {path} 不是有效的 CSV：{error}") from None
-    header = [name.strip() for name in table[0]]
-    rows = [row for row in table[1:] if any(cell.strip() for cell in row)]
-    if not rows:
-        raise CommandError(f"文件 {path} 只有表头，没有数据行")
-    return header, rows
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    for encoding in _ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CommandError(f"无法识别文件 {path} 的编码：请另存为 UTF-8、UTF-8（带 BOM）或 GBK 编码")
+    """Header and rows of a CSV (UTF-8 with or without BOM, or GBK) or XLSX, as text."""
+    header, rows = read_table_file(path)
+    return header, [[cell_text(cell) for cell in cells] for _, cells in rows]
 
 
 def summarize(run: ThemeRun) -> dict[str, object]:
