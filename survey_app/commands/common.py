@@ -34,13 +34,13 @@ def read_table_file(
     path: Path, sheet: str | None = None
 ) -> tuple[list[str], list[tuple[int, list[object]]]]:
     """Header and non-blank data rows (with spreadsheet row numbers) of a CSV or XLSX file."""
-    data = read_file_bytes(path)
-    if not data.strip():
+    raw = read_file_bytes(path)
+    if not raw.strip():
         raise CommandError(f"文件 {path} 是空的")
     try:
         numbered = [
             (number, cells)
-            for number, cells in read_rows(data, sheet=sheet)
+            for number, cells in read_rows(raw, sheet=sheet)
             if any(cell_text(c) for c in cells)
         ]
     except TableReadError as error:
