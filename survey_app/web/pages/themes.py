@@ -1,7 +1,307 @@
-"""themes pages (see the module owner)."""
+"""Theme analysis pages: the theme list and each theme's opinions (analysts; the performance
+office reads), curation forms, hand-over to units, the units' rectification pages, export."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
-ROUTES: list[Any] = []
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from survey_app.services import themes
+from survey_app.services.auth import CurrentUser
+from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
+from survey_app.web import rendering
+from survey_app.web.guards import current_user, roles
+from survey_app.web.rendering import client_ip
+
+EDITORS = (ADMIN, ANALYST)
+READERS = (ADMIN, ANALYST, OFFICE)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user(request: Request) -> CurrentUser:
+    user = current_user(request)
+    assert user is not None  # the guard let only signed-in users through
+    return user
+
+
+def _scope(campaign: int | None, unit: str, question: str, channel: str) -> themes.OpinionFilter:
+    return themes.OpinionFilter(
+        campaign_ids=(campaign,) if campaign else (),
+        unit_code=unit.strip()[:32],
+        question=question.strip()[:64],
+        channel=channel.strip()[:16],
+    )
+
+
+def _query_string(scope: themes.OpinionFilter) -> str:
+    """The filters as a query string, for links that must keep them."""
+    pairs = {
+        "campaign": scope.campaign_ids[0] if scope.campaign_ids else "",
+        "unit": scope.unit_code,
+        "question": scope.question,
+        "channel": scope.channel,
+    }
+    return urlencode({key: value for key, value in pairs.items() if value})
+
+
+def _common(request: Request, scope: themes.OpinionFilter) -> dict[str, Any]:
+    return {
+        "scope": scope,
+        "qs": _query_string(scope),
+        "can_edit": _user(request).role in EDITORS,
+        "status_labels": themes.STATUS_LABELS,
+    }
+
+
+# --- The theme list -------------------------------------------------------------------------
+
+
+async def _render_list(
+    request: Request, scope: themes.OpinionFilter, page_no: int, *, error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    return rendering.page(
+        request, "analysis/themes.html", status_code=status_code, error=error,
+        overview=await themes.overview(scope, page_no), choices=await themes.filter_choices(),
+        **_common(request, scope),
+    )
+
+
+@get("/themes", opt=roles(*READERS))
+async def theme_list(
+    request: Request, campaign: FromQuery[int | None] = None, unit: FromQuery[str] = "",
+    question: FromQuery[str] = "", channel: FromQuery[str] = "", page: FromQuery[int] = 1,
+) -> Template:
+    return await _render_list(request, _scope(campaign, unit, question, channel), page)
+
+
+@post("/themes/run", opt=roles(*EDITORS))
+async def run_clustering(request: Request) -> Response | Template:
+    form = await request.form()
+    try:
+        wanted = themes.parse_discovery_form(
+            [str(v) for v in form.getall("campaign", [])], str(form.get("unit", "")),
+            str(form.get("question", "")), str(form.get("channel", "")),
+            str(form.get("k", "")), str(form.get("seed", "")),
+        )
+        job_id = await themes.submit_discovery(_user(request), client_ip(request), wanted)
+    except themes.ThemeError as problem:
+        return await _render_list(request, themes.OpinionFilter(), 1, error=str(problem),
+                                  status_code=400)
+    return Redirect(path=f"/jobs/{job_id}")
+
+
+@post("/themes/assign-new", opt=roles(*EDITORS))
+async def assign_new(request: Request) -> Response | Template:
+    try:
+        job_id = await themes.submit_assign_new(_user(request), client_ip(request))
+    except themes.ThemeError as problem:
+        return await _render_list(request, themes.OpinionFilter(), 1, error=str(problem),
+                                  status_code=400)
+    return Redirect(path=f"/jobs/{job_id}")
+
+
+@get("/themes/export.xlsx", opt=roles(*READERS))
+async def export_report(
+    request: Request, campaign: FromQuery[int | None] = None, unit: FromQuery[str] = "",
+    question: FromQuery[str] = "", channel: FromQuery[str] = "",
+) -> Response:
+    data = await themes.export_report(
+        _user(request), client_ip(request), _scope(campaign, unit, question, channel)
+    )
+    return Response(
+        data, media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="themes.xlsx"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+# --- One theme ---------------------------------------------------------------------------------
+
+
+async def _render_detail(
+    request: Request, theme_id: int | None, scope: themes.OpinionFilter, page_no: int, *,
+    error: str | None = None, status_code: int = 200,
+) -> Template:
+    return rendering.page(
+        request, "analysis/theme.html", status_code=status_code, error=error,
+        detail=await themes.theme_detail(theme_id, scope, page_no),
+        units=(await themes.filter_choices()).units,
+        default_deadline=themes.default_deadline().isoformat(),
+        working_days=themes.DEFAULT_HANDOVER_WORKING_DAYS,
+        **_common(request, scope),
+    )
+
+
+@get("/themes/{theme_id:int}", opt=roles(*READERS))
+async def theme_page(
+    request: Request, theme_id: FromPath[int], campaign: FromQuery[int | None] = None,
+    unit: FromQuery[str] = "", question: FromQuery[str] = "", channel: FromQuery[str] = "",
+    page: FromQuery[int] = 1,
+) -> Template:
+    return await _render_detail(request, theme_id, _scope(campaign, unit, question, channel), page)
+
+
+@get("/themes/unassigned", opt=roles(*READERS))
+async def unassigned_page(
+    request: Request, campaign: FromQuery[int | None] = None, unit: FromQuery[str] = "",
+    question: FromQuery[str] = "", channel: FromQuery[str] = "", page: FromQuery[int] = 1,
+) -> Template:
+    return await _render_detail(request, None, _scope(campaign, unit, question, channel), page)
+
+
+async def _edit(
+    request: Request, theme_id: int, action: Callable[[], Awaitable[str | None]]
+) -> Response | Template:
+    """Run one curation action; a Chinese problem re-renders the theme page with it."""
+    try:
+        target = await action()
+    except themes.ThemeError as problem:
+        return await _render_detail(request, theme_id, themes.OpinionFilter(), 1, error=str(problem),
+                                    status_code=400)
+    return Redirect(path=target or f"/themes/{theme_id}")
+
+
+@post("/themes/{theme_id:int}/rename", opt=roles(*EDITORS))
+async def rename_theme(request: Request, theme_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+
+    async def action() -> None:
+        await themes.rename(_user(request), client_ip(request), theme_id,
+                            str(form.get("label", "")))
+
+    return await _edit(request, theme_id, action)
+
+
+@post("/themes/{theme_id:int}/merge", opt=roles(*EDITORS))
+async def merge_themes(request: Request, theme_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+
+    async def action() -> str:
+        try:
+            others = tuple(int(v) for v in form.getall("absorb", []))
+        except ValueError:
+            raise themes.ThemeError("要并入的主题选择有误，请刷新页面后重试") from None
+        edit = themes.ThemeEdit("merge", theme_id, others=others, label=str(form.get("label", "")))
+        return (await themes.request_edit(_user(request), client_ip(request), edit)).url
+
+    return await _edit(request, theme_id, action)
+
+
+@post("/themes/{theme_id:int}/split", opt=roles(*EDITORS))
+async def split_theme(request: Request, theme_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+
+    async def action() -> str:
+        k = themes.parse_split_count(str(form.get("k", "")))
+        edit = themes.ThemeEdit("split", theme_id, k=k)
+        return (await themes.request_edit(_user(request), client_ip(request), edit)).url
+
+    return await _edit(request, theme_id, action)
+
+
+@post("/themes/{theme_id:int}/pin", opt=roles(*EDITORS))
+async def pin_keyword(request: Request, theme_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+
+    async def action() -> str:
+        edit = themes.ThemeEdit("pin", theme_id, keyword=str(form.get("keyword", "")))
+        return (await themes.request_edit(_user(request), client_ip(request), edit)).url
+
+    return await _edit(request, theme_id, action)
+
+
+@post("/themes/{theme_id:int}/unpin", opt=roles(*EDITORS))
+async def unpin_keyword(request: Request, theme_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+
+    async def action() -> None:
+        await themes.unpin(_user(request), client_ip(request), theme_id,
+                           str(form.get("keyword", "")))
+
+    return await _edit(request, theme_id, action)
+
+
+@post("/themes/move", opt=roles(*EDITORS))
+async def move_opinions(request: Request) -> Response | Template:
+    """Move opinions ticked on a theme's page (`source`; empty: the unassigned page)."""
+    form = await request.form()
+    source = str(form.get("source", ""))
+    source_id = int(source) if source.isdigit() else None
+    back = f"/themes/{source_id}" if source_id else "/themes/unassigned"
+    try:
+        try:
+            opinion_ids = [int(v) for v in form.getall("opinion", [])]
+            target = int(str(form.get("target", "")))
+        except ValueError:
+            raise themes.ThemeError("请勾选要移动的意见并选择目标主题") from None
+        await themes.move_opinions(_user(request), client_ip(request), opinion_ids, target)
+    except themes.ThemeError as problem:
+        return await _render_detail(request, source_id, themes.OpinionFilter(), 1, error=str(problem),
+                                    status_code=400)
+    return Redirect(path=back)
+
+
+@post("/themes/{theme_id:int}/handover", opt=roles(*EDITORS))
+async def hand_over(request: Request, theme_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+
+    async def action() -> None:
+        try:
+            unit_id = int(str(form.get("unit_id", "")))
+        except ValueError:
+            raise themes.ThemeError("请选择承办单位") from None
+        deadline = themes.parse_deadline(str(form.get("deadline", "")))
+        await themes.hand_over(_user(request), client_ip(request), theme_id, unit_id, deadline,
+                               str(form.get("note", "")))
+
+    return await _edit(request, theme_id, action)
+
+
+# --- Hand-over pages (units see only their own) ----------------------------------------------
+
+
+@get("/themes/assigned", opt=roles(*READERS, UNIT_VIEWER))
+async def assigned_list(request: Request, page: FromQuery[int] = 1) -> Template:
+    return rendering.page(request, "analysis/assigned.html",
+                 listing=await themes.handed_over(_user(request), page),
+                 status_labels=themes.STATUS_LABELS)
+
+
+async def _render_assigned(
+    request: Request, theme_id: int, page_no: int, *, error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    detail = await themes.handed_over_detail(_user(request), theme_id, page_no)
+    return rendering.page(request, "analysis/assigned_theme.html", status_code=status_code, error=error,
+                 detail=detail, status_labels=themes.STATUS_LABELS)
+
+
+@get("/themes/assigned/{theme_id:int}", opt=roles(*READERS, UNIT_VIEWER))
+async def assigned_page(
+    request: Request, theme_id: FromPath[int], page: FromQuery[int] = 1
+) -> Template:
+    return await _render_assigned(request, theme_id, page)
+
+
+@post("/themes/assigned/{theme_id:int}/reply", opt=roles(UNIT_VIEWER))
+async def reply(request: Request, theme_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+    try:
+        await themes.reply(_user(request), client_ip(request), theme_id,
+                           str(form.get("status", "")), str(form.get("reply", "")))
+    except themes.ThemeError as problem:
+        return await _render_assigned(request, theme_id, 1, error=str(problem), status_code=400)
+    return Redirect(path=f"/themes/assigned/{theme_id}")
+
+
+ROUTES = [
+    theme_list, run_clustering, assign_new, export_report, theme_page, unassigned_page,
+    rename_theme, merge_themes, split_theme, pin_keyword, unpin_keyword, move_opinions,
+    hand_over, assigned_list, assigned_page, reply,
+]

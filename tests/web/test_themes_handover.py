@@ -1,0 +1,125 @@
+"""Hand-over (整改): the analyst assigns a theme to a unit; only that unit's viewers see it,
+with its opinions, and reply; every transition is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from survey_app.db.queries import audit
+from survey_app.db.tables import Theme, Unit
+from survey_app.services import themes
+from tests.conftest import csrf_from, login, post_form
+from tests.web.test_themes_pages import _analyst_with_themes, _theme_of
+
+
+async def _hand_over_parking(client, make_user) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    seeded = await _analyst_with_themes(client, make_user)
+    parking = await _theme_of(seeded.ids["parking"])
+    unit = (await Unit.select(Unit.id).where(Unit.code == "U01").first())["id"]
+    page = await client.get(f"/themes/{parking}")
+    default = themes.default_deadline().isoformat()
+    assert f'name="deadline" type="date" value="{default}"' in page.text
+    assert "只按周一至周五计算，未扣除法定节假日" in page.text
+    response = await client.post(f"/themes/{parking}/handover", data={
+        "unit_id": str(unit), "deadline": "", "note": "请核实老旧小区停车位",
+        "_csrf_token": csrf_from(page.text)})
+    assert response.headers["location"] == f"/themes/{parking}"
+    return parking, unit
+
+
+async def test_handover_sets_unit_deadline_and_status(client, make_user) -> None:
+    parking, unit = await _hand_over_parking(client, make_user)
+    row = await Theme.select(Theme.status, Theme.unit, Theme.deadline, Theme.handover_note).where(
+        Theme.id == parking).first()
+    assert row["status"] == "assigned" and row["unit"] == unit
+    assert row["handover_note"] == "请核实老旧小区停车位"
+    deadline = row["deadline"]
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=dt.UTC)
+    china = deadline.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert china.date() == themes.default_deadline() and china.hour == 23
+    listing = await client.get("/themes")
+    assert "已转办" in listing.text
+    overview = await client.get("/themes/assigned")
+    assert "区交通运输局" in overview.text and f"/themes/assigned/{parking}" in overview.text
+    event = (await audit.recent_events(action="themes.handover"))[0]
+    assert event.detail["unit"] == "U01" and event.detail["to"] == "assigned"
+    assert event.target == f"theme:{parking}"
+
+
+async def test_unit_viewer_sees_and_answers_only_its_own_theme(client, make_user) -> None:
+    parking, _ = await _hand_over_parking(client, make_user)
+    await make_user("viewer1", "unit_viewer", unit_code="U01")
+    await make_user("viewer3", "unit_viewer", unit_code="U03")
+
+    await login(client, "viewer3")
+    assert f"/themes/assigned/{parking}" not in (await client.get("/themes/assigned")).text
+    refused = await client.get(f"/themes/assigned/{parking}")
+    assert refused.status_code == 404 and "停车" not in refused.text
+    token = csrf_from((await client.get("/themes/assigned")).text)
+    refused_reply = await client.post(f"/themes/assigned/{parking}/reply", data={
+        "status": "done", "reply": "已处理", "_csrf_token": token})
+    assert refused_reply.status_code == 404
+    assert (await Theme.select(Theme.status).where(Theme.id == parking).first())["status"] == (
+        "assigned")
+
+    await login(client, "viewer1")
+    listing = await client.get("/themes/assigned")
+    assert f"/themes/assigned/{parking}" in listing.text and "本单位整改事项" in listing.text
+    page = await client.get(f"/themes/assigned/{parking}")
+    assert page.status_code == 200 and "请核实老旧小区停车位" in page.text
+    assert "停车" in page.text and len(re.findall(r'class="opinion"', page.text)) == 20
+    assert "转办整改" not in page.text  # the analyst's forms are not on the unit's page
+    empty = await post_form(client, f"/themes/assigned/{parking}",
+                            f"/themes/assigned/{parking}/reply", {"status": "done", "reply": ""})
+    assert empty.status_code == 400 and "请填写整改措施" in empty.text
+    working = await post_form(client, f"/themes/assigned/{parking}",
+                              f"/themes/assigned/{parking}/reply",
+                              {"status": "rectifying", "reply": "已增设 200 个停车位"})
+    assert working.headers["location"] == f"/themes/assigned/{parking}"
+    assert "整改中" in (await client.get(f"/themes/assigned/{parking}")).text
+    await post_form(client, f"/themes/assigned/{parking}", f"/themes/assigned/{parking}/reply",
+                    {"status": "done", "reply": "停车位已全部建成"})
+    row = await Theme.select(Theme.status, Theme.reply, Theme.replied_at).where(
+        Theme.id == parking).first()
+    assert row["status"] == "done" and row["reply"] == "停车位已全部建成"
+    assert row["replied_at"] is not None
+    done_page = await client.get(f"/themes/assigned/{parking}")
+    assert "已办结" in done_page.text and "答复整改情况" not in done_page.text
+    transitions = [e.detail for e in await audit.recent_events(action="themes.reply")]
+    assert transitions == [{"from": "rectifying", "to": "done"},
+                           {"from": "assigned", "to": "rectifying"}]
+
+
+async def test_themes_not_handed_over_are_invisible_to_units(client, make_user) -> None:
+    seeded = await _analyst_with_themes(client, make_user)
+    tax = await _theme_of(seeded.ids["tax"])
+    await make_user("viewer3", "unit_viewer", unit_code="U03")
+    await login(client, "viewer3")
+    assert (await client.get(f"/themes/assigned/{tax}")).status_code == 404
+    assert "暂无转办的整改事项" in (await client.get("/themes/assigned")).text
+
+
+async def test_overdue_themes_are_flagged(client, make_user) -> None:
+    parking, _ = await _hand_over_parking(client, make_user)
+    await Theme.update({Theme.deadline: dt.datetime.now(dt.UTC) - dt.timedelta(days=1)}).where(
+        Theme.id == parking)
+    assert "已逾期" in (await client.get("/themes/assigned")).text
+    assert "已逾期" in (await client.get(f"/themes/{parking}")).text
+    await Theme.update({Theme.status: "done"}).where(Theme.id == parking)
+    assert "已逾期" not in (await client.get("/themes/assigned")).text
+
+
+async def test_handover_errors_are_explained(client, make_user) -> None:
+    seeded = await _analyst_with_themes(client, make_user)
+    tax = await _theme_of(seeded.ids["tax"])
+    no_unit = await post_form(client, f"/themes/{tax}", f"/themes/{tax}/handover",
+                              {"unit_id": "", "deadline": "", "note": ""})
+    assert no_unit.status_code == 400 and "请选择承办单位" in no_unit.text
+    unit = (await Unit.select(Unit.id).where(Unit.code == "U03").first())["id"]
+    past = await post_form(client, f"/themes/{tax}", f"/themes/{tax}/handover",
+                           {"unit_id": str(unit), "deadline": "2020-01-01", "note": ""})
+    assert past.status_code == 400 and "不能早于今天" in past.text
+    assert (await Theme.select(Theme.status).where(Theme.id == tax).first())["status"] == (
+        "pending")
