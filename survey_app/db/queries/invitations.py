@@ -110,9 +110,9 @@ async def invitation_lines(
     limit: int | None = None,
 ) -> list[InvitationLine]:
     query = _in_campaign(Invitation.select(*_LINE_COLUMNS), campaign_id, statuses)
-    query = query.order_by(Invitation.id).offset(offset)
+    query = query.order_by(Invitation.id)
     if limit is not None:
-        query = query.limit(limit)
+        query = query.offset(offset).limit(limit)
     return [_line(r) for r in await query]
 
 

@@ -32,7 +32,7 @@ from survey_app.web.rendering import page
 _LABELS: dict[str, Any] = {
     "statuses": campaigns.CAMPAIGN_STATUS_LABELS,
     "audiences": ROSTER_KINDS,
-    "allocations": campaigns.ALLOCATION_LABELS,
+    "allocation_labels": campaigns.ALLOCATION_LABELS,
     "reasons": campaigns.REPLACEMENT_REASONS,
     "field_label": campaigns.field_label,
 }

@@ -27,7 +27,7 @@ def _distribution_page(
     example_link = distribution.invitation_url(_base_url(request), "（每个对象各自的链接）")
     return page(
         request, "admin/campaign_distribution.html", status_code=status_code, campaign=campaign,
-        template=template, placeholders=distribution.PLACEHOLDERS, error=error,
+        message_template=template, placeholders=distribution.PLACEHOLDERS, error=error,
         example=distribution.render_message(template, name="江城精密机械有限公司",
                                             campaign=campaign, link=example_link)
         if distribution.LINK_PLACEHOLDER in template else "",
@@ -55,7 +55,7 @@ async def campaign_links_export(request: Request, campaign_id: FromPath[int]) ->
             request, campaign, template=template[:distribution.MAX_MESSAGE_CHARS * 2],
             error=str(problem), status_code=400,
         )
-    return Response(exported.content, media_type=exported.media_type,
+    return Response(exported.content, media_type=exported.media_type, status_code=200,
                     headers=attachment(exported.filename))
 
 
