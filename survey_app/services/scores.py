@@ -1,0 +1,623 @@
+"""Satisfaction scores per unit and period: computation (a job), review of response quality,
+and the read models behind the scores pages, the exports and the API.
+
+One score run covers one period and one audience (企业 or 居民: the two are different
+populations and feed different appraisal components). Its campaigns' strata are kept apart
+(stratum key = campaign code · stratum), so several campaigns of a period combine as independent
+samples. Respondent weights are the stored design weights N_h/n_h times the capped
+non-response adjustment a_h = n_h/r_h (analysis.scoring.weighting), which is constant within a
+stratum and therefore applied to the SQL sums afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from analysis.scoring.errors import ScoringError
+from analysis.scoring.estimators import LinearisedMoments
+from analysis.scoring.flags import Flag
+from analysis.scoring.items import ItemCell, ItemEstimate, item_estimates
+from analysis.scoring.mapping import ScoreMapping, get_mapping
+from analysis.scoring.settings import ScoringSettings
+from analysis.scoring.shrinkage import UnitEstimate, shrink_scores
+from analysis.scoring.unit_index import IndexSpec, UnitIndex, finish_unit_index, plan_unit_index
+from analysis.scoring.weighting import StratumFrame, nonresponse_weights
+from questionnaires.definition import from_canonical_dict
+from questionnaires.model import ROW_SEPARATOR, DefinitionError, QuestionType
+from survey_app.db.queries import audit, units
+from survey_app.db.queries import scores as queries
+from survey_app.db.queries.scores import AnswerCell, ScoredCampaign, StratumCounts
+
+AUDIENCES: dict[str, str] = {"enterprise": "企业评价", "resident": "居民评价"}
+DEFAULT_DIMENSION = "综合"
+MAX_ADJUSTMENT = 3.0  # cap of the non-response adjustment a_h (research/scoring.md §A2.3)
+Progress = Callable[[int, str], Awaitable[None]]
+
+
+class ScoresError(ValueError):
+    """A Chinese message for staff: why scores cannot be computed or a review is refused."""
+
+
+# --- options --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    period: str
+    audience: str
+    mapping_key: str = "nbs"
+    dimension_weights: tuple[tuple[str, float], ...] = ()  # empty: dimensions weigh equally
+    max_adjustment: float = MAX_ADJUSTMENT
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{4}(-[A-Za-z0-9]{1,8})?", self.period):
+            raise ScoresError(f"期间「{self.period}」格式不正确，应如 2026-Q3 或 2026")
+        if self.audience not in AUDIENCES:
+            raise ScoresError(f"评价对象「{self.audience}」无效，可选：{'、'.join(AUDIENCES)}")
+        try:
+            get_mapping(self.mapping_key)
+        except ScoringError as error:
+            raise ScoresError(str(error)) from None
+        if not 1.0 <= self.max_adjustment <= 10.0:
+            raise ScoresError("无回答调整系数上限应在 1–10 之间")
+
+    @property
+    def mapping(self) -> ScoreMapping:
+        return get_mapping(self.mapping_key)
+
+    def settings(self) -> ScoringSettings:
+        return ScoringSettings(mapping=self.mapping)
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "audience": self.audience,
+            "mapping": self.mapping_key,
+            "dimension_weights": [list(pair) for pair in self.dimension_weights],
+            "max_adjustment": self.max_adjustment,
+        }
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ScoreOptions:
+        return cls(
+            period=str(params.get("period", "")),
+            audience=str(params.get("audience", "")),
+            mapping_key=str(params.get("mapping", "nbs")),
+            dimension_weights=tuple(
+                (str(name), float(weight)) for name, weight in params.get("dimension_weights", [])
+            ),
+            max_adjustment=float(params.get("max_adjustment", MAX_ADJUSTMENT)),
+        )
+
+
+_WEIGHT_ITEM = re.compile(r"^\s*([^=：:\s]+)\s*[=：:]\s*([0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def parse_dimension_weights(text: str) -> tuple[tuple[str, float], ...]:
+    """「服务态度=0.4，办事效率=0.3」→ weights; blank → equal weights."""
+    pairs: list[tuple[str, float]] = []
+    for part in re.split(r"[,，;；\n]+", text.strip()):
+        if not part.strip():
+            continue
+        match = _WEIGHT_ITEM.match(part)
+        if match is None:
+            raise ScoresError(f"维度权重「{part.strip()}」格式不正确，应写作 维度=权重，如 服务态度=0.4")
+        pairs.append((match.group(1), float(match.group(2))))
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ScoresError("维度权重中有重复的维度")
+    if pairs and sum(w for _, w in pairs) <= 0:
+        raise ScoresError("维度权重之和必须大于 0")
+    return tuple(pairs)
+
+
+# --- items ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    key: str  # the item id used by the estimators and stored in the details
+    question: str
+    row: str
+    label: str
+    dimension: str
+
+
+ItemKey = tuple[int, str, str]  # (campaign id, question, row)
+
+
+def item_catalogue(campaigns: Sequence[ScoredCampaign]) -> dict[ItemKey, ItemInfo]:
+    """Labels and dimensions of every rated item, from the frozen questionnaire versions.
+
+    Items of the same questionnaire share a key across campaigns (two waves of one survey pool
+    their answers); with several questionnaires in a run the key is prefixed with its code.
+    """
+    prefix = len({c.questionnaire_code for c in campaigns}) > 1
+    catalogue: dict[ItemKey, ItemInfo] = {}
+    for campaign in campaigns:
+        try:
+            questionnaire = from_canonical_dict(campaign.definition)
+        except DefinitionError:
+            continue  # answers are still scored; items fall back to their names
+        for question in questionnaire.iter_questions():
+            if question.type == QuestionType.RATING:
+                entries = [("", question.label, question.dimension)]
+            elif question.type == QuestionType.MATRIX_RATING:
+                entries = [
+                    (row.id, f"{question.label}：{row.label}", question.row_dimension(row))
+                    for row in question.rows
+                ]
+            else:
+                continue
+            for row, label, dimension in entries:
+                catalogue[(campaign.id, question.name, row)] = ItemInfo(
+                    key=_item_key(campaign, question.name, row, prefix),
+                    question=question.name,
+                    row=row,
+                    label=label,
+                    dimension=dimension or DEFAULT_DIMENSION,
+                )
+    return catalogue
+
+
+def _item_key(campaign: ScoredCampaign, question: str, row: str, prefix: bool) -> str:
+    name = f"{question}{ROW_SEPARATOR}{row}" if row else question
+    return f"{campaign.questionnaire_code}/{name}" if prefix else name
+
+
+def _item_info(
+    catalogue: dict[ItemKey, ItemInfo],
+    campaign: ScoredCampaign,
+    question: str,
+    row: str,
+    prefix: bool,
+) -> ItemInfo:
+    found = catalogue.get((campaign.id, question, row))
+    if found is None:  # not in the definition any more: keep the answers, name the item plainly
+        key = _item_key(campaign, question, row, prefix)
+        found = catalogue[(campaign.id, question, row)] = ItemInfo(key, question, row, key, DEFAULT_DIMENSION)
+    return found
+
+
+# --- strata ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DesignStratum:
+    key: str
+    frame: StratumFrame
+    adjustment: float  # a_h applied to the stored design weights
+
+
+def stratum_key(campaign: ScoredCampaign, stratum: str) -> str:
+    return f"{campaign.code}·{stratum or '开放链接'}"
+
+
+def design_strata(
+    counts: Sequence[StratumCounts], campaigns: Mapping[int, ScoredCampaign], cap: float
+) -> dict[tuple[int, str], DesignStratum]:
+    result: dict[tuple[int, str], DesignStratum] = {}
+    for c in counts:
+        key = stratum_key(campaigns[c.campaign_id], c.stratum)
+        known = c.invited is not None and c.population is not None and c.respondents <= c.invited
+        frame = StratumFrame(
+            stratum=key,
+            respondents=c.respondents,
+            population=max(round(c.population or 0), c.invited or 0) if known else None,
+            sampled=c.invited if known else None,
+        )
+        adjustment = 1.0
+        if known and frame.population and frame.sampled and c.respondents > 0:
+            adjustment = nonresponse_weights([frame], max_adjustment=cap)[0].adjustment
+        result[(c.campaign_id, c.stratum)] = DesignStratum(key, frame, adjustment)
+    return result
+
+
+# --- computation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    unit_id: int
+    code: str
+    name: str
+    category: str
+    index: UnitIndex
+    spec: IndexSpec
+    items: tuple[ItemInfo, ...]
+
+
+async def compute_scores(
+    options: ScoreOptions,
+    *,
+    actor_id: int | None,
+    actor_name: str,
+    job_id: int | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Compute, store and audit one score run; returns its id."""
+
+    async def report(percent: int, message: str) -> None:
+        if progress is not None:
+            await progress(percent, message)
+
+    campaigns = await queries.campaigns_in_period(options.period, options.audience)
+    if not campaigns:
+        raise ScoresError(f"期间 {options.period} 没有面向{AUDIENCES[options.audience][:2]}的已开始调查批次")
+    by_id = {c.id: c for c in campaigns}
+    ids = [c.id for c in campaigns]
+    settings = options.settings()
+    strata = design_strata(await queries.stratum_counts(ids), by_id, options.max_adjustment)
+    frames = tuple(s.frame for s in strata.values())
+    await report(10, "第一遍汇总：各单位各题目的回答分布")
+    cells = await queries.answer_cells(ids)
+    known_units = {u.code: u for u in await units.list_units()}
+    grouped, catalogue, unknown = _group_cells(cells, by_id, strata, settings.mapping, known_units)
+    plans: dict[str, tuple[Any, IndexSpec, tuple[ItemInfo, ...]]] = {}
+    unit_plans: list[queries.UnitPlan] = []
+    for code, unit_cells in grouped.items():
+        items = _unit_items(code, unit_cells, catalogue)
+        spec = _index_spec(code, items, options.dimension_weights)
+        try:
+            estimates = item_estimates(unit_cells, frames, settings)
+            plan = plan_unit_index(code, estimates, spec, settings)
+        except ScoringError as error:
+            raise ScoresError(f"单位「{known_units[code].name}」：{error}") from None
+        plans[code] = (plan, spec, items)
+        unit_plans.extend(_sql_plans(code, plan, cells, by_id, catalogue, settings.mapping))
+    await report(40, "第二遍汇总：各单位的抽样误差")
+    residuals = await queries.residual_sums(unit_plans)
+    moments = _moments_by_unit(residuals, strata)
+    outcomes = []
+    for code, (plan, spec, items) in plans.items():
+        try:
+            index = finish_unit_index(plan, moments.get(code, []), frames, settings)
+        except ScoringError as error:
+            raise ScoresError(f"单位「{known_units[code].name}」：{error}") from None
+        unit = known_units[code]
+        outcomes.append(UnitOutcome(unit.id, code, unit.name, unit.category, index, spec, items))
+    await report(80, "保存结果")
+    run_settings = _run_settings(options, settings, campaigns, strata, unknown)
+    inputs_hash = _inputs_hash(run_settings, cells, residuals)
+    run_id = await queries.insert_score_run(
+        period=options.period,
+        campaign_ids=ids,
+        mapping=options.mapping_key,
+        settings=run_settings,
+        inputs_hash=inputs_hash,
+        job_id=job_id,
+        created_by=actor_id,
+        scores=_new_scores(outcomes),
+    )
+    await audit.record_event(
+        "scores.compute",
+        actor_id=actor_id,
+        actor_name=actor_name,
+        target=f"{options.period} {AUDIENCES[options.audience]}",
+        detail={"run": run_id, "units": len(outcomes), "inputs_hash": inputs_hash},
+    )
+    return run_id
+
+
+def _group_cells(
+    cells: Sequence[AnswerCell],
+    campaigns: Mapping[int, ScoredCampaign],
+    strata: Mapping[tuple[int, str], DesignStratum],
+    mapping: ScoreMapping,
+    known_units: Mapping[str, Any],
+) -> tuple[dict[str, list[ItemCell]], dict[ItemKey, ItemInfo], list[str]]:
+    """Pass-1 rows → ItemCells per unit, with scores mapped and weights adjusted."""
+    catalogue = item_catalogue(list(campaigns.values()))
+    prefix = len({c.questionnaire_code for c in campaigns.values()}) > 1
+    grouped: dict[str, list[ItemCell]] = defaultdict(list)
+    unknown: set[str] = set()
+    for cell in cells:
+        if cell.unit_code not in known_units:
+            unknown.add(cell.unit_code)
+            continue
+        stratum = strata.get((cell.campaign_id, cell.stratum))
+        if stratum is None:
+            # Answers whose response status changed between the passes: ignore this time.
+            continue
+        info = _item_info(catalogue, campaigns[cell.campaign_id], cell.question, cell.row, prefix)
+        a = stratum.adjustment
+        grouped[cell.unit_code].append(
+            ItemCell(
+                item=info.key,
+                stratum=stratum.key,
+                score=None if cell.level is None else level_score(mapping, cell.level),
+                n=cell.n,
+                sum_w=cell.sum_w * a,
+                sum_w2=cell.sum_w2 * a * a,
+            )
+        )
+    return dict(grouped), catalogue, sorted(unknown)
+
+
+def level_score(mapping: ScoreMapping, level: int) -> float:
+    """Stored answer levels are 5 (非常满意) … 1 (非常不满意); the mapping lists best first."""
+    if not 1 <= level <= len(mapping.scores):
+        raise ScoresError(f"答案等级 {level} 超出 1–{len(mapping.scores)} 的范围")
+    return mapping.scores[len(mapping.scores) - level][1]
+
+
+def _unit_items(
+    code: str, cells: Sequence[ItemCell], catalogue: Mapping[ItemKey, ItemInfo]
+) -> tuple[ItemInfo, ...]:
+    keys = {c.item for c in cells}
+    seen: dict[str, ItemInfo] = {}
+    for info in catalogue.values():
+        if info.key in keys:
+            seen.setdefault(info.key, info)
+    return tuple(seen[k] for k in sorted(seen))
+
+
+def _index_spec(code: str, items: Sequence[ItemInfo], configured: Sequence[tuple[str, float]]) -> IndexSpec:
+    dimensions = list(dict.fromkeys(item.dimension for item in items))
+    if configured:
+        weights = dict(configured)
+        missing = [d for d in dimensions if d not in weights]
+        if missing:
+            raise ScoresError(
+                f"单位 {code} 的维度「{'、'.join(missing)}」没有设置权重；请补充维度权重或留空表示各维度等权"
+            )
+        dimension_weights = tuple((d, weights[d]) for d in dimensions)
+    else:
+        dimension_weights = tuple((d, 1.0) for d in dimensions)
+    try:
+        return IndexSpec(dimension_weights, tuple((item.key, item.dimension) for item in items))
+    except ScoringError as error:
+        raise ScoresError(f"单位 {code}：{error}") from None
+
+
+def _sql_plans(
+    code: str,
+    plan: Any,
+    cells: Sequence[AnswerCell],
+    campaigns: Mapping[int, ScoredCampaign],
+    catalogue: Mapping[ItemKey, ItemInfo],
+    mapping: ScoreMapping,
+) -> list[queries.UnitPlan]:
+    """The pass-2 plan of one unit, split by campaign (each campaign has its own items)."""
+    terms = {term.item: term for term in plan.terms}
+    items_by_campaign: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for cell in cells:
+        if cell.unit_code == code:
+            items_by_campaign[cell.campaign_id].add((cell.question, cell.row))
+    result = []
+    for campaign_id, items in sorted(items_by_campaign.items()):
+        chosen = []
+        for question, row in sorted(items):
+            info = catalogue.get((campaign_id, question, row))
+            term = terms.get(info.key) if info else None
+            if term is None:
+                continue
+            values = tuple(
+                term.coefficient * (level_score(mapping, level) - term.centre) for level in queries.LEVELS
+            )
+            chosen.append(queries.PlanTerm(question, row, values))  # type: ignore[arg-type]
+        result.append(queries.UnitPlan(campaign_id, code, tuple(chosen), frozenset(items)))
+    return result
+
+
+def _moments_by_unit(
+    residuals: Iterable[queries.ResidualSums], strata: Mapping[tuple[int, str], DesignStratum]
+) -> dict[str, list[LinearisedMoments]]:
+    """Scale the stored-weight sums by a_h: w = a_h·d, so Σw → a·Σd and Σw²z² → a²·Σd²z²."""
+    result: dict[str, list[LinearisedMoments]] = defaultdict(list)
+    for r in residuals:
+        stratum = strata.get((r.campaign_id, r.stratum))
+        if stratum is None:
+            continue
+        a = stratum.adjustment
+        result[r.unit_code].append(
+            LinearisedMoments(
+                stratum=stratum.key,
+                n=r.n,
+                sum_w=r.sum_w * a,
+                sum_w2=r.sum_w2 * a * a,
+                sum_u=r.sum_wz * a,
+                sum_u2=r.sum_w2z2 * a * a,
+                sum_z=r.sum_z,
+                sum_z2=r.sum_z2,
+            )
+        )
+    return dict(result)
+
+
+def _run_settings(
+    options: ScoreOptions,
+    settings: ScoringSettings,
+    campaigns: Sequence[ScoredCampaign],
+    strata: Mapping[tuple[int, str], DesignStratum],
+    unknown_units: Sequence[str],
+) -> dict[str, Any]:
+    """Everything needed to reproduce the run and to print the rules applied."""
+    mapping = settings.mapping
+    return {
+        **options.as_params(),
+        "audience_label": AUDIENCES[options.audience],
+        "mapping_version": mapping.version,
+        "mapping_label": mapping.label,
+        "confidence": settings.confidence,
+        "thresholds": dataclasses.asdict(settings.thresholds),
+        "campaigns": [{"id": c.id, "code": c.code, "name": c.name} for c in campaigns],
+        "strata": [
+            {
+                "key": s.key,
+                "respondents": s.frame.respondents,
+                "sampled": s.frame.sampled,
+                "population": s.frame.population,
+                "adjustment": s.adjustment,
+            }
+            for s in strata.values()
+        ],
+        "unknown_units": list(unknown_units),
+        "rules": settings.describe(),
+    }
+
+
+def _inputs_hash(
+    run_settings: Mapping[str, Any],
+    cells: Sequence[AnswerCell],
+    residuals: Sequence[queries.ResidualSums],
+) -> str:
+    """SHA-256 of the settings and the sufficient statistics both passes read from the answers.
+
+    The same answers and settings give the same hash, so a stored run can be checked later by
+    recomputing; the statistics, not the raw answers, are what the numbers depend on.
+    """
+    payload = {
+        "settings": {k: v for k, v in run_settings.items() if k != "rules"},
+        "cells": sorted(
+            [
+                c.campaign_id,
+                c.unit_code,
+                c.question,
+                c.row,
+                c.stratum,
+                c.level or 0,
+                c.n,
+                round(c.sum_w, 9),
+                round(c.sum_w2, 9),
+            ]
+            for c in cells
+        ),
+        "residuals": sorted(
+            [
+                r.campaign_id,
+                r.unit_code,
+                r.stratum,
+                r.n,
+                round(r.sum_w, 9),
+                round(r.sum_wz, 9),
+                round(r.sum_w2z2, 12),
+            ]
+            for r in residuals
+        ),
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _new_scores(outcomes: Sequence[UnitOutcome]) -> list[queries.NewUnitScore]:
+    ranks = _ranks_by_category(outcomes)
+    estimates = [
+        UnitEstimate(o.code, o.index.score, o.index.estimate.se)
+        for o in outcomes
+        if o.index.score is not None and o.index.estimate and o.index.estimate.se is not None
+    ]
+    shrunk = {}
+    if len(estimates) >= 2:
+        shrinkage = shrink_scores(estimates)
+        shrunk = {s.unit: s for s in shrinkage.scores}
+    result = []
+    for o in outcomes:
+        index, estimate = o.index, o.index.estimate
+        details = unit_details(o)
+        rank = ranks.get(o.code)
+        details["rank"] = rank[0] if rank else None
+        details["rank_of"] = rank[1] if rank else None
+        eb = shrunk.get(o.code)
+        details["shrunk"] = eb.shrunk if eb else None
+        details["shrink_factor"] = eb.factor if eb else None
+        result.append(
+            queries.NewUnitScore(
+                unit_id=o.unit_id,
+                n=index.n_respondents,
+                index_value=index.score,
+                std_error=estimate.se if estimate else None,
+                margin=estimate.moe if estimate else None,
+                satisfied_rate=index.satisfaction_rate,
+                awareness=index.awareness,
+                flags=" ".join(reason.flag.value for reason in index.flags),
+                details=details,
+            )
+        )
+    return result
+
+
+def _ranks_by_category(outcomes: Sequence[UnitOutcome]) -> dict[str, tuple[int, int]]:
+    """Competition rank (1, 2, 2, 4) of published scores, rounded to 2 decimals, per category."""
+    by_category: dict[str, list[UnitOutcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.index.score is not None:
+            by_category[o.category].append(o)
+    ranks = {}
+    for members in by_category.values():
+        scores = [round(o.index.score or 0.0, 2) for o in members]
+        for o, score in zip(members, scores, strict=True):
+            ranks[o.code] = (1 + sum(1 for s in scores if s > score), len(members))
+    return ranks
+
+
+def unit_details(o: UnitOutcome) -> dict[str, Any]:
+    """The JSON stored with a unit score: everything the unit card and the exports show."""
+    index, estimate = o.index, o.index.estimate
+    weights = dict(index.item_weights)
+    info = {item.key: item for item in o.items}
+    items = [_item_detail(e, info.get(e.item), weights.get(e.item, 0.0)) for e in index.items]
+    dimensions = []
+    for dimension, _ in o.spec.dimension_weights:
+        members = [i for i in items if i["dimension"] == dimension]
+        used = [i for i in members if i["weight"] > 0 and i["mean"] is not None]
+        weight = sum(i["weight"] for i in used)
+        dimensions.append(
+            {
+                "dimension": dimension,
+                "weight": weight,
+                "score": sum(i["weight"] * i["mean"] for i in used) / weight if weight else None,
+                "items": [i["item"] for i in members],
+            }
+        )
+    return {
+        "raw_score": index.raw_score,
+        "se": estimate.se if estimate else None,
+        "moe": estimate.moe if estimate else None,
+        "ci": [estimate.ci_low, estimate.ci_high] if estimate else None,
+        "df": estimate.df if estimate else None,
+        "deff_kish": estimate.deff_kish if estimate else None,
+        "deff_design": estimate.deff_design if estimate else None,
+        "n_effective": estimate.n_effective if estimate else None,
+        "weight_total": estimate.weight_total if estimate else None,
+        "broad_satisfaction_rate": index.broad_satisfaction_rate,
+        "response_rate": index.response_rate,
+        "stratum_response_rates": [list(pair) for pair in index.stratum_response_rates],
+        "flags": [{"flag": r.flag.value, "label": r.flag.label, "detail": r.detail} for r in index.flags],
+        "suppressed_items": list(index.suppressed_items),
+        "dimensions": dimensions,
+        "items": items,
+        "weights_rule": o.spec.describe(),
+    }
+
+
+def _item_detail(e: ItemEstimate, info: ItemInfo | None, weight: float) -> dict[str, Any]:
+    estimate = e.estimate
+    return {
+        "item": e.item,
+        "label": info.label if info else e.item,
+        "dimension": info.dimension if info else DEFAULT_DIMENSION,
+        "weight": weight,
+        "n_valid": e.n_valid,
+        "n_unaware": e.n_unaware,
+        "mean": e.mean,
+        "se": estimate.se if estimate else None,
+        "moe": estimate.moe if estimate else None,
+        "satisfaction_rate": e.satisfaction_rate,
+        "satisfaction_ci": list(e.satisfaction_rate_ci) if e.satisfaction_rate_ci else None,
+        "broad_satisfaction_rate": e.broad_satisfaction_rate,
+        "awareness": e.awareness,
+        "distribution": [list(pair) for pair in e.distribution],
+    }
+
+
+def flag_labels(codes: str) -> list[str]:
+    """Chinese labels of a stored flag string ("LOW_PRECISION HIGH_DEFF")."""
+    return [Flag(code).label for code in codes.split() if code in Flag.__members__]
