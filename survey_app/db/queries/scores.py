@@ -32,10 +32,13 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
-from survey_app.db.queries._rows import aware, json_value
+from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import (
     Answer,
+    AppraisalResult,
+    AppraisalScheme,
     Campaign,
+    Response,
     ScoreRun,
     UnitScore,
 )
@@ -520,3 +523,397 @@ async def unit_history(unit_id: int) -> list[UnitScoreRecord]:
     """Every stored score of one unit (all runs), oldest run first."""
     rows = await UnitScore.select(*_SCORE_COLUMNS).where(UnitScore.unit == unit_id).order_by(UnitScore.run)
     return [_score(r) for r in rows]
+
+
+# --- response quality -----------------------------------------------------------------------
+
+
+async def find_campaign(campaign_id: int) -> ScoredCampaign | None:
+    rows = await Campaign.select(Campaign.period).where(Campaign.id == campaign_id).first()
+    if rows is None:
+        return None
+    return next((c for c in await campaigns_in_period(rows["period"]) if c.id == campaign_id), None)
+
+
+async def response_durations(campaign_id: int) -> list[tuple[int, int]]:
+    """(response id, seconds) of every submitted response with a known duration."""
+    rows = await _select(
+        "SELECT id, duration_seconds FROM response WHERE campaign = {} "
+        "AND status IN ('complete', 'excluded') AND duration_seconds IS NOT NULL",
+        campaign_id,
+    )
+    return [(r["id"], r["duration_seconds"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class UniformMatrix:
+    """A response that gave one level to every valid row of a matrix question."""
+
+    response_id: int
+    question: str
+    rows: int
+    level: int
+
+
+async def uniform_matrices(campaign_id: int, min_rows: int) -> list[UniformMatrix]:
+    """Matrix answers with at least `min_rows` valid rows, all at the same level.
+
+    Only these candidates leave the database; analysis.scoring.quality decides and words the flag.
+    """
+    rows = await _select(
+        "SELECT a.response, a.question, COUNT(a.level) AS n, MIN(a.level) AS level "
+        "FROM answer a WHERE a.campaign = {} AND a.\"row\" <> '' "
+        "GROUP BY a.response, a.question "
+        "HAVING COUNT(a.level) >= {} AND MIN(a.level) = MAX(a.level)",
+        campaign_id,
+        min_rows,
+    )
+    return [UniformMatrix(r["response"], r["question"], int(r["n"]), r["level"]) for r in rows]
+
+
+async def quality_marks(campaign_id: int) -> dict[int, str]:
+    rows = await Response.select(Response.id, Response.quality_flags).where(
+        (Response.campaign == campaign_id) & (Response.quality_flags != "")
+    )
+    return {r["id"]: r["quality_flags"] for r in rows}
+
+
+async def write_quality_marks(marks: dict[int, str]) -> None:
+    """Set quality_flags per response, one UPDATE per distinct value and chunk of ids."""
+    by_value: dict[str, list[int]] = {}
+    for response_id, value in marks.items():
+        by_value.setdefault(value, []).append(response_id)
+    async with Response._meta.db.transaction():
+        for value, ids in by_value.items():
+            for start in range(0, len(ids), _UPDATE_CHUNK):
+                chunk = ids[start : start + _UPDATE_CHUNK]
+                await Response.update({Response.quality_flags: value}).where(Response.id.is_in(chunk))
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    campaign_id: int
+    status: str
+    quality_flags: str
+    count: int
+
+
+async def status_counts(campaign_ids: Sequence[int]) -> list[StatusCount]:
+    if not campaign_ids:
+        return []
+    rows = await _select(
+        "SELECT campaign, status, quality_flags, COUNT(*) AS n FROM response "  # noqa: S608
+        f"WHERE campaign IN ({_marks(len(campaign_ids))}) "
+        "GROUP BY campaign, status, quality_flags",
+        *campaign_ids,
+    )
+    return [StatusCount(r["campaign"], r["status"], r["quality_flags"], int(r["n"])) for r in rows]
+
+
+@dataclass(frozen=True)
+class ReviewedResponse:
+    """What a reviewer sees of a response: never who gave it."""
+
+    id: int
+    campaign_id: int
+    channel: str
+    status: str
+    quality_flags: str
+    exclusion_reason: str
+    duration_seconds: int | None
+    submitted_at: dt.datetime | None
+
+
+_REVIEW_COLUMNS = (
+    Response.id,
+    Response.campaign,
+    Response.channel,
+    Response.status,
+    Response.quality_flags,
+    Response.exclusion_reason,
+    Response.duration_seconds,
+    Response.submitted_at,
+)
+
+
+def _reviewed(row: dict[str, Any]) -> ReviewedResponse:
+    return ReviewedResponse(
+        id=row["id"],
+        campaign_id=row["campaign"],
+        channel=row["channel"],
+        status=row["status"],
+        quality_flags=row["quality_flags"],
+        exclusion_reason=row["exclusion_reason"],
+        duration_seconds=row["duration_seconds"],
+        submitted_at=aware(row["submitted_at"]),
+    )
+
+
+async def flagged_responses(campaign_id: int, limit: int = 1000) -> list[ReviewedResponse]:
+    """Flagged or excluded responses of a campaign, the ones awaiting review first."""
+    rows = (
+        await Response.select(*_REVIEW_COLUMNS)
+        .where(
+            (Response.campaign == campaign_id)
+            & ((Response.quality_flags != "") | (Response.status == "excluded"))
+        )
+        .order_by(Response.id)
+        .limit(limit)
+    )
+    return [_reviewed(r) for r in rows]
+
+
+async def find_response(response_id: int) -> ReviewedResponse | None:
+    row = await Response.select(*_REVIEW_COLUMNS).where(Response.id == response_id).first()
+    return _reviewed(row) if row else None
+
+
+async def set_review(response_id: int, *, status: str, exclusion_reason: str, quality_flags: str) -> None:
+    await Response.update(
+        {
+            Response.status: status,
+            Response.exclusion_reason: exclusion_reason,
+            Response.quality_flags: quality_flags,
+        }
+    ).where(Response.id == response_id)
+
+
+# --- appraisal schemes and results ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemeRecord:
+    id: int
+    year: int
+    name: str
+    version_no: int
+    yaml_text: str
+    note: str
+    created_by_name: str
+    created_at: dt.datetime | None
+
+
+_SCHEME_COLUMNS = (
+    AppraisalScheme.id,
+    AppraisalScheme.year,
+    AppraisalScheme.name,
+    AppraisalScheme.version_no,
+    AppraisalScheme.definition,
+    AppraisalScheme.created_by.username.as_alias("created_by_name"),
+    AppraisalScheme.created_at,
+)
+
+
+def _scheme(row: dict[str, Any]) -> SchemeRecord:
+    definition = json_value(row["definition"], {})
+    return SchemeRecord(
+        id=row["id"],
+        year=row["year"],
+        name=row["name"],
+        version_no=row["version_no"],
+        yaml_text=str(definition.get("yaml", "")),
+        note=str(definition.get("note", "")),
+        created_by_name=row["created_by_name"] or "",
+        created_at=aware(row["created_at"]),
+    )
+
+
+async def scheme_versions(year: int | None = None) -> list[SchemeRecord]:
+    """Scheme versions, newest year and version first."""
+    query = AppraisalScheme.select(*_SCHEME_COLUMNS)
+    if year is not None:
+        query = query.where(AppraisalScheme.year == year)
+    rows = await query.order_by(AppraisalScheme.year, ascending=False).order_by(
+        AppraisalScheme.version_no, ascending=False
+    )
+    return [_scheme(r) for r in rows]
+
+
+async def find_scheme(scheme_id: int) -> SchemeRecord | None:
+    row = await AppraisalScheme.select(*_SCHEME_COLUMNS).where(AppraisalScheme.id == scheme_id).first()
+    return _scheme(row) if row else None
+
+
+async def insert_scheme(
+    year: int, name: str, yaml_text: str, note: str, created_by: int | None
+) -> tuple[int, int]:
+    """A new version (max + 1 for the year); versions are never edited in place."""
+    async with AppraisalScheme._meta.db.transaction():
+        latest = (
+            await AppraisalScheme.select(AppraisalScheme.version_no)
+            .where(AppraisalScheme.year == year)
+            .order_by(AppraisalScheme.version_no, ascending=False)
+            .first()
+        )
+        version_no = (latest["version_no"] if latest else 0) + 1
+        rows = await AppraisalScheme.insert(
+            AppraisalScheme(
+                year=year,
+                name=name,
+                version_no=version_no,
+                definition={"yaml": yaml_text, "note": note},
+                created_by=created_by,
+            )
+        ).returning(AppraisalScheme.id)
+    return int(rows[0]["id"]), version_no
+
+
+@dataclass(frozen=True)
+class NewAppraisalResult:
+    unit_id: int
+    total: float | None
+    rank: int | None
+    grade: str
+    card: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AppraisalRecord:
+    id: int
+    scheme_id: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    category: str
+    year: int
+    total: float | None
+    rank: int | None
+    grade: str
+    card: str
+    override_grade: str
+    override_reason: str
+    details: dict[str, Any]
+    inputs_hash: str
+    computed_at: dt.datetime | None
+
+    @property
+    def final_grade(self) -> str:
+        return self.override_grade or self.grade
+
+
+_RESULT_COLUMNS = (
+    AppraisalResult.id,
+    AppraisalResult.scheme,
+    AppraisalResult.unit,
+    AppraisalResult.unit.code.as_alias("unit_code"),
+    AppraisalResult.unit.name.as_alias("unit_name"),
+    AppraisalResult.unit.category.as_alias("category"),
+    AppraisalResult.year,
+    AppraisalResult.total,
+    AppraisalResult.rank,
+    AppraisalResult.grade,
+    AppraisalResult.card,
+    AppraisalResult.override_grade,
+    AppraisalResult.override_reason,
+    AppraisalResult.details,
+    AppraisalResult.inputs_hash,
+    AppraisalResult.computed_at,
+)
+
+
+def _result(row: dict[str, Any]) -> AppraisalRecord:
+    return AppraisalRecord(
+        id=row["id"],
+        scheme_id=row["scheme"],
+        unit_id=row["unit"],
+        unit_code=row["unit_code"],
+        unit_name=row["unit_name"],
+        category=row["category"],
+        year=row["year"],
+        total=row["total"],
+        rank=row["rank"],
+        grade=row["grade"],
+        card=row["card"],
+        override_grade=row["override_grade"],
+        override_reason=row["override_reason"],
+        details=json_value(row["details"], {}),
+        inputs_hash=row["inputs_hash"],
+        computed_at=aware(row["computed_at"]),
+    )
+
+
+async def store_appraisal(
+    scheme_id: int, year: int, inputs_hash: str, results: Sequence[NewAppraisalResult]
+) -> None:
+    """Replace the scheme version's results; a grade override of a unit still present stays
+    (it is a recorded human decision) and is shown beside the recomputed grade."""
+    async with AppraisalResult._meta.db.transaction():
+        existing = {
+            r["unit"]: r["id"]
+            for r in await AppraisalResult.select(AppraisalResult.id, AppraisalResult.unit).where(
+                AppraisalResult.scheme == scheme_id
+            )
+        }
+        keep = {r.unit_id for r in results}
+        gone = [result_id for unit, result_id in existing.items() if unit not in keep]
+        if gone:
+            await AppraisalResult.delete().where(AppraisalResult.id.is_in(gone))
+        now = utcnow()
+        for r in results:
+            values = {
+                AppraisalResult.total: r.total,
+                AppraisalResult.rank: r.rank,
+                AppraisalResult.grade: r.grade,
+                AppraisalResult.card: r.card,
+                AppraisalResult.details: r.details,
+                AppraisalResult.inputs_hash: inputs_hash,
+                AppraisalResult.computed_at: now,
+            }
+            if r.unit_id in existing:
+                await AppraisalResult.update(values).where(AppraisalResult.id == existing[r.unit_id])
+            else:
+                await AppraisalResult.insert(
+                    AppraisalResult(
+                        scheme=scheme_id,
+                        unit=r.unit_id,
+                        year=year,
+                        total=r.total,
+                        rank=r.rank,
+                        grade=r.grade,
+                        card=r.card,
+                        details=r.details,
+                        inputs_hash=inputs_hash,
+                        computed_at=now,
+                    )
+                )
+
+
+async def appraisal_results(scheme_id: int) -> list[AppraisalRecord]:
+    rows = (
+        await AppraisalResult.select(*_RESULT_COLUMNS)
+        .where(AppraisalResult.scheme == scheme_id)
+        .order_by(AppraisalResult.unit.code)
+    )
+    return [_result(r) for r in rows]
+
+
+async def appraisal_results_after(scheme_id: int, after: str | None, limit: int) -> list[AppraisalRecord]:
+    """Keyset page by unit code."""
+    query = AppraisalResult.select(*_RESULT_COLUMNS).where(AppraisalResult.scheme == scheme_id)
+    if after is not None:
+        query = query.where(AppraisalResult.unit.code > after)
+    rows = await query.order_by(AppraisalResult.unit.code).limit(limit)
+    return [_result(r) for r in rows]
+
+
+async def latest_scheme_with_results(year: int) -> int | None:
+    """The newest scheme version of the year that has results."""
+    row = (
+        await AppraisalResult.select(AppraisalResult.scheme)
+        .where(AppraisalResult.year == year)
+        .order_by(AppraisalResult.scheme, ascending=False)
+        .first()
+    )
+    return int(row["scheme"]) if row else None
+
+
+async def find_result(result_id: int) -> AppraisalRecord | None:
+    row = await AppraisalResult.select(*_RESULT_COLUMNS).where(AppraisalResult.id == result_id).first()
+    return _result(row) if row else None
+
+
+async def set_override(result_id: int, grade: str, reason: str) -> None:
+    await AppraisalResult.update(
+        {AppraisalResult.override_grade: grade, AppraisalResult.override_reason: reason}
+    ).where(AppraisalResult.id == result_id)

@@ -1,7 +1,490 @@
-"""scores pages (see the module owner)."""
+"""Satisfaction scores and appraisal pages: the period list, unit cards with trends and a
+printable report, response quality review, exports, the appraisal with its scheme editor and
+grade overrides, and the administrators' API tokens. Handlers only translate HTTP to the
+services (services/scores.py, services/appraisal.py, services/api_tokens.py).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from html import escape
 from typing import Any
+from urllib.parse import quote, urlencode
 
-ROUTES: list[Any] = []
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from markupsafe import Markup
+
+from analysis.scoring.mapping import MAPPINGS
+from survey_app.db.queries import scores as score_queries
+from survey_app.db.queries import units
+from survey_app.jobs.runner import submit_job
+from survey_app.services import api_tokens, appraisal, scores
+from survey_app.services.auth import CurrentUser
+from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
+from survey_app.services.scope import require_unit_access
+from survey_app.web.guards import current_user, roles
+from survey_app.web.rendering import client_ip, page
+
+VIEWERS = (ADMIN, ANALYST, OFFICE, UNIT_VIEWER)
+READERS = (ADMIN, ANALYST, OFFICE)
+OFFICE_ROLES = (ADMIN, OFFICE)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _user(request: Request) -> CurrentUser:
+    user = current_user(request)
+    assert user is not None  # the guard admits signed-in users only
+    return user
+
+
+def _actor(request: Request) -> dict[str, Any]:
+    user = _user(request)
+    return {"actor_id": user.id, "actor_name": user.username, "ip": client_ip(request)}
+
+
+def _download(content: bytes, filename: str) -> Response:
+    media = XLSX if filename.endswith(".xlsx") else "text/csv; charset=utf-8"
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+# --- trend chart: inline SVG drawn here, no script and nothing from the network -----------
+
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 220, 40, 16, 20, 34
+
+
+def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
+    """Index per period with its confidence interval as a whisker; suppressed periods are
+    shown as gaps. Every text is escaped; the result is safe to insert as markup."""
+    values = [v for p in points for v in (p.value, p.low, p.high) if v is not None]
+    if not values:
+        return Markup("")
+    low = max(0.0, math.floor((min(values) - 2) / 5) * 5)
+    high = min(100.0, math.ceil((max(values) + 2) / 5) * 5)
+    if high - low < 10:
+        low, high = max(0.0, high - 10), max(high, low + 10)
+    step = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
+
+    def x(i: int) -> float:
+        return LEFT + (i + 0.5) * step
+
+    def y(v: float) -> float:
+        return TOP + (high - v) / (high - low) * (HEIGHT - TOP - BOTTOM)
+
+    parts = [
+        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for tick in range(5):
+        v = low + (high - low) * tick / 4
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            'stroke="#d9dee4" stroke-width="1"/>'
+            f'<text class="axis" x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
+            f'font-size="11" fill="#6b7785">{v:g}</text>'
+        )
+    line = []
+    for i, p in enumerate(points):
+        parts.append(
+            f'<text class="axis" x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
+            f'font-size="11" fill="#6b7785">{escape(p.period)}</text>'
+        )
+        if p.low is not None and p.high is not None:
+            parts.append(
+                f'<line class="ci" x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{y(p.low):.1f}" '
+                f'y2="{y(p.high):.1f}" stroke="#8e1515" stroke-width="2" stroke-opacity="0.45"/>'
+            )
+        if p.value is None:
+            if line:
+                parts.append(_polyline(line))
+            line = []
+            continue
+        line.append((x(i), y(p.value)))
+        parts.append(
+            f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="4" fill="#b71c1c"/>'
+            f'<text x="{x(i):.1f}" y="{y(p.value) - 9:.1f}" text-anchor="middle" font-size="12" '
+            f'fill="#1f2933">{p.value:.2f}</text>'
+        )
+    if line:
+        parts.append(_polyline(line))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (built here from numbers and escaped text)
+
+
+def _polyline(points: list[tuple[float, float]]) -> str:
+    coordinates = " ".join(f"{a:.1f},{b:.1f}" for a, b in points)
+    return f'<polyline points="{coordinates}" fill="none" stroke="#b71c1c" stroke-width="2"/>'
+
+
+# --- the period list ------------------------------------------------------------------------
+
+
+async def _scores_page(
+    request: Request,
+    period: str | None,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    user = _user(request)
+    viewer = user.role == UNIT_VIEWER
+    periods = await scores.period_choices()
+    period = period if period in periods else (periods[0] if periods else None)
+    runs = await scores.period_scores(period, user.unit_id if viewer else None) if period else []
+    grades = await appraisal.results_by_unit(int(period[:4])) if period else {}
+    campaigns = await score_queries.campaigns_in_period(period) if period and not viewer else []
+    return page(
+        request,
+        "scores/index.html",
+        status_code=status_code,
+        period=period,
+        periods=periods,
+        runs=runs,
+        grades=grades,
+        quality=await scores.quality_summaries(campaigns),
+        audiences=scores.AUDIENCES,
+        mappings=MAPPINGS,
+        can_compute=user.role in OFFICE_ROLES,
+        can_export=user.role in READERS,
+        is_viewer=viewer,
+        flag_labels=scores.flag_labels,
+        error=error,
+        notice=notice,
+    )
+
+
+@get("/scores", opt=roles(*VIEWERS))
+async def score_list(
+    request: Request, period: FromQuery[str | None] = None, run: FromQuery[int | None] = None
+) -> Template:
+    notice = f"计算完成（计算编号 {run}）" if run else None
+    return await _scores_page(request, period, notice=notice)
+
+
+@post("/scores/compute", opt=roles(*OFFICE_ROLES))
+async def score_compute(request: Request) -> Response | Template:
+    user = _user(request)
+    form = await request.form()
+    period = str(form.get("period", "")).strip()
+    try:
+        options = scores.ScoreOptions(
+            period=period,
+            audience=str(form.get("audience", "")),
+            mapping_key=str(form.get("mapping", "nbs")),
+            dimension_weights=scores.parse_dimension_weights(str(form.get("dimension_weights", ""))),
+        )
+    except scores.ScoresError as problem:
+        return await _scores_page(request, period or None, error=str(problem), status_code=400)
+    job_id = await submit_job("scores.compute", {**options.as_params(), "actor_name": user.username}, user.id)
+    return Redirect(path=f"/jobs/{job_id}")
+
+
+@get("/scores/export", opt=roles(*READERS))
+async def score_export(request: Request, period: FromQuery[str], format: FromQuery[str] = "xlsx") -> Response:
+    try:
+        content, filename = await scores.export_scores(
+            period, "csv" if format == "csv" else "xlsx", **_actor(request)
+        )
+    except scores.ScoresError as problem:
+        raise NotFoundException(str(problem)) from None
+    return _download(content, filename)
+
+
+# --- unit cards -----------------------------------------------------------------------------
+
+
+async def _unit_context(request: Request, unit_id: int, period: str | None) -> dict[str, Any]:
+    require_unit_access(_user(request), unit_id)
+    unit = await units.find_unit(unit_id)
+    if unit is None:
+        raise NotFoundException("单位不存在或无权查看")
+    period, periods, views = await scores.unit_scores(unit_id, period)
+    grades = await appraisal.results_by_unit(int(period[:4])) if period else {}
+    return {
+        "unit": unit,
+        "period": period,
+        "periods": periods,
+        "views": views,
+        "charts": {v.audience: trend_svg(v.trend, f"{unit.name}{v.label}指数趋势") for v in views},
+        "result": grades.get(unit_id),
+        "result_lines": appraisal.result_details(grades[unit_id]) if unit_id in grades else [],
+        "flag_labels": scores.flag_labels,
+    }
+
+
+@get("/scores/units/{unit_id:int}", opt=roles(*VIEWERS))
+async def unit_card(
+    request: Request, unit_id: FromPath[int], period: FromQuery[str | None] = None
+) -> Template:
+    return page(request, "scores/unit.html", **await _unit_context(request, unit_id, period))
+
+
+@get("/scores/units/{unit_id:int}/report", opt=roles(*VIEWERS))
+async def unit_report(
+    request: Request, unit_id: FromPath[int], period: FromQuery[str | None] = None
+) -> Template:
+    context = await _unit_context(request, unit_id, period)
+    return page(request, "scores/report.html", printing=True, **context)
+
+
+# --- response quality -----------------------------------------------------------------------
+
+
+async def _quality_page(
+    request: Request, campaign_id: int, *, error: str | None = None, status_code: int = 200
+) -> Template:
+    campaign = await score_queries.find_campaign(campaign_id)
+    if campaign is None:
+        raise NotFoundException("调查批次不存在")
+    [summary] = await scores.quality_summaries([campaign])
+    return page(
+        request,
+        "scores/quality.html",
+        status_code=status_code,
+        campaign=campaign,
+        summary=summary,
+        responses=await score_queries.flagged_responses(campaign_id),
+        quality_labels=scores.quality_labels,
+        reviewed=scores.REVIEWED,
+        error=error,
+    )
+
+
+@get("/scores/quality/{campaign_id:int}", opt=roles(*OFFICE_ROLES))
+async def quality_list(request: Request, campaign_id: FromPath[int]) -> Template:
+    return await _quality_page(request, campaign_id)
+
+
+@post("/scores/quality/responses/{response_id:int}", opt=roles(*OFFICE_ROLES))
+async def quality_review(request: Request, response_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+    try:
+        reviewed = await scores.review_response(
+            response_id, str(form.get("decision", "")), str(form.get("reason", "")), **_actor(request)
+        )
+    except scores.ScoresError as problem:
+        found = await score_queries.find_response(response_id)
+        if found is None:
+            raise NotFoundException("答卷不存在") from None
+        return await _quality_page(request, found.campaign_id, error=str(problem), status_code=400)
+    return Redirect(path=f"/scores/quality/{reviewed.campaign_id}")
+
+
+# --- appraisal ------------------------------------------------------------------------------
+
+
+async def _appraisal_page(
+    request: Request,
+    year: int | None,
+    *,
+    error: str | None = None,
+    notes: Sequence[str] = (),
+    status_code: int = 200,
+) -> Template:
+    versions = await score_queries.scheme_versions()
+    years = sorted({v.year for v in versions}, reverse=True)
+    year = year if year in years else (years[0] if years else None)
+    scheme, results = await appraisal.year_results(year) if year else (None, [])
+    by_class: dict[str, list[score_queries.AppraisalRecord]] = {}
+    for r in sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.unit_code)):
+        by_class.setdefault(str(r.details.get("class", r.category)), []).append(r)
+    return page(
+        request,
+        "scores/appraisal.html",
+        status_code=status_code,
+        year=year,
+        years=years,
+        versions=[v for v in versions if v.year == year],
+        scheme=scheme,
+        by_class=by_class,
+        error=error,
+        notes=notes,
+    )
+
+
+@get("/appraisal", opt=roles(*OFFICE_ROLES))
+async def appraisal_home(request: Request, year: FromQuery[int | None] = None) -> Template:
+    return await _appraisal_page(request, year)
+
+
+async def _upload(form: Any) -> bytes | None:
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        return None
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise appraisal.AppraisalFailed(f"上传的指标表超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+    return data or None
+
+
+@post("/appraisal/run", opt=roles(*OFFICE_ROLES))
+async def appraisal_run(request: Request) -> Template:
+    form = await request.form()
+    scheme_id = str(form.get("scheme", ""))
+    record = await score_queries.find_scheme(int(scheme_id)) if scheme_id.isdigit() else None
+    if record is None:
+        return await _appraisal_page(request, None, error="请选择考核方案版本", status_code=400)
+    try:
+        summary = await appraisal.run_scheme(record.id, await _upload(form), **_actor(request))
+    except appraisal.AppraisalFailed as problem:
+        return await _appraisal_page(request, record.year, error=str(problem), status_code=400)
+    notes = [f"已按「{record.name}」第{record.version_no}版计算 {summary.units} 个单位", *summary.notes]
+    return await _appraisal_page(request, record.year, notes=notes)
+
+
+@post("/appraisal/results/{result_id:int}/override", opt=roles(*OFFICE_ROLES))
+async def appraisal_override(request: Request, result_id: FromPath[int]) -> Response | Template:
+    form = await request.form()
+    result = await score_queries.find_result(result_id)
+    if result is None:
+        raise NotFoundException("考核结果不存在")
+    try:
+        await appraisal.override_grade(
+            result_id, str(form.get("grade", "")), str(form.get("reason", "")), **_actor(request)
+        )
+    except appraisal.AppraisalFailed as problem:
+        return await _appraisal_page(request, result.year, error=str(problem), status_code=400)
+    return Redirect(path=f"/appraisal?year={result.year}")
+
+
+@get("/appraisal/export", opt=roles(*OFFICE_ROLES))
+async def appraisal_export(
+    request: Request, scheme: FromQuery[int], format: FromQuery[str] = "xlsx"
+) -> Response:
+    try:
+        content, filename = await appraisal.export_results(
+            scheme, "csv" if format == "csv" else "xlsx", **_actor(request)
+        )
+    except appraisal.AppraisalFailed as problem:
+        raise NotFoundException(str(problem)) from None
+    return _download(content, filename)
+
+
+async def _schemes_page(
+    request: Request,
+    text: str,
+    *,
+    selected: score_queries.SchemeRecord | None = None,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    return page(
+        request,
+        "scores/schemes.html",
+        status_code=status_code,
+        text=text,
+        selected=selected,
+        rules=appraisal.describe_scheme(selected) if selected else "",
+        versions=await score_queries.scheme_versions(),
+        error=error,
+        notice=notice,
+    )
+
+
+@get("/appraisal/schemes", opt=roles(*OFFICE_ROLES))
+async def scheme_editor(request: Request, version: FromQuery[int | None] = None) -> Template:
+    selected = await score_queries.find_scheme(version) if version else None
+    if selected is None:
+        existing = await score_queries.scheme_versions()
+        selected = existing[0] if existing else None
+    notice = "已保存为新版本" if version and selected else None
+    text = selected.yaml_text if selected else appraisal.example_yaml()
+    return await _schemes_page(request, text, selected=selected, notice=notice)
+
+
+@post("/appraisal/schemes", opt=roles(*OFFICE_ROLES))
+async def scheme_save(request: Request) -> Response | Template:
+    form = await request.form()
+    text = str(form.get("definition", ""))
+    try:
+        scheme_id, _ = await appraisal.save_scheme(text, str(form.get("note", "")), **_actor(request))
+    except appraisal.AppraisalFailed as problem:
+        return await _schemes_page(request, text, error=str(problem), status_code=400)
+    return Redirect(path=f"/appraisal/schemes?{urlencode({'version': scheme_id})}")
+
+
+# --- API tokens (administrators) ------------------------------------------------------------
+
+
+async def _tokens_page(
+    request: Request,
+    *,
+    issued: api_tokens.IssuedToken | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    response = page(
+        request,
+        "scores/api_tokens.html",
+        status_code=status_code,
+        tokens=await api_tokens.list_tokens(),
+        scopes=api_tokens.SCOPES,
+        issued=issued,
+        error=error,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the page may show a token once
+    return response
+
+
+@get("/admin/api-tokens", opt=roles(ADMIN))
+async def token_list(request: Request) -> Template:
+    return await _tokens_page(request)
+
+
+@post("/admin/api-tokens", opt=roles(ADMIN))
+async def token_create(request: Request) -> Template:
+    form = await request.form()
+    days = str(form.get("days", "")).strip()
+    try:
+        if days and not days.isdigit():
+            raise api_tokens.TokenError("有效期应填写天数（整数），留空表示不过期")
+        issued = await api_tokens.create_token(
+            str(form.get("name", "")),
+            [str(s) for s in form.getall("scopes", [])],
+            int(days) if days else None,
+            **_actor(request),
+        )
+    except api_tokens.TokenError as problem:
+        return await _tokens_page(request, error=str(problem), status_code=400)
+    return await _tokens_page(request, issued=issued)
+
+
+@post("/admin/api-tokens/{token_id:int}/revoke", opt=roles(ADMIN))
+async def token_revoke(request: Request, token_id: FromPath[int]) -> Response | Template:
+    try:
+        await api_tokens.revoke_token(token_id, **_actor(request))
+    except api_tokens.TokenError as problem:
+        return await _tokens_page(request, error=str(problem), status_code=404)
+    return Redirect(path="/admin/api-tokens")
+
+
+ROUTES = [
+    score_list,
+    score_compute,
+    score_export,
+    unit_card,
+    unit_report,
+    quality_list,
+    quality_review,
+    appraisal_home,
+    appraisal_run,
+    appraisal_override,
+    appraisal_export,
+    scheme_editor,
+    scheme_save,
+    token_list,
+    token_create,
+    token_revoke,
+]
