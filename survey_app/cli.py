@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from survey_app.commands.appraise import appraise
+from survey_app.commands.backup import backup, restore
+from survey_app.commands.links import links
 from survey_app.commands.sample import sample
 from survey_app.commands.themes import themes
 from survey_app.config import Settings, SettingsError, load_settings
@@ -161,7 +163,7 @@ def _register(*commands: Any) -> None:
         main.add_command(command)
 
 
-_register(sample, themes, appraise)
+_register(sample, themes, appraise, links, backup, restore)
 
 if __name__ == "__main__":
     main()
