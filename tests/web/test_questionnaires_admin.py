@@ -2,7 +2,9 @@
 
 import html
 import io
+import random
 import re
+import secrets
 
 import pytest
 from openpyxl import load_workbook
@@ -20,8 +22,11 @@ from survey_app.db.tables import (
     QuestionnaireVersion,
     Response,
 )
+from survey_app.demo.answers import simulate_answers
 from survey_app.services.questionnaires import questionnaire_for_version
+from survey_app.services.submissions import submit_invitation_response
 from tests.conftest import csrf_from, login, post_form
+from tests.support.campaigns import open_campaign
 
 TEMPLATE = "enterprise-business-environment"
 
@@ -86,6 +91,11 @@ async def _versions(code: str) -> list[dict]:
         .where(QuestionnaireVersion.questionnaire.code == code)
         .order_by(QuestionnaireVersion.version_no)
     )
+
+
+async def _only_questionnaire_id() -> int:
+    [row] = await Questionnaire.select(Questionnaire.id)
+    return int(row["id"])
 
 
 async def _create(client, **data: str):  # type: ignore[no-untyped-def]
@@ -168,6 +178,7 @@ async def test_template_under_new_code_is_a_new_questionnaire_same_code_a_new_ve
     await _create(admin, source="template", template=TEMPLATE, code="ent-2027",
                   title="2027年企业营商环境调查")
     row = await Questionnaire.select().where(Questionnaire.code == "ent-2027").first()
+    assert row is not None
     assert row["title"] == "2027年企业营商环境调查" and row["audience"] == "enterprise"
     again = await _create(admin, source="template", template=TEMPLATE, code="ent-2027")
     assert again.headers["location"].endswith("?notice=added")
@@ -224,6 +235,40 @@ async def test_valid_xlsform_upload_creates_an_equal_draft(admin) -> None:
     assert to_canonical_dict(imported) == to_canonical_dict(original)
 
 
+async def test_xlsform_import_warnings_are_shown_once_with_the_new_draft(admin) -> None:
+    workbook = load_workbook(io.BytesIO(write_xlsform(shipped_questionnaires()[TEMPLATE])))
+    survey = workbook["survey"]
+    survey.insert_rows(2)
+    headers = [c.value for c in survey[1]]
+    survey.cell(row=2, column=headers.index("type") + 1, value="start")
+    survey.cell(row=2, column=headers.index("name") + 1, value="started")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = await _upload(admin, "form.xlsx", buffer.getvalue(), audience="enterprise")
+    assert response.status_code == 200
+    assert "导入时忽略了以下内容" in response.text
+    assert "survey 工作表第 2 行" in response.text and "元数据 start" in response.text
+    assert [v["version_no"] for v in await _versions(TEMPLATE)] == [1]
+
+
+async def test_version_usage_counts_campaigns_and_responses(admin) -> None:
+    campaign = await open_campaign(invitations=2)
+    await submit_invitation_response(
+        campaign.tokens[0], secrets.token_urlsafe(18),
+        simulate_answers(campaign.questionnaire, random.Random(5)),
+    )
+    version = await QuestionnaireVersion.select(QuestionnaireVersion.questionnaire).where(
+        QuestionnaireVersion.id == campaign.version_id).first()
+    assert version is not None
+    detail = await admin.get(f"/questionnaires/{version['questionnaire']}")
+    row = re.search(r'<tr id="v1">(.*?)</tr>', detail.text, re.S)
+    assert row
+    counts = re.findall(r'<td class="num">(\d+)</td>', row.group(1))
+    assert counts == ["1", "1"]  # one campaign, one response recorded against v1
+    listing = await admin.get("/questionnaires")
+    assert re.search(rf'{TEMPLATE}</td>(?:(?!</tr>).)*<td class="num">1</td>', listing.text, re.S)
+
+
 async def test_upload_limits_and_file_types_are_explained(admin) -> None:
     too_big = await _upload(admin, "big.yaml", b"#" * (5 * 1024 * 1024 + 1))
     assert too_big.status_code == 400 and "不能超过 5 MB" in too_big.text
@@ -255,7 +300,7 @@ async def test_unknown_unit_code_refuses_publish_and_names_the_code(admin) -> No
     await _create(admin, source="text", definition=_small_yaml("ZZ99"),
                   audience="resident")
     [v1] = await _versions("parking-survey")
-    detail_url = f"/questionnaires/{(await Questionnaire.select().first())['id']}"
+    detail_url = f"/questionnaires/{await _only_questionnaire_id()}"
     detail = await admin.get(detail_url)
     assert "单位名录中没有以下单位代码：ZZ99" in detail.text
     response = await post_form(admin, detail_url, f"/questionnaires/versions/{v1['id']}/publish",
@@ -316,7 +361,7 @@ async def test_exports_reimport_to_equal_questionnaires_and_are_audited(admin) -
 async def test_readers_see_but_cannot_change(admin, client, make_user) -> None:
     await _create(admin, source="template", template=TEMPLATE)
     [v1] = await _versions(TEMPLATE)
-    questionnaire_id = (await Questionnaire.select().first())["id"]
+    questionnaire_id = await _only_questionnaire_id()
     await make_user("analyst1", "analyst")
     await login(client, "analyst1")  # the same client: now signed in as the analyst
 

@@ -211,7 +211,7 @@ async def version_preview_check(request: Request, version_id: FromPath[int]) -> 
 @post("/questionnaires/versions/{version_id:int}/preview/draft", opt=VIEWERS)
 async def version_preview_autosave(version_id: FromPath[int]) -> Response:
     """survey.js autosaves to <page>/draft; a preview answers that it kept nothing."""
-    return Response({"saved": False, "preview": True})
+    return Response({"saved": False, "preview": True}, status_code=200)
 
 
 @post("/questionnaires/versions/{version_id:int}/publish", opt=AUTHORS)
