@@ -897,12 +897,12 @@ def rules_rows(runs: Sequence[RunScores]) -> list[list[object]]:
             ["维度权重", "、".join(f"{n}={w:g}" for n, w in s.get("dimension_weights", []))
              or "各维度等权"],
             ["无回答调整系数上限", s.get("max_adjustment")],
-            *([["规则", line] for line in str(s.get("rules", "")).splitlines()]),
-            *(
-                [["抽样层", f"{st['key']}：受访 {st['respondents']}，抽中 {st['sampled'] or '—'}，"
-                  f"总体 {st['population'] or '—'}，调整系数 {st['adjustment']:.4g}"]
-                 for st in s.get("strata", [])]
-            ),
+        ]  # fmt: skip
+        rows += [["规则", line] for line in str(s.get("rules", "")).splitlines()]
+        rows += [
+            ["抽样层", f"{st['key']}：受访 {st['respondents']}，抽中 {st['sampled'] or '—'}，"
+             f"总体 {st['population'] or '—'}，调整系数 {st['adjustment']:.4g}"]
+            for st in s.get("strata", [])
         ]  # fmt: skip
     return rows
 

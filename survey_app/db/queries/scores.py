@@ -93,7 +93,7 @@ async def campaigns_in_period(period: str, audience: str | None = None) -> list[
         Campaign.period,
         Campaign.audience,
         Campaign.status,
-        Campaign.version.questionnaire.code.as_alias("questionnaire_code"),
+        Campaign.version.questionnaire.code.as_alias("questionnaire_code"),  # type: ignore[union-attr]
         Campaign.version.definition.as_alias("definition"),
     ).where((Campaign.period == period) & (Campaign.status != "draft"))
     if audience is not None:
@@ -851,7 +851,7 @@ async def store_appraisal(
             await AppraisalResult.delete().where(AppraisalResult.id.is_in(gone))
         now = utcnow()
         for r in results:
-            values = {
+            values: dict[Any, Any] = {
                 AppraisalResult.total: r.total,
                 AppraisalResult.rank: r.rank,
                 AppraisalResult.grade: r.grade,

@@ -93,7 +93,7 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
             f'<text class="axis" x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
             f'font-size="11" fill="#6b7785">{v:g}</text>'
         )
-    line = []
+    line: list[tuple[float, float]] = []
     for i, p in enumerate(points):
         parts.append(
             f'<text class="axis" x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
