@@ -61,6 +61,8 @@ from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import UNIT_VIEWER
 
 STATUS_LABELS = {PENDING: "待处理", ASSIGNED: "已转办", RECTIFYING: "整改中", DONE: "已办结"}
+CHANNEL_LABELS = {"online": "网上填报", "paper": "纸质问卷", "interview": "访谈", "phone": "电话",
+                  "open": "公开链接"}
 REPLY_STATUSES = (RECTIFYING, DONE)
 # Clustering covers these campaigns unless the analyst picks others.
 DISCOVERY_CAMPAIGN_STATUSES = ("open", "closed")
@@ -534,6 +536,13 @@ def _check_edit(edit: ThemeEdit, registry: _Registry) -> None:
             raise ThemeError(f"主题“{state.label}”已被合并，不能再编辑")
         if theme_id not in live:
             raise ThemeError(f"主题“{state.label}”不在当前主题模型中，请先重新运行聚类")
+    # A theme handed to a unit must stay what the unit was given: it can absorb others but
+    # cannot be absorbed or split away.
+    retiring = {"merge": edit.others, "split": (edit.theme_id,)}.get(edit.kind, ())
+    for theme_id in retiring:
+        state = registry.states[theme_id]
+        if state.status != PENDING:
+            raise ThemeError(f"主题“{state.label}”已转办整改，不能拆分或并入其他主题")
     if edit.kind == "merge":
         if not edit.others or len(set(involved)) != len(involved):
             raise ThemeError("请至少选择一个要并入的其他主题")

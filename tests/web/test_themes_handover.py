@@ -46,6 +46,9 @@ async def test_handover_sets_unit_deadline_and_status(client, make_user) -> None
     event = (await audit.recent_events(action="themes.handover"))[0]
     assert event.detail["unit"] == "U01" and event.detail["to"] == "assigned"
     assert event.target == f"theme:{parking}"
+    # What the unit was given stays whole: no splitting it or merging it away.
+    split = await post_form(client, f"/themes/{parking}", f"/themes/{parking}/split", {"k": "2"})
+    assert split.status_code == 400 and "已转办整改，不能拆分或并入其他主题" in split.text
 
 
 async def test_unit_viewer_sees_and_answers_only_its_own_theme(client, make_user) -> None:

@@ -161,8 +161,14 @@ async def test_unpin_and_form_errors(client, make_user) -> None:
     assert no_pick.status_code == 400 and "请先勾选要移动的意见" in no_pick.text
     bad_k = await post_form(client, "/themes", "/themes/run", {"k": "99"})
     assert bad_k.status_code == 400 and "主题数须为 2–40" in bad_k.text
-    missing = await client.get("/themes/999999")
-    assert missing.status_code == 404
+    for missing in ("/themes/999999", "/themes/99999999999"):
+        assert (await client.get(missing)).status_code == 404
+    no_token = await client.post(f"/themes/{tax}/rename", data={"label": "新名称"})
+    assert no_token.status_code == 403
+    # The filter form sends empty fields for "all".
+    everything = await client.get("/themes", params={"campaign": "", "unit": "", "question": "",
+                                                     "channel": ""})
+    assert everything.status_code == 200 and f'href="/themes/{tax}"' in everything.text
 
 
 async def test_unassigned_opinions_show_as_new_and_can_be_moved(client, make_user) -> None:

@@ -24,6 +24,9 @@ from survey_app.db.tables import Campaign, Opinion, Theme, ThemeRun, Unit
 
 # Rows per UPDATE … WHERE id IN (…): far below both engines' limits on bound parameters.
 _CHUNK = 500
+# Ids are 32-bit integers: a larger number from a URL or form names no row (and PostgreSQL
+# would refuse to compare it).
+_MAX_ID = 2**31 - 1
 
 # Workflow states of a theme (待处理 → 已转办 → 整改中 → 已办结).
 PENDING, ASSIGNED, RECTIFYING, DONE = "pending", "assigned", "rectifying", "done"
@@ -73,6 +76,7 @@ class ThemeState:
     label_edited: bool
     pinned_keywords: tuple[str, ...]
     merged_into: int | None
+    status: str
 
 
 @dataclass(frozen=True)
@@ -242,7 +246,7 @@ async def latest_discovery() -> dict[str, Any] | None:
         ThemeRun.select(ThemeRun.id, ThemeRun.scope, ThemeRun.opinion_count, ThemeRun.created_at)
         .where(ThemeRun.status == "done")
         .order_by(ThemeRun.id, ascending=False)
-        .limit(20)
+        .limit(100)
     )
     for row in rows:
         scope = json_value(row["scope"], {})
@@ -282,7 +286,8 @@ async def insert_run(
 
 async def theme_states() -> dict[int, ThemeState]:
     rows = await Theme.select(
-        Theme.id, Theme.label, Theme.label_edited, Theme.pinned_keywords, Theme.merged_into
+        Theme.id, Theme.label, Theme.label_edited, Theme.pinned_keywords, Theme.merged_into,
+        Theme.status,
     )
     return {
         row["id"]: ThemeState(
@@ -291,6 +296,7 @@ async def theme_states() -> dict[int, ThemeState]:
             label_edited=bool(row["label_edited"]),
             pinned_keywords=tuple(json_value(row["pinned_keywords"], [])),
             merged_into=row["merged_into"],
+            status=row["status"],
         )
         for row in rows
     }
@@ -453,7 +459,13 @@ def _theme_record(row: dict[str, Any]) -> ThemeRecord:
     )
 
 
+def _valid_ids(ids: Iterable[int]) -> list[int]:
+    return [i for i in ids if 0 < i <= _MAX_ID]
+
+
 async def find_theme(theme_id: int) -> ThemeRecord | None:
+    if not _valid_ids([theme_id]):
+        return None
     row = await Theme.select(*_THEME_COLUMNS).where(Theme.id == theme_id).first()
     return _theme_record(row) if row else None
 
@@ -477,10 +489,10 @@ async def all_themes() -> list[ThemeRecord]:
 
 
 async def theme_options() -> list[ThemeOption]:
-    """Themes an opinion can be moved to or merged with: those not merged away."""
+    """Themes an opinion can be moved to or merged with: those with opinions."""
     rows = await (
         Theme.select(Theme.id, Theme.label, Theme.size)
-        .where(Theme.merged_into.is_null())
+        .where(Theme.merged_into.is_null(), Theme.size > 0)
         .order_by(Theme.size, ascending=False)
         .order_by(Theme.id)
     )
@@ -654,7 +666,7 @@ async def export_opinions(scope: OpinionFilter) -> list[OpinionView]:
 
 async def existing_opinion_ids(opinion_ids: Sequence[int]) -> list[int]:
     found: list[int] = []
-    for chunk in _chunks(opinion_ids):
+    for chunk in _chunks(_valid_ids(opinion_ids)):
         rows = await Opinion.select(Opinion.id).where(Opinion.id.is_in(chunk))
         found.extend(row["id"] for row in rows)
     return sorted(found)

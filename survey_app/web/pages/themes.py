@@ -3,6 +3,7 @@ office reads), curation forms, hand-over to units, the units' rectification page
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +22,7 @@ from survey_app.web.rendering import client_ip
 EDITORS = (ADMIN, ANALYST)
 READERS = (ADMIN, ANALYST, OFFICE)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_ID = re.compile(r"[0-9]{1,9}")
 
 
 def _user(request: Request) -> CurrentUser:
@@ -29,9 +31,11 @@ def _user(request: Request) -> CurrentUser:
     return user
 
 
-def _scope(campaign: int | None, unit: str, question: str, channel: str) -> themes.OpinionFilter:
+def _scope(campaign: str, unit: str, question: str, channel: str) -> themes.OpinionFilter:
+    """The filter form's fields; "" (the form's "all") and anything not a number mean all."""
+    campaign = campaign.strip()
     return themes.OpinionFilter(
-        campaign_ids=(campaign,) if campaign else (),
+        campaign_ids=(int(campaign),) if _ID.fullmatch(campaign) else (),
         unit_code=unit.strip()[:32],
         question=question.strip()[:64],
         channel=channel.strip()[:16],
@@ -55,6 +59,7 @@ def _common(request: Request, scope: themes.OpinionFilter) -> dict[str, Any]:
         "qs": _query_string(scope),
         "can_edit": _user(request).role in EDITORS,
         "status_labels": themes.STATUS_LABELS,
+        "channel_labels": themes.CHANNEL_LABELS,
     }
 
 
@@ -74,7 +79,7 @@ async def _render_list(
 
 @get("/themes", opt=roles(*READERS))
 async def theme_list(
-    request: Request, campaign: FromQuery[int | None] = None, unit: FromQuery[str] = "",
+    request: Request, campaign: FromQuery[str] = "", unit: FromQuery[str] = "",
     question: FromQuery[str] = "", channel: FromQuery[str] = "", page: FromQuery[int] = 1,
 ) -> Template:
     return await _render_list(request, _scope(campaign, unit, question, channel), page)
@@ -108,7 +113,7 @@ async def assign_new(request: Request) -> Response | Template:
 
 @get("/themes/export.xlsx", opt=roles(*READERS))
 async def export_report(
-    request: Request, campaign: FromQuery[int | None] = None, unit: FromQuery[str] = "",
+    request: Request, campaign: FromQuery[str] = "", unit: FromQuery[str] = "",
     question: FromQuery[str] = "", channel: FromQuery[str] = "",
 ) -> Response:
     data = await themes.export_report(
@@ -140,7 +145,7 @@ async def _render_detail(
 
 @get("/themes/{theme_id:int}", opt=roles(*READERS))
 async def theme_page(
-    request: Request, theme_id: FromPath[int], campaign: FromQuery[int | None] = None,
+    request: Request, theme_id: FromPath[int], campaign: FromQuery[str] = "",
     unit: FromQuery[str] = "", question: FromQuery[str] = "", channel: FromQuery[str] = "",
     page: FromQuery[int] = 1,
 ) -> Template:
@@ -149,7 +154,7 @@ async def theme_page(
 
 @get("/themes/unassigned", opt=roles(*READERS))
 async def unassigned_page(
-    request: Request, campaign: FromQuery[int | None] = None, unit: FromQuery[str] = "",
+    request: Request, campaign: FromQuery[str] = "", unit: FromQuery[str] = "",
     question: FromQuery[str] = "", channel: FromQuery[str] = "", page: FromQuery[int] = 1,
 ) -> Template:
     return await _render_detail(request, None, _scope(campaign, unit, question, channel), page)
@@ -232,7 +237,7 @@ async def move_opinions(request: Request) -> Response | Template:
     """Move opinions ticked on a theme's page (`source`; empty: the unassigned page)."""
     form = await request.form()
     source = str(form.get("source", ""))
-    source_id = int(source) if source.isdigit() else None
+    source_id = int(source) if _ID.fullmatch(source) else None
     back = f"/themes/{source_id}" if source_id else "/themes/unassigned"
     try:
         try:
@@ -279,7 +284,8 @@ async def _render_assigned(
 ) -> Template:
     detail = await themes.handed_over_detail(_user(request), theme_id, page_no)
     return rendering.page(request, "analysis/assigned_theme.html", status_code=status_code, error=error,
-                 detail=detail, status_labels=themes.STATUS_LABELS)
+                 detail=detail, status_labels=themes.STATUS_LABELS,
+                 channel_labels=themes.CHANNEL_LABELS)
 
 
 @get("/themes/assigned/{theme_id:int}", opt=roles(*READERS, UNIT_VIEWER))
