@@ -1,0 +1,500 @@
+"""Load and fault benchmark of the respondent path against the real server.
+
+For each engine: a fresh database (SQLite file in a temp dir, or a PostgreSQL database created
+next to SURVEY_TEST_POSTGRES_URL and dropped afterwards), `survey-app migrate`, an open campaign
+with N invitations, `survey-app serve` on a free port, then N simulated phones at once, each
+walking every section like a browser without JavaScript and keeping its final receipt
+(回执编号). Prints throughput, latency of the final POST, and reconciles every acknowledged
+receipt against the database (0 lost, 0 duplicated). Also measures the raw insert ceiling of
+the database (one row per transaction) for comparison.
+
+`--kill`: SIGKILL the server when a third of the phones hold a receipt, restart it; phones
+retry (the final POST with the same submission id and form) until they get a receipt or a
+definitive refusal. Every acknowledged submission must then be stored exactly once.
+
+    .venv/bin/python bench/submit_load.py                       # both engines, 200 phones
+    .venv/bin/python bench/submit_load.py --engine sqlite --phones 500
+    .venv/bin/python bench/submit_load.py --engine postgres --kill
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from questionnaires.model import Questionnaire  # noqa: E402
+from survey_app.demo.answers import simulate_answers  # noqa: E402
+from tests.support.campaigns import form_fields, post_fields  # noqa: E402
+
+SURVEY_APP = str(Path(sys.executable).with_name("survey-app"))
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+RECEIPT = re.compile(r"回执编号：<b>([^<]+)</b>")
+HIDDEN = re.compile(r'name="(_csrf_token|_section|_submission_id|_started)" value="([^"]*)"')
+OPINION = "窗口办事排队时间长，希望增加自助设备，网上办理的事项再多一些"
+RAW_ROWS_SQLITE = 20_000
+RAW_ROWS_POSTGRES = 3_000
+
+
+# --- the database under test ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fresh_database(engine: str, workdir: Path) -> Iterator[str]:
+    if engine == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    import asyncpg
+
+    admin_url = os.environ.get("SURVEY_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    name = f"survey_bench_{secrets.token_hex(4)}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Setup:
+    questionnaire: Questionnaire
+    tokens: list[str]
+
+
+def create_campaign(phones: int) -> Setup:
+    """An open campaign with `phones` invitations, made through the services (setup step)."""
+    from survey_app.cli import run_with_database
+    from tests.support.campaigns import open_campaign
+
+    async def work(_: Any) -> Setup:
+        campaign = await open_campaign(invitations=phones)
+        return Setup(campaign.questionnaire, campaign.tokens)
+
+    return run_with_database(work)
+
+
+class Server:
+    """`survey-app serve` in a subprocess; can be SIGKILLed and started again on its port."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.process: subprocess.Popen[bytes] | None = None
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [SURVEY_APP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(self.base_url + "/healthz")).status_code == 200:
+                        return
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+        tail = self.log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"server did not become ready:\n{tail}")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+# --- the phones ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    transport_errors: int = 0
+    server_errors: int = 0
+    retries: int = 0
+    final_retried: int = 0  # final POSTs sent more than once (server gone mid-request)
+    final_latencies: list[float] = field(default_factory=list)
+    receipts: dict[str, tuple[str, str]] = field(default_factory=dict)  # token -> (sid, code)
+    refusals: dict[str, str] = field(default_factory=dict)  # token -> status and first words
+    gave_up: list[str] = field(default_factory=list)
+
+
+class Definitive(Exception):
+    """The server refused for good (a 4xx page): retrying cannot help."""
+
+
+async def send(
+    client: httpx.AsyncClient, stats: Stats, deadline: float, method: str, url: str,
+    fields: list[tuple[str, str]] | None = None,
+) -> httpx.Response:
+    return (await send_counted(client, stats, deadline, url, fields, method))[0]
+
+
+async def send_counted(
+    client: httpx.AsyncClient, stats: Stats, deadline: float, url: str,
+    fields: list[tuple[str, str]] | None = None, method: str = "POST",
+) -> tuple[httpx.Response, int]:
+    """One request, retried on connection errors and 5xx until the deadline (weak networks);
+    returns the response and how many times it was sent."""
+    delay = 0.05
+    attempts = 0
+    while True:
+        stats.requests += 1
+        attempts += 1
+        try:
+            if fields is None:
+                response = await client.request(method, url)
+            else:
+                response = await post_fields(client, url, fields)
+            if response.status_code < 500:
+                return response, attempts
+            stats.server_errors += 1
+        except httpx.TransportError:
+            stats.transport_errors += 1
+        if time.monotonic() + delay > deadline:
+            raise TimeoutError(url)
+        stats.retries += 1
+        await asyncio.sleep(delay + random.random() * delay)
+        delay = min(delay * 2, 1.0)
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    return dict(HIDDEN.findall(html))
+
+
+async def phone(
+    base_url: str, token: str, questionnaire: Questionnaire, answers: dict[str, Any],
+    stats: Stats, deadline: float, acknowledged: asyncio.Event, ack_target: int,
+) -> None:
+    url = f"/s/{token}"
+    timeout = httpx.Timeout(30.0)
+    async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
+        try:
+            page = await send(client, stats, deadline, "GET", url)
+            for _ in range(len(questionnaire.sections) + 1):
+                if page.status_code != 200:
+                    raise Definitive(f"{page.status_code} {page.text[:80]!r}")
+                hidden = hidden_fields(page.text)
+                fields = [(k, hidden[k]) for k in
+                          ("_csrf_token", "_section", "_submission_id", "_started")]
+                fields += form_fields(questionnaire, answers, hidden["_section"])
+                last = 'value="submit"' in page.text
+                fields.append(("_action", "submit" if last else "next"))
+                if last:
+                    started = time.perf_counter()
+                    final, attempts = await send_counted(client, stats, deadline, url, fields)
+                    elapsed = time.perf_counter() - started
+                    stats.final_retried += attempts > 1
+                    receipt = RECEIPT.search(final.text)
+                    if final.status_code != 200 or not receipt:
+                        raise Definitive(f"{final.status_code} {final.text[:80]!r}")
+                    stats.final_latencies.append(elapsed)
+                    stats.receipts[token] = (hidden["_submission_id"], receipt.group(1))
+                    if len(stats.receipts) >= ack_target:
+                        acknowledged.set()
+                    return
+                moved = await send(client, stats, deadline, "POST", url, fields)
+                if moved.status_code not in (302, 303):
+                    raise Definitive(f"{moved.status_code} {moved.text[:80]!r}")
+                page = await send(client, stats, deadline, "GET", moved.headers["location"])
+            raise Definitive("never reached the last section")
+        except Definitive as refusal:
+            stats.refusals[token] = str(refusal)
+        except TimeoutError:
+            stats.gave_up.append(token)
+
+
+async def run_load(
+    server: Server, setup: Setup, seed: int, deadline_seconds: float, kill: bool
+) -> tuple[Stats, float, int]:
+    stats = Stats()
+    deadline = time.monotonic() + deadline_seconds
+    acknowledged = asyncio.Event()
+    ack_target = max(1, len(setup.tokens) // 3)
+    phones = [
+        phone(server.base_url, token, setup.questionnaire,
+              simulate_answers(setup.questionnaire, random.Random(seed + i),
+                               opinion_for=lambda unit: OPINION if unit == "U07" else None),
+              stats, deadline, acknowledged, ack_target)
+        for i, token in enumerate(setup.tokens)
+    ]
+    kills = 0
+
+    async def killer() -> None:
+        nonlocal kills
+        await acknowledged.wait()
+        server.kill()
+        kills += 1
+        await asyncio.sleep(0.5)  # the phones meet a dead server for a while
+        server.start()
+        await server.wait_ready()
+
+    started = time.perf_counter()
+    killing = asyncio.create_task(killer()) if kill else None
+    await asyncio.gather(*phones)
+    wall = time.perf_counter() - started
+    if killing:
+        if not killing.done():
+            killing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await killing
+    return stats, wall, kills
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    acknowledged: int
+    lost: int
+    wrong_receipt: int
+    duplicated_invitations: int
+    duplicated_submissions: int
+    stored_total: int
+    stored_unacknowledged: int
+
+
+def reconcile(receipts: dict[str, tuple[str, str]]) -> Reconciliation:
+    from survey_app.cli import run_with_database
+    from survey_app.db.tables import Invitation, Response
+    from survey_app.services.submissions import receipt_code
+
+    async def work(_: Any) -> Reconciliation:
+        invitations = {r["id"]: r["token"] for r in
+                       await Invitation.select(Invitation.id, Invitation.token)}
+        rows = await Response.select(Response.id, Response.submission_id, Response.invitation)
+        per_token: dict[str, list[dict[str, Any]]] = {}
+        per_submission: dict[str, int] = {}
+        for row in rows:
+            per_token.setdefault(invitations.get(row["invitation"], ""), []).append(row)
+            per_submission[row["submission_id"]] = per_submission.get(row["submission_id"], 0) + 1
+        lost = wrong = 0
+        for token, (submission_id, code) in receipts.items():
+            stored = [r for r in per_token.get(token, []) if r["submission_id"] == submission_id]
+            if not stored:
+                lost += 1
+            elif receipt_code(stored[0]["id"], submission_id) != code:
+                wrong += 1
+        return Reconciliation(
+            acknowledged=len(receipts),
+            lost=lost,
+            wrong_receipt=wrong,
+            duplicated_invitations=sum(1 for t, rs in per_token.items() if t and len(rs) > 1),
+            duplicated_submissions=sum(1 for n in per_submission.values() if n > 1),
+            stored_total=len(rows),
+            stored_unacknowledged=sum(1 for t in per_token if t and t not in receipts),
+        )
+
+    return run_with_database(work)
+
+
+# --- raw insert ceiling -------------------------------------------------------------------------
+
+
+def _payload(i: int) -> str:
+    return json.dumps({f"q{k}": (i + k) % 5 + 1 for k in range(40)})
+
+
+def raw_sqlite_ceiling(workdir: Path) -> float:
+    connection = sqlite3.connect(workdir / "raw.sqlite3", isolation_level=None)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("CREATE TABLE raw (id INTEGER PRIMARY KEY, sid TEXT UNIQUE, answers TEXT)")
+    started = time.perf_counter()
+    for i in range(RAW_ROWS_SQLITE):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO raw (sid, answers) VALUES (?, ?)", (f"s{i}", _payload(i)))
+        connection.execute("COMMIT")
+    rate = RAW_ROWS_SQLITE / (time.perf_counter() - started)
+    connection.close()
+    return rate
+
+
+async def raw_postgres_ceiling(database_url: str) -> tuple[float, float]:
+    """(one connection, a pool of 20 with 64 concurrent writers), one row per transaction."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url)
+    await connection.execute(
+        "CREATE TABLE raw (id BIGSERIAL PRIMARY KEY, sid TEXT UNIQUE, answers JSONB)")
+    started = time.perf_counter()
+    for i in range(RAW_ROWS_POSTGRES):
+        async with connection.transaction():
+            await connection.execute("INSERT INTO raw (sid, answers) VALUES ($1, $2)",
+                                     f"s{i}", _payload(i))
+    single = RAW_ROWS_POSTGRES / (time.perf_counter() - started)
+    await connection.close()
+
+    pool = await asyncpg.create_pool(database_url, min_size=20, max_size=20)
+    assert pool is not None
+    per_writer = RAW_ROWS_POSTGRES * 2 // 64
+
+    async def writer(w: int) -> None:
+        for i in range(per_writer):
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute("INSERT INTO raw (sid, answers) VALUES ($1, $2)",
+                                   f"p{w}-{i}", _payload(i))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(w) for w in range(64)))
+    pooled = per_writer * 64 / (time.perf_counter() - started)
+    await pool.close()
+    return single, pooled
+
+
+# --- one engine ---------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_engine(engine: str, args: argparse.Namespace) -> bool:
+    with tempfile.TemporaryDirectory(prefix=f"survey-bench-{engine}-") as tmp:
+        workdir = Path(tmp)
+        with fresh_database(engine, workdir) as database_url:
+            port = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+            env.update({
+                "SURVEY_DATABASE_URL": database_url,
+                "SURVEY_DATA_DIR": str(workdir / "data"),
+                "SURVEY_SECRET_KEY": secrets.token_urlsafe(48),
+                "SURVEY_IN_PROCESS_WORKER": "false",
+                "SURVEY_LOG_LEVEL": "WARNING",
+                "SURVEY_PORT": str(port),
+            })
+            subprocess.run([SURVEY_APP, "migrate"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            os.environ.update({k: v for k, v in env.items() if k.startswith("SURVEY_")})
+            setup = create_campaign(args.phones)
+            server = Server(env, port, workdir / "server.log")
+            server.start()
+            try:
+                asyncio.run(server.wait_ready())
+                stats, wall, kills = asyncio.run(
+                    run_load(server, setup, args.seed, args.deadline, args.kill))
+            finally:
+                server.stop()
+            result = reconcile(stats.receipts)
+            if engine == "sqlite":
+                raw = raw_sqlite_ceiling(workdir)
+                raw_text = f"sqlite3 WAL+NORMAL, 1 row/transaction: {raw:,.0f} rows/s"
+            else:
+                single, pooled = asyncio.run(raw_postgres_ceiling(database_url))
+                raw = single
+                raw_text = (f"asyncpg 1 connection, 1 row/transaction: {single:,.0f} rows/s; "
+                            f"pool 20 × 64 writers: {pooled:,.0f} rows/s")
+            for key in [k for k in os.environ if k.startswith("SURVEY_")]:
+                if key != "SURVEY_TEST_POSTGRES_URL":
+                    del os.environ[key]
+    return report(engine, args, stats, wall, kills, result, raw, raw_text)
+
+
+def report(
+    engine: str, args: argparse.Namespace, stats: Stats, wall: float, kills: int,
+    result: Reconciliation, raw: float, raw_text: str,
+) -> bool:
+    done = len(stats.receipts)
+    rate = done / wall if wall else 0.0
+    latencies_ms = [x * 1000 for x in stats.final_latencies]
+    print(f"\n== {engine}: {args.phones} phones{' with SIGKILL + restart' if args.kill else ''} ==")
+    print(f"  complete submissions : {done}/{args.phones} in {wall:.1f} s "
+          f"= {rate:.1f} submissions/s")
+    print(f"  HTTP requests        : {stats.requests} = {stats.requests / wall:.0f} req/s "
+          f"(retries {stats.retries}, transport errors {stats.transport_errors}, "
+          f"5xx {stats.server_errors})")
+    if latencies_ms:
+        print(f"  final POST latency   : p50 {statistics.median(latencies_ms):.0f} ms, "
+              f"p99 {percentile(latencies_ms, 0.99):.0f} ms, max {max(latencies_ms):.0f} ms")
+    if args.kill:
+        print(f"  server killed        : {kills} time(s), restarted on the same port; "
+              f"{stats.final_retried} final POSTs were re-sent with the same submission id")
+    if stats.refusals:
+        sample = list(stats.refusals.values())[:3]
+        print(f"  definitive refusals  : {len(stats.refusals)} e.g. {sample}")
+    if stats.gave_up:
+        print(f"  gave up at deadline  : {len(stats.gave_up)}")
+    print(f"  reconciliation       : acknowledged {result.acknowledged}, lost {result.lost}, "
+          f"wrong receipt {result.wrong_receipt}, duplicated per invitation "
+          f"{result.duplicated_invitations}, per submission id {result.duplicated_submissions}; "
+          f"rows stored {result.stored_total} ({result.stored_unacknowledged} never acknowledged)")
+    print(f"  raw insert ceiling   : {raw_text}")
+    print(f"  ratio                : HTTP submissions/s ÷ raw rows/s = {rate / raw:.3f} "
+          f"(one submission = {stats.requests / max(done, 1):.1f} requests, "
+          "1 response + its answer and opinion rows in one transaction)")
+    ok = (result.lost == 0 and result.wrong_receipt == 0 and result.duplicated_invitations == 0
+          and result.duplicated_submissions == 0)
+    print(f"  verdict              : {'OK' if ok else 'FAILED'}")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--phones", type=int, default=200, help="concurrent simulated phones")
+    parser.add_argument("--deadline", type=float, default=300.0,
+                        help="seconds after which phones stop retrying")
+    parser.add_argument("--kill", action="store_true", help="SIGKILL and restart the server mid-load")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
+    results = [bench_engine(engine, args) for engine in engines]
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
