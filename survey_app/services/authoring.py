@@ -144,7 +144,7 @@ def read_upload(filename: str, data: bytes) -> Imported:
 
 def read_text(text: str) -> Imported:
     if not text.strip():
-        raise AuthoringError("请选择模板、上传文件或填写问卷定义")
+        raise AuthoringError("问卷定义是空的，请填写 YAML 内容")
     return _checked(Imported(questionnaires.parse_text(text)))
 
 

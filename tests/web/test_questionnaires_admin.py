@@ -276,6 +276,8 @@ async def test_upload_limits_and_file_types_are_explained(admin) -> None:
     assert wrong.status_code == 400 and ".xlsx" in wrong.text
     missing = await _create(admin, source="upload", audience="resident")
     assert missing.status_code == 400 and "请选择要上传的文件" in missing.text
+    empty = await _create(admin, source="text", definition="  \n", audience="resident")
+    assert empty.status_code == 400 and "问卷定义是空的" in empty.text
     assert await Questionnaire.count() == 0
 
 

@@ -84,7 +84,7 @@ async def _uploaded_file(form: Any) -> tuple[str, bytes]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise AuthoringError("请选择要上传的文件")
-    # One byte over the limit is enough to refuse; never read more than that into memory.
+    # One byte over the limit is enough to refuse; copy no more of the spooled upload than that.
     return upload.filename, await upload.read(authoring.MAX_UPLOAD_BYTES + 1)
 
 
