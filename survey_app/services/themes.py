@@ -133,17 +133,11 @@ async def _load_registry() -> _Registry | None:
 
 
 def _with_analyst_edits(registry: _Registry) -> ThemeModel:
-    model = registry.model
-    in_model = set(model.theme_ids)
-    labels = {
-        tid: state.label for tid, state in registry.states.items()
-        if tid in in_model and state.label_edited
-    }
-    pins = {
-        keyword: tid for tid, state in registry.states.items()
-        if tid in in_model and state.merged_into is None for keyword in state.pinned_keywords
-    }
-    return replace(model, custom_labels=labels, pins=pins)
+    """Labels and pins of live rows only: a theme merged away lends its label to nothing."""
+    live = registry.live_ids()
+    labels = {tid: registry.states[tid].label for tid in live if registry.states[tid].label_edited}
+    pins = {word: tid for tid in live for word in registry.states[tid].pinned_keywords}
+    return replace(registry.model, custom_labels=labels, pins=pins)
 
 
 async def _require_registry() -> _Registry:
@@ -667,8 +661,9 @@ async def rename(user: CurrentUser, ip: str, theme_id: int, label: str) -> None:
         raise ThemeError("主题名称不能为空")
     if len(label) > MAX_LABEL:
         raise ThemeError(f"主题名称不能超过 {MAX_LABEL} 个字")
-    theme = await _live_theme(theme_id)
-    await queries.rename_theme(theme_id, label)
+    async with _MODEL_LOCK:  # a run in progress would not see the new label as the analyst's
+        theme = await _live_theme(theme_id)
+        await queries.rename_theme(theme_id, label)
     await audit.record_event(
         "themes.rename", actor_id=user.id, actor_name=user.username, target=f"theme:{theme_id}",
         ip=ip, detail={"from": theme.label, "to": label},
@@ -677,10 +672,13 @@ async def rename(user: CurrentUser, ip: str, theme_id: int, label: str) -> None:
 
 async def unpin(user: CurrentUser, ip: str, theme_id: int, keyword: str) -> None:
     """Stop forcing the keyword; opinions already moved stay until the next run."""
-    theme = await _live_theme(theme_id)
-    if keyword not in theme.pinned_keywords:
-        raise ThemeError(f"关键词“{keyword[:MAX_KEYWORD]}”没有固定在该主题上")
-    await queries.set_pinned_keywords(theme_id, [w for w in theme.pinned_keywords if w != keyword])
+    async with _MODEL_LOCK:
+        theme = await _live_theme(theme_id)
+        if keyword not in theme.pinned_keywords:
+            raise ThemeError(f"关键词“{keyword[:MAX_KEYWORD]}”没有固定在该主题上")
+        await queries.set_pinned_keywords(
+            theme_id, [w for w in theme.pinned_keywords if w != keyword]
+        )
     await audit.record_event(
         "themes.unpin", actor_id=user.id, actor_name=user.username, target=f"theme:{theme_id}",
         ip=ip, detail={"keyword": keyword},
@@ -692,13 +690,14 @@ async def move_opinions(
 ) -> int:
     if not opinion_ids:
         raise ThemeError("请先勾选要移动的意见")
-    await _live_theme(target_id)
-    found = await queries.existing_opinion_ids(sorted(set(opinion_ids)))
-    if len(found) != len(set(opinion_ids)):
-        raise ThemeError("部分意见不存在，请刷新页面后重试")
-    async with queries.transaction():
-        moved = await queries.move_opinions(found, target_id)
-        await queries.refresh_theme_stats()
+    async with _MODEL_LOCK:  # a run in progress would not see the opinions as moved by hand
+        await _live_theme(target_id)
+        found = await queries.existing_opinion_ids(sorted(set(opinion_ids)))
+        if len(found) != len(set(opinion_ids)):
+            raise ThemeError("部分意见不存在，请刷新页面后重试")
+        async with queries.transaction():
+            moved = await queries.move_opinions(found, target_id)
+            await queries.refresh_theme_stats()
     await audit.record_event(
         "themes.move", actor_id=user.id, actor_name=user.username, target=f"theme:{target_id}",
         ip=ip, detail={"opinions": found[:200], "count": moved},

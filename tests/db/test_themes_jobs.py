@@ -108,25 +108,30 @@ async def test_merge_survives_a_rerun_and_split_separates_again(db, analyst) -> 
     await _run(analyst)
     parking = await _main_theme(seeded.ids["parking"])
     tax = await _main_theme(seeded.ids["tax"])
-    await themes.request_edit(
-        analyst, "", themes.ThemeEdit("merge", parking, others=(tax,), label="停车与退税"))
+    await themes.rename(analyst, "", tax, "退税问题")
+    await themes.request_edit(analyst, "", themes.ThemeEdit("merge", parking, others=(tax,)))
     merged = await Theme.select().where(Theme.id == tax).first()
     assert merged["merged_into"] == parking and merged["size"] == 0
     assert await _main_theme(seeded.ids["tax"]) == parking
-    assert (await Theme.select(Theme.label).where(Theme.id == parking).first())["label"] == (
-        "停车与退税")
 
     await _run(analyst, seed=3)
     # The re-run finds the tax cluster again, matches it to the absorbed theme and folds it
-    # back into the theme it was merged into.
+    # back into the theme it was merged into …
     assert await _main_theme(seeded.ids["tax"]) == parking
     assert await _main_theme(seeded.ids["parking"]) == parking
     assert tax not in await _live_theme_ids()
+    # … whose label is its own, not the absorbed theme's.
+    label = (await Theme.select(Theme.label).where(Theme.id == parking).first())["label"]
+    assert label != "退税问题" and "停车" in label
+    await themes.request_edit(
+        analyst, "", themes.ThemeEdit("merge", parking, others=(
+            await _main_theme(seeded.ids["approval"]),), label="综合问题"))
+    label = (await Theme.select(Theme.label).where(Theme.id == parking).first())["label"]
+    assert label == "综合问题"
 
-    await themes.request_edit(analyst, "", themes.ThemeEdit("split", parking, k=2))
-    parking_after = await _main_theme(seeded.ids["parking"])
-    tax_after = await _main_theme(seeded.ids["tax"])
-    assert len({parking_after, tax_after, parking}) == 3  # two new themes; the old one is empty
+    await themes.request_edit(analyst, "", themes.ThemeEdit("split", parking, k=3))
+    after = {topic: await _main_theme(ids) for topic, ids in seeded.ids.items()}
+    assert len(set(after.values())) == 3 and parking not in after.values()  # three new themes
     assert (await Theme.select(Theme.size).where(Theme.id == parking).first())["size"] == 0
     events = {e.action for e in await audit.recent_events()}
     assert {"themes.merge", "themes.split"} <= events
