@@ -10,7 +10,7 @@ DEMO_CAMPAIGN_NAME = "2026年第四季度企业营商环境满意度调查"
 
 
 async def seed_open_campaign(
-    version_id: int, *, seed: int = 2026, code: str = DEMO_CAMPAIGN_CODE,
+    version_id: int, *, seed: int = 20261001, code: str = DEMO_CAMPAIGN_CODE,
     opens_on: str = "", closes_on: str = "", actor: Actor = SYSTEM,
 ) -> int:
     """Create the campaign, draw a 25 % sample stratified by industry x size class from the

@@ -146,7 +146,8 @@ class QrSheet:
 
 
 def qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=3, border=2)
+    # No fixed size: a viewBox only, so the print CSS decides how large the code is.
+    return segno.make(url, error="m").svg_inline(border=2, omitsize=True)
 
 
 async def qr_sheet(campaign: CampaignRecord, base_url: str, page: int, actor: Actor) -> QrSheet:

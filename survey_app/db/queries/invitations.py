@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey_app.db.queries._rows import aware, utcnow
-from survey_app.db.queries.roster import batches, like_pattern
+from survey_app.db.queries.roster import batches, column_list, like_pattern, row_placeholders
 from survey_app.db.tables import Invitation, Respondent
 
 STATUS_REPLACED = "replaced"
@@ -202,14 +202,17 @@ async def replace_invitation(
 
 
 async def insert_invitations(campaign_id: int, invitations: Sequence[NewInvitation]) -> None:
-    """Insert in batches; the caller holds the transaction."""
+    """Insert in batches (status and timestamps take their column defaults); the caller holds
+    the transaction."""
+    columns = ("campaign", "respondent", "token", "stratum", "design_weight")
     for batch in batches(list(invitations)):
-        await Invitation.insert(
-            *[
-                Invitation(campaign=campaign_id, respondent=i.respondent_id, token=i.token,
-                           stratum=i.stratum, design_weight=i.design_weight)
-                for i in batch
-            ]
+        values: list[Any] = []
+        for i in batch:
+            values.extend([campaign_id, i.respondent_id, i.token, i.stratum, i.design_weight])
+        await Invitation.raw(
+            f"INSERT INTO invitation ({column_list(columns)}) "  # noqa: S608 (fixed names)
+            f"VALUES {row_placeholders(batch, columns)}",
+            *values,
         )
 
 

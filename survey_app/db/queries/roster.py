@@ -226,7 +226,7 @@ async def _upsert_respondents(
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in [*fields, "updated_at"])
     # Column names come from the fixed RESPONDENT_FIELDS; every value is a bind parameter.
     sql = (
-        f"INSERT INTO respondent ({_names(columns)}) VALUES {_placeholders(batch, columns)} "  # noqa: S608
+        f"INSERT INTO respondent ({column_list(columns)}) VALUES {row_placeholders(batch, columns)} "  # noqa: S608
         f'ON CONFLICT ("key") DO UPDATE SET {updates} RETURNING "id", "key"'
     )
     rows = await Respondent.raw(sql, *values)
@@ -242,8 +242,8 @@ async def _upsert_contacts(
         values.extend([ids[row.key], *(row.contact.get(f, "") for f in fields)])
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in fields)
     sql = (
-        f"INSERT INTO respondent_contact ({_names(columns)}) "  # noqa: S608
-        f'VALUES {_placeholders(batch, columns)} ON CONFLICT ("respondent") DO UPDATE SET {updates}'
+        f"INSERT INTO respondent_contact ({column_list(columns)}) "  # noqa: S608
+        f'VALUES {row_placeholders(batch, columns)} ON CONFLICT ("respondent") DO UPDATE SET {updates}'
     )
     await RespondentContact.raw(sql, *values)
 
@@ -267,11 +267,15 @@ async def forget_job_upload(job_id: int, kept: dict[str, Any]) -> None:
     await Job.update({Job.params: kept}).where(Job.id == job_id)
 
 
-def _names(columns: Sequence[str]) -> str:
+# Multi-row INSERTs are written as raw SQL: building one Piccolo Table object per row costs about
+# half a millisecond, i.e. half a minute for a 50 000-unit sample.
+
+
+def column_list(columns: Sequence[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
-def _placeholders(batch: Sequence[object], columns: Sequence[str]) -> str:
+def row_placeholders(batch: Sequence[object], columns: Sequence[str]) -> str:
     row = "(" + ", ".join("{}" for _ in columns) + ")"
     return ", ".join(row for _ in batch)
 
