@@ -81,7 +81,13 @@ async def create_questionnaire(
     if audience not in AUDIENCES:
         raise AuthoringError("调查对象只能是企业或居民")
     existing = await queries.find_questionnaire_id(questionnaire.id)
-    questionnaire_id = existing or await queries.insert_questionnaire(
+    if existing is not None:
+        if await queries.questionnaire_audience(existing) != audience:
+            raise AuthoringError(
+                f"问卷代码 {questionnaire.id} 已用于另一类调查对象，请换一个代码"
+            )
+        return await save_new_draft(existing, questionnaire, actor, ip)
+    questionnaire_id = await queries.insert_questionnaire(
         questionnaire.id, questionnaire.title, audience
     )
     return await save_new_draft(questionnaire_id, questionnaire, actor, ip)
@@ -110,11 +116,19 @@ async def edit_draft(
 ) -> int:
     """Save an edit: a draft is edited in place, a published version gets a new draft."""
     version, _ = await questionnaire_for_version(version_id)
-    if version.status == "draft":
-        definition = to_canonical_dict(questionnaire)
-        await queries.replace_draft_definition(version_id, definition, definition_hash(definition))
-        return version_id
-    return await save_new_draft(version.questionnaire_id, questionnaire, actor, ip)
+    if version.status != "draft":
+        return await save_new_draft(version.questionnaire_id, questionnaire, actor, ip)
+    definition = to_canonical_dict(questionnaire)
+    if not await queries.replace_draft_definition(
+        version_id, definition, definition_hash(definition)
+    ):
+        raise AuthoringError("该版本刚刚已被发布，修改未保存；请重新打开编辑页面")
+    await queries.update_questionnaire_title(version.questionnaire_id, questionnaire.title)
+    await audit.record_event(
+        "questionnaire.edit", actor_id=actor.id, actor_name=actor.username,
+        target=version.questionnaire_code, ip=ip, detail={"version": version.version_no},
+    )
+    return version_id
 
 
 async def publish(version_id: int, actor: CurrentUser | None, ip: str = "") -> None:

@@ -74,6 +74,13 @@ async def find_questionnaire_id(code: str) -> int | None:
     return int(row["id"]) if row else None
 
 
+async def questionnaire_audience(questionnaire_id: int) -> str | None:
+    row = await Questionnaire.select(Questionnaire.audience).where(
+        Questionnaire.id == questionnaire_id
+    ).first()
+    return row["audience"] if row else None
+
+
 async def insert_questionnaire(code: str, title: str, audience: str) -> int:
     rows = await Questionnaire.insert(
         Questionnaire(code=code, title=title, audience=audience)
