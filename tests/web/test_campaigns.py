@@ -193,3 +193,22 @@ async def test_closing_ends_the_campaign(client, make_user) -> None:
                             f"/campaigns/{campaign_id}/close", {})
     assert again.status_code == 400 and "只有进行中的批次可以结束" in again.text
     assert (await client.get("/campaigns/99999")).status_code == 404
+
+
+async def test_pages_cope_with_a_sample_drawn_elsewhere(client, make_user) -> None:
+    """A campaign whose plan was stored in another shape (e.g. by an import) still shows its
+    progress; replacement explains why it cannot be done."""
+    await admin(client, make_user)
+    campaign_id = await drawn_campaign()
+    await Campaign.update({Campaign.sampling_plan: {"strata": ["industry"], "rate": 0.25}}).where(
+        Campaign.id == campaign_id)
+    for path in ("", "/monitor", "/report"):
+        response = await client.get(f"/campaigns/{campaign_id}{path}")
+        assert response.status_code == 200, path
+    assert "没有完整的抽样方案记录" in (await client.get(f"/campaigns/{campaign_id}")).text
+    invitation = await Invitation.select(Invitation.id).where(
+        Invitation.campaign == campaign_id).first()
+    refused = await post_form(client, f"/campaigns/{campaign_id}/monitor",
+                              f"/campaigns/{campaign_id}/invitations/{invitation['id']}/replace",
+                              {"reason": "closed"})
+    assert refused.status_code == 400 and "无法按层替补" in refused.text

@@ -148,3 +148,21 @@ async def test_unit_viewer_and_office_cannot_see_the_roster(client, make_unit, m
     await login(client, "viewer1")
     assert (await client.get("/roster")).status_code == 403
     assert (await client.get("/roster/import")).status_code == 403
+
+
+async def test_resident_roster_masks_names_and_refuses_keys_of_firms(client, make_user) -> None:
+    await make_user("admin1", "admin")
+    await login(client, "admin1")
+    await import_file(client, ROSTER_CSV.encode("utf-8"))
+    residents = "\n".join([
+        "编号,姓名,街道,社区,年龄段,联系电话",
+        "R000001,王小明,城关街道,东门社区,30-44,13911112222",
+        f"{uscc(1)},李四,城关街道,西门社区,45-59,13933334444",
+    ]) + "\n"
+    job_id = await import_file(client, residents.encode("utf-8"), "居民.csv", kind="resident")
+    result = await client.get(f"/roster/imports/{job_id}")
+    assert "该编号已属于企业名单中的对象" in result.text
+    assert await Respondent.count().where(Respondent.kind == "resident") == 1
+    listing = await client.get("/roster", params={"kind": "resident"})
+    assert "王*" in listing.text and "王小明" not in listing.text
+    assert "139****2222" in listing.text and "东门社区" in listing.text
