@@ -748,7 +748,7 @@ async def hand_over(
     user: CurrentUser, ip: str, theme_id: int, unit_id: int, deadline: dt.date, note: str
 ) -> None:
     theme = await _live_theme(theme_id)
-    units = {u.id: u for u in await _active_units()}
+    units = {u.id: u for u in await active_units()}
     if unit_id not in units:
         raise ThemeError("请选择承办单位")
     note = note.strip()
@@ -762,7 +762,8 @@ async def hand_over(
     )
 
 
-async def _active_units() -> list[units.UnitRecord]:
+async def active_units() -> list[units.UnitRecord]:
+    """The units a theme can be handed to."""
     return await units.list_units(active_only=True)
 
 
@@ -1088,7 +1089,7 @@ class FilterChoices:
 async def filter_choices() -> FilterChoices:
     return FilterChoices(
         campaigns=await queries.campaign_options(),
-        units=await _active_units(),
+        units=await active_units(),
         questions=await queries.distinct_opinion_values("question"),
         channels=await queries.distinct_opinion_values("channel"),
     )

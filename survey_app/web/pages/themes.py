@@ -136,7 +136,7 @@ async def _render_detail(
     return rendering.page(
         request, "analysis/theme.html", status_code=status_code, error=error,
         detail=await themes.theme_detail(theme_id, scope, page_no),
-        units=(await themes.filter_choices()).units,
+        units=await themes.active_units(),
         default_deadline=themes.default_deadline().isoformat(),
         working_days=themes.DEFAULT_HANDOVER_WORKING_DAYS,
         **_common(request, scope),
