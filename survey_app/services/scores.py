@@ -35,7 +35,13 @@ from analysis.scoring.quality import (
 )
 from analysis.scoring.settings import ScoringSettings
 from analysis.scoring.shrinkage import UnitEstimate, shrink_scores
-from analysis.scoring.unit_index import IndexSpec, UnitIndex, finish_unit_index, plan_unit_index
+from analysis.scoring.unit_index import (
+    IndexSpec,
+    UnitIndex,
+    UnitIndexPlan,
+    finish_unit_index,
+    plan_unit_index,
+)
 from analysis.scoring.weighting import StratumFrame, nonresponse_weights
 from analysis.tabular import SheetData, write_csv, write_xlsx
 from questionnaires.definition import from_canonical_dict
@@ -266,10 +272,11 @@ async def compute_scores(
     strata = design_strata(await queries.stratum_counts(ids), by_id, options.max_adjustment)
     frames = tuple(s.frame for s in strata.values())
     await report(10, "第一遍汇总：各单位各题目的回答分布")
-    cells = await queries.answer_cells(ids)
     known_units = {u.code: u for u in await units.list_units()}
+    cells = await queries.answer_cells(ids, sorted(known_units))
     grouped, catalogue, unknown = _group_cells(cells, by_id, strata, settings.mapping, known_units)
-    plans: dict[str, tuple[Any, IndexSpec, tuple[ItemInfo, ...]]] = {}
+    plans: dict[str, tuple[UnitIndexPlan, IndexSpec, tuple[ItemInfo, ...]]] = {}
+    unit_items = _items_in_campaigns(cells)
     unit_plans: list[queries.UnitPlan] = []
     for code, unit_cells in grouped.items():
         items = _unit_items(code, unit_cells, catalogue)
@@ -280,7 +287,7 @@ async def compute_scores(
         except ScoringError as error:
             raise ScoresError(f"单位「{known_units[code].name}」：{error}") from None
         plans[code] = (plan, spec, items)
-        unit_plans.extend(_sql_plans(code, plan, cells, by_id, catalogue, settings.mapping))
+        unit_plans.extend(_sql_plans(code, plan, unit_items[code], catalogue, settings.mapping))
     await report(40, "第二遍汇总：各单位的抽样误差")
     residuals = await queries.residual_sums(unit_plans)
     moments = _moments_by_unit(residuals, strata)
@@ -386,20 +393,23 @@ def _index_spec(code: str, items: Sequence[ItemInfo], configured: Sequence[tuple
         raise ScoresError(f"单位 {code}：{error}") from None
 
 
+def _items_in_campaigns(cells: Sequence[AnswerCell]) -> dict[str, dict[int, set[tuple[str, str]]]]:
+    """unit → campaign → every (question, row) the unit has answers for."""
+    items: dict[str, dict[int, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
+    for cell in cells:
+        items[cell.unit_code][cell.campaign_id].add((cell.question, cell.row))
+    return items
+
+
 def _sql_plans(
     code: str,
-    plan: Any,
-    cells: Sequence[AnswerCell],
-    campaigns: Mapping[int, ScoredCampaign],
+    plan: UnitIndexPlan,
+    items_by_campaign: Mapping[int, set[tuple[str, str]]],
     catalogue: Mapping[ItemKey, ItemInfo],
     mapping: ScoreMapping,
 ) -> list[queries.UnitPlan]:
     """The pass-2 plan of one unit, split by campaign (each campaign has its own items)."""
     terms = {term.item: term for term in plan.terms}
-    items_by_campaign: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for cell in cells:
-        if cell.unit_code == code:
-            items_by_campaign[cell.campaign_id].add((cell.question, cell.row))
     result = []
     for campaign_id, items in sorted(items_by_campaign.items()):
         chosen = []

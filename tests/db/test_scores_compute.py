@@ -178,3 +178,29 @@ def test_level_score_follows_the_mapping() -> None:
     assert [scores.level_score(NBS_MAPPING, level) for level in (5, 4, 3, 2, 1)] == [100, 80, 60, 30, 0]
     assert scores.level_score(LINEAR_MAPPING, 4) == 75
     assert math.isclose(scores.level_score(LINEAR_MAPPING, 1), 0)
+
+
+async def test_pass_one_split_into_unit_ranges_loses_nothing(db, make_unit) -> None:
+    for code in ("U00", "U015", "U01", "U02"):  # cuts fall between U01 and U02
+        await make_unit(code, f"单位{code}")
+    seeded = await seed_campaign(excluded=2)
+    assert queries._ranges(["U00", "U01", "U015", "U02"], 4) == [
+        (None, "U01"),
+        ("U01", "U015"),
+        ("U015", "U02"),
+        ("U02", None),
+    ]
+    run_id = await _compute()
+    got = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}
+    expected = unit_index_from_records("U01", _keyed(seeded.records("U01")), SPEC, _frames(seeded))
+    assert got["U01"].index_value == pytest.approx(expected.score, abs=1e-9)
+    assert got["U01"].std_error == pytest.approx(expected.estimate.se, rel=1e-9)
+    assert set(got) == {"U01", "U02"}
+
+
+def test_ranges_cover_the_whole_key_space() -> None:
+    assert queries._ranges([], 4) == [(None, None)]
+    assert queries._ranges(["B", "A"], 4) == [(None, None)]
+    ranges = queries._ranges([f"U{i:03d}" for i in range(100)], 4)
+    assert ranges[0][0] is None and ranges[-1][1] is None
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))

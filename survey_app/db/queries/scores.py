@@ -2,30 +2,34 @@
 rows, strata, score runs, response quality marks, appraisal schemes and results.
 
 The unit index needs per-response sums, yet per-response data never leaves the database
-(analysis/scoring/unit_index.py). Both passes read only index columns:
+(analysis/scoring/unit_index.py). Both passes read only index columns, and each is split into
+statements that run side by side on the connection pool (about one per CPU core):
 
-1. `answer_cells`: one GROUP BY campaign, unit, item, stratum, level over the campaigns →
-   counts and weight sums (a few thousand rows). SQLite walks `answer_scoring_idx` (campaign,
-   unit_code, question, row, stratum, level, weight, response) in GROUP BY order; PostgreSQL
-   hash-aggregates.
+1. `answer_cells`: GROUP BY campaign, unit, item, stratum, level → counts and weight sums (a
+   few thousand rows), over a few ranges of unit codes. SQLite walks `answer_scoring_idx`
+   (campaign, unit_code, question, row, stratum, level, weight, response) in GROUP BY order.
+   Answers of excluded and partial responses are subtracted afterwards, found through
+   `response (campaign, status)` and the answer index: filtering them row by row would cost
+   one lookup for each of millions of rows.
 2. `residual_sums`: per (campaign, unit), each answer's linearised value v = c_j·(y − Ȳ_j) is
    picked by a CASE over the unit's eligible items (parameters from the plan), summed per
    response, and the per-response z are summed per stratum. `answer_response_idx` (campaign,
    unit_code, response, stratum, weight, question, row, level; migration 0005) delivers a
-   unit's answers already grouped by response, so no sort and no large hash table is needed,
-   and the per-unit statements run side by side on the connection pool.
+   unit's answers already grouped by response, so there is no sort and no large hash table;
+   excluded responses are dropped after grouping (one lookup per response).
 
-Excluded and partial responses drop out through a small anti-join on `response (campaign,
-status)`, which keeps the answer index covering. Every value is a parameter; the SQL is the
-same on SQLite and PostgreSQL (CASTs type the parameters for PostgreSQL). Reads go through
-`_select` so that SQLite serves them from its reader connections (a plain Table.raw would take
-the single writer connection and hold up respondents' submissions for the whole pass).
+Every value is a parameter; the SQL is the same on SQLite and PostgreSQL (CASTs type the
+parameters for PostgreSQL). Reads go through `_select` so that SQLite serves them from its
+reader connections (a plain Table.raw would take the single writer connection and hold up
+respondents' submissions for the whole pass).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +49,7 @@ from survey_app.db.tables import (
 
 LEVELS = (5, 4, 3, 2, 1)
 NOT_COUNTED = ("partial", "excluded")  # every response status other than complete
-PASS_TWO_CONCURRENCY = 2  # per-unit statements in flight at once (one per CPU core is plenty)
+PASS_CONCURRENCY = 2  # statements of a pass in flight at once (about one per CPU core)
 _UPDATE_CHUNK = 500
 
 
@@ -60,13 +64,7 @@ async def _select(sql: str, *args: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def _not_counted(campaign_marks: str) -> str:
-    """Answers of excluded or partial responses do not count."""
-    statuses = ", ".join(f"'{status}'" for status in NOT_COUNTED)  # constants, not input
-    return (
-        "a.response NOT IN (SELECT r.id FROM response r "  # noqa: S608 (placeholders only)
-        f"WHERE r.campaign IN ({campaign_marks}) AND r.status IN ({statuses}))"
-    )
+_NOT_COUNTED_STATUSES = ", ".join(f"'{status}'" for status in NOT_COUNTED)  # constants
 
 
 # --- campaigns and periods ----------------------------------------------------------------
@@ -182,33 +180,108 @@ class AnswerCell:
     sum_w2: float
 
 
-async def answer_cells(campaign_ids: Sequence[int]) -> list[AnswerCell]:
-    """Pass 1: weighted answer counts per campaign, unit, item, stratum and level."""
+async def answer_cells(campaign_ids: Sequence[int], unit_codes: Sequence[str] = ()) -> list[AnswerCell]:
+    """Pass 1: weighted answer counts per campaign, unit, item, stratum and level.
+
+    The unit codes (any known ones) only split the key space into ranges that are aggregated
+    side by side; every answer falls in exactly one range, known unit or not. Answers of
+    excluded and partial responses (a few) are then subtracted rather than filtered row by row,
+    which would cost a lookup for each of the millions of rows.
+    """
     if not campaign_ids:
         return []
-    marks = _marks(len(campaign_ids))
-    rows = await _select(
-        'SELECT a.campaign, a.unit_code, a.question, a."row" AS item_row, a.stratum, a.level, '  # noqa: S608 (placeholders only)
-        "COUNT(*) AS n, SUM(a.weight) AS sum_w, SUM(a.weight * a.weight) AS sum_w2 "
-        f"FROM answer a WHERE a.campaign IN ({marks}) AND {_not_counted(marks)} "
-        'GROUP BY a.campaign, a.unit_code, a.question, a."row", a.stratum, a.level',
-        *campaign_ids,
-        *campaign_ids,
-    )
-    return [
-        AnswerCell(
-            campaign_id=r["campaign"],
-            unit_code=r["unit_code"],
-            question=r["question"],
-            row=r["item_row"],
-            stratum=r["stratum"],
-            level=r["level"],
-            n=int(r["n"]),
-            sum_w=float(r["sum_w"]),
-            sum_w2=float(r["sum_w2"]),
+    ranges = _ranges(unit_codes, PASS_CONCURRENCY * 2)
+    gate = asyncio.Semaphore(PASS_CONCURRENCY)
+
+    async def run(low: str | None, high: str | None) -> list[dict[str, Any]]:
+        bounds, args = _range_condition(low, high)
+        async with gate:
+            return await _select(
+                _PASS_ONE.format(campaigns=_marks(len(campaign_ids)), bounds=bounds), *campaign_ids, *args
+            )
+
+    batches = await asyncio.gather(*(run(low, high) for low, high in ranges))
+    cells = {_cell_key(r): _cell(r) for batch in batches for r in batch}
+    for r in await _not_counted_cells(campaign_ids, sorted({c.unit_code for c in cells.values()})):
+        key = _cell_key(r)
+        left = cells[key]
+        n = left.n - int(r["n"])
+        if n <= 0:
+            del cells[key]
+        else:
+            cells[key] = dataclasses.replace(
+                left, n=n, sum_w=left.sum_w - float(r["sum_w"]), sum_w2=left.sum_w2 - float(r["sum_w2"])
+            )
+    return list(cells.values())
+
+
+_CELL_COLUMNS = (
+    'a.campaign, a.unit_code, a.question, a."row" AS item_row, a.stratum, a.level, '
+    "COUNT(*) AS n, SUM(a.weight) AS sum_w, SUM(a.weight * a.weight) AS sum_w2"
+)
+_CELL_GROUP = 'GROUP BY a.campaign, a.unit_code, a.question, a."row", a.stratum, a.level'
+_PASS_ONE = (
+    f"SELECT {_CELL_COLUMNS} FROM answer a WHERE a.campaign IN ({{campaigns}}){{bounds}} "  # noqa: S608
+    f"{_CELL_GROUP}"
+)
+
+
+def _ranges(codes: Sequence[str], parts: int) -> list[tuple[str | None, str | None]]:
+    """`parts` half-open ranges of unit codes covering everything: (None, b1), …, (bk, None)."""
+    ordered = sorted(set(codes))
+    cuts = [ordered[len(ordered) * i // parts] for i in range(1, parts)] if len(ordered) >= parts else []
+    bounds: list[str | None] = [None, *sorted(set(cuts)), None]
+    return list(itertools.pairwise(bounds))
+
+
+def _range_condition(low: str | None, high: str | None) -> tuple[str, list[str]]:
+    parts, args = [], []
+    if low is not None:
+        parts.append(" AND a.unit_code >= {}")
+        args.append(low)
+    if high is not None:
+        parts.append(" AND a.unit_code < {}")
+        args.append(high)
+    return "".join(parts), args
+
+
+async def _not_counted_cells(campaign_ids: Sequence[int], unit_codes: Sequence[str]) -> list[dict[str, Any]]:
+    """Pass-1 cells of excluded and partial responses only: found through the response index
+    and the answer index (campaign, unit_code, response), a few seeks per such response."""
+    if not unit_codes:
+        return []
+    campaigns = _marks(len(campaign_ids))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(unit_codes), 500):
+        codes = unit_codes[start : start + 500]
+        rows += await _select(
+            f"SELECT {_CELL_COLUMNS} FROM response r JOIN answer a "  # noqa: S608
+            "ON a.campaign = r.campaign AND a.response = r.id "
+            f"AND a.unit_code IN ({_marks(len(codes))}) "
+            f"WHERE r.campaign IN ({campaigns}) AND r.status IN ({_NOT_COUNTED_STATUSES}) "
+            f"{_CELL_GROUP}",
+            *codes,
+            *campaign_ids,
         )
-        for r in rows
-    ]
+    return rows
+
+
+def _cell_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["campaign"], row["unit_code"], row["question"], row["item_row"], row["stratum"], row["level"])
+
+
+def _cell(row: dict[str, Any]) -> AnswerCell:
+    return AnswerCell(
+        campaign_id=row["campaign"],
+        unit_code=row["unit_code"],
+        question=row["question"],
+        row=row["item_row"],
+        stratum=row["stratum"],
+        level=row["level"],
+        n=int(row["n"]),
+        sum_w=float(row["sum_w"]),
+        sum_w2=float(row["sum_w2"]),
+    )
 
 
 # --- pass 2 -------------------------------------------------------------------------------
@@ -251,7 +324,7 @@ class ResidualSums:
 
 async def residual_sums(plans: Sequence[UnitPlan]) -> list[ResidualSums]:
     """Pass 2 for every unit plan, a few statements at a time."""
-    gate = asyncio.Semaphore(PASS_TWO_CONCURRENCY)
+    gate = asyncio.Semaphore(PASS_CONCURRENCY)
 
     async def run(plan: UnitPlan) -> list[ResidualSums]:
         async with gate:
@@ -291,11 +364,13 @@ async def _unit_residuals(plan: UnitPlan) -> list[ResidualSums]:
         "SELECT stratum, COUNT(*) AS n, SUM(w) AS sum_w, SUM(w * w) AS sum_w2, "  # noqa: S608
         "SUM(w * z) AS sum_wz, SUM(w * w * z * z) AS sum_w2z2, SUM(z) AS sum_z, "
         "SUM(z * z) AS sum_z2 FROM ("
-        f"SELECT a.stratum, a.weight AS w, SUM({lookup}) AS z FROM answer a "
+        f"SELECT a.response, a.stratum, a.weight AS w, SUM({lookup}) AS z FROM answer a "
         "WHERE a.campaign = {} AND a.unit_code = {} AND a.level IS NOT NULL "
-        f"AND {_not_counted('{}')} "
         "GROUP BY a.response, a.stratum, a.weight) per_response "
-        "WHERE z IS NOT NULL GROUP BY stratum"
+        # Filtering whole responses after grouping costs one lookup per response, not per row.
+        "WHERE z IS NOT NULL AND response NOT IN (SELECT r.id FROM response r "
+        f"WHERE r.campaign = {{}} AND r.status IN ({_NOT_COUNTED_STATUSES})) "
+        "GROUP BY stratum"
     )
     rows = await _select(sql, *lookup_args, plan.campaign_id, plan.unit_code, plan.campaign_id)
     return [
