@@ -151,21 +151,17 @@ def _line(record: queries.RespondentRecord, contact: queries.ContactRecord | Non
     )
 
 
-async def masked_lines(records: list[queries.RespondentRecord]) -> list[RosterLine]:
-    contacts = await queries.contacts_of([r.id for r in records])
-    return [_line(r, contacts.get(r.id)) for r in records]
-
-
 async def roster_page(roster_filter: queries.RosterFilter, page: int) -> RosterPage:
     total = await queries.count_respondents(roster_filter)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 1), pages)
     records = await queries.list_respondents(roster_filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    contacts = await queries.contacts_of([r.id for r in records])
     kind = roster_filter.kind
     place_fields = ("park",) if kind == RosterKind.ENTERPRISE else ("street",)
     places = sorted({v for f in place_fields for v in await queries.distinct_values(kind, f)})
     return RosterPage(
-        lines=await masked_lines(records), total=total, page=page, pages=pages,
+        lines=[_line(r, contacts.get(r.id)) for r in records], total=total, page=page, pages=pages,
         industries=await queries.distinct_values(kind, "industry"),
         size_classes=await queries.distinct_values(kind, "size_class"),
         places=places,
@@ -221,10 +217,6 @@ class ImportSummary:
     ignored_columns: tuple[str, ...]
     mapped_columns: dict[str, str]  # file header -> field label
 
-    @property
-    def imported(self) -> int:
-        return self.inserted + self.updated
-
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "data_rows": self.data_rows, "inserted": self.inserted,
@@ -260,10 +252,6 @@ async def submit_import(data: bytes, kind: str, actor: Actor, *, max_bytes: int)
     return await submit_job(IMPORT_JOB_KIND, params, actor.id)
 
 
-def upload_limits(max_bytes: int) -> UploadLimits:
-    return UploadLimits(max_bytes=max_bytes)
-
-
 async def import_roster(
     data: bytes, kind: str, actor: Actor, *, max_bytes: int, progress: Progress | None = None
 ) -> ImportSummary:
@@ -278,7 +266,8 @@ async def import_roster(
     if progress:
         await progress(5, "正在读取和检查文件")
     # Parsing 200 000 rows takes tens of seconds of CPU: keep the event loop free.
-    parsed = await asyncio.to_thread(parse_roster, data, roster_kind, upload_limits(max_bytes))
+    parsed = await asyncio.to_thread(parse_roster, data, roster_kind,
+                                   UploadLimits(max_bytes=max_bytes))
     records, conflicts = await _without_kind_conflicts(parsed)
     if progress:
         await progress(60, f"正在写入 {len(records)} 条记录")

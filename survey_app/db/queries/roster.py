@@ -181,16 +181,6 @@ async def frame_members(kind: str, attribute_names: Sequence[str]) -> list[Frame
     ]
 
 
-async def respondent_ids_by_key(keys: Iterable[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for batch in batches(list(keys)):
-        rows = await Respondent.select(Respondent.id, Respondent.key).where(
-            Respondent.key.is_in(batch)
-        )
-        found.update({r["key"]: r["id"] for r in rows})
-    return found
-
-
 async def upsert_roster(
     kind: str, rows: Sequence[RosterRow], respondent_fields: Sequence[str],
     contact_fields: Sequence[str],
