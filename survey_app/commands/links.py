@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from survey_app.commands.sample import CommandError
+from survey_app.commands.common import CommandError
 
 
 @click.command(

@@ -12,24 +12,25 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 
-from questionnaires.sampling import FrameUnit, SamplingPlan, draw_sample
 from survey_app.config import Settings
 from survey_app.db.queries import demo as queries
 from survey_app.db.queries import units as unit_queries
-from survey_app.db.queries.roster_lookup import respondent_ids_by_key
+from survey_app.db.queries.invitations import awaiting_tokens
 from survey_app.db.tables import Unit
 from survey_app.demo.answers import simulate_answers
 from survey_app.demo.content import (
-    ENTERPRISE,
+    DemoOpinion,
     demo_enterprises,
     demo_opinions,
     demo_residents,
     demo_satisfaction_profile,
     demo_units,
 )
-from survey_app.services import submissions
+from survey_app.demo.sampling_demo import seed_open_campaign
+from survey_app.services import campaigns, submissions
 from survey_app.services.auth import create_account
 from survey_app.services.questionnaires import install_shipped, questionnaire_for_version
+from survey_app.services.roster import SYSTEM
 
 # Demo only: printed by `survey-app demo`; a real deployment creates its own accounts.
 DEMO_ACCOUNTS = [
@@ -91,50 +92,38 @@ async def _load(seed: int, enterprise_count: int, resident_count: int, progress:
     rng = random.Random(seed)
     profiles = demo_satisfaction_profile(seed)
     opinions = demo_opinions(seed, 3000)
-    enterprise_frame = [
-        FrameUnit(e.uscc, {"industry": e.industry, "size_class": e.size_class})
-        for e in enterprises
-    ]
-    resident_frame = [
-        FrameUnit(f"R{n:06d}", {"street": r.street}) for n, r in enumerate(residents, 1)
-    ]
     done = await _closed_campaign(
         "2026Q3-ENT", "2026年第三季度企业营商环境满意度调查", versions["enterprise-business-environment"],
-        "enterprise", enterprise_frame, ("industry", "size_class"), 0.25, rng, profiles,
-        opinions, response_rate=0.7, seed=seed,
+        "enterprise", ("industry", "size_class"), 0.25, rng, profiles, opinions,
+        response_rate=0.7, seed=seed,
     )
     progress(f"企业调查（已结束）：回收 {done} 份答卷")
     done = await _closed_campaign(
         "2026Q3-RES", "2026年第三季度社会满意度调查", versions["resident-social-satisfaction"],
-        "resident", resident_frame, ("street",), 0.1, rng, profiles, opinions,
-        response_rate=0.65, seed=seed + 1,
+        "resident", ("street",), 0.1, rng, profiles, opinions, response_rate=0.65, seed=seed + 1,
     )
     progress(f"居民调查（已结束）：回收 {done} 份答卷")
+    await seed_open_campaign(versions["enterprise-business-environment"], seed=seed + 2)
+    progress("企业调查 2026-Q4（进行中）：已按行业×规模分层抽取 25% 样本，邀请待回复")
 
 
 async def _closed_campaign(
-    code: str, name: str, version_id: int, audience: str, frame: list[FrameUnit],
-    strata: tuple[str, ...], rate: float, rng: random.Random,
-    profiles: dict[str, tuple[float, ...]], opinions: list, *, response_rate: float, seed: int,
+    code: str, name: str, version_id: int, audience: str, strata: tuple[str, ...], rate: float,
+    rng: random.Random, profiles: dict[str, tuple[float, ...]], opinions: list[DemoOpinion], *,
+    response_rate: float, seed: int,
 ) -> int:
-    plan = SamplingPlan(seed=seed, strata_keys=strata, rate=rate)
-    draw = draw_sample(frame, plan)
-    campaign_id = await queries.insert_campaign(
-        code=code, name=name, version=version_id, audience=audience, period="2026-Q3",
-        status="open", seed=seed, roster_hash=draw.snapshot_hash,
-        sampling_plan={"strata": list(strata), "rate": rate, "allocation": "proportional"},
-        open_link_token=secrets.token_urlsafe(24),
+    """A campaign drawn through the campaign service, answered by simulated respondents."""
+    campaign_id = await campaigns.create_campaign(
+        code=code, name=name, version_id=version_id, audience=audience, period="2026-Q3",
+        opens_on="", closes_on="", actor=SYSTEM,
     )
-    tokens = {unit.key: secrets.token_urlsafe(24) for unit in draw.selected}
-    respondent_ids = await respondent_ids_by_key([u.key for u in draw.selected])
-    await queries.insert_invitations(
-        [{"campaign": campaign_id, "respondent": respondent_ids.get(u.key), "token": tokens[u.key],
-          "stratum": u.stratum_label, "design_weight": u.design_weight} for u in draw.selected]
-    )
+    plan = campaigns.PlanRequest(kind=audience, seed=seed, strata_keys=strata, rate=rate)
+    await campaigns.draw_campaign_sample(campaign_id, plan, SYSTEM)
+    await campaigns.open_campaign(campaign_id, SYSTEM)
     _, questionnaire = await questionnaire_for_version(version_id)
     pool = defaultdict(list)
     for opinion in opinions:
-        if opinion.audience == audience or (audience == "resident" and opinion.audience != ENTERPRISE):
+        if opinion.audience == audience:
             pool[opinion.unit_code or ""].append(opinion.text)
 
     def opinion_for(unit: str) -> str | None:
@@ -142,16 +131,14 @@ async def _closed_campaign(
         return rng.choice(candidates) if candidates and rng.random() < 0.4 else None
 
     stored = 0
-    for unit in draw.selected:
+    for _, token in await awaiting_tokens([campaign_id], ["pending"]):
         if rng.random() > response_rate:
             continue
         answers = simulate_answers(questionnaire, rng, profiles, opinion_for)
         channel = "paper" if rng.random() < 0.1 else "online"
         await submissions.submit_invitation_response(
-            tokens[unit.key], secrets.token_urlsafe(18), answers, channel=channel
+            token, secrets.token_urlsafe(18), answers, channel=channel
         )
         stored += 1
-    await queries.set_campaign_status(campaign_id, "closed")
+    await campaigns.close_campaign(campaign_id, SYSTEM)
     return stored
-
-

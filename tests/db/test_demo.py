@@ -12,9 +12,10 @@ async def test_demo_loads_a_living_district_once(db, settings) -> None:
     first = await _counts()
     assert first["Unit"] == 25 and first["User"] == len(DEMO_ACCOUNTS)
     assert first["Respondent"] == 270
-    assert first["Campaign"] == 2
+    assert first["Campaign"] == 3
     assert first["Response"] > 20 and first["Opinion"] > 0
     assert await Campaign.count().where(Campaign.status == "closed") == 2
+    assert await Campaign.count().where(Campaign.status == "open") == 1
     assert not await load_demo(settings, seed=11, enterprises=120, residents=150,
                                progress=lambda _: None)
     assert await _counts() == first
