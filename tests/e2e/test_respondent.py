@@ -241,11 +241,11 @@ async def test_double_tap_and_resending_the_final_page_store_one_response(site: 
     await reach_last_step(page, questionnaire, answers)
     posts = record_posts(page, f"/s/{campaign.tokens[0]}")
 
-    async with page.expect_navigation():
+    async with page.expect_navigation():  # Chromium folds the two taps into one POST ...
         await page.locator('button.primary[value="submit"]').dblclick()
     receipt = await expect_thanks(page)
     sent = len(posts)
-    await page.reload()  # the browser sends the same POST again ("resubmit the form?")
+    await page.reload()  # ... but a reload sends the same POST again ("resubmit the form?")
     assert len(posts) == sent + 1
     assert await expect_thanks(page) == receipt
     assert await stored_answers() == [answers]
@@ -361,7 +361,7 @@ async def test_inline_validation_shows_the_message_without_a_round_trip(site: Si
 async def test_inline_validation_uses_the_questionnaires_own_message(site: Site) -> None:
     campaign, page = await start(site)
     questionnaire = campaign.questionnaire
-    answers = answers_where(questionnaire, lambda a: a["used_approval"] == "no")
+    answers = answers_without_approval(questionnaire)
     await next_step(page, questionnaire, answers)
     assert await next_step(page, questionnaire, answers) == "tax"
     posts = record_posts(page, f"/s/{campaign.tokens[0]}")
