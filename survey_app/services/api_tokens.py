@@ -108,7 +108,7 @@ async def authorise(authorization: str | None, scope: str, *, ip: str, path: str
     await audit.record_event(
         "api.use",
         actor_id=None,
-        actor_name=f"api:{record.name}" if record else "api",
+        actor_name=f"api:{record.name}"[:64] if record else "api",
         target=path,
         success=problem is None,
         ip=ip,

@@ -126,6 +126,12 @@ def _polyline(points: list[tuple[float, float]]) -> str:
     return f'<polyline points="{coordinates}" fill="none" stroke="#b71c1c" stroke-width="2"/>'
 
 
+async def _grades(period: str | None) -> dict[int, score_queries.AppraisalRecord]:
+    """Appraisal results of the period's year by unit id (none for a period without a year)."""
+    year = period[:4] if period else ""
+    return await appraisal.results_by_unit(int(year)) if year.isdigit() else {}
+
+
 # --- the period list ------------------------------------------------------------------------
 
 
@@ -142,7 +148,7 @@ async def _scores_page(
     periods = await scores.period_choices()
     period = period if period in periods else (periods[0] if periods else None)
     runs = await scores.period_scores(period, user.unit_id if viewer else None) if period else []
-    grades = await appraisal.results_by_unit(int(period[:4])) if period else {}
+    grades = await _grades(period)
     campaigns = await score_queries.campaigns_in_period(period) if period and not viewer else []
     return page(
         request,
@@ -210,7 +216,7 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
     if unit is None:
         raise NotFoundException("单位不存在或无权查看")
     period, periods, views = await scores.unit_scores(unit_id, period)
-    grades = await appraisal.results_by_unit(int(period[:4])) if period else {}
+    grades = await _grades(period)
     return {
         "unit": unit,
         "period": period,
