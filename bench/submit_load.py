@@ -473,9 +473,10 @@ def report(
           f"{result.duplicated_invitations}, per submission id {result.duplicated_submissions}; "
           f"rows stored {result.stored_total} ({result.stored_unacknowledged} never acknowledged)")
     print(f"  raw insert ceiling   : {raw_text}")
-    print(f"  ratio                : HTTP submissions/s ÷ raw rows/s = {rate / raw:.3f} "
-          f"(one submission = {stats.requests / max(done, 1):.1f} requests, "
-          "1 response + its answer and opinion rows in one transaction)")
+    print(f"  ratio                : HTTP submissions/s ÷ raw rows/s = {rate / raw:.2e} "
+          f"(raw ceiling {raw / max(rate, 1e-9):,.0f}× higher; one submission = "
+          f"{stats.requests / max(done, 1):.1f} requests and 1 response + its answer and "
+          "opinion rows in one transaction)")
     ok = (result.lost == 0 and result.wrong_receipt == 0 and result.duplicated_invitations == 0
           and result.duplicated_submissions == 0)
     print(f"  verdict              : {'OK' if ok else 'FAILED'}")
