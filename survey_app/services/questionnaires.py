@@ -41,12 +41,29 @@ def _parse_cached(definition_json: str) -> Questionnaire:
     return from_canonical_dict(json.loads(definition_json))
 
 
-async def questionnaire_for_version(version_id: int) -> tuple[queries.VersionRecord, Questionnaire]:
-    """The version row and its parsed questionnaire (parsing is cached by content)."""
+_published: dict[tuple[int, str], tuple[queries.VersionRecord, Questionnaire]] = {}
+
+
+async def questionnaire_for_version(
+    version_id: int, definition_hash: str | None = None
+) -> tuple[queries.VersionRecord, Questionnaire]:
+    """The version row and its parsed questionnaire.
+
+    A published version never changes, so with its hash known (respondent pages get it in the
+    same query as the invitation) it comes from memory; otherwise the row is read and parsed
+    (parsing cached by content).
+    """
+    if definition_hash is not None:
+        cached = _published.get((version_id, definition_hash))
+        if cached is not None:
+            return cached
     version = await queries.find_version(version_id)
     if version is None:
         raise AuthoringError("问卷版本不存在")
-    return version, _parse_cached(json.dumps(version.definition, sort_keys=True))
+    result = version, _parse_cached(json.dumps(version.definition, sort_keys=True))
+    if version.status == "published" and len(_published) < 1000:
+        _published[(version_id, version.definition_hash)] = result
+    return result
 
 
 def parse_upload(filename: str, data: bytes) -> Questionnaire:

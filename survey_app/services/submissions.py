@@ -90,7 +90,7 @@ async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
     if context.invitation_status in {"replaced", "withdrawn"}:
         raise SubmissionRefused("withdrawn", "该邀请已失效。如有疑问，请联系调查组织单位。")
     _check_window(context, utcnow())
-    _, questionnaire = await questionnaire_for_version(context.version_id)
+    _, questionnaire = await questionnaire_for_version(context.version_id, context.definition_hash)
     draft: dict[str, Any] = {}
     section = ""
     if context.invitation_id is not None:
@@ -206,7 +206,9 @@ async def submit_invitation_response(
         # The token is used: a replay of that very submission still gets its receipt.
         context = await queries.find_invitation_context(token)
         assert context is not None
-        _, questionnaire = await questionnaire_for_version(context.version_id)
+        _, questionnaire = await questionnaire_for_version(
+            context.version_id, context.definition_hash
+        )
         state = LinkState(context, questionnaire)
         return await _replay_or_refuse(
             submission_id, payload_hash(relevant_answers(questionnaire, answers)), state

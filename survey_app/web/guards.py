@@ -32,7 +32,8 @@ def current_user(connection: ASGIConnection) -> CurrentUser | None:
     return user if isinstance(user, CurrentUser) else None
 
 
-def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    # async: Litestar would run a plain function in a worker thread on every request
     if handler.opt.get("public") or connection.url.path.startswith("/schema"):
         return  # the OpenAPI description documents the API; it holds no data
     user = current_user(connection)

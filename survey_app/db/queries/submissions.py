@@ -36,6 +36,7 @@ class InvitationContext:
     opens_at: dt.datetime | None
     closes_at: dt.datetime | None
     version_id: int
+    definition_hash: str
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ _CONTEXT_COLUMNS = (
     Invitation.campaign.opens_at.as_alias("c_opens"),
     Invitation.campaign.closes_at.as_alias("c_closes"),
     Invitation.campaign.version.as_alias("c_version"),
+    Invitation.campaign.version.definition_hash.as_alias("v_hash"),
 )
 
 
@@ -115,11 +117,14 @@ async def find_invitation_context(token: str) -> InvitationContext | None:
         opens_at=aware(row["c_opens"]),
         closes_at=aware(row["c_closes"]),
         version_id=row["c_version"],
+        definition_hash=row["v_hash"],
     )
 
 
 async def find_open_link_context(open_token: str) -> InvitationContext | None:
-    row = await Campaign.select().where(Campaign.open_link_token == open_token).first()
+    row = await Campaign.select(
+        *Campaign.all_columns(), Campaign.version.definition_hash.as_alias("v_hash")
+    ).where(Campaign.open_link_token == open_token).first()
     if row is None:
         return None
     return InvitationContext(
@@ -134,6 +139,7 @@ async def find_open_link_context(open_token: str) -> InvitationContext | None:
         opens_at=aware(row["opens_at"]),
         closes_at=aware(row["closes_at"]),
         version_id=row["version"],
+        definition_hash=row["v_hash"],
     )
 
 

@@ -214,8 +214,10 @@
     }
     form.addEventListener('input', changed);
     form.addEventListener('change', changed);
+    // The form itself now carries the answers: a late autosave (e.g. on unload) must not race it.
+    const stopAutosave = () => { dirty = false; clearInterval(timer); };
     form.addEventListener('submit', (e) => {
-      if (e.submitter && e.submitter.hasAttribute('formnovalidate')) return;
+      if (e.submitter && e.submitter.hasAttribute('formnovalidate')) { stopAutosave(); return; }
       refresh();
       const bad = questions.filter((q) => !check(q));
       if (bad.length) {
@@ -223,7 +225,7 @@
         bad[0].scrollIntoView({ block: 'center' });
         const first = bad[0].querySelector('input,select,textarea');
         if (first) first.focus({ preventScroll: true });
-      } else clearInterval(timer);
+      } else stopAutosave();
     });
     refresh();
   }

@@ -195,7 +195,9 @@ async def survey_autosave(request: Request, token: FromPath[str]) -> Response:
         return Response({"saved": False}, status_code=400)
     submitted = coerce_form_answers(state.questionnaire, _form_lists(form), section_id)
     answers = merge_section_answers(state.questionnaire, state.draft, submitted, section_id)
-    await submissions.save_draft(state, answers, section_id)
+    # Autosave keeps answers only: the resume step is set by real navigation, so a late
+    # autosave from the page being left cannot send the respondent back a step.
+    await submissions.save_draft(state, answers, state.draft_section or section_id)
     return Response({"saved": True})
 
 
