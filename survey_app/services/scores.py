@@ -51,6 +51,7 @@ from survey_app.db.queries import scores as queries
 from survey_app.db.queries.scores import AnswerCell, ScoredCampaign, StratumCounts
 
 AUDIENCES: dict[str, str] = {"enterprise": "企业评价", "resident": "居民评价"}
+RESPONDENTS: dict[str, str] = {"enterprise": "企业", "resident": "居民"}
 DEFAULT_DIMENSION = "综合"
 MAX_ADJUSTMENT = 3.0  # cap of the non-response adjustment a_h (research/scoring.md §A2.3)
 Progress = Callable[[int, str], Awaitable[None]]
@@ -265,7 +266,7 @@ async def compute_scores(
 
     campaigns = await queries.campaigns_in_period(options.period, options.audience)
     if not campaigns:
-        raise ScoresError(f"期间 {options.period} 没有面向{AUDIENCES[options.audience][:2]}的已开始调查批次")
+        raise ScoresError(f"期间 {options.period} 没有面向{RESPONDENTS[options.audience]}的已开始调查批次")
     by_id = {c.id: c for c in campaigns}
     ids = [c.id for c in campaigns]
     settings = options.settings()
@@ -275,29 +276,26 @@ async def compute_scores(
     known_units = {u.code: u for u in await units.list_units()}
     cells = await queries.answer_cells(ids, sorted(known_units))
     grouped, catalogue, unknown = _group_cells(cells, by_id, strata, settings.mapping, known_units)
-    plans: dict[str, tuple[UnitIndexPlan, IndexSpec, tuple[ItemInfo, ...]]] = {}
+    plans = {
+        code: _plan_unit(known_units[code], unit_cells, catalogue, frames, settings, options)
+        for code, unit_cells in grouped.items()
+    }
     unit_items = _items_in_campaigns(cells)
-    unit_plans: list[queries.UnitPlan] = []
-    for code, unit_cells in grouped.items():
-        items = _unit_items(code, unit_cells, catalogue)
-        spec = _index_spec(code, items, options.dimension_weights)
-        try:
-            estimates = item_estimates(unit_cells, frames, settings)
-            plan = plan_unit_index(code, estimates, spec, settings)
-        except ScoringError as error:
-            raise ScoresError(f"单位「{known_units[code].name}」：{error}") from None
-        plans[code] = (plan, spec, items)
-        unit_plans.extend(_sql_plans(code, plan, unit_items[code], catalogue, settings.mapping))
+    unit_plans = [
+        sql_plan
+        for code, (plan, _, _) in plans.items()
+        for sql_plan in _sql_plans(code, plan, unit_items[code], catalogue, settings.mapping)
+    ]
     await report(40, "第二遍汇总：各单位的抽样误差")
     residuals = await queries.residual_sums(unit_plans)
     moments = _moments_by_unit(residuals, strata)
     outcomes = []
     for code, (plan, spec, items) in plans.items():
+        unit = known_units[code]
         try:
             index = finish_unit_index(plan, moments.get(code, []), frames, settings)
         except ScoringError as error:
-            raise ScoresError(f"单位「{known_units[code].name}」：{error}") from None
-        unit = known_units[code]
+            raise ScoresError(f"单位「{unit.name}」：{error}") from None
         outcomes.append(UnitOutcome(unit.id, code, unit.name, unit.category, index, spec, items))
     await report(80, "保存结果")
     run_settings = _run_settings(options, settings, campaigns, strata, unknown)
@@ -320,6 +318,24 @@ async def compute_scores(
         detail={"run": run_id, "units": len(outcomes), "inputs_hash": inputs_hash},
     )
     return run_id
+
+
+def _plan_unit(
+    unit: units.UnitRecord,
+    cells: Sequence[ItemCell],
+    catalogue: Mapping[ItemKey, ItemInfo],
+    frames: Sequence[StratumFrame],
+    settings: ScoringSettings,
+    options: ScoreOptions,
+) -> tuple[UnitIndexPlan, IndexSpec, tuple[ItemInfo, ...]]:
+    """Item estimates and the index plan of one unit from its pass-1 cells."""
+    items = _unit_items(cells, catalogue)
+    spec = _index_spec(unit.code, items, options.dimension_weights)
+    try:
+        estimates = item_estimates(cells, frames, settings)
+        return plan_unit_index(unit.code, estimates, spec, settings), spec, items
+    except ScoringError as error:
+        raise ScoresError(f"单位「{unit.name}」：{error}") from None
 
 
 def _group_cells(
@@ -364,9 +380,7 @@ def level_score(mapping: ScoreMapping, level: int) -> float:
     return mapping.scores[len(mapping.scores) - level][1]
 
 
-def _unit_items(
-    code: str, cells: Sequence[ItemCell], catalogue: Mapping[ItemKey, ItemInfo]
-) -> tuple[ItemInfo, ...]:
+def _unit_items(cells: Sequence[ItemCell], catalogue: Mapping[ItemKey, ItemInfo]) -> tuple[ItemInfo, ...]:
     keys = {c.item for c in cells}
     seen: dict[str, ItemInfo] = {}
     for info in catalogue.values():
@@ -804,16 +818,18 @@ def latest_by_audience(runs: Iterable[queries.ScoreRunRecord]) -> dict[tuple[str
     return latest
 
 
-async def period_scores(period: str, unit_id: int | None = None) -> list[RunScores]:
-    """The latest run of each audience in the period, with its unit scores (one unit's only
-    for a unit viewer), enterprise first."""
+async def latest_runs(period: str) -> list[queries.ScoreRunRecord]:
+    """The latest run of each audience in the period, enterprise first."""
     latest = latest_by_audience(await queries.runs_in_periods([period]))
+    return [run for audience in AUDIENCES if (run := latest.get((period, audience))) is not None]
+
+
+async def period_scores(period: str, unit_id: int | None = None) -> list[RunScores]:
+    """The period's latest runs with their unit scores (one unit's only for a unit viewer)."""
     result = []
-    for audience in AUDIENCES:
-        run = latest.get((period, audience))
-        if run is not None:
-            rows = await queries.scores_of_runs([run.id], unit_id)
-            result.append(RunScores(run, tuple(sorted(rows, key=_rank_order))))
+    for run in await latest_runs(period):
+        rows = await queries.scores_of_runs([run.id], unit_id)
+        result.append(RunScores(run, tuple(sorted(rows, key=_rank_order))))
     return result
 
 

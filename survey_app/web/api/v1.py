@@ -115,7 +115,7 @@ async def api_scores(
     limit: Limit = 100,
 ) -> ScoresPage:
     position = _decode(after, (int, str))
-    runs = {r.run.id: r.run for r in await scores.period_scores(period)}
+    runs = {run.id: run for run in await scores.latest_runs(period)}
     rows = await queries.scores_after(
         sorted(runs), (position[0], position[1]) if position else None, limit + 1
     )
