@@ -199,6 +199,10 @@ def read_xlsform_report(data: bytes) -> XlsformImport:
     workbook = _open_workbook(data)
     try:
         return _Reader(workbook).read()
+    except DefinitionError:
+        raise
+    except Exception:  # read-only sheets are parsed lazily: a corrupt sheet fails only here
+        raise _error("", "工作簿中有损坏的工作表，请用 Excel 或 WPS 另存为 .xlsx 后再上传") from None
     finally:
         workbook.close()
 

@@ -15,6 +15,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -90,7 +91,9 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
             engine_callback=configure_environment,
         ),
         openapi_config=OpenAPIConfig(
-            title="满意度调查与绩效评估平台 API", version="1.0.0", path="/schema"
+            title="满意度调查与绩效评估平台 API", version="1.0.0", path="/schema",
+            # JSON and YAML only: the HTML renderers load scripts and fonts from CDNs.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         exception_handlers={
             HTTPException: http_exception_handler,

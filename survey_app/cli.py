@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from survey_app.commands.appraise import appraise
+from survey_app.commands.audit import audit_verify
 from survey_app.commands.backup import backup, restore
 from survey_app.commands.links import links
 from survey_app.commands.sample import sample
@@ -163,7 +164,7 @@ def _register(*commands: Any) -> None:
         main.add_command(command)
 
 
-_register(sample, themes, appraise, links, backup, restore)
+_register(sample, themes, appraise, links, backup, restore, audit_verify)
 
 if __name__ == "__main__":
     main()

@@ -25,8 +25,12 @@ PLACEHOLDERS = (
 )
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
-# Zero-width and control characters survive NFKC; they only confuse segmentation.
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2060\ufeff]")
+# Zero-width and control characters survive NFKC; they only confuse segmentation. Bidi
+# embeddings/overrides/isolates (U+202A–202E, U+2066–2069) could make a quoted opinion read
+# differently on theme pages and in exports.
+_INVISIBLE = re.compile(
+    r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
 _WHITESPACE = re.compile(r"\s+")
 _UNTIDY_WHITESPACE = re.compile(r"^\s|\s$|\s\s|[^\S ]")
 _KEPT_FULL_WIDTH = frozenset("，！？：；（）")

@@ -25,6 +25,7 @@ from survey_app.db.queries._rows import utcnow
 from survey_app.services.questionnaires import questionnaire_for_version
 
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 CHANNELS = {"online": "网上填写", "open": "公开链接", "paper": "纸质问卷", "interview": "入户访谈",
             "phone": "电话访问"}
 
@@ -78,7 +79,7 @@ def _check_window(context: queries.InvitationContext, now: dt.datetime) -> None:
 
 async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
     """Resolve an invitation token (or an open-link token) for answering."""
-    if not 16 <= len(token) <= 64:
+    if not LINK_TOKEN.fullmatch(token):
         raise SubmissionRefused("unknown", "链接无效，请核对链接或二维码是否完整。")
     context = await (
         queries.find_open_link_context(token) if open_mode else queries.find_invitation_context(token)

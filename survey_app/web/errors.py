@@ -52,11 +52,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         return Redirect(path=f"/login?next={request.url.path}")
     message = _message(exc)
     if _wants_json(request):
-        return Response(
-            {"error": message, "status": exc.status_code},
-            status_code=exc.status_code,
-            media_type=MediaType.JSON,
-        )
+        return _json_error(message, exc.status_code)
     return page(  # type: ignore[return-value]
         request,
         "errors/error.html",
@@ -67,17 +63,44 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     )
 
 
+def _json_error(message: str, status: int) -> Response:
+    # `detail` and `status_code` are what the OpenAPI description documents for errors.
+    return Response(
+        {"error": message, "detail": message, "status": status, "status_code": status},
+        status_code=status,
+        media_type=MediaType.JSON,
+    )
+
+
+def bad_value_handler(request: Request, exc: Exception) -> Response:
+    """Values no database can hold (an id beyond 32 bits, a NUL character) are bad requests."""
+    message = "提交的内容含有无效的数值或字符"
+    if _wants_json(request):
+        return _json_error(message, 400)
+    return page(  # type: ignore[return-value]
+        request, "errors/error.html", status_code=400, title=_TITLES[400], message=message,
+        code=400,
+    )
+
+
+def is_bad_value_error(exc: BaseException) -> bool:
+    """asyncpg's DataError (out-of-range int, NUL in text) and Python's OverflowError."""
+    return isinstance(exc, OverflowError) or type(exc).__name__ in {
+        "DataError", "CharacterNotInRepertoireError", "UntranslatableCharacterError",
+        "NumericValueOutOfRangeError",
+    }
+
+
 def password_change_handler(request: Request, exc: PasswordChangeRequired) -> Response:
     return Redirect(path="/account/password")
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if is_bad_value_error(exc):
+        return bad_value_handler(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     if _wants_json(request):
-        return Response(
-            {"error": "服务器内部错误", "status": 500},
-            status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        return _json_error("服务器内部错误", HTTP_500_INTERNAL_SERVER_ERROR)
     return page(  # type: ignore[return-value]
         request,
         "errors/error.html",

@@ -26,6 +26,8 @@ async def login_submit(request: Request) -> Response:
     settings = request.app.state.settings
     if not username or not password:
         outcome = auth.LoginOutcome(None, "请输入用户名和密码")
+    elif not username.isprintable() or not password.isprintable():
+        outcome = auth.LoginOutcome(None, "用户名或密码中含有无效字符")
     else:
         outcome = await auth.log_in(
             username, password, client_ip(request),

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
 from litestar.response import Template
 
 from survey_app.db.queries import jobs
 from survey_app.services.roles import ADMIN, ALL_ROLES
 from survey_app.web.guards import current_user, roles
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
 
-async def _visible_job(request: Request, job_id: FromPath[int]) -> jobs.JobRecord:
+async def _visible_job(request: Request, job_id: RecordId) -> jobs.JobRecord:
     user = current_user(request)
     job = await jobs.find_job(job_id)
     # Staff see their own jobs; admins see all. Another user's job id is simply "not found".
@@ -23,12 +23,12 @@ async def _visible_job(request: Request, job_id: FromPath[int]) -> jobs.JobRecor
 
 
 @get("/jobs/{job_id:int}", opt=roles(*ALL_ROLES))
-async def job_page(request: Request, job_id: FromPath[int]) -> Template:
+async def job_page(request: Request, job_id: RecordId) -> Template:
     return page(request, "jobs/job.html", job=await _visible_job(request, job_id))
 
 
 @get("/api/jobs/{job_id:int}", opt=roles(*ALL_ROLES))
-async def job_status(request: Request, job_id: FromPath[int]) -> dict[str, object]:
+async def job_status(request: Request, job_id: RecordId) -> dict[str, object]:
     job = await _visible_job(request, job_id)
     return {"id": job.id, "status": job.status, "progress": job.progress,
             "message": job.message, "result_url": job.result.get("url")}

@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.answers import coerce_form_answers, validate_answers
@@ -27,6 +27,7 @@ from survey_app.services.authoring import ExportFormat
 from survey_app.services.questionnaires import AUDIENCES, AuthoringError
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE
 from survey_app.web.guards import current_user, roles
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
 
 VIEWERS = roles(ADMIN, OFFICE, ANALYST)
@@ -135,7 +136,7 @@ async def _detail_page(
 
 @get("/questionnaires/{questionnaire_id:int}", opt=VIEWERS)
 async def questionnaire_detail(
-    request: Request, questionnaire_id: FromPath[int], notice: FromQuery[str | None] = None
+    request: Request, questionnaire_id: RecordId, notice: FromQuery[str | None] = None
 ) -> Template:
     return await _detail_page(request, questionnaire_id, notice=notice)
 
@@ -158,14 +159,14 @@ async def _edit_page(
 
 @get("/questionnaires/versions/{version_id:int}/edit", opt=AUTHORS)
 async def version_edit(
-    request: Request, version_id: FromPath[int], notice: FromQuery[str | None] = None
+    request: Request, version_id: RecordId, notice: FromQuery[str | None] = None
 ) -> Template:
     version, questionnaire = await _load(version_id)
     return await _edit_page(request, version, dump_yaml(questionnaire), notice=notice)
 
 
 @post("/questionnaires/versions/{version_id:int}/edit", opt=AUTHORS)
-async def version_save(request: Request, version_id: FromPath[int]) -> Response | Template:
+async def version_save(request: Request, version_id: RecordId) -> Response | Template:
     version, _ = await _load(version_id)
     form = await request.form()
     text = str(form.get("definition", ""))
@@ -193,13 +194,13 @@ def _preview_page(
 
 
 @get("/questionnaires/versions/{version_id:int}/preview", opt=VIEWERS)
-async def version_preview(request: Request, version_id: FromPath[int]) -> Template:
+async def version_preview(request: Request, version_id: RecordId) -> Template:
     version, questionnaire = await _load(version_id)
     return _preview_page(request, version, questionnaire, {}, {})
 
 
 @post("/questionnaires/versions/{version_id:int}/preview", opt=VIEWERS)
-async def version_preview_check(request: Request, version_id: FromPath[int]) -> Template:
+async def version_preview_check(request: Request, version_id: RecordId) -> Template:
     """Check the preview's answers as the server would on submission; nothing is stored."""
     version, questionnaire = await _load(version_id)
     form = await request.form()
@@ -209,13 +210,13 @@ async def version_preview_check(request: Request, version_id: FromPath[int]) -> 
 
 
 @post("/questionnaires/versions/{version_id:int}/preview/draft", opt=VIEWERS)
-async def version_preview_autosave(version_id: FromPath[int]) -> Response:
+async def version_preview_autosave(version_id: RecordId) -> Response:
     """survey.js autosaves to <page>/draft; a preview answers that it kept nothing."""
     return Response({"saved": False, "preview": True}, status_code=200)
 
 
 @post("/questionnaires/versions/{version_id:int}/publish", opt=AUTHORS)
-async def version_publish(request: Request, version_id: FromPath[int]) -> Response | Template:
+async def version_publish(request: Request, version_id: RecordId) -> Response | Template:
     version, _ = await _load(version_id)
     try:
         await authoring.publish_checked(version_id, _user(request), client_ip(request))
@@ -234,12 +235,12 @@ async def _export(request: Request, version_id: int, fmt: ExportFormat) -> Respo
 
 
 @get("/questionnaires/versions/{version_id:int}/export.yaml", opt=AUTHORS)
-async def version_export_yaml(request: Request, version_id: FromPath[int]) -> Response:
+async def version_export_yaml(request: Request, version_id: RecordId) -> Response:
     return await _export(request, version_id, "yaml")
 
 
 @get("/questionnaires/versions/{version_id:int}/export.xlsx", opt=AUTHORS)
-async def version_export_xlsx(request: Request, version_id: FromPath[int]) -> Response:
+async def version_export_xlsx(request: Request, version_id: RecordId) -> Response:
     return await _export(request, version_id, "xlsx")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.roster import FRAME_FIELDS, RosterKind
@@ -27,6 +27,7 @@ from survey_app.web.pages.sampling_common import (
     int_values,
     user_of,
 )
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
 _LABELS: dict[str, Any] = {
@@ -93,13 +94,13 @@ async def _detail_page(
 
 @get("/campaigns/{campaign_id:int}", opt=roles(ADMIN, OFFICE))
 async def campaign_detail(
-    request: Request, campaign_id: FromPath[int], notice: FromQuery[str] = ""
+    request: Request, campaign_id: RecordId, notice: FromQuery[str] = ""
 ) -> Template:
     return await _detail_page(request, await campaign_or_404(campaign_id), notice=notice)
 
 
 @post("/campaigns/{campaign_id:int}/plan", opt=roles(ADMIN))
-async def campaign_plan(request: Request, campaign_id: FromPath[int]) -> Response:
+async def campaign_plan(request: Request, campaign_id: RecordId) -> Response:
     """The plan form: "preview" shows the allocation table, "draw" draws the sample."""
     campaign = await campaign_or_404(campaign_id)
     form = form_lists(await request.form())
@@ -135,12 +136,12 @@ async def _status_change(request: Request, campaign_id: int, to_open: bool) -> R
 
 
 @post("/campaigns/{campaign_id:int}/open", opt=roles(ADMIN))
-async def campaign_open(request: Request, campaign_id: FromPath[int]) -> Response:
+async def campaign_open(request: Request, campaign_id: RecordId) -> Response:
     return await _status_change(request, campaign_id, to_open=True)
 
 
 @post("/campaigns/{campaign_id:int}/close", opt=roles(ADMIN))
-async def campaign_close(request: Request, campaign_id: FromPath[int]) -> Response:
+async def campaign_close(request: Request, campaign_id: RecordId) -> Response:
     return await _status_change(request, campaign_id, to_open=False)
 
 
@@ -159,7 +160,7 @@ async def _monitor_page(
 
 @get("/campaigns/{campaign_id:int}/monitor", opt=roles(ADMIN, OFFICE))
 async def campaign_monitor(
-    request: Request, campaign_id: FromPath[int], page_no: PageNumber = 1,
+    request: Request, campaign_id: RecordId, page_no: PageNumber = 1,
     notice: FromQuery[str] = "",
 ) -> Template:
     return await _monitor_page(request, await campaign_or_404(campaign_id), page_no,
@@ -167,7 +168,7 @@ async def campaign_monitor(
 
 
 @post("/campaigns/{campaign_id:int}/reminders", opt=roles(ADMIN))
-async def campaign_reminders(request: Request, campaign_id: FromPath[int]) -> Response:
+async def campaign_reminders(request: Request, campaign_id: RecordId) -> Response:
     campaign = await campaign_or_404(campaign_id)
     form = form_lists(await request.form())
     try:
@@ -182,7 +183,7 @@ async def campaign_reminders(request: Request, campaign_id: FromPath[int]) -> Re
 
 @post("/campaigns/{campaign_id:int}/invitations/{invitation_id:int}/replace", opt=roles(ADMIN))
 async def invitation_replace(
-    request: Request, campaign_id: FromPath[int], invitation_id: FromPath[int]
+    request: Request, campaign_id: RecordId, invitation_id: RecordId
 ) -> Response:
     campaign = await campaign_or_404(campaign_id)
     form = await request.form()
@@ -198,7 +199,7 @@ async def invitation_replace(
 
 
 @get("/campaigns/{campaign_id:int}/report", opt=roles(ADMIN, OFFICE))
-async def campaign_report(request: Request, campaign_id: FromPath[int]) -> Template:
+async def campaign_report(request: Request, campaign_id: RecordId) -> Template:
     campaign = await campaign_or_404(campaign_id)
     rows, monitor = await campaigns.sampling_report(campaign)
     return page(request, "admin/campaign_report.html", campaign=campaign, rows=rows,

@@ -4,7 +4,6 @@ template for SMS/WeChat, and the printable QR sheet."""
 from __future__ import annotations
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Template
 from markupsafe import Markup
 
@@ -13,6 +12,7 @@ from survey_app.services.campaigns import CampaignError, CampaignRecord
 from survey_app.services.roles import ADMIN
 from survey_app.web.guards import roles
 from survey_app.web.pages.sampling_common import PageNumber, actor_of, attachment, campaign_or_404
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
 
@@ -35,12 +35,12 @@ def _distribution_page(
 
 
 @get("/campaigns/{campaign_id:int}/distribution", opt=roles(ADMIN))
-async def campaign_distribution(request: Request, campaign_id: FromPath[int]) -> Template:
+async def campaign_distribution(request: Request, campaign_id: RecordId) -> Template:
     return _distribution_page(request, await campaign_or_404(campaign_id))
 
 
 @post("/campaigns/{campaign_id:int}/links", opt=roles(ADMIN))
-async def campaign_links_export(request: Request, campaign_id: FromPath[int]) -> Response:
+async def campaign_links_export(request: Request, campaign_id: RecordId) -> Response:
     campaign = await campaign_or_404(campaign_id)
     form = await request.form()
     template = str(form.get("template", ""))
@@ -61,7 +61,7 @@ async def campaign_links_export(request: Request, campaign_id: FromPath[int]) ->
 
 @get("/campaigns/{campaign_id:int}/qr", opt=roles(ADMIN))
 async def campaign_qr_sheet(
-    request: Request, campaign_id: FromPath[int], page_no: PageNumber = 1
+    request: Request, campaign_id: RecordId, page_no: PageNumber = 1
 ) -> Template:
     campaign = await campaign_or_404(campaign_id)
     sheet = await distribution.qr_sheet(campaign, _base_url(request), page_no, actor_of(request))

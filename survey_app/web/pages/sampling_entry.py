@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.answers import coerce_form_answers
@@ -23,6 +23,7 @@ from survey_app.services.roles import ADMIN, DATA_ENTRY
 from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
 from survey_app.web.guards import roles
 from survey_app.web.pages.sampling_common import actor_of, campaign_or_404, form_lists, user_of
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
 ENTRY_CHANNELS = {key: CHANNELS[key] for key in ("paper", "interview", "phone")}
@@ -43,7 +44,7 @@ async def entry_home(request: Request) -> Template:
 
 @get("/entry/{campaign_id:int}", opt=roles(DATA_ENTRY, ADMIN))
 async def entry_search(
-    request: Request, campaign_id: FromPath[int], q: FromQuery[str] = "",
+    request: Request, campaign_id: RecordId, q: FromQuery[str] = "",
     done: FromQuery[str] = "",
 ) -> Template:
     campaign = await _open_campaign(campaign_id)
@@ -87,7 +88,7 @@ async def _invitation(campaign_id: int, invitation_id: int) -> campaigns.Invitat
 
 @get("/entry/{campaign_id:int}/invitations/{invitation_id:int}", opt=roles(DATA_ENTRY, ADMIN))
 async def entry_form(
-    request: Request, campaign_id: FromPath[int], invitation_id: FromPath[int]
+    request: Request, campaign_id: RecordId, invitation_id: RecordId
 ) -> Template:
     campaign = await _open_campaign(campaign_id)
     return await _form_page(request, campaign, await _invitation(campaign.id, invitation_id))
@@ -95,7 +96,7 @@ async def entry_form(
 
 @post("/entry/{campaign_id:int}/invitations/{invitation_id:int}", opt=roles(DATA_ENTRY, ADMIN))
 async def entry_submit(
-    request: Request, campaign_id: FromPath[int], invitation_id: FromPath[int]
+    request: Request, campaign_id: RecordId, invitation_id: RecordId
 ) -> Response:
     campaign = await _open_campaign(campaign_id)
     invitation = await _invitation(campaign.id, invitation_id)

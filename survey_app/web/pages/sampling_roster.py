@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from survey_app.db.queries.roster import RosterFilter
@@ -19,6 +19,7 @@ from survey_app.web.pages.sampling_common import (
     form_lists,
     int_values,
 )
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,7 +45,7 @@ async def roster_list(
 
 
 @post("/roster/{respondent_id:int}/contact", opt=roles(ADMIN))
-async def roster_contact(request: Request, respondent_id: FromPath[int]) -> Template:
+async def roster_contact(request: Request, respondent_id: RecordId) -> Template:
     try:
         revealed = await roster.reveal_contact(respondent_id, actor_of(request))
     except roster.RosterError as problem:
@@ -93,7 +94,7 @@ async def roster_import(request: Request) -> Response:
 
 
 @get("/roster/imports/{job_id:int}", opt=roles(ADMIN))
-async def roster_import_result(request: Request, job_id: FromPath[int]) -> Response:
+async def roster_import_result(request: Request, job_id: RecordId) -> Response:
     summary = await roster.import_result(job_id)
     if summary is None:  # still running, failed or not an import: the job page says which
         return Redirect(path=f"/jobs/{job_id}")
@@ -104,7 +105,7 @@ async def roster_import_result(request: Request, job_id: FromPath[int]) -> Respo
 
 
 @get("/roster/imports/{job_id:int}/errors.xlsx", opt=roles(ADMIN))
-async def roster_import_errors(request: Request, job_id: FromPath[int]) -> Response:
+async def roster_import_errors(request: Request, job_id: RecordId) -> Response:
     try:
         content = await roster.error_report_xlsx(job_id, actor_of(request))
     except roster.RosterError:

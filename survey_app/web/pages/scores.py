@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -28,6 +28,7 @@ from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
 from survey_app.web.guards import current_user, roles
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
 
 VIEWERS = (ADMIN, ANALYST, OFFICE, UNIT_VIEWER)
@@ -231,14 +232,14 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
 
 @get("/scores/units/{unit_id:int}", opt=roles(*VIEWERS))
 async def unit_card(
-    request: Request, unit_id: FromPath[int], period: FromQuery[str | None] = None
+    request: Request, unit_id: RecordId, period: FromQuery[str | None] = None
 ) -> Template:
     return page(request, "scores/unit.html", **await _unit_context(request, unit_id, period))
 
 
 @get("/scores/units/{unit_id:int}/report", opt=roles(*VIEWERS))
 async def unit_report(
-    request: Request, unit_id: FromPath[int], period: FromQuery[str | None] = None
+    request: Request, unit_id: RecordId, period: FromQuery[str | None] = None
 ) -> Template:
     context = await _unit_context(request, unit_id, period)
     return page(request, "scores/report.html", printing=True, **context)
@@ -268,12 +269,12 @@ async def _quality_page(
 
 
 @get("/scores/quality/{campaign_id:int}", opt=roles(*OFFICE_ROLES))
-async def quality_list(request: Request, campaign_id: FromPath[int]) -> Template:
+async def quality_list(request: Request, campaign_id: RecordId) -> Template:
     return await _quality_page(request, campaign_id)
 
 
 @post("/scores/quality/responses/{response_id:int}", opt=roles(*OFFICE_ROLES))
-async def quality_review(request: Request, response_id: FromPath[int]) -> Response | Template:
+async def quality_review(request: Request, response_id: RecordId) -> Response | Template:
     form = await request.form()
     try:
         reviewed = await scores.review_response(
@@ -350,7 +351,7 @@ async def appraisal_run(request: Request) -> Template:
 
 
 @post("/appraisal/results/{result_id:int}/override", opt=roles(*OFFICE_ROLES))
-async def appraisal_override(request: Request, result_id: FromPath[int]) -> Response | Template:
+async def appraisal_override(request: Request, result_id: RecordId) -> Response | Template:
     form = await request.form()
     result = await score_queries.find_result(result_id)
     if result is None:
@@ -468,7 +469,7 @@ async def token_create(request: Request) -> Template:
 
 
 @post("/admin/api-tokens/{token_id:int}/revoke", opt=roles(ADMIN))
-async def token_revoke(request: Request, token_id: FromPath[int]) -> Response | Template:
+async def token_revoke(request: Request, token_id: RecordId) -> Response | Template:
     try:
         await api_tokens.revoke_token(token_id, **_actor(request))
     except api_tokens.TokenError as problem:

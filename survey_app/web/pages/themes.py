@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from survey_app.services import themes
@@ -17,6 +17,7 @@ from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.web import rendering
 from survey_app.web.guards import current_user, roles
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip
 
 EDITORS = (ADMIN, ANALYST)
@@ -145,7 +146,7 @@ async def _render_detail(
 
 @get("/themes/{theme_id:int}", opt=roles(*READERS))
 async def theme_page(
-    request: Request, theme_id: FromPath[int], campaign: FromQuery[str] = "",
+    request: Request, theme_id: RecordId, campaign: FromQuery[str] = "",
     unit: FromQuery[str] = "", question: FromQuery[str] = "", channel: FromQuery[str] = "",
     page: FromQuery[int] = 1,
 ) -> Template:
@@ -173,7 +174,7 @@ async def _edit(
 
 
 @post("/themes/{theme_id:int}/rename", opt=roles(*EDITORS))
-async def rename_theme(request: Request, theme_id: FromPath[int]) -> Response | Template:
+async def rename_theme(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
 
     async def action() -> None:
@@ -184,7 +185,7 @@ async def rename_theme(request: Request, theme_id: FromPath[int]) -> Response | 
 
 
 @post("/themes/{theme_id:int}/merge", opt=roles(*EDITORS))
-async def merge_themes(request: Request, theme_id: FromPath[int]) -> Response | Template:
+async def merge_themes(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
 
     async def action() -> str:
@@ -199,7 +200,7 @@ async def merge_themes(request: Request, theme_id: FromPath[int]) -> Response | 
 
 
 @post("/themes/{theme_id:int}/split", opt=roles(*EDITORS))
-async def split_theme(request: Request, theme_id: FromPath[int]) -> Response | Template:
+async def split_theme(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
 
     async def action() -> str:
@@ -211,7 +212,7 @@ async def split_theme(request: Request, theme_id: FromPath[int]) -> Response | T
 
 
 @post("/themes/{theme_id:int}/pin", opt=roles(*EDITORS))
-async def pin_keyword(request: Request, theme_id: FromPath[int]) -> Response | Template:
+async def pin_keyword(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
 
     async def action() -> str:
@@ -222,7 +223,7 @@ async def pin_keyword(request: Request, theme_id: FromPath[int]) -> Response | T
 
 
 @post("/themes/{theme_id:int}/unpin", opt=roles(*EDITORS))
-async def unpin_keyword(request: Request, theme_id: FromPath[int]) -> Response | Template:
+async def unpin_keyword(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
 
     async def action() -> None:
@@ -253,7 +254,7 @@ async def move_opinions(request: Request) -> Response | Template:
 
 
 @post("/themes/{theme_id:int}/handover", opt=roles(*EDITORS))
-async def hand_over(request: Request, theme_id: FromPath[int]) -> Response | Template:
+async def hand_over(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
 
     async def action() -> None:
@@ -290,13 +291,13 @@ async def _render_assigned(
 
 @get("/themes/assigned/{theme_id:int}", opt=roles(*READERS, UNIT_VIEWER))
 async def assigned_page(
-    request: Request, theme_id: FromPath[int], page: FromQuery[int] = 1
+    request: Request, theme_id: RecordId, page: FromQuery[int] = 1
 ) -> Template:
     return await _render_assigned(request, theme_id, page)
 
 
 @post("/themes/assigned/{theme_id:int}/reply", opt=roles(UNIT_VIEWER))
-async def reply(request: Request, theme_id: FromPath[int]) -> Response | Template:
+async def reply(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
     try:
         await themes.reply(_user(request), client_ip(request), theme_id,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from survey_app.db.queries import units
 from survey_app.services.roles import ADMIN, ALL_ROLES, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
 from survey_app.web.guards import current_user, roles
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
 
@@ -24,7 +24,7 @@ async def unit_list(request: Request) -> Template | Redirect:
 
 
 @get("/units/{unit_id:int}", opt=roles(ADMIN, ANALYST, OFFICE, UNIT_VIEWER))
-async def unit_detail(request: Request, unit_id: FromPath[int]) -> Template:
+async def unit_detail(request: Request, unit_id: RecordId) -> Template:
     user = current_user(request)
     assert user is not None
     require_unit_access(user, unit_id)

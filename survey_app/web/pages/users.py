@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
 from survey_app.db.queries import audit, units, users
 from survey_app.services import auth
 from survey_app.services.roles import ADMIN, ROLE_LABELS
 from survey_app.web.guards import current_user, roles
+from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
 
 
@@ -41,7 +42,7 @@ async def user_create(request: Request) -> Response:
 
 
 @post("/admin/users/{user_id:int}/role", opt=roles(ADMIN))
-async def user_change_role(request: Request, user_id: FromPath[int]) -> Response:
+async def user_change_role(request: Request, user_id: RecordId) -> Response:
     actor = current_user(request)
     assert actor is not None
     form = await request.form()
