@@ -167,7 +167,7 @@ def item_catalogue(campaigns: Sequence[ScoredCampaign]) -> dict[ItemKey, ItemInf
                 entries = [("", question.label, question.dimension)]
             elif question.type == QuestionType.MATRIX_RATING:
                 entries = [
-                    (row.id, f"{question.label}：{row.label}", question.row_dimension(row))
+                    (row.id, f"{question.label}（{row.label}）", question.row_dimension(row))
                     for row in question.rows
                 ]
             else:

@@ -137,7 +137,7 @@ async def test_items_of_different_questionnaires_are_kept_apart(db, make_unit) -
         "q-b/grid__u1",
     ]
     labels = {i["label"] for i in got.details["items"]}
-    assert "您对以下单位的办事效率是否满意？：区发改局" in labels
+    assert "您对以下单位的办事效率是否满意？（区发改局）" in labels
 
 
 async def test_run_records_inputs_hash_and_is_reproducible(db, make_unit) -> None:

@@ -162,3 +162,29 @@ async def test_suspect_responses_are_excluded_only_after_review(client, make_use
     assert "REVIEWED" in again["quality_flags"]
     counts = await client.get("/scores", params={"period": "2026-Q3"})
     assert "复核后剔除" in counts.text
+
+
+def test_trend_svg_escapes_labels_and_uses_round_ticks() -> None:
+    from survey_app.services.scores import TrendPoint
+    from survey_app.web.pages.scores import trend_svg
+
+    svg = str(
+        trend_svg(
+            [
+                TrendPoint("<b>Q1</b>", 71.2, 66.0, 76.4),
+                TrendPoint("Q2", None, None, None),
+                TrendPoint("Q3", 80.5, 78.0, 83.0),
+            ],
+            "趋势 & <图>",
+        )
+    )
+    assert "<b>" not in svg and "&lt;b&gt;Q1&lt;/b&gt;" in svg and "趋势 &amp; &lt;图&gt;" in svg
+    # CIs span 66–83: ticks every 10 points from 60 to 90
+    assert [t in svg for t in (">60</text>", ">70</text>", ">90</text>", ">65</text>")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert svg.count("<circle") == 2 and svg.count("<polyline") == 2  # a gap where suppressed
+    assert trend_svg([TrendPoint("Q1", None, None, None)], "空") == ""

@@ -69,10 +69,12 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
     values = [v for p in points for v in (p.value, p.low, p.high) if v is not None]
     if not values:
         return Markup("")
-    low = max(0.0, math.floor((min(values) - 2) / 5) * 5)
-    high = min(100.0, math.ceil((max(values) + 2) / 5) * 5)
-    if high - low < 10:
-        low, high = max(0.0, high - 10), max(high, low + 10)
+    span = max(values) - min(values) + 4
+    step = 5 if span <= 20 else 10 if span <= 40 else 20  # round ticks: 60, 65, 70 …
+    low = max(0.0, math.floor((min(values) - 2) / step) * step)
+    high = min(100.0, math.ceil((max(values) + 2) / step) * step)
+    if high - low < 2 * step:
+        low, high = max(0.0, high - 2 * step), max(high, low + 2 * step)
     step = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
 
     def x(i: int) -> float:
@@ -86,8 +88,8 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    for tick in range(5):
-        v = low + (high - low) * tick / 4
+    for tick in range(round((high - low) / step) + 1):
+        v = low + tick * step
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             'stroke="#d9dee4" stroke-width="1"/>'
