@@ -75,10 +75,10 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
     high = min(100.0, math.ceil((max(values) + 2) / step) * step)
     if high - low < 2 * step:
         low, high = max(0.0, high - 2 * step), max(high, low + 2 * step)
-    step = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
+    spacing = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
 
     def x(i: int) -> float:
-        return LEFT + (i + 0.5) * step
+        return LEFT + (i + 0.5) * spacing
 
     def y(v: float) -> float:
         return TOP + (high - v) / (high - low) * (HEIGHT - TOP - BOTTOM)
