@@ -27,6 +27,7 @@ from survey_app.services import api_tokens, appraisal, scores
 from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
+from survey_app.services.themes import CHANNEL_LABELS
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
@@ -265,6 +266,7 @@ async def _quality_page(
         summary=summary,
         responses=await score_queries.flagged_responses(campaign_id),
         quality_labels=scores.quality_labels,
+        channel_labels=CHANNEL_LABELS,
         reviewed=scores.REVIEWED,
         error=error,
     )
