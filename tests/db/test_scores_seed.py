@@ -6,9 +6,12 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
+from analysis.scoring.estimators import MeanEstimate
 from analysis.scoring.mapping import NBS_MAPPING
 from analysis.scoring.reference import AnswerRecord
+from analysis.scoring.unit_index import UnitIndex
 from questionnaires.definition import parse_definition, to_canonical_dict
 from survey_app.db.tables import (
     Answer,
@@ -46,6 +49,18 @@ ITEMS = (
     ("grid", "u1", "U01", "办事效率"),
     ("grid", "u2", "U02", "办事效率"),
 )
+
+
+async def first_row(query: Any) -> dict[str, Any]:
+    """The first row of a Piccolo select (typed as optional); the test fails if there is none."""
+    row = await query.first()
+    assert row is not None
+    return row
+
+
+def estimate_of(index: UnitIndex) -> MeanEstimate:
+    assert index.estimate is not None
+    return index.estimate
 
 
 @dataclass(frozen=True)

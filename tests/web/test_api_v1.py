@@ -11,14 +11,15 @@ from survey_app.db.queries import audit
 from survey_app.db.tables import ApiToken
 from survey_app.services import scores
 from tests.conftest import login, post_form
-from tests.db.test_scores_seed import seed_campaign
+from tests.db.test_scores_seed import first_row, seed_campaign
 
 TOKEN = re.compile(r'class="mono token-once">(sat_[A-Za-z0-9_-]+)<')
 
 
 async def _token(client, name: str, scopes: list[str]) -> str:  # type: ignore[no-untyped-def]
-    page = await post_form(client, "/admin/api-tokens", "/admin/api-tokens",
-                           {"name": name, "scopes": scopes, "days": ""})
+    page = await post_form(
+        client, "/admin/api-tokens", "/admin/api-tokens", {"name": name, "scopes": scopes, "days": ""}
+    )
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     match = TOKEN.search(page.text)
     assert match, "the new token is shown once"
@@ -39,13 +40,14 @@ async def test_tokens_are_shown_once_stored_hashed_and_scoped(client, make_user,
     await make_user("admin1", "admin")
     await login(client, "admin1")
     token = await _token(client, "考核系统", ["scores:read"])
-    row = await ApiToken.select().first()
+    row = await first_row(ApiToken.select())
     assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     assert token not in (await client.get("/admin/api-tokens")).text  # never shown again
     client.cookies.clear()  # machines have no session
 
-    ok = await client.get("/api/v1/scores", params={"period": "2026-Q3"},
-                          headers={"Authorization": f"Bearer {token}"})
+    ok = await client.get(
+        "/api/v1/scores", params={"period": "2026-Q3"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert ok.status_code == 200
     body = ok.json()
     assert {i["unit_code"] for i in body["items"]} == {"U01", "U02"}
@@ -53,8 +55,9 @@ async def test_tokens_are_shown_once_stored_hashed_and_scoped(client, make_user,
     assert u01["audience"] == "enterprise" and u01["n"] == 32 and len(u01["inputs_hash"]) == 64
     assert u01["ci_low"] < u01["index"] < u01["ci_high"]
 
-    wrong_scope = await client.get("/api/v1/appraisal", params={"year": 2026},
-                                   headers={"Authorization": f"Bearer {token}"})
+    wrong_scope = await client.get(
+        "/api/v1/appraisal", params={"year": 2026}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert wrong_scope.status_code == 403
     assert wrong_scope.json()["error"] == "该令牌没有「appraisal:read」（读取考核结果）权限"
 
@@ -76,7 +79,7 @@ async def test_missing_bad_revoked_and_expired_tokens_get_401(client, make_user,
     assert bogus.status_code == 401 and bogus.json()["error"] == "API 令牌无效"
     basic = await client.get(url, params=params, headers={"Authorization": f"Basic {token}"})
     assert basic.status_code == 401
-    token_id = (await ApiToken.select(ApiToken.id).first())["id"]
+    token_id = (await first_row(ApiToken.select(ApiToken.id)))["id"]
     await post_form(client, "/admin/api-tokens", f"/admin/api-tokens/{token_id}/revoke", {})
     revoked = await client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 401 and revoked.json()["error"] == "API 令牌已被撤销"

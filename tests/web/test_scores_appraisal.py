@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from survey_app.db.queries import audit
 from survey_app.db.tables import AppraisalResult, AppraisalScheme, UnitScore
 from survey_app.services import scores
-from tests.conftest import login, post_form
-from tests.db.test_scores_seed import Stratum, seed_campaign
+from tests.conftest import csrf_from, login, post_form
+from tests.db.test_scores_seed import Stratum, first_row, seed_campaign
 from tests.web.test_api_v1 import _token
 
 SCHEME = """
@@ -46,16 +46,21 @@ async def test_scheme_editor_validates_and_keeps_versions(client, make_user, mak
     await _office_with_scores(client, make_user, make_unit)
     editor = await client.get("/appraisal/schemes")
     assert editor.status_code == 200 and "示例区2026年度机关单位绩效考核方案" in editor.text
-    bad = await post_form(client, "/appraisal/schemes", "/appraisal/schemes",
-                          {"definition": SCHEME.replace("weight: 0.5}", "weight: 五}", 1)})
+    bad = await post_form(
+        client,
+        "/appraisal/schemes",
+        "/appraisal/schemes",
+        {"definition": SCHEME.replace("weight: 0.5}", "weight: 五}", 1)},
+    )
     assert bad.status_code == 400
     assert "classes → [0] → components → [0] → weight：必须是数字，实际为「五」" in bad.text
     assert "weight: 五" in bad.text  # the text is kept for correction
     broken = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": "a: [1"})
     assert broken.status_code == 400 and "不是合法的 YAML" in broken.text
     for _ in range(2):
-        saved = await post_form(client, "/appraisal/schemes", "/appraisal/schemes",
-                                {"definition": SCHEME, "note": "首版"})
+        saved = await post_form(
+            client, "/appraisal/schemes", "/appraisal/schemes", {"definition": SCHEME, "note": "首版"}
+        )
         assert saved.status_code in (302, 303)
     versions = await AppraisalScheme.select(AppraisalScheme.version_no).order_by(AppraisalScheme.id)
     assert [v["version_no"] for v in versions] == [1, 2]
@@ -66,20 +71,19 @@ async def test_scheme_editor_validates_and_keeps_versions(client, make_user, mak
 
 async def _run(client, upload: bytes | None = None):  # type: ignore[no-untyped-def]
     await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": SCHEME})
-    scheme_id = (await AppraisalScheme.select(AppraisalScheme.id).first())["id"]
+    scheme_id = (await first_row(AppraisalScheme.select(AppraisalScheme.id)))["id"]
     page = await client.get("/appraisal")
-    from tests.conftest import csrf_from
-
-    files = {"file": ("指标.csv", upload, "text/csv")} if upload else {"file": ("", b"", "application/octet-stream")}
-    response = await client.post("/appraisal/run", data={"scheme": str(scheme_id), "_csrf_token": csrf_from(page.text)},
-                                 files=files)
+    empty = ("", b"", "application/octet-stream")  # a form submitted without choosing a file
+    files = {"file": ("指标.csv", upload, "text/csv") if upload else empty}
+    data = {"scheme": str(scheme_id), "_csrf_token": csrf_from(page.text)}
+    response = await client.post("/appraisal/run", data=data, files=files)
     return scheme_id, response
 
 
 async def test_run_grades_stored_scores_with_uploaded_indicators(client, make_user, make_unit) -> None:
     ids = await _office_with_scores(client, make_user, make_unit)
     upload = "单位,期间,重点工作\nU01,Q3,90\n区市场监督管理局,2026-Q3,40\n".encode()
-    scheme_id, response = await _run(client, upload)
+    _, response = await _run(client, upload)
     assert response.status_code == 200 and "已按「测试考核方案」第1版计算 2 个单位" in response.text
     results = {r["unit"]: r for r in await AppraisalResult.select()}
     satisfaction = {r["unit"]: r["index_value"] for r in await UnitScore.select()}
@@ -99,7 +103,7 @@ async def test_run_grades_stored_scores_with_uploaded_indicators(client, make_us
 async def test_override_requires_a_reason_and_is_audited(client, make_user, make_unit) -> None:
     ids = await _office_with_scores(client, make_user, make_unit)
     await _run(client, "单位,期间,重点工作\nU01,Q3,90\nU02,Q3,40\n".encode())
-    result = await AppraisalResult.select().where(AppraisalResult.unit == ids["U02"]).first()
+    result = await first_row(AppraisalResult.select().where(AppraisalResult.unit == ids["U02"]))
     target = "优秀" if result["grade"] != "优秀" else "良好"
     url = f"/appraisal/results/{result['id']}/override"
     refused = await post_form(client, "/appraisal", url, {"grade": target, "reason": ""})
@@ -108,14 +112,19 @@ async def test_override_requires_a_reason_and_is_audited(client, make_user, make
     assert unknown.status_code == 400 and "等次「特优」不在本类别的等次中" in unknown.text
     done = await post_form(client, "/appraisal", url, {"grade": target, "reason": "经考核委员会研究决定调整"})
     assert done.status_code in (302, 303)
-    row = await AppraisalResult.select().where(AppraisalResult.id == result["id"]).first()
+    row = await first_row(AppraisalResult.select().where(AppraisalResult.id == result["id"]))
     assert row["override_grade"] == target and row["grade"] == result["grade"]
     event = (await audit.recent_events(action="appraisal.override"))[0]
-    assert event.detail == {"unit": "U02", "computed": result["grade"], "from": result["grade"],
-                            "to": target, "reason": "经考核委员会研究决定调整"}
+    assert event.detail == {
+        "unit": "U02",
+        "computed": result["grade"],
+        "from": result["grade"],
+        "to": target,
+        "reason": "经考核委员会研究决定调整",
+    }
     # a re-run keeps the recorded decision
     await post_form(client, "/appraisal", "/appraisal/run", {"scheme": str(row["scheme"])})
-    kept = await AppraisalResult.select().where(AppraisalResult.unit == ids["U02"]).first()
+    kept = await first_row(AppraisalResult.select().where(AppraisalResult.unit == ids["U02"]))
     assert kept["override_grade"] == target
 
 
@@ -142,11 +151,17 @@ async def test_appraisal_exports_and_api(client, make_user, make_unit) -> None:
     await login(client, "admin1")
     token = await _token(client, "考核系统", ["appraisal:read"])
     client.cookies.clear()
-    body = (await client.get("/api/v1/appraisal", params={"year": 2026, "limit": 1},
-                             headers={"Authorization": f"Bearer {token}"})).json()
+    body = (
+        await client.get(
+            "/api/v1/appraisal",
+            params={"year": 2026, "limit": 1},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    ).json()
     assert body["scheme_name"] == "测试考核方案" and body["scheme_version"] == 1
     assert [i["unit_code"] for i in body["items"]] == ["U01"] and body["next_cursor"]
     assert body["items"][0]["grade"] in ("优秀", "良好", "一般")
-    scores_refused = await client.get("/api/v1/scores", params={"period": "2026-Q3"},
-                                      headers={"Authorization": f"Bearer {token}"})
+    scores_refused = await client.get(
+        "/api/v1/scores", params={"period": "2026-Q3"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert scores_refused.status_code == 403

@@ -14,7 +14,7 @@ from survey_app.db.tables import Response, ScoreRun, UnitScore
 from survey_app.jobs.runner import run_next_job
 from tests.conftest import login, post_form
 from tests.db.test_scores_compute import SPEC, _frames, _keyed
-from tests.db.test_scores_seed import seed_campaign
+from tests.db.test_scores_seed import estimate_of, first_row, seed_campaign
 
 
 async def _office_computes(client, make_user, make_unit, **seed):  # type: ignore[no-untyped-def]
@@ -37,12 +37,12 @@ async def _office_computes(client, make_user, make_unit, **seed):  # type: ignor
 async def test_office_computes_and_reads_the_period_scores(client, make_user, make_unit) -> None:
     (u01, _), seeded = await _office_computes(client, make_user, make_unit)
     expected = unit_index_from_records("U01", _keyed(seeded.records("U01")), SPEC, _frames(seeded))
-    stored = await UnitScore.select().where(UnitScore.unit == u01).first()
+    stored = await first_row(UnitScore.select().where(UnitScore.unit == u01))
     assert stored["index_value"] == pytest.approx(expected.score, abs=1e-9)
     page = await client.get("/scores", params={"period": "2026-Q3"})
     assert page.status_code == 200
     assert "企业评价 · 2026-Q3" in page.text
-    assert f"{expected.score:.2f}" in page.text and f"±{expected.estimate.moe:.2f}" in page.text
+    assert f"{expected.score:.2f}" in page.text and f"±{estimate_of(expected).moe:.2f}" in page.text
     assert "区市场监督管理局" in page.text
     assert "答卷质量" in page.text  # counts are published with the scores
     card = await client.get(f"/scores/units/{u01}", params={"period": "2026-Q3"})
@@ -138,7 +138,7 @@ async def test_suspect_responses_are_excluded_only_after_review(client, make_use
         {"decision": "exclude", "reason": "用时20秒，明显未认真作答"},
     )
     assert done.status_code in (302, 303)
-    row = await Response.select().where(Response.id == target).first()
+    row = await first_row(Response.select().where(Response.id == target))
     assert row["status"] == "excluded" and row["exclusion_reason"] == "用时20秒，明显未认真作答"
     assert "REVIEWED" in row["quality_flags"]
     event = (await audit.recent_events(action="response.exclude"))[0]
@@ -154,11 +154,11 @@ async def test_suspect_responses_are_excluded_only_after_review(client, make_use
     # recomputing leaves the excluded response out, and keeps the reviewer's mark
     await post_form(client, "/scores", "/scores/compute", {"period": "2026-Q3", "audience": "enterprise"})
     assert await run_next_job("test")
-    latest = (
-        await UnitScore.select().where(UnitScore.unit == u01).order_by(UnitScore.id, ascending=False).first()
+    latest = await first_row(
+        UnitScore.select().where(UnitScore.unit == u01).order_by(UnitScore.id, ascending=False)
     )
     assert latest["n"] == 31
-    again = await Response.select(Response.quality_flags).where(Response.id == target).first()
+    again = await first_row(Response.select(Response.quality_flags).where(Response.id == target))
     assert "REVIEWED" in again["quality_flags"]
     counts = await client.get("/scores", params={"period": "2026-Q3"})
     assert "复核后剔除" in counts.text
