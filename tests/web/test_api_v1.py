@@ -134,3 +134,24 @@ async def test_openapi_documents_the_typed_responses(client) -> None:
     score_item = next(v for k, v in components.items() if k.endswith("UnitScoreItem"))
     assert {"unit_code", "index", "margin", "flags", "inputs_hash"} <= set(score_item["properties"])
     assert any(k.endswith("AppraisalItem") for k in components)
+
+
+async def test_out_of_range_cursor_and_ids_are_400_not_500(client, make_user, make_unit) -> None:
+    import base64
+    import json
+
+    await _scored(make_unit)
+    await make_user("admin1", "admin")
+    await login(client, "admin1")
+    token = await _token(client, "考核系统", ["scores:read"])
+    huge = base64.urlsafe_b64encode(json.dumps([2**40, "U01"]).encode()).decode()
+    response = await client.get(
+        "/api/v1/scores",
+        params={"period": "2026-Q3", "after": huge},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400 and "分页游标" in response.json()["error"]
+    await make_user("office1", "office")
+    client.cookies.clear()
+    await login(client, "office1")
+    assert (await client.get("/appraisal/export", params={"scheme": 2**40})).status_code == 400

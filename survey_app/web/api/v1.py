@@ -62,10 +62,19 @@ def _decode(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | None:
     if not (
         isinstance(value, list)
         and len(value) == len(shape)
-        and all(isinstance(v, t) for v, t in zip(value, shape, strict=True))
+        and all(isinstance(v, t) and _in_range(v) for v, t in zip(value, shape, strict=True))
     ):
         raise ValidationException("分页游标 after 无效，请使用上一页返回的 next_cursor")
     return value
+
+
+def _in_range(value: object) -> bool:
+    """Cursor parts must fit the database columns (32-bit ids, 32-character unit codes)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value <= 2_147_483_647
+    return isinstance(value, str) and len(value) <= 32
 
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="每页条数（1–500）")]

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery
+from litestar.params import FromQuery, Parameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -234,16 +234,12 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
 
 
 @get("/scores/units/{unit_id:int}", opt=roles(*VIEWERS))
-async def unit_card(
-    request: Request, unit_id: RecordId, period: FromQuery[str | None] = None
-) -> Template:
+async def unit_card(request: Request, unit_id: RecordId, period: FromQuery[str | None] = None) -> Template:
     return page(request, "scores/unit.html", **await _unit_context(request, unit_id, period))
 
 
 @get("/scores/units/{unit_id:int}/report", opt=roles(*VIEWERS))
-async def unit_report(
-    request: Request, unit_id: RecordId, period: FromQuery[str | None] = None
-) -> Template:
+async def unit_report(request: Request, unit_id: RecordId, period: FromQuery[str | None] = None) -> Template:
     context = await _unit_context(request, unit_id, period)
     return page(request, "scores/report.html", printing=True, **context)
 
@@ -371,7 +367,9 @@ async def appraisal_override(request: Request, result_id: RecordId) -> Response 
 
 @get("/appraisal/export", opt=roles(*OFFICE_ROLES))
 async def appraisal_export(
-    request: Request, scheme: FromQuery[int], format: FromQuery[str] = "xlsx"
+    request: Request,
+    scheme: Annotated[int, Parameter(query="scheme", ge=1, le=2_147_483_647)],
+    format: FromQuery[str] = "xlsx",
 ) -> Response:
     try:
         content, filename = await appraisal.export_results(
