@@ -12,10 +12,13 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 
+from analysis.tabular import write_csv
 from survey_app.config import Settings
 from survey_app.db.queries import demo as queries
 from survey_app.db.queries import units as unit_queries
+from survey_app.db.queries import users
 from survey_app.db.queries.invitations import awaiting_tokens
+from survey_app.db.queries.themes import OpinionFilter
 from survey_app.db.tables import Unit
 from survey_app.demo.answers import simulate_answers
 from survey_app.demo.content import (
@@ -27,8 +30,8 @@ from survey_app.demo.content import (
     demo_units,
 )
 from survey_app.demo.sampling_demo import seed_open_campaign
-from survey_app.services import campaigns, submissions
-from survey_app.services.auth import create_account
+from survey_app.services import appraisal, campaigns, scores, submissions, themes
+from survey_app.services.auth import CurrentUser, create_account
 from survey_app.services.questionnaires import install_shipped, questionnaire_for_version
 from survey_app.services.roster import SYSTEM
 
@@ -56,15 +59,19 @@ async def load_demo(
     residents: int = 3000,
     progress: Progress = print,
 ) -> bool:
-    """All or nothing: one transaction, so an interrupted load leaves the database empty."""
+    """The recorded data in one transaction (an interrupted load leaves the database empty),
+    then what is derived from it (scores, grades, themes), which the app can recompute."""
     if not await queries.database_is_empty():
         return False
     async with Unit._meta.db.transaction():
-        await _load(seed, enterprises, residents, progress)
+        rng = await _load(seed, enterprises, residents, progress)
+    await _derive(seed, rng, progress)
     return True
 
 
-async def _load(seed: int, enterprise_count: int, resident_count: int, progress: Progress) -> None:
+async def _load(
+    seed: int, enterprise_count: int, resident_count: int, progress: Progress
+) -> random.Random:
     for order, unit in enumerate(demo_units()):
         await unit_queries.upsert_unit(unit.code, unit.name, unit.category, order)
     for username, password, label in DEMO_ACCOUNTS:
@@ -105,6 +112,56 @@ async def _load(seed: int, enterprise_count: int, resident_count: int, progress:
     progress(f"居民调查（已结束）：回收 {done} 份答卷")
     await seed_open_campaign(versions["enterprise-business-environment"], seed=seed + 2)
     progress("企业调查 2026-Q4（进行中）：已按行业×规模分层抽取 25% 样本，邀请待回复")
+    return rng
+
+
+async def _derive(seed: int, rng: random.Random, progress: Progress) -> None:
+    admin = await _demo_admin()
+    for audience in ("enterprise", "resident"):
+        await scores.compute_scores(
+            scores.ScoreOptions(period="2026-Q3", audience=audience), actor_id=admin.id,
+            actor_name=admin.username,
+        )
+    scheme_id, _ = await appraisal.save_scheme(
+        appraisal.example_yaml(), "演示方案", actor_id=admin.id, actor_name=admin.username, ip=""
+    )
+    await appraisal.run_scheme(
+        scheme_id, _demo_indicators(rng), actor_id=admin.id, actor_name=admin.username, ip=""
+    )
+    progress("已计算 2026-Q3 各单位满意度指数，并按示例考核方案（3:6:1）评定等次")
+
+    result = await themes.run_discovery({"campaign_ids": [], "seed": seed})
+    await _hand_over_demo_theme(admin)
+    progress(f"意见主题分析：{result['opinions']} 条意见归为 {result['themes']} 个主题")
+
+
+def _demo_indicators(rng: random.Random) -> bytes:
+    """The non-survey indicators a district keeps elsewhere (key work, 12345 work orders)."""
+    header = ["单位", "期间", "重点工作", "单位评", "工单办结率", "工单响应时长", "加分", "扣分"]
+    rows = [
+        [unit.code, "Q3", round(rng.uniform(80, 98), 1), round(rng.uniform(80, 96), 1),
+         round(rng.uniform(86, 100), 1), round(rng.uniform(2, 30), 1),
+         rng.choice([0, 0, 0, 1, 2]), rng.choice([0, 0, 0, 0, 1, 3])]
+        for unit in demo_units()
+    ]
+    return write_csv(rows, header)
+
+
+async def _demo_admin() -> CurrentUser:
+    admin = await users.find_user_by_username("admin")
+    assert admin is not None
+    return CurrentUser(admin.id, admin.username, admin.display_name, admin.role, None, None,
+                       False, session_id=0)
+
+
+async def _hand_over_demo_theme(admin: CurrentUser) -> None:
+    """Hand the largest theme about the approval bureau (U07) to it, so unit07 sees one."""
+    unit = await users.unit_id_by_code("U07")
+    assert unit is not None
+    overview = await themes.overview(OpinionFilter(unit_code="U07"), 1)
+    if overview.lines:
+        await themes.hand_over(admin, "", overview.lines[0].theme.id, unit,
+                               themes.default_deadline(), "请核实企业反映的问题，按期报送整改措施。")
 
 
 async def _closed_campaign(

@@ -28,7 +28,8 @@ NAV_BY_ROLE: dict[str, list[tuple[str, str]]] = {
     "admin": [
         ("首页", "/"), ("单位", "/units"), ("样本框", "/roster"), ("问卷", "/questionnaires"),
         ("调查批次", "/campaigns"), ("意见主题", "/themes"), ("满意度得分", "/scores"),
-        ("账号", "/admin/users"), ("审计日志", "/admin/audit"),
+        ("考核结果", "/appraisal"), ("账号", "/admin/users"), ("API 令牌", "/admin/api-tokens"),
+        ("审计日志", "/admin/audit"),
     ],
     "analyst": [("首页", "/"), ("意见主题", "/themes"), ("满意度得分", "/scores")],
     "office": [

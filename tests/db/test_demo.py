@@ -1,4 +1,14 @@
-from survey_app.db.tables import Campaign, Opinion, Respondent, Response, Unit, User
+from survey_app.db.tables import (
+    AppraisalResult,
+    Campaign,
+    Opinion,
+    Respondent,
+    Response,
+    Theme,
+    Unit,
+    UnitScore,
+    User,
+)
 from survey_app.demo.loader import DEMO_ACCOUNTS, load_demo
 from survey_app.services.auth import log_in
 
@@ -16,6 +26,11 @@ async def test_demo_loads_a_living_district_once(db, settings) -> None:
     assert first["Response"] > 20 and first["Opinion"] > 0
     assert await Campaign.count().where(Campaign.status == "closed") == 2
     assert await Campaign.count().where(Campaign.status == "open") == 1
+    assert await UnitScore.count() > 0, "the demo shows satisfaction scores"
+    graded = await AppraisalResult.select(AppraisalResult.grade)
+    assert graded and all(r["grade"] for r in graded), "the demo shows appraisal grades"
+    assert await Theme.count() > 0
+    assert await Theme.count().where(Theme.unit.code == "U07") == 1
     assert not await load_demo(settings, seed=11, enterprises=120, residents=150,
                                progress=lambda _: None)
     assert await _counts() == first
