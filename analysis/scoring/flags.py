@@ -60,6 +60,9 @@ class FlagThresholds:
     max_moe: float = 5.0  # … or above this margin of error
     min_response_rate: float = 0.5  # LOW_RESPONSE below this response rate …
     max_response_rate_gap: float = 0.3  # … or when strata rates differ by more (design choice)
+    # Only strata with this many invitations take part in the gap: in a stratum of two, one
+    # refusal is a 50-point swing that says nothing about non-response bias.
+    gap_min_invited: int = 10
     max_deff: float = 2.0  # HIGH_DEFF above this Kish weighting design effect
     max_unaware_share: float = 0.5  # LOW_AWARENESS above this share of 不了解
     grade_cutoffs: tuple[float, ...] = ()  # BOUNDARY when |score − cut-off| < MOE
@@ -75,7 +78,8 @@ class FlagThresholds:
                 f"精度不足：有效样本少于 {self.precise_respondents} 人，"
                 f"或误差范围超过 ±{self.max_moe:g} 分；",
                 f"回收率低：回收率低于 {self.min_response_rate:.0%}，"
-                f"或各层回收率相差超过 {self.max_response_rate_gap * 100:g} 个百分点；",
+                f"或各层（邀请不少于 {self.gap_min_invited} 个的层）回收率相差超过 "
+                f"{self.max_response_rate_gap * 100:g} 个百分点；",
                 f"权重设计效应高：Kish 设计效应大于 {self.max_deff:g}；",
                 f"知晓率低：「不了解」占比超过 {self.max_unaware_share:.0%}；",
                 f"边界待复核：得分与等级分界线（{cutoffs}）之差小于误差范围。",

@@ -224,7 +224,12 @@ def assemble_unit_index(
         score=plan.raw_score,
         moe=estimate.moe if estimate else None,
         response_rate=response_rate,
-        stratum_response_rates=[rate for _, rate in stratum_rates],
+        stratum_response_rates=[
+            rate
+            for f in frames
+            if (rate := f.response_rate) is not None
+            and (f.sampled or 0) >= settings.thresholds.gap_min_invited
+        ],
         deff_kish=estimate.deff_kish if estimate else None,
         awareness=awareness,
         thresholds=settings.thresholds,

@@ -862,7 +862,7 @@ async def unit_scores(unit_id: int, period: str | None) -> tuple[str | None, lis
     history = [h for h in await queries.unit_history(unit_id) if h.run_id in current_runs]
     periods = sorted({h.period for h in history}, reverse=True)
     if period is None or period not in periods:
-        period = periods[0] if periods else period
+        period = await default_period(periods)
     views = []
     for audience, label in AUDIENCES.items():
         mine = sorted((h for h in history if current_runs[h.run_id][1] == audience), key=lambda h: h.period)
@@ -879,6 +879,11 @@ async def unit_scores(unit_id: int, period: str | None) -> tuple[str | None, lis
 
 async def period_choices() -> list[str]:
     return await queries.known_periods()
+
+
+async def default_period(periods: Sequence[str]) -> str | None:
+    """The latest period with computed scores, else the latest period there is."""
+    return await queries.latest_scored_period() or (periods[0] if periods else None)
 
 
 # --- exports --------------------------------------------------------------------------------

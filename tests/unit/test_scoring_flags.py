@@ -83,3 +83,25 @@ def test_parse_flag_accepts_code_or_label() -> None:
     assert parse_flag("边界待复核") is Flag.BOUNDARY
     with pytest.raises(ScoringError, match="无法识别"):
         parse_flag("差")
+
+
+def test_response_rate_gap_ignores_strata_too_small_to_judge() -> None:
+    """Two strata: 40 invited / 30 answered (75 %) and 2 invited / 0 answered (0 %).
+
+    A 75-point gap, but one refusal pair in a stratum of two says nothing about bias; with the
+    tiny stratum counted the unit would be flagged, without it it is not.
+    """
+    from analysis.scoring.unit_index import IndexSpec
+    from analysis.scoring.reference import AnswerRecord, unit_index_from_records
+    from analysis.scoring.settings import ScoringSettings
+    from analysis.scoring.weighting import StratumFrame
+
+    records = [AnswerRecord(f"r{i}", "q1", "big", 1.0, 80.0 + i % 3) for i in range(30)]
+    frames = [StratumFrame("big", 30, population=400, sampled=40),
+              StratumFrame("tiny", 0, population=20, sampled=2)]
+    spec = IndexSpec.by_item([("q1", 1.0)])
+    lenient = unit_index_from_records("U01", records, spec, frames)
+    assert Flag.LOW_RESPONSE not in {reason.flag for reason in lenient.flags}
+    strict = ScoringSettings(thresholds=FlagThresholds(gap_min_invited=1))
+    flagged = unit_index_from_records("U01", records, spec, frames, strict)
+    assert [reason.detail for reason in flagged.flags] == ["各层回收率相差 75.0 个百分点，超过 30"]

@@ -120,6 +120,12 @@ async def known_periods() -> list[str]:
     return sorted(periods, reverse=True)
 
 
+async def latest_scored_period() -> str | None:
+    """The latest period that has a score run: what a page shows when none is asked for."""
+    runs = await ScoreRun.select(ScoreRun.period)
+    return max((r["period"] for r in runs), default=None)
+
+
 # --- strata -------------------------------------------------------------------------------
 
 

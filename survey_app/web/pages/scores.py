@@ -150,7 +150,7 @@ async def _scores_page(
     user = _user(request)
     viewer = user.role == UNIT_VIEWER
     periods = await scores.period_choices()
-    period = period if period in periods else (periods[0] if periods else None)
+    period = period if period in periods else await scores.default_period(periods)
     runs = await scores.period_scores(period, user.unit_id if viewer else None) if period else []
     grades = await _grades(period)
     campaigns = await score_queries.campaigns_in_period(period) if period and not viewer else []
