@@ -91,9 +91,9 @@ def test_response_rate_gap_ignores_strata_too_small_to_judge() -> None:
     A 75-point gap, but one refusal pair in a stratum of two says nothing about bias; with the
     tiny stratum counted the unit would be flagged, without it it is not.
     """
-    from analysis.scoring.unit_index import IndexSpec
     from analysis.scoring.reference import AnswerRecord, unit_index_from_records
     from analysis.scoring.settings import ScoringSettings
+    from analysis.scoring.unit_index import IndexSpec
     from analysis.scoring.weighting import StratumFrame
 
     records = [AnswerRecord(f"r{i}", "q1", "big", 1.0, 80.0 + i % 3) for i in range(30)]

@@ -97,7 +97,7 @@ _CONTEXT_COLUMNS = (
     Invitation.campaign.opens_at.as_alias("c_opens"),
     Invitation.campaign.closes_at.as_alias("c_closes"),
     Invitation.campaign.version.as_alias("c_version"),
-    Invitation.campaign.version.definition_hash.as_alias("v_hash"),
+    Invitation.campaign.version.definition_hash.as_alias("v_hash"),  # type: ignore[union-attr]
 )
 
 
