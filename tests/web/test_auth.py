@@ -149,3 +149,26 @@ async def test_healthz_and_openapi_schema(client) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     schema = await client.get("/schema/openapi.json")
     assert schema.status_code == 200 and "openapi" in schema.json()
+
+
+async def test_every_login_gets_a_new_session_id(client, make_user) -> None:
+    await make_user("office1", "office")
+    first = (await login(client, "office1")).cookies.get("sid")
+    second = (await login(client, "office1")).cookies.get("sid")
+    assert first and second and first != second
+
+
+async def test_cookies_are_secure_behind_tls(db, settings, make_user) -> None:
+    import dataclasses
+
+    import httpx
+
+    from survey_app.app import create_app
+
+    app = create_app(dataclasses.replace(settings, secure_cookies=True), engine=db)
+    await make_user("office1", "office")
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver.local") as tls:
+        response = await login(tls, "office1")
+    assert "Secure" in response.headers["set-cookie"]
+    assert response.headers["strict-transport-security"].startswith("max-age=")
