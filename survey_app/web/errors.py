@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -47,7 +47,17 @@ def _is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def _names_no_possible_record(exc: HTTPException) -> bool:
+    """A path whose id fails validation (e.g. beyond 32 bits) names nothing: that is a 404."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    return exc.status_code == 400 and any(
+        isinstance(e, dict) and e.get("source") == "path" for e in extra
+    )
+
+
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    if _names_no_possible_record(exc):
+        exc = NotFoundException()
     if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
         return Redirect(path=f"/login?next={request.url.path}")
     message = _message(exc)
