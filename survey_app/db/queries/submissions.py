@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.base import Engine
+from piccolo.querystring import QueryString
 
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import (
-    Answer,
     Campaign,
     Draft,
     Invitation,
-    Opinion,
     Response,
 )
 
@@ -204,6 +203,17 @@ async def device_has_responded(campaign_id: int, device_hash: str) -> bool:
     )
 
 
+async def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """One parameterised multi-row INSERT: a submission's ~40 answer rows go in one statement
+    without building a Piccolo object per row (that was half of the write path's CPU)."""
+    placeholders = "(" + ", ".join("{}" for _ in columns) + ")"
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join(placeholders for _ in rows)  # noqa: S608
+    await Response._meta.db.run_querystring(
+        QueryString(sql, *[value for row in rows for value in row])
+    )
+
+
 async def store_submission(new: NewResponse) -> StoredResponse:
     """Write the response, its answer and opinion rows and the invitation status atomically.
 
@@ -231,36 +241,20 @@ async def store_submission(new: NewResponse) -> StoredResponse:
         ).returning(*_STORED_COLUMNS)
         stored = _stored(rows[0])
         if new.answer_rows:
-            await Answer.insert(
-                *[
-                    Answer(
-                        response=stored.id,
-                        campaign=new.campaign_id,
-                        question=a.question,
-                        row=a.row,
-                        unit_code=a.unit_code,
-                        dimension=a.dimension,
-                        level=a.level,
-                        stratum=new.stratum,
-                        weight=new.design_weight,
-                    )
-                    for a in new.answer_rows
-                ]
+            await _insert_rows(
+                "answer",
+                ("response", "campaign", "question", "row", "unit_code", "dimension", "level",
+                 "stratum", "weight"),
+                [(stored.id, new.campaign_id, a.question, a.row, a.unit_code, a.dimension,
+                  a.level, new.stratum, new.design_weight) for a in new.answer_rows],
             )
         if new.opinion_rows:
-            await Opinion.insert(
-                *[
-                    Opinion(
-                        response=stored.id,
-                        campaign=new.campaign_id,
-                        question=o.question,
-                        unit_code=o.unit_code,
-                        channel=new.channel,
-                        text=o.text,
-                        sentiment=o.sentiment,
-                    )
-                    for o in new.opinion_rows
-                ]
+            await _insert_rows(
+                "opinion",
+                ("response", "campaign", "question", "unit_code", "channel", "text", "sentiment",
+                 "theme_locked", "created_at"),
+                [(stored.id, new.campaign_id, o.question, o.unit_code, new.channel, o.text,
+                  o.sentiment, False, utcnow()) for o in new.opinion_rows],
             )
         if new.invitation_id is not None:
             await Invitation.update(
