@@ -65,6 +65,11 @@ def receipt_code(response_id: int, submission_id: str) -> str:
     return f"{response_id:06d}-{digest}"
 
 
+def _receipt(stored: queries.StoredResponse, *, replay: bool = False) -> Receipt:
+    return Receipt(stored.id, stored.submission_id,
+                   receipt_code(stored.id, stored.submission_id), stored.submitted_at, replay)
+
+
 def payload_hash(answers: dict[str, Any]) -> str:
     canonical = json.dumps(answers, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -116,9 +121,7 @@ async def _replay_or_refuse(submission_id: str, digest: str, state: LinkState) -
     if existing is not None:
         same_link = existing.invitation_id == state.context.invitation_id
         if existing.payload_hash == digest and same_link:
-            return Receipt(existing.id, submission_id,
-                           receipt_code(existing.id, submission_id), existing.submitted_at,
-                           replay=True)
+            return _receipt(existing, replay=True)
         raise SubmissionRefused(
             "conflict", "这份提交与之前收到的内容不一致，未被接受。请刷新页面后重新提交。"
         )
@@ -185,8 +188,7 @@ async def submit(
         if not _is_unique_violation(error):
             raise
         return await _replay_or_refuse(submission_id, digest, state)
-    return Receipt(stored.id, submission_id, receipt_code(stored.id, submission_id),
-                   stored.submitted_at)
+    return _receipt(stored)
 
 
 async def submit_invitation_response(
@@ -228,8 +230,7 @@ async def replay_receipt(token: str, submission_id: str) -> Receipt:
     existing = await queries.find_response_by_submission(submission_id)
     if context is None or existing is None or existing.invitation_id != context.invitation_id:
         raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
-    return Receipt(existing.id, submission_id, receipt_code(existing.id, submission_id),
-                   existing.submitted_at, replay=True)
+    return _receipt(existing, replay=True)
 
 
 async def submit_open_response(
@@ -239,8 +240,7 @@ async def submit_open_response(
     if SUBMISSION_ID.fullmatch(submission_id):
         existing = await queries.find_response_by_submission(submission_id)
         if existing is not None and existing.campaign_id == state.context.campaign_id:
-            return Receipt(existing.id, submission_id, receipt_code(existing.id, submission_id),
-                           existing.submitted_at, replay=True)
+            return _receipt(existing, replay=True)
     if await queries.device_has_responded(state.context.campaign_id, device_hash):
         raise SubmissionRefused("used", "本设备已经提交过这份问卷，感谢您的参与！")
     return await submit(state, submission_id, answers, channel="open", device_hash=device_hash)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from survey_app.db.queries._rows import utcnow
-from survey_app.db.tables import Campaign, Invitation, Respondent, RespondentContact, Unit
+from survey_app.db.tables import Respondent, RespondentContact, Unit
 
 BATCH = 500  # keeps each INSERT under SQLite's bound-parameter limit
 
@@ -35,26 +34,3 @@ async def insert_respondents(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
             ]
         )
     return ids
-
-
-async def insert_campaign(**values: Any) -> int:
-    rows = await Campaign.insert(Campaign(**values)).returning(Campaign.id)
-    return int(rows[0]["id"])
-
-
-async def insert_invitations(rows: Sequence[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        await Invitation.insert(*[Invitation(**row) for row in rows[start : start + BATCH]])
-
-
-async def set_campaign_status(campaign_id: int, status: str) -> None:
-    values: dict[Any, Any] = {Campaign.status: status}
-    if status == "closed":
-        values[Campaign.closes_at] = utcnow()
-    await Campaign.update(values).where(Campaign.id == campaign_id)
-
-
-async def mark_invitations(campaign_id: int, tokens: Sequence[str], status: str) -> None:
-    await Invitation.update({Invitation.status: status}).where(
-        (Invitation.campaign == campaign_id) & Invitation.token.is_in(list(tokens))
-    )
