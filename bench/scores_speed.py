@@ -1,15 +1,17 @@
 """Speed of the unit satisfaction indices in SQL, on SQLite and on PostgreSQL.
 
 Builds one closed enterprise campaign with 1M complete responses in four strata (plus 0.2 %
-excluded ones), each rating 2 of 100 units on 5 dimensions: 10M answer rows, loaded in bulk
-(sqlite3 executemany / asyncpg COPY, indexes built afterwards). Then times the real score job
-path (services.scores.compute_scores: both SQL passes, the estimators, storing the run), and
-each pass on its own. PostgreSQL uses a fresh database next to SURVEY_TEST_POSTGRES_URL (default
+excluded ones), each rating 2 of 100 units on 5 dimensions: 10M answer rows and the 2M
+unit_rating rows a submission writes with them, loaded in bulk (sqlite3 executemany / asyncpg
+COPY, indexes built afterwards). Then times the real score job path (services.scores.
+compute_scores: reading the rating patterns, both passes, the estimators, storing the run), and
+its steps on their own. PostgreSQL uses a fresh database next to SURVEY_TEST_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/test), dropped at the end.
 
     .venv/bin/python bench/scores_speed.py                          # 1M responses, both engines
     .venv/bin/python bench/scores_speed.py --responses 100000 --engines sqlite
     .venv/bin/python bench/scores_speed.py --engines sqlite --sqlite-file /tmp/bench.sqlite3  # keep
+    .venv/bin/python bench/scores_speed.py --engines postgres --postgres-db scores_bench  # keep
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analysis.scoring.patterns import PlanTerm, UnitPlan, answer_cells, residual_sums
 from questionnaires.definition import parse_definition, to_canonical_dict
 from survey_app.config import load_settings
 from survey_app.db.connection import install_engine, migrate_forwards
 from survey_app.db.engine import build_engine, start_engine, stop_engine
-from survey_app.db.migrations import survey_0002_indexes, survey_0005_scores
+from survey_app.db.migrations import survey_0002_indexes, survey_0009_unit_rating_data
 from survey_app.db.queries import scores as queries
 from survey_app.db.tables import Campaign, Questionnaire, QuestionnaireVersion, Unit
 from survey_app.services import scores
@@ -53,9 +56,9 @@ STRATA = {
     "微型": (0.5, 0.2, 0.7),
 }
 # Built after the bulk load (as a restore would), from the migrations' own definitions.
-ANSWER_INDEXES = {
+BULK_INDEXES = {
     "answer_scoring_idx": survey_0002_indexes.INDEXES["answer_scoring_idx"],
-    "answer_response_idx": survey_0005_scores.INDEXES["answer_response_idx"],
+    **survey_0009_unit_rating_data.INDEXES,
 }
 CHUNK = 100_000
 
@@ -138,6 +141,18 @@ def answer_rows(strata: list[tuple[str, int, int, float]], campaign: int) -> Ite
                     )
 
 
+def rating_rows(strata: list[tuple[str, int, int, float]], campaign: int) -> Iterator[tuple]:
+    """The unit_rating rows of the same responses: one string of 5 levels per rated unit."""
+    names = [s for s, _, _, _ in strata]
+    weights = [w for _, _, _, w in strata]
+    for ids, stratum, units, levels in response_chunks(strata):
+        for i in range(len(ids)):
+            s = int(stratum[i])
+            for j in range(UNITS_PER_RESPONSE):
+                text = "".join(str(int(level)) for level in levels[i, j])  # 0 = 不了解
+                yield (int(ids[i]), campaign, f"U{int(units[i, j]):03d}", names[s], weights[s], text)
+
+
 def invitation_rows(strata: list[tuple[str, int, int, float]], campaign: int) -> Iterator[tuple]:
     number = 0
     for name, _, n, weight in strata:
@@ -213,6 +228,7 @@ RESPONSE_COLUMNS = (
     "design_weight",
     "duration_seconds",
 )
+RATING_COLUMNS = ("response", "campaign", "unit_code", "stratum", "weight", "levels")
 ANSWER_COLUMNS = (
     "response",
     "campaign",
@@ -230,19 +246,20 @@ def load_sqlite(path: str, strata: list, campaign: int, version: int) -> float:
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA synchronous = OFF")
-        for name in ANSWER_INDEXES:
+        for name in BULK_INDEXES:
             connection.execute(f"DROP INDEX IF EXISTS {name}")
         for table, columns, rows in (
             ("invitation", INVITATION_COLUMNS, invitation_rows(strata, campaign)),
             ("response", RESPONSE_COLUMNS, response_rows(strata, campaign, version)),
             ("answer", ANSWER_COLUMNS, answer_rows(strata, campaign)),
+            ("unit_rating", RATING_COLUMNS, rating_rows(strata, campaign)),
         ):
             names = ", ".join(f'"{c}"' for c in columns)
             marks = ", ".join("?" * len(columns))
             with connection:
                 connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         started = time.perf_counter()
-        for name, template in ANSWER_INDEXES.items():
+        for name, template in BULK_INDEXES.items():
             connection.execute("CREATE " + template.replace("{name}", name))
         connection.execute("ANALYZE")
         connection.commit()
@@ -258,7 +275,7 @@ async def load_postgres(url: str, strata: list, campaign: int, version: int) -> 
     try:
         # Bulk-load like a restore: no per-row foreign-key triggers (the generator is consistent).
         await connection.execute("SET session_replication_role = replica")
-        for name in ANSWER_INDEXES:
+        for name in BULK_INDEXES:
             await connection.execute(f"DROP INDEX IF EXISTS {name}")
         await connection.copy_records_to_table(
             "invitation", records=invitation_rows(strata, campaign), columns=INVITATION_COLUMNS
@@ -269,12 +286,15 @@ async def load_postgres(url: str, strata: list, campaign: int, version: int) -> 
         await connection.copy_records_to_table(
             "answer", records=answer_rows(strata, campaign), columns=ANSWER_COLUMNS
         )
+        await connection.copy_records_to_table(
+            "unit_rating", records=rating_rows(strata, campaign), columns=RATING_COLUMNS
+        )
         for table in ("invitation", "response"):
             await connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
             )
         started = time.perf_counter()
-        for name, template in ANSWER_INDEXES.items():
+        for name, template in BULK_INDEXES.items():
             await connection.execute("CREATE " + template.replace("{name}", name))
         await connection.execute("VACUUM ANALYZE")
         return time.perf_counter() - started
@@ -288,7 +308,7 @@ def _cpu() -> float:
 
 
 async def time_scoring(campaign: int) -> list[tuple[str, float, float]]:
-    """(step, wall seconds, CPU seconds of this process) for the job and each pass alone.
+    """(step, wall seconds, CPU seconds of this process) for the job and each step alone.
 
     SQLite runs inside this process, so its CPU time is the work done whatever else the
     machine is busy with; PostgreSQL works in its server, and only the wall time means much.
@@ -297,30 +317,25 @@ async def time_scoring(campaign: int) -> list[tuple[str, float, float]]:
     options = scores.ScoreOptions(period="2026-Q3", audience="enterprise")
     wall, cpu = time.perf_counter(), _cpu()
     await scores.compute_scores(options, actor_id=None, actor_name="bench")
-    figures.append(("score job (both passes, estimators, store)", time.perf_counter() - wall, _cpu() - cpu))
+    job = "score job (patterns, both passes, estimators, store)"
+    figures.append((job, time.perf_counter() - wall, _cpu() - cpu))
+    campaigns = await queries.campaigns_in_period("2026-Q3", "enterprise")
+    items = scores.rated_items_by_campaign(campaigns)
+    codes = [f"U{u:03d}" for u in range(UNITS)]
     wall, cpu = time.perf_counter(), _cpu()
-    cells = await queries.answer_cells([campaign], [f"U{u:03d}" for u in range(UNITS)])
-    figures.append(("pass 1 alone", time.perf_counter() - wall, _cpu() - cpu))
+    patterns = await queries.rating_patterns([campaign], items, codes)
+    figures.append(("read rating patterns (SQL)", time.perf_counter() - wall, _cpu() - cpu))
+    wall, cpu = time.perf_counter(), _cpu()
+    answer_cells(patterns)
+    values = (1e-4, 5e-5, 0.0, -5e-5, -1e-4)
     plans = [
-        queries.UnitPlan(
-            campaign,
-            code,
-            tuple(queries.PlanTerm(q, r, (1e-4, 5e-5, 0.0, -5e-5, -1e-4)) for q, r in sorted(items)),
-            frozenset(items),
-        )
-        for code, items in _items_by_unit(cells).items()
+        UnitPlan(campaign, p.unit_code, tuple(PlanTerm(q, r, values) for q, r in p.items)) for p in patterns
     ]
-    wall, cpu = time.perf_counter(), _cpu()
-    await queries.residual_sums(plans)
-    figures.append(("pass 2 alone", time.perf_counter() - wall, _cpu() - cpu))
+    residual_sums(patterns, plans)
+    figures.append(("both passes from the patterns (numpy)", time.perf_counter() - wall, _cpu() - cpu))
+    rows = sum(len(p.counts) for p in patterns)
+    print(f"  rating patterns read: {rows:,} distinct (unit, stratum, weight, pattern) rows")
     return figures
-
-
-def _items_by_unit(cells: list[queries.AnswerCell]) -> dict[str, set[tuple[str, str]]]:
-    items: dict[str, set[tuple[str, str]]] = {}
-    for cell in cells:
-        items.setdefault(cell.unit_code, set()).add((cell.question, cell.row))
-    return items
 
 
 async def run_engine(kind: str, url: str, responses: int, data_dir: str, reuse: bool) -> None:
@@ -341,7 +356,7 @@ async def run_engine(kind: str, url: str, responses: int, data_dir: str, reuse: 
             campaign = (await Campaign.select(Campaign.id).where(Campaign.code == "bench-2026q3").first())[
                 "id"
             ]
-            print(f"\n{kind}: reusing {settings.sqlite_path}")
+            print(f"\n{kind}: reusing {settings.sqlite_path if kind == 'sqlite' else url}")
         else:
             campaign, version = await create_campaign()
             strata = plan_strata(responses)
@@ -358,9 +373,10 @@ async def run_engine(kind: str, url: str, responses: int, data_dir: str, reuse: 
             print(f"  bulk load {load_seconds:8.1f} s   indexes + ANALYZE {index_seconds:6.1f} s")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"  load average before timing: {load} on {os.cpu_count()} CPUs")
-        print(f"  {'step':<45} {'wall':>8} {'cpu here':>9}")
-        for label, wall, cpu in await time_scoring(campaign):
-            print(f"  {label:<45} {wall:7.2f}s {cpu:8.2f}s")
+        figures = await time_scoring(campaign)
+        print(f"  {'step':<55} {'wall':>8} {'cpu here':>9}")
+        for label, wall, cpu in figures:
+            print(f"  {label:<55} {wall:7.2f}s {cpu:8.2f}s")
     finally:
         await stop_engine(engine)
 
@@ -380,12 +396,25 @@ async def admin(url: str, sql: str) -> None:
         await connection.close()
 
 
+async def database_exists(url: str, name: str) -> bool:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        return bool(await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument(
         "--sqlite-file", type=Path, help="keep the SQLite database here and reuse it when it exists"
+    )
+    parser.add_argument(
+        "--postgres-db", help="keep the PostgreSQL database under this name and reuse it when it exists"
     )
     args = parser.parse_args()
     for kind in args.engines.split(","):
@@ -398,13 +427,16 @@ def main() -> None:
                 admin_url = os.environ.get(
                     "SURVEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
                 )
-                name = f"scores_bench_{secrets.token_hex(4)}"
-                asyncio.run(admin(admin_url, f'CREATE DATABASE "{name}"'))
+                name = args.postgres_db or f"scores_bench_{secrets.token_hex(4)}"
+                url = postgres_database(admin_url, name)
+                reuse = bool(args.postgres_db) and asyncio.run(database_exists(admin_url, name))
+                if not reuse:
+                    asyncio.run(admin(admin_url, f'CREATE DATABASE "{name}"'))
                 try:
-                    url = postgres_database(admin_url, name)
-                    asyncio.run(run_engine("postgres", url, args.responses, tmp, False))
+                    asyncio.run(run_engine("postgres", url, args.responses, tmp, reuse))
                 finally:
-                    asyncio.run(admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    if not args.postgres_db:
+                        asyncio.run(admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             else:
                 parser.error(f"unknown engine {kind!r}")
 

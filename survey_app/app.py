@@ -25,6 +25,7 @@ from survey_app.config import Settings, load_settings
 from survey_app.db.connection import install_engine
 from survey_app.db.engine import build_engine, start_engine, stop_engine
 from survey_app.jobs import handlers  # noqa: F401  (registers the job kinds)
+from survey_app.jobs.retention import daily_purge
 from survey_app.jobs.runner import default_worker_name, worker_loop
 from survey_app.web import routes
 from survey_app.web.errors import (
@@ -55,7 +56,9 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
         stop = asyncio.Event()
         worker = None
         if settings.in_process_worker:
-            worker = asyncio.create_task(worker_loop(stop, default_worker_name() + ":web"))
+            worker = asyncio.create_task(
+                worker_loop(stop, default_worker_name() + ":web", periodic=[daily_purge(settings)])
+            )
         try:
             yield
         finally:

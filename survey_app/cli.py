@@ -140,18 +140,19 @@ def demo(seed: int) -> None:
 @click.option("--once", is_flag=True, help="只处理当前排队的任务，然后退出")
 def worker(once: bool) -> None:
     from survey_app.jobs import handlers  # noqa: F401  (registers the job kinds)
+    from survey_app.jobs.retention import daily_purge
     from survey_app.jobs.runner import default_worker_name, run_next_job, worker_loop
 
     name = default_worker_name()
 
-    async def work(_: Settings) -> None:
+    async def work(settings: Settings) -> None:
         if once:
             while await run_next_job(name):
                 pass
             return
         stop = asyncio.Event()
         click.echo(f"任务进程 {name} 已启动（Ctrl+C 停止）")
-        await worker_loop(stop, name)
+        await worker_loop(stop, name, periodic=[daily_purge(settings)])
 
     try:
         run_with_database(work)

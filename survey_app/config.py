@@ -36,6 +36,7 @@ class Settings:
     lockout_minutes: int = 30
     in_process_worker: bool = True
     max_upload_mb: int = 20
+    retention_days: int = 180  # personal information kept this long after results are final
     log_level: str = "INFO"
 
     @property
@@ -120,6 +121,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SURVEY_LOCKOUT_MINUTES": ("lockout_minutes", _int_parser(1, 24 * 60)),
     "SURVEY_IN_PROCESS_WORKER": ("in_process_worker", _parse_bool),
     "SURVEY_MAX_UPLOAD_MB": ("max_upload_mb", _int_parser(1, 500)),
+    "SURVEY_RETENTION_DAYS": ("retention_days", _int_parser(1, 3650)),
     "SURVEY_LOG_LEVEL": ("log_level", _parse_log_level),
     "SURVEY_SECRET_KEY": ("secret_key", _parse_secret),
 }

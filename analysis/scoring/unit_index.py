@@ -20,24 +20,14 @@ S is a smooth function of ratios; its linearised variable per respondent i is
 and u_i = w_i z_i enters the stratified variance of estimators.py (domain estimation: everyone in
 a stratum who did not rate the unit has u_i = 0). With one item this is exactly §A2.4.
 
-## SQL wiring (two passes; per-response data never leaves the database)
-1. Item cells: GROUP BY item, stratum, score (see items.py) → `item_estimates()` →
-   `plan_unit_index()`; its `terms` are (item, coefficient c_j, centre Ȳ_j).
-2. Residual moments, joining the terms (a VALUES list or temp table `plan_terms`):
-
-       WITH z AS (
-         SELECT a.response_id, a.stratum, a.weight,
-                SUM(p.coefficient * (a.score - p.centre)) AS z
-         FROM answer_rows a JOIN plan_terms p
-              ON p.unit_code = a.unit_code AND p.item_id = a.item_id
-         WHERE a.score IS NOT NULL AND <same filters as pass 1>
-         GROUP BY a.response_id, a.unit_code, a.stratum, a.weight)
-       SELECT stratum, COUNT(*) AS n, SUM(weight) AS sum_w, SUM(weight*weight) AS sum_w2,
-              SUM(weight*z) AS sum_u, SUM(weight*weight*z*z) AS sum_u2,
-              SUM(z) AS sum_z, SUM(z*z) AS sum_z2
-       FROM z GROUP BY stratum
-
-   → `LinearisedMoments` rows → `finish_unit_index()`.
+## Wiring (two passes over rating-pattern counts)
+The database stores each response's ratings of a unit as one short string and returns counts of
+identical strings per campaign, unit, stratum and weight (survey_app/db/queries/scores.py);
+analysis/scoring/patterns.py turns them into
+1. item cells (item, stratum, level → n, Σw, Σw²) → `item_estimates()` → `plan_unit_index()`,
+   whose `terms` are (item, coefficient c_j, centre Ȳ_j);
+2. the residual moments per stratum (n, Σw, Σw², Σu, Σu², Σz, Σz² with u = w·z), z evaluated
+   once per distinct pattern → `LinearisedMoments` → `finish_unit_index()`.
 Frames (`StratumFrame`: r_h respondents of the survey per stratum, N_h, n_h) come from the
 sampling plan; respondent weights are N_h / r_h (weighting.nonresponse_weights).
 `reference.unit_index_from_records` computes the same result from raw answer records.
@@ -159,7 +149,7 @@ def plan_unit_index(
     spec: IndexSpec,
     settings: ScoringSettings | None = None,
 ) -> UnitIndexPlan:
-    """Choose eligible items, renormalise weights, compute S and the terms for SQL pass 2."""
+    """Choose eligible items, renormalise weights, compute S and the terms for pass 2."""
     settings = settings or ScoringSettings()
     known = set(spec.items)
     unknown = sorted(i.item for i in items if i.item not in known)

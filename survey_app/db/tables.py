@@ -258,6 +258,21 @@ class Answer(Table, tablename="answer"):
     weight = DoublePrecision(default=1.0)
 
 
+class UnitRating(Table, tablename="unit_rating"):
+    """One response's ratings of one unit as a string, one character per rated item of the
+    unit (questionnaires/ratings.py): the grain unit scores are aggregated at. Written in the
+    same transaction as the answer rows it summarises."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
+    campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade)
+    unit_code = Varchar(length=32, null=False)
+    stratum = Varchar(length=128, default="")
+    weight = DoublePrecision(default=1.0)
+    levels = Text(null=False)  # "54-0": 1–5 level, 0 不了解, - no answer
+
+
 class ThemeRun(Table, tablename="theme_run"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
@@ -391,6 +406,7 @@ ALL_TABLES: list[type[Table]] = [
     Draft,
     Response,
     Answer,
+    UnitRating,
     Opinion,
     ThemeRun,
     Theme,

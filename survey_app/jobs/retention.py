@@ -11,14 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from survey_app.config import Settings
 from survey_app.db.queries import audit
 from survey_app.db.queries import retention as queries
 from survey_app.db.queries._rows import utcnow
-from survey_app.jobs.runner import JobContext, JobFailed, job_handler
+from survey_app.jobs.runner import JobContext, JobFailed, PeriodicJob, job_handler
 
 JOB_KIND = "retention.purge"
 DEFAULT_DAYS = 180
 MAX_DAYS = 3650
+
+
+def daily_purge(settings: Settings) -> PeriodicJob:
+    """What every worker schedules: the purge once a day with the configured period."""
+    return PeriodicJob(JOB_KIND, {"days": settings.retention_days}, dt.timedelta(days=1))
 
 
 def retention_days(params: dict[str, Any]) -> int:

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,10 +101,44 @@ async def run_next_job(worker: str) -> bool:
     return True
 
 
-async def worker_loop(stop: asyncio.Event, worker: str, poll_seconds: float = 2.0) -> None:
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job every worker makes sure is queued once per `every`."""
+
+    kind: str
+    params: dict[str, Any]
+    every: dt.timedelta
+
+
+SCHEDULE_CHECK = dt.timedelta(minutes=10)
+
+
+async def enqueue_due_jobs(periodic: Sequence[PeriodicJob], now: dt.datetime) -> list[int]:
+    """Queue each periodic job not queued within its interval; returns the new job ids.
+
+    Two workers checking at the same instant may both queue one: the periodic jobs are
+    idempotent, so that costs a repeat run and nothing else.
+    """
+    queued = []
+    for job in periodic:
+        if not await job_queries.job_created_since(job.kind, now - job.every):
+            queued.append(await submit_job(job.kind, job.params, None))
+    return queued
+
+
+async def worker_loop(
+    stop: asyncio.Event,
+    worker: str,
+    poll_seconds: float = 2.0,
+    periodic: Sequence[PeriodicJob] = (),
+) -> None:
     wake = _wake_event()
+    checked: dt.datetime | None = None
     while not stop.is_set():
         try:
+            if periodic and (checked is None or utcnow() - checked >= SCHEDULE_CHECK):
+                checked = utcnow()
+                await enqueue_due_jobs(periodic, checked)
             await job_queries.requeue_stale_jobs(utcnow() - STALE_AFTER)
             while not stop.is_set() and await run_next_job(worker):
                 pass

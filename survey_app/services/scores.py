@@ -25,6 +25,16 @@ from analysis.scoring.estimators import LinearisedMoments
 from analysis.scoring.flags import Flag
 from analysis.scoring.items import ItemCell, ItemEstimate, item_estimates
 from analysis.scoring.mapping import ScoreMapping, get_mapping
+from analysis.scoring.patterns import (
+    LEVELS,
+    AnswerCell,
+    Item,
+    PlanTerm,
+    ResidualSums,
+    UnitPlan,
+    answer_cells,
+    residual_sums,
+)
 from analysis.scoring.quality import (
     MatrixAnswers,
     QualityIssue,
@@ -46,9 +56,10 @@ from analysis.scoring.weighting import StratumFrame, nonresponse_weights
 from analysis.tabular import SheetData, write_csv, write_xlsx
 from questionnaires.definition import from_canonical_dict
 from questionnaires.model import ROW_SEPARATOR, DefinitionError, QuestionType
+from questionnaires.ratings import rated_items
 from survey_app.db.queries import audit, units
 from survey_app.db.queries import scores as queries
-from survey_app.db.queries.scores import AnswerCell, ScoredCampaign, StratumCounts
+from survey_app.db.queries.scores import ScoredCampaign, StratumCounts
 
 AUDIENCES: dict[str, str] = {"enterprise": "企业评价", "resident": "居民评价"}
 RESPONDENTS: dict[str, str] = {"enterprise": "企业", "resident": "居民"}
@@ -272,9 +283,10 @@ async def compute_scores(
     settings = options.settings()
     strata = design_strata(await queries.stratum_counts(ids), by_id, options.max_adjustment)
     frames = tuple(s.frame for s in strata.values())
-    await report(10, "第一遍汇总：各单位各题目的回答分布")
+    await report(10, "汇总各单位的评价")
     known_units = {u.code: u for u in await units.list_units()}
-    cells = await queries.answer_cells(ids, sorted(known_units))
+    patterns = await queries.rating_patterns(ids, rated_items_by_campaign(campaigns), sorted(known_units))
+    cells = answer_cells(patterns)
     grouped, catalogue, unknown = _group_cells(cells, by_id, strata, settings.mapping, known_units)
     plans = {
         code: _plan_unit(known_units[code], unit_cells, catalogue, frames, settings, options)
@@ -282,12 +294,12 @@ async def compute_scores(
     }
     unit_items = _items_in_campaigns(cells)
     unit_plans = [
-        sql_plan
+        unit_plan
         for code, (plan, _, _) in plans.items()
-        for sql_plan in _sql_plans(code, plan, unit_items[code], catalogue, settings.mapping)
+        for unit_plan in _unit_plans(code, plan, unit_items[code], catalogue, settings.mapping)
     ]
-    await report(40, "第二遍汇总：各单位的抽样误差")
-    residuals = await queries.residual_sums(unit_plans)
+    await report(40, "计算各单位的抽样误差")
+    residuals = residual_sums(patterns, unit_plans)
     moments = _moments_by_unit(residuals, strata)
     outcomes = []
     for code, (plan, spec, items) in plans.items():
@@ -415,13 +427,13 @@ def _items_in_campaigns(cells: Sequence[AnswerCell]) -> dict[str, dict[int, set[
     return items
 
 
-def _sql_plans(
+def _unit_plans(
     code: str,
     plan: UnitIndexPlan,
     items_by_campaign: Mapping[int, set[tuple[str, str]]],
     catalogue: Mapping[ItemKey, ItemInfo],
     mapping: ScoreMapping,
-) -> list[queries.UnitPlan]:
+) -> list[UnitPlan]:
     """The pass-2 plan of one unit, split by campaign (each campaign has its own items)."""
     terms = {term.item: term for term in plan.terms}
     result = []
@@ -432,16 +444,27 @@ def _sql_plans(
             term = terms.get(info.key) if info else None
             if term is None:
                 continue
-            values = tuple(
-                term.coefficient * (level_score(mapping, level) - term.centre) for level in queries.LEVELS
-            )
-            chosen.append(queries.PlanTerm(question, row, values))  # type: ignore[arg-type]
-        result.append(queries.UnitPlan(campaign_id, code, tuple(chosen), frozenset(items)))
+            values = tuple(term.coefficient * (level_score(mapping, level) - term.centre) for level in LEVELS)
+            chosen.append(PlanTerm(question, row, values))  # type: ignore[arg-type]
+        result.append(UnitPlan(campaign_id, code, tuple(chosen)))
+    return result
+
+
+def rated_items_by_campaign(campaigns: Iterable[ScoredCampaign]) -> dict[tuple[int, str], tuple[Item, ...]]:
+    """(campaign, unit) → the unit's rated items: the positions of its rating strings."""
+    result = {}
+    for campaign in campaigns:
+        try:
+            questionnaire = from_canonical_dict(campaign.definition)
+        except DefinitionError as error:
+            raise ScoresError(f"调查批次「{campaign.name}」的问卷版本无法读取：{error}") from None
+        for code, items in rated_items(questionnaire).items():
+            result[(campaign.id, code)] = items
     return result
 
 
 def _moments_by_unit(
-    residuals: Iterable[queries.ResidualSums], strata: Mapping[tuple[int, str], DesignStratum]
+    residuals: Iterable[ResidualSums], strata: Mapping[tuple[int, str], DesignStratum]
 ) -> dict[str, list[LinearisedMoments]]:
     """Scale the stored-weight sums by a_h: w = a_h·d, so Σw → a·Σd and Σw²z² → a²·Σd²z²."""
     result: dict[str, list[LinearisedMoments]] = defaultdict(list)
@@ -500,7 +523,7 @@ def _run_settings(
 def _inputs_hash(
     run_settings: Mapping[str, Any],
     cells: Sequence[AnswerCell],
-    residuals: Sequence[queries.ResidualSums],
+    residuals: Sequence[ResidualSums],
 ) -> str:
     """SHA-256 of the settings and the sufficient statistics both passes read from the answers.
 

@@ -20,6 +20,7 @@ from analysis.sentiment import score_sentiment
 from analysis.text import clean_opinion
 from questionnaires.answers import opinion_texts, relevant_answers, scored_answers, validate_answers
 from questionnaires.model import Questionnaire
+from questionnaires.ratings import rated_items, rating_strings
 from survey_app.db.queries import submissions as queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.services.questionnaires import questionnaire_for_version
@@ -157,6 +158,10 @@ async def submit(
     masked = [clean_opinion(o.text) for o in opinions]
     sentiments = score_sentiment(masked) if masked else []
     now = utcnow()
+    answer_rows = [
+        queries.AnswerRow(a.question, a.row or "", a.unit_code, a.dimension, None if a.unknown else a.level)
+        for a in scored_answers(questionnaire, cleaned)
+    ]
     new = queries.NewResponse(
         campaign_id=state.context.campaign_id,
         version_id=state.context.version_id,
@@ -171,10 +176,13 @@ async def submit(
         duration_seconds=int((now - started_at).total_seconds()) if started_at else None,
         entered_by=entered_by,
         device_hash=device_hash,
-        answer_rows=[
-            queries.AnswerRow(a.question, a.row or "", a.unit_code, a.dimension,
-                              None if a.unknown else a.level)
-            for a in scored_answers(questionnaire, cleaned)
+        answer_rows=answer_rows,
+        rating_rows=[
+            queries.RatingRow(code, levels)
+            for code, levels in rating_strings(
+                rated_items(questionnaire),
+                ((a.unit_code, a.question, a.row, a.level) for a in answer_rows),
+            ).items()
         ],
         opinion_rows=[
             queries.OpinionRow(o.question, o.unit_code or "", text, sentiment)

@@ -13,6 +13,7 @@ from analysis.scoring.mapping import NBS_MAPPING
 from analysis.scoring.reference import AnswerRecord
 from analysis.scoring.unit_index import UnitIndex
 from questionnaires.definition import parse_definition, to_canonical_dict
+from questionnaires.ratings import rated_items, rating_strings
 from survey_app.db.tables import (
     Answer,
     Campaign,
@@ -20,6 +21,7 @@ from survey_app.db.tables import (
     Questionnaire,
     QuestionnaireVersion,
     Response,
+    UnitRating,
 )
 
 DEFINITION = """
@@ -49,6 +51,8 @@ ITEMS = (
     ("grid", "u1", "U01", "办事效率"),
     ("grid", "u2", "U02", "办事效率"),
 )
+# The rating strings' positions, as a submission of this questionnaire would write them.
+RATED_ITEMS = rated_items(parse_definition(DEFINITION.format(code="any"), "yaml"))
 
 
 async def first_row(query: Any) -> dict[str, Any]:
@@ -193,6 +197,17 @@ async def seed_campaign(
                     if (q, r) == (question, row)
                 )
             )
+            strings = rating_strings(
+                RATED_ITEMS, ((_unit_of(q, r), q, r, level) for (q, r), level in answers.items())
+            )
+            if strings:
+                await UnitRating.insert(
+                    *(
+                        UnitRating(response=response_id, campaign=campaign_id, unit_code=unit,
+                                   stratum=stratum.name, weight=weight, levels=levels)
+                        for unit, levels in strings.items()
+                    )
+                )
     return seeded
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -9,8 +10,8 @@ from survey_app.db.queries import jobs as job_queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.db.tables import Answer, AuditLog, Campaign, Draft, Invitation, Respondent, Response
 from survey_app.demo.answers import simulate_answers
-from survey_app.jobs.retention import JOB_KIND
-from survey_app.jobs.runner import run_next_job, submit_job
+from survey_app.jobs.retention import JOB_KIND, daily_purge
+from survey_app.jobs.runner import enqueue_due_jobs, run_next_job, submit_job
 from survey_app.services.submissions import open_link, submit_invitation_response
 from tests.support.campaigns import OpenCampaign, open_campaign
 
@@ -105,3 +106,20 @@ async def test_bad_days_parameter_fails_with_a_chinese_message(db) -> None:
         job = await _run({"days": bad})
         assert job.status == "failed" and words in job.message
     assert await AuditLog.count().where(AuditLog.action == JOB_KIND) == 0
+
+
+async def test_workers_queue_the_purge_once_a_day_with_the_configured_period(db, settings) -> None:
+    periodic = [daily_purge(dataclasses.replace(settings, retention_days=30))]
+    now = utcnow()
+    first = await enqueue_due_jobs(periodic, now)
+    assert len(first) == 1
+    job = await job_queries.find_job(first[0])
+    assert job is not None and job.kind == JOB_KIND and job.params == {"days": 30}
+    # another worker (or the next check) within the day queues nothing more
+    assert await enqueue_due_jobs(periodic, now + dt.timedelta(hours=23)) == []
+    # a day after the last one, the next purge is queued, and it runs like any job
+    second = await enqueue_due_jobs(periodic, now + dt.timedelta(days=1, minutes=1))
+    assert len(second) == 1 and second[0] != first[0]
+    campaign = await _campaign_with_roster(final_days_ago=31)
+    assert await run_next_job("test") and await run_next_job("test")
+    assert await _linked(campaign.campaign_id) == 0

@@ -47,6 +47,11 @@ async def enqueue_job(kind: str, params: dict[str, Any], created_by: int | None)
     return int(rows[0]["id"])
 
 
+async def job_created_since(kind: str, since: dt.datetime) -> bool:
+    """Whether a job of this kind was queued at or after `since` (whatever became of it)."""
+    return bool(await Job.exists().where((Job.kind == kind) & (Job.created_at >= since)))
+
+
 async def claim_next_job(worker: str) -> JobRecord | None:
     engine_type = Job._meta.db.engine_type
     # SKIP LOCKED lets PostgreSQL workers pass over a row another worker is claiming; on SQLite

@@ -1,41 +1,34 @@
-"""Queries behind satisfaction scores and appraisal: the two aggregation passes over answer
-rows, strata, score runs, response quality marks, appraisal schemes and results.
+"""Queries behind satisfaction scores and appraisal: rating patterns, strata, score runs,
+response quality marks, appraisal schemes and results.
 
-The unit index needs per-response sums, yet per-response data never leaves the database
-(analysis/scoring/unit_index.py). Both passes read only index columns, and each is split into
-statements that run side by side on the connection pool (about one per CPU core):
+Unit indices need per-response sums (analysis/scoring/unit_index.py). They are read from
+`unit_rating`, one row per response and rated unit holding the response's levels for that unit
+as a short string (questionnaires/ratings.py), written with the answer rows. `rating_patterns`
+groups those rows into counts of identical strings per campaign, unit, stratum and weight —
+`unit_rating_pattern_idx` delivers them in that order, so nothing is sorted or hashed — and
+analysis/scoring/patterns.py derives both passes (item cells, linearised sums) from the
+counts exactly. That is one read of a table about a fifth the size of `answer` instead of two
+grouped passes over every answer row (bench/scores_speed.py).
 
-1. `answer_cells`: GROUP BY campaign, unit, item, stratum, level → counts and weight sums (a
-   few thousand rows), over a few ranges of unit codes. SQLite walks `answer_scoring_idx`
-   (campaign, unit_code, question, row, stratum, level, weight, response) in GROUP BY order.
-   Answers of excluded and partial responses are subtracted afterwards, found through
-   `response (campaign, status)` and the answer index: filtering them row by row would cost
-   one lookup for each of millions of rows.
-2. `residual_sums`: per (campaign, unit), each answer's linearised value v = c_j·(y − Ȳ_j) is
-   picked by a CASE over the unit's eligible items (parameters from the plan), summed per
-   response, and the per-response z are summed per stratum. `answer_response_idx` (campaign,
-   unit_code, response, stratum, weight, question, row, level; migration 0005) delivers a
-   unit's answers already grouped by response, so there is no sort and no large hash table;
-   excluded responses are dropped after grouping (one lookup per response).
-
-Every value is a parameter; the SQL is the same on SQLite and PostgreSQL (CASTs type the
-parameters for PostgreSQL). Reads go through `_select` so that SQLite serves them from its
+Every value is a parameter. Reads go through `_select` so that SQLite serves them from its
 reader connections (a plain Table.raw would take the single writer connection and hold up
-respondents' submissions for the whole pass).
+respondents' submissions for the whole read).
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from piccolo.querystring import QueryString
 
+from analysis.scoring.patterns import Item, UnitPatterns, decode_patterns
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import (
     Answer,
@@ -47,9 +40,8 @@ from survey_app.db.tables import (
     UnitScore,
 )
 
-LEVELS = (5, 4, 3, 2, 1)
 NOT_COUNTED = ("partial", "excluded")  # every response status other than complete
-PASS_CONCURRENCY = 2  # statements of a pass in flight at once (about one per CPU core)
+PASS_CONCURRENCY = 2  # statements in flight at once (about one per CPU core)
 _UPDATE_CHUNK = 500
 
 
@@ -170,66 +162,77 @@ async def stratum_counts(campaign_ids: Sequence[int]) -> list[StratumCounts]:
     ]
 
 
-# --- pass 1 -------------------------------------------------------------------------------
+# --- rating patterns (both passes) ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AnswerCell:
-    campaign_id: int
-    unit_code: str
-    question: str
-    row: str
-    stratum: str
-    level: int | None  # None = 不了解
-    n: int
-    sum_w: float  # Σ stored (design) weight
-    sum_w2: float
+async def rating_patterns(
+    campaign_ids: Sequence[int],
+    items: Mapping[tuple[int, str], tuple[Item, ...]],
+    unit_codes: Sequence[str] = (),
+) -> list[UnitPatterns]:
+    """Counts of identical rating strings per campaign, unit, stratum and stored weight, with
+    the strings of excluded and partial responses counted negatively (a few lookups through
+    the response status index instead of one per counted row).
 
-
-async def answer_cells(campaign_ids: Sequence[int], unit_codes: Sequence[str] = ()) -> list[AnswerCell]:
-    """Pass 1: weighted answer counts per campaign, unit, item, stratum and level.
-
-    The unit codes (any known ones) only split the key space into ranges that are aggregated
-    side by side; every answer falls in exactly one range, known unit or not. Answers of
-    excluded and partial responses (a few) are then subtracted rather than filtered row by row,
-    which would cost a lookup for each of the millions of rows.
+    `items` gives each (campaign, unit)'s rated items, the positions of its strings. The unit
+    codes (any known ones) only split the key space into ranges read side by side; every row
+    falls in exactly one range, known unit or not.
     """
     if not campaign_ids:
         return []
-    ranges = _ranges(unit_codes, PASS_CONCURRENCY * 2)
+    concat = "string_agg({}, ',')" if Answer._meta.db.engine_type == "postgres" else "group_concat({}, ',')"
+    sql = (
+        f"SELECT campaign, unit_code, stratum, weight, {concat.format('levels')} AS patterns, "  # noqa: S608
+        f"{concat.format('CAST(n AS TEXT)')} AS counts FROM ("
+        "SELECT campaign, unit_code, stratum, weight, levels, COUNT(*) AS n FROM unit_rating "
+        f"WHERE campaign IN ({_marks(len(campaign_ids))})<bounds> "
+        "GROUP BY campaign, unit_code, stratum, weight, levels) p "
+        "GROUP BY campaign, unit_code, stratum, weight"
+    )
     gate = asyncio.Semaphore(PASS_CONCURRENCY)
 
     async def run(low: str | None, high: str | None) -> list[dict[str, Any]]:
         bounds, args = _range_condition(low, high)
         async with gate:
-            return await _select(
-                _PASS_ONE.format(campaigns=_marks(len(campaign_ids)), bounds=bounds), *campaign_ids, *args
-            )
+            return await _select(sql.replace("<bounds>", bounds), *campaign_ids, *args)
 
+    ranges = _ranges(unit_codes, PASS_CONCURRENCY * 2)
     batches = await asyncio.gather(*(run(low, high) for low, high in ranges))
-    cells = {_cell_key(r): _cell(r) for batch in batches for r in batch}
-    for r in await _not_counted_cells(campaign_ids, sorted({c.unit_code for c in cells.values()})):
-        key = _cell_key(r)
-        left = cells[key]
-        n = left.n - int(r["n"])
-        if n <= 0:
-            del cells[key]
-        else:
-            cells[key] = dataclasses.replace(
-                left, n=n, sum_w=left.sum_w - float(r["sum_w"]), sum_w2=left.sum_w2 - float(r["sum_w2"])
-            )
-    return list(cells.values())
+    parts: dict[tuple[int, str], list[tuple[str, float, list[str], list[int]]]] = defaultdict(list)
+    for r in itertools.chain.from_iterable(batches):
+        counts = [int(n) for n in r["counts"].split(",")]
+        parts[(r["campaign"], r["unit_code"])].append(
+            (r["stratum"], float(r["weight"]), r["patterns"].split(","), counts)
+        )
+    for r in await _not_counted_ratings(campaign_ids):
+        parts[(r["campaign"], r["unit_code"])].append(
+            (r["stratum"], float(r["weight"]), [r["levels"]], [-int(r["n"])])
+        )
+    return [_unit_patterns(key, items, groups) for key, groups in sorted(parts.items())]
 
 
-_CELL_COLUMNS = (
-    'a.campaign, a.unit_code, a.question, a."row" AS item_row, a.stratum, a.level, '
-    "COUNT(*) AS n, SUM(a.weight) AS sum_w, SUM(a.weight * a.weight) AS sum_w2"
-)
-_CELL_GROUP = 'GROUP BY a.campaign, a.unit_code, a.question, a."row", a.stratum, a.level'
-_PASS_ONE = (
-    f"SELECT {_CELL_COLUMNS} FROM answer a WHERE a.campaign IN ({{campaigns}}){{bounds}} "  # noqa: S608
-    f"{_CELL_GROUP}"
-)
+def _unit_patterns(
+    key: tuple[int, str],
+    items: Mapping[tuple[int, str], tuple[Item, ...]],
+    groups: list[tuple[str, float, list[str], list[int]]],
+) -> UnitPatterns:
+    campaign_id, unit_code = key
+    unit_items = items.get(key)
+    if unit_items is None:
+        raise LookupError(f"campaign {campaign_id}: ratings of {unit_code}, not rated by its questionnaire")
+    strata = tuple(sorted({stratum for stratum, _, _, _ in groups}))
+    index = {stratum: i for i, stratum in enumerate(strata)}
+    sizes = [len(patterns) for _, _, patterns, _ in groups]
+    return UnitPatterns(
+        campaign_id=campaign_id,
+        unit_code=unit_code,
+        items=unit_items,
+        strata=strata,
+        stratum_index=np.repeat([index[stratum] for stratum, _, _, _ in groups], sizes),
+        weights=np.repeat([weight for _, weight, _, _ in groups], sizes),
+        levels=decode_patterns([p for _, _, patterns, _ in groups for p in patterns], len(unit_items)),
+        counts=np.array([n for _, _, _, counts in groups for n in counts], np.int64),
+    )
 
 
 def _ranges(codes: Sequence[str], parts: int) -> list[tuple[str | None, str | None]]:
@@ -243,157 +246,23 @@ def _ranges(codes: Sequence[str], parts: int) -> list[tuple[str | None, str | No
 def _range_condition(low: str | None, high: str | None) -> tuple[str, list[str]]:
     parts, args = [], []
     if low is not None:
-        parts.append(" AND a.unit_code >= {}")
+        parts.append(" AND unit_code >= {}")
         args.append(low)
     if high is not None:
-        parts.append(" AND a.unit_code < {}")
+        parts.append(" AND unit_code < {}")
         args.append(high)
     return "".join(parts), args
 
 
-async def _not_counted_cells(campaign_ids: Sequence[int], unit_codes: Sequence[str]) -> list[dict[str, Any]]:
-    """Pass-1 cells of excluded and partial responses only: found through the response index
-    and the answer index (campaign, unit_code, response), a few seeks per such response."""
-    if not unit_codes:
-        return []
-    campaigns = _marks(len(campaign_ids))
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(unit_codes), 500):
-        codes = unit_codes[start : start + 500]
-        rows += await _select(
-            f"SELECT {_CELL_COLUMNS} FROM response r JOIN answer a "  # noqa: S608
-            "ON a.campaign = r.campaign AND a.response = r.id "
-            f"AND a.unit_code IN ({_marks(len(codes))}) "
-            f"WHERE r.campaign IN ({campaigns}) AND r.status IN ({_NOT_COUNTED_STATUSES}) "
-            f"{_CELL_GROUP}",
-            *codes,
-            *campaign_ids,
-        )
-    return rows
-
-
-def _cell_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (row["campaign"], row["unit_code"], row["question"], row["item_row"], row["stratum"], row["level"])
-
-
-def _cell(row: dict[str, Any]) -> AnswerCell:
-    return AnswerCell(
-        campaign_id=row["campaign"],
-        unit_code=row["unit_code"],
-        question=row["question"],
-        row=row["item_row"],
-        stratum=row["stratum"],
-        level=row["level"],
-        n=int(row["n"]),
-        sum_w=float(row["sum_w"]),
-        sum_w2=float(row["sum_w2"]),
+async def _not_counted_ratings(campaign_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Rating strings of excluded and partial responses, grouped like the counted ones."""
+    return await _select(
+        "SELECT u.campaign, u.unit_code, u.stratum, u.weight, u.levels, COUNT(*) AS n "  # noqa: S608
+        "FROM response r JOIN unit_rating u ON u.response = r.id "
+        f"WHERE r.campaign IN ({_marks(len(campaign_ids))}) AND r.status IN ({_NOT_COUNTED_STATUSES}) "
+        "GROUP BY u.campaign, u.unit_code, u.stratum, u.weight, u.levels",
+        *campaign_ids,
     )
-
-
-# --- pass 2 -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanTerm:
-    """One eligible item: its linearised value v = c_j·(score − Ȳ_j) for levels 5…1."""
-
-    question: str
-    row: str
-    values: tuple[float, float, float, float, float]
-
-
-@dataclass(frozen=True)
-class UnitPlan:
-    """The pass-2 plan of one unit in one campaign."""
-
-    campaign_id: int
-    unit_code: str
-    terms: tuple[PlanTerm, ...]
-    all_items: frozenset[tuple[str, str]]  # every (question, row) the unit has in the campaign
-
-
-@dataclass(frozen=True)
-class ResidualSums:
-    """Sums over one stratum's responses that validly answered an eligible item (stored w)."""
-
-    campaign_id: int
-    unit_code: str
-    stratum: str
-    n: int
-    sum_w: float
-    sum_w2: float
-    sum_wz: float
-    sum_w2z2: float
-    sum_z: float
-    sum_z2: float
-
-
-async def residual_sums(plans: Sequence[UnitPlan]) -> list[ResidualSums]:
-    """Pass 2 for every unit plan, a few statements at a time."""
-    gate = asyncio.Semaphore(PASS_CONCURRENCY)
-
-    async def run(plan: UnitPlan) -> list[ResidualSums]:
-        async with gate:
-            return await _unit_residuals(plan)
-
-    batches = await asyncio.gather(*(run(plan) for plan in plans if plan.terms))
-    return [sums for batch in batches for sums in batch]
-
-
-def _item_lookup(plan: UnitPlan) -> tuple[str, list[Any]]:
-    """CASE choosing v for an answer row; compares one column when that identifies the item.
-
-    The comparison must tell apart every item of the unit, not only the eligible ones, or an
-    ineligible item sharing a question name would be scored.
-    """
-    questions = [q for q, _ in plan.all_items]
-    rows = [r for _, r in plan.all_items]
-    by_level = " ".join(f"WHEN {level} THEN CAST({{}} AS DOUBLE PRECISION)" for level in LEVELS)
-    args: list[Any] = []
-    if len(set(questions)) == len(questions) or len(set(rows)) == len(rows):
-        column = "a.question" if len(set(questions)) == len(questions) else 'a."row"'
-        branches = []
-        for term in plan.terms:
-            branches.append(f"WHEN {{}} THEN CASE a.level {by_level} END")
-            args.extend((term.question if column == "a.question" else term.row, *term.values))
-        return f"CASE {column} {' '.join(branches)} END", args
-    branches = []
-    for term in plan.terms:
-        branches.append(f'WHEN a.question = {{}} AND a."row" = {{}} THEN CASE a.level {by_level} END')
-        args.extend((term.question, term.row, *term.values))
-    return f"CASE {' '.join(branches)} END", args
-
-
-async def _unit_residuals(plan: UnitPlan) -> list[ResidualSums]:
-    lookup, lookup_args = _item_lookup(plan)
-    sql = (
-        "SELECT stratum, COUNT(*) AS n, SUM(w) AS sum_w, SUM(w * w) AS sum_w2, "  # noqa: S608
-        "SUM(w * z) AS sum_wz, SUM(w * w * z * z) AS sum_w2z2, SUM(z) AS sum_z, "
-        "SUM(z * z) AS sum_z2 FROM ("
-        f"SELECT a.response, a.stratum, a.weight AS w, SUM({lookup}) AS z FROM answer a "
-        "WHERE a.campaign = {} AND a.unit_code = {} AND a.level IS NOT NULL "
-        "GROUP BY a.response, a.stratum, a.weight) per_response "
-        # Filtering whole responses after grouping costs one lookup per response, not per row.
-        "WHERE z IS NOT NULL AND response NOT IN (SELECT r.id FROM response r "
-        f"WHERE r.campaign = {{}} AND r.status IN ({_NOT_COUNTED_STATUSES})) "
-        "GROUP BY stratum"
-    )
-    rows = await _select(sql, *lookup_args, plan.campaign_id, plan.unit_code, plan.campaign_id)
-    return [
-        ResidualSums(
-            campaign_id=plan.campaign_id,
-            unit_code=plan.unit_code,
-            stratum=r["stratum"],
-            n=int(r["n"]),
-            sum_w=float(r["sum_w"]),
-            sum_w2=float(r["sum_w2"]),
-            sum_wz=float(r["sum_wz"]),
-            sum_w2z2=float(r["sum_w2z2"]),
-            sum_z=float(r["sum_z"]),
-            sum_z2=float(r["sum_z2"]),
-        )
-        for r in rows
-    ]
 
 
 # --- score runs -----------------------------------------------------------------------------

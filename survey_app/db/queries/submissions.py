@@ -1,6 +1,6 @@
 """Everything the respondent path reads and writes: invitations by token, drafts, responses.
 
-A submission (response + answer rows + opinion rows + invitation status) is written in ONE
+A submission (response + answer, rating and opinion rows + invitation status) is written in ONE
 transaction by `store_submission`; the caller shows "thank you" only after it returns.
 """
 
@@ -58,6 +58,14 @@ class AnswerRow:
 
 
 @dataclass(frozen=True)
+class RatingRow:
+    """A response's ratings of one unit (questionnaires/ratings.py)."""
+
+    unit_code: str
+    levels: str
+
+
+@dataclass(frozen=True)
 class OpinionRow:
     question: str
     unit_code: str
@@ -81,6 +89,7 @@ class NewResponse:
     entered_by: int | None
     device_hash: str
     answer_rows: list[AnswerRow]
+    rating_rows: list[RatingRow]
     opinion_rows: list[OpinionRow]
 
 
@@ -247,6 +256,13 @@ async def store_submission(new: NewResponse) -> StoredResponse:
                  "stratum", "weight"),
                 [(stored.id, new.campaign_id, a.question, a.row, a.unit_code, a.dimension,
                   a.level, new.stratum, new.design_weight) for a in new.answer_rows],
+            )
+        if new.rating_rows:
+            await _insert_rows(
+                "unit_rating",
+                ("response", "campaign", "unit_code", "stratum", "weight", "levels"),
+                [(stored.id, new.campaign_id, r.unit_code, new.stratum, new.design_weight, r.levels)
+                 for r in new.rating_rows],
             )
         if new.opinion_rows:
             await _insert_rows(
