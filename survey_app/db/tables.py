@@ -273,6 +273,17 @@ class UnitRating(Table, tablename="unit_rating"):
     levels = Text(null=False)  # "54-0": 1–5 level, 0 不了解, - no answer
 
 
+class RateWindow(Table, tablename="rate_window"):
+    """Hits of one client in one fixed time window, shared by every server process. The client
+    is an HMAC of its address (no raw address stored)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    bucket = Varchar(length=128, unique=True, null=False)  # scope:hmac:window number
+    hits = Integer(default=0)
+    ends_at = BigInt(default=0, index=True)  # Unix seconds: rows past this are pruned
+
+
 class ThemeRun(Table, tablename="theme_run"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
@@ -407,6 +418,7 @@ ALL_TABLES: list[type[Table]] = [
     Response,
     Answer,
     UnitRating,
+    RateWindow,
     Opinion,
     ThemeRun,
     Theme,

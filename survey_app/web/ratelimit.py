@@ -1,13 +1,22 @@
-"""A small in-process sliding-window rate limiter for anonymous endpoints (open links).
+"""Rate limits for anonymous endpoints (open links).
 
-Per process, in memory: enough to blunt ballot stuffing from one address; a deployment behind
-several processes multiplies the allowance by their number, which the README says.
+* `RateLimiter`: sliding window in this process's memory, for cheap high-volume checks (page
+  views); several server processes each allow the limit.
+* `SharedRateLimiter`: fixed windows counted in the database, so the limit holds across every
+  process; for the rare, consequential requests (open-link submissions). Clients are keyed by an
+  HMAC of their address under the app's secret, so no address is stored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections import deque
+
+from survey_app.db.queries import ratelimit as queries
+
+PRUNE_EVERY = 600  # seconds between deletions of expired windows (per process)
 
 
 class RateLimiter:
@@ -30,3 +39,21 @@ class RateLimiter:
             return False
         hits.append(now)
         return True
+
+
+class SharedRateLimiter:
+    def __init__(self, scope: str, limit: int, window_seconds: int) -> None:
+        self.scope = scope
+        self.limit = limit
+        self.window = window_seconds
+        self._pruned_at = 0.0
+
+    async def allow(self, key: str, secret: str, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        if now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            await queries.prune_windows(int(now))
+        number = int(now // self.window)
+        client = hmac.new(secret.encode(), f"{self.scope}|{key}".encode(), hashlib.sha256).hexdigest()[:40]
+        hits = await queries.count_hit(f"{self.scope}:{client}:{number}", (number + 1) * self.window)
+        return hits <= self.limit

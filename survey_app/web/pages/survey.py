@@ -23,10 +23,10 @@ from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnai
 from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.guards import PUBLIC
-from survey_app.web.ratelimit import RateLimiter
+from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
 from survey_app.web.rendering import client_ip, page
 
-_open_submits = RateLimiter(limit=10, window_seconds=3600)
+_open_submits = SharedRateLimiter("open-submit", limit=10, window_seconds=3600)
 _open_views = RateLimiter(limit=120, window_seconds=60)
 DEVICE_COOKIE = "dev"
 
@@ -245,7 +245,7 @@ def _render_open(
 
 @post("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def open_submit(request: Request, token: FromPath[str]) -> Template:
-    if not _open_submits.allow(client_ip(request)):
+    if not await _open_submits.allow(client_ip(request), request.app.state.settings.secret_key):
         return page(request, "survey/message.html", status_code=429, reason="rate",
                     message="提交过于频繁，请稍后再试。")
     try:
