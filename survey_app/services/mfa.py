@@ -201,7 +201,8 @@ async def verify_second_factor(user: CurrentUser, code: str, settings: Settings,
             record, ip, "mfa.verify", reason, max_failures=settings.login_max_failures,
             lockout_minutes=settings.lockout_minutes,
         )
-        if locked:
+        if locked:  # end every half login of this account, not just this one
+            await sessions.delete_unverified_sessions(user.id)
             await sessions.delete_session(user.session_id)
             raise AccountLocked(f"验证码错误次数过多，账号已锁定 {settings.lockout_minutes} 分钟")
         raise MfaError("验证码不正确或已使用过，请输入验证器上新的 6 位数字，或一个未用过的恢复码")

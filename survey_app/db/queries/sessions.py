@@ -70,5 +70,12 @@ async def delete_user_sessions(user_id: int) -> None:
     await UserSession.delete().where(UserSession.user == user_id)
 
 
+async def delete_unverified_sessions(user_id: int) -> None:
+    """End a user's half-logged-in sessions (second factor outstanding)."""
+    await UserSession.delete().where(
+        (UserSession.user == user_id) & UserSession.mfa_verified_at.is_null()
+    )
+
+
 async def delete_idle_sessions(idle_before: dt.datetime) -> None:
     await UserSession.delete().where(UserSession.last_seen_at < idle_before)
