@@ -198,7 +198,8 @@ def make_unit(db):  # type: ignore[no-untyped-def]
 def make_user(db, settings):  # type: ignore[no-untyped-def]
     """Create an account; users of the roles that must use MFA are enrolled with a secret kept
     in MFA_SECRETS (pass mfa=False for one that has not enrolled yet, mfa=True for others)."""
-    from survey_app.services import mfa as mfa_service, totp
+    from survey_app.services import mfa as mfa_service
+    from survey_app.services import totp
     from survey_app.services.auth import create_account
 
     async def make(username: str, role: str, unit_code: str | None = None,

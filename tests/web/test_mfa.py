@@ -58,7 +58,7 @@ async def test_admin_without_mfa_is_led_through_enrolment_first(client, make_use
     assert wrong.status_code == 400 and "验证码不正确" in wrong.text
     assert (await client.get("/units")).status_code == 303  # still half logged in
 
-    secret, codes = await enrol_through_the_page(client)
+    _, codes = await enrol_through_the_page(client)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert client.cookies.get("sid") != half_sid  # a new session id once the factor is set
     assert (await client.get("/units")).status_code == 200
