@@ -214,3 +214,19 @@ async def test_roster_contact_reveal_needs_confirmation(client, make_user) -> No
     assert response.status_code == 303
     assert response.headers["location"] == "/account/confirm?next=%2Froster"
     assert not await audit.recent_events(action="roster.contact_view")
+
+
+async def test_voluntary_enrolment_outside_the_login_needs_confirmation(client, make_user) -> None:
+    await make_user("analyst1", "analyst")
+    await login(client, "analyst1")
+    await go_stale()
+    page = await client.get("/account/mfa")
+    assert page.status_code == 200
+    assert "mfa-secret" not in page.text and "/account/confirm?next=" in page.text
+    refused = await client.post("/account/mfa/enrol", data={
+        "code": "123456", "_csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 303
+    assert refused.headers["location"] == "/account/confirm?next=%2Faccount%2Fmfa"
+    done = await confirm(client, TEST_PASSWORD, "/account/mfa")
+    assert done.headers["location"] == "/account/mfa"
+    assert "mfa-secret" in (await client.get("/account/mfa")).text

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from survey_app.services import mfa
 from survey_app.services.auth import SESSION_COOKIE, CurrentUser
 from survey_app.services.roles import ALL_ROLES
-from survey_app.web.guards import current_user, roles
+from survey_app.web.guards import current_user, require_step_up, roles
 from survey_app.web.rendering import client_ip, page, safe_next, with_session_cookie
 
 ENROL = roles(*ALL_ROLES, mfa_step="enrol", allow_pending_password=True)
@@ -35,12 +35,15 @@ async def _mfa_page(request: Request, next_path: str, *, error: str | None = Non
     user = _user(request)
     state = await mfa.status(user.id)
     enrolment = None
-    if not state.enrolled or state.sealed_pending:
+    # Outside the login's second step, setting up a factor is an account change: it needs a
+    # recent confirmation like the other management actions (the login itself counts).
+    may_enrol = user.mfa_pending or user.step_up_ok
+    if may_enrol and (not state.enrolled or state.sealed_pending):
         enrolment = await mfa.pending_enrolment(user, request.app.state.settings)
     return _no_store(page(
         request, "auth/mfa.html", status_code=status_code, state=state, enrolment=enrolment,
         qr=Markup(enrolment.qr_svg) if enrolment else None,  # noqa: S704 (segno, our own URI)
-        next=next_path, error=error, notice=notice,
+        next=next_path, error=error, notice=notice, may_enrol=may_enrol,
     ))
 
 
@@ -57,6 +60,8 @@ async def mfa_home(
 
 @post("/account/mfa/enrol", opt=ENROL)
 async def mfa_enrol(request: Request) -> Template:
+    if not _user(request).mfa_pending:
+        require_step_up(request, "/account/mfa")
     form = await request.form()
     target = safe_next(str(form.get("next", "/")))
     settings = request.app.state.settings
