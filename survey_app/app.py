@@ -32,8 +32,16 @@ from survey_app.web.errors import (
     http_exception_handler,
     internal_error_handler,
     password_change_handler,
+    second_factor_handler,
+    step_up_handler,
 )
-from survey_app.web.guards import PUBLIC, PasswordChangeRequired, access_guard
+from survey_app.web.guards import (
+    PUBLIC,
+    PasswordChangeRequired,
+    SecondFactorRequired,
+    StepUpRequired,
+    access_guard,
+)
 from survey_app.web.middleware import security_headers_hook, session_user_middleware
 from survey_app.web.templating import configure_environment
 
@@ -101,6 +109,8 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
         exception_handlers={
             HTTPException: http_exception_handler,
             PasswordChangeRequired: password_change_handler,
+            SecondFactorRequired: second_factor_handler,
+            StepUpRequired: step_up_handler,
             Exception: internal_error_handler,
         },
         # Phones on weak networks: pages, CSS and JS shrink about 5x with gzip.

@@ -121,6 +121,27 @@ def create_user(
     click.echo(f"已创建账号 {username}（{role}）。")
 
 
+@main.command("reset-mfa", help="重置账号的两步验证（手机和恢复码都丢失时）；下次登录时重新设置。")
+@click.argument("username")
+@click.option("--reason", required=True, help="重置原因（记入审计日志）")
+def reset_mfa(username: str, reason: str) -> None:
+    from survey_app.db.queries.users import find_user_by_username
+    from survey_app.services.auth import AccountError
+    from survey_app.services.mfa import reset_for_user
+
+    async def work(_: Settings) -> None:
+        user = await find_user_by_username(username)
+        if user is None:
+            raise AccountError(f"用户 {username} 不存在")
+        await reset_for_user(user.id, reason, actor=None)
+
+    try:
+        run_with_database(work)
+    except AccountError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"已重置 {username} 的两步验证，其现有会话已结束。")
+
+
 @main.command(help="数据库为空时载入演示数据（江城区），已有数据时不做任何修改。")
 @click.option("--seed", default=2026, show_default=True, help="随机种子")
 def demo(seed: int) -> None:
@@ -134,6 +155,12 @@ def demo(seed: int) -> None:
     click.echo("演示账号（仅用于演示，正式部署前请删除或修改密码）：")
     for username, password, label in DEMO_ACCOUNTS:
         click.echo(f"  用户名 {username:<8} 密码 {password:<16} {label}")
+    settings = _settings()
+    if settings.mfa_roles:
+        click.echo(
+            f"角色 {','.join(sorted(settings.mfa_roles))} 须使用两步验证（SURVEY_MFA_ROLES）："
+            "首次登录时按页面提示用手机验证器扫码设置，并保存恢复码。"
+        )
 
 
 @main.command(help="后台任务进程：从数据库领取任务执行（可运行多个）。")

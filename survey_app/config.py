@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from survey_app.services.roles import ALL_ROLES
+
 T = TypeVar("T")
 
 
@@ -38,6 +40,10 @@ class Settings:
     max_upload_mb: int = 20
     retention_days: int = 180  # personal information kept this long after results are final
     log_level: str = "INFO"
+    # Roles that must use a second factor (TOTP) at every login (等保 L3 身份鉴别 d, ASVS 6.3.2).
+    mfa_roles: frozenset[str] = frozenset({"admin", "office"})
+    # Sensitive actions need a password or code confirmed within this many minutes (ASVS 3.7.1).
+    step_up_minutes: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -103,6 +109,22 @@ def _parse_text(name: str, raw: str) -> str:
     return raw.strip()
 
 
+
+
+def _parse_roles(name: str, raw: str) -> frozenset[str]:
+    """Comma-separated role names, or `none` (explicitly: no role has to use MFA)."""
+    if raw.strip().lower() == "none":
+        return frozenset()
+    roles = [part.strip() for part in raw.split(",") if part.strip()]
+    unknown = [role for role in roles if role not in ALL_ROLES]
+    if not roles or unknown:
+        raise SettingsError(
+            f"{name}={raw!r} 无效：请用逗号分隔的角色名（可选 {','.join(ALL_ROLES)}），"
+            f"例如 {name}=admin,office；不要求任何角色时写 none"
+        )
+    return frozenset(roles)
+
+
 def _parse_secret(name: str, raw: str) -> str:
     if len(raw) < 32:
         raise SettingsError(f"{name} 太短：至少 32 个字符，可用 secrets.token_urlsafe(48) 生成")
@@ -124,6 +146,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SURVEY_RETENTION_DAYS": ("retention_days", _int_parser(1, 3650)),
     "SURVEY_LOG_LEVEL": ("log_level", _parse_log_level),
     "SURVEY_SECRET_KEY": ("secret_key", _parse_secret),
+    "SURVEY_MFA_ROLES": ("mfa_roles", _parse_roles),
+    "SURVEY_STEP_UP_MINUTES": ("step_up_minutes", _int_parser(1, 24 * 60)),
 }
 
 

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 TEST_PASSWORD = "Test-Passw0rd-2026"
+# TOTP secrets of the users make_user enrolled, so that login() can compute their codes.
+MFA_SECRETS: dict[str, bytes] = {}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -142,11 +144,35 @@ def csrf_from(html: str) -> str:
 
 
 async def login(client, username: str, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
+    """Log in as a browser would; for a user enrolled by make_user, also enter a current TOTP
+    code at the second step. Returns the last response (a redirect when all went well)."""
     page = await client.get("/login")
-    return await client.post(
+    response = await client.post(
         "/login",
         data={"username": username, "password": password, "_csrf_token": csrf_from(page.text)},
     )
+    location = response.headers.get("location", "")
+    if location.startswith("/account/mfa/verify") and username in MFA_SECRETS:
+        response = await enter_totp(client, username, location)
+    return response
+
+
+async def enter_totp(client, username: str, location: str = "/account/mfa/verify"):  # type: ignore[no-untyped-def]
+    import time
+    from urllib.parse import parse_qs, urlsplit
+
+    from survey_app.db.tables import User
+    from survey_app.services import totp
+
+    # A code is accepted once per 30-second step; tests log the same user in several times
+    # within one step, so the fixture forgets the last accepted step first.
+    await User.update({User.mfa_last_step: 0}).where(User.username == username)
+    page = await client.get(location)
+    next_path = parse_qs(urlsplit(location).query).get("next", ["/"])[0]
+    return await client.post("/account/mfa/verify", data={
+        "code": totp.totp(MFA_SECRETS[username], time.time()), "next": next_path,
+        "_csrf_token": csrf_from(page.text),
+    })
 
 
 async def post_form(client, page_url: str, action: str, data: dict):  # type: ignore[no-untyped-def]
@@ -169,13 +195,23 @@ def make_unit(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_user(db):  # type: ignore[no-untyped-def]
+def make_user(db, settings):  # type: ignore[no-untyped-def]
+    """Create an account; users of the roles that must use MFA are enrolled with a secret kept
+    in MFA_SECRETS (pass mfa=False for one that has not enrolled yet, mfa=True for others)."""
+    from survey_app.services import mfa as mfa_service
+    from survey_app.services import totp
     from survey_app.services.auth import create_account
 
     async def make(username: str, role: str, unit_code: str | None = None,
-                   must_change_password: bool = False) -> int:
-        return await create_account(username, TEST_PASSWORD, role, unit_code=unit_code,
-                                    must_change_password=must_change_password)
+                   must_change_password: bool = False, mfa: bool | None = None) -> int:
+        user_id = await create_account(username, TEST_PASSWORD, role, unit_code=unit_code,
+                                       must_change_password=must_change_password)
+        MFA_SECRETS.pop(username, None)
+        if role in settings.mfa_roles if mfa is None else mfa:
+            secret = totp.new_secret()
+            await mfa_service.enrol_with_secret(user_id, secret, settings)
+            MFA_SECRETS[username] = secret
+        return user_id
 
     return make
 

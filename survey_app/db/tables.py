@@ -52,6 +52,23 @@ class User(Table, tablename="app_user"):
     password_changed_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Second factor (migration 0007). Secrets are sealed with AES-GCM (services/secretbox.py);
+    # the pending one waits for its first code while the active one (if any) stays valid.
+    mfa_secret = Varchar(length=128, default="")
+    mfa_pending_secret = Varchar(length=128, default="")
+    mfa_enabled_at = Timestamptz(null=True, default=None)
+    mfa_last_step = BigInt(default=0)  # last accepted TOTP time step: a code works once
+
+
+class MfaRecoveryCode(Table, tablename="mfa_recovery_code"):
+    """One-time recovery codes, stored as keyed hashes (services/secretbox.code_digest)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    code_hash = Varchar(length=64, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    used_at = Timestamptz(null=True, default=None)
 
 
 class UserSession(Table, tablename="user_session"):
@@ -64,6 +81,10 @@ class UserSession(Table, tablename="user_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow(), index=True)
     ip = Varchar(length=64, default="")
+    # Migration 0007. A session of a user who must use a second factor is "half logged in"
+    # until mfa_verified_at is set; reauth_at is the last password/code confirmation (step-up).
+    mfa_verified_at = Timestamptz(null=True, default=None)
+    reauth_at = Timestamptz(null=True, default=None)
 
 
 class ApiToken(Table, tablename="api_token"):
@@ -404,6 +425,7 @@ class AppraisalResult(Table, tablename="appraisal_result"):
 ALL_TABLES: list[type[Table]] = [
     Unit,
     User,
+    MfaRecoveryCode,
     UserSession,
     ApiToken,
     AuditLog,

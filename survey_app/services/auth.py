@@ -1,4 +1,9 @@
-"""Logging in and out, lockout, sessions, and account management (with audit events)."""
+"""Logging in and out, lockout, sessions, and account management (with audit events).
+
+A user who must use a second factor (a role in SURVEY_MFA_ROLES, or anyone who enrolled) gets
+a "half" session after the password: it reaches only the second step (services/mfa.py), which
+replaces it with a new session id once the code is right.
+"""
 
 from __future__ import annotations
 
@@ -31,10 +36,18 @@ class CurrentUser:
     unit_name: str | None
     must_change_password: bool
     session_id: int
+    mfa_pending: bool = False  # password checked, second factor (or enrolment) outstanding
+    mfa_enrolled: bool = False
+    mfa_required: bool = False  # the role must use MFA (SURVEY_MFA_ROLES)
+    step_up_until: dt.datetime | None = None  # sensitive actions allowed until then
 
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def step_up_ok(self) -> bool:
+        return self.step_up_until is not None and utcnow() < self.step_up_until
 
 
 @dataclass(frozen=True)
@@ -42,14 +55,49 @@ class LoginOutcome:
     session_token: str | None
     error: str | None
     must_change_password: bool = False
+    second_factor: str | None = None  # "verify" (enter a code) or "enrol" (set one up first)
 
 
-def _hash_session_token(token: str) -> str:
+def hash_session_token(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def open_session(user_id: int, ip: str, *, mfa_verified: bool) -> str:
+    """A new session (a new id, never a reused one) whose credentials were checked just now."""
+    token = new_session_token()
+    await sessions.insert_session(
+        hash_session_token(token), user_id, ip, mfa_verified=mfa_verified,
+        authenticated_at=utcnow(),
+    )
+    return token
+
+
+async def record_failure(
+    user: users.UserRecord, ip: str, action: str, reason: str, *, max_failures: int,
+    lockout_minutes: int,
+) -> bool:
+    """Count a wrong password or code towards the lockout; True when the account is now locked."""
+    failures = user.failed_logins + 1
+    lock_until = utcnow() + dt.timedelta(minutes=lockout_minutes) if failures >= max_failures else None
+    await users.record_failed_login(user.id, lock_until)
+    await audit.record_event(
+        action, actor_id=user.id, actor_name=user.username, success=False, ip=ip,
+        detail={"reason": reason, "failures": failures, "locked": lock_until is not None},
+    )
+    return lock_until is not None
+
+
+def is_locked(user: users.UserRecord) -> bool:
+    return bool(user.locked_until and user.locked_until > utcnow())
+
+
 async def log_in(
-    username: str, password: str, ip: str, *, max_failures: int, lockout_minutes: int
+    username: str, password: str, ip: str, *, max_failures: int, lockout_minutes: int,
+    mfa_roles: frozenset[str] = frozenset(),
 ) -> LoginOutcome:
     generic = "用户名或密码错误"
     user = await users.find_user_by_username(username.strip())
@@ -69,29 +117,37 @@ async def log_in(
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         return LoginOutcome(None, f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
     if not user.active or not passwords.verify_password(user.password_hash, password):
-        failures = user.failed_logins + 1
-        lock_until = (
-            now + dt.timedelta(minutes=lockout_minutes) if failures >= max_failures else None
+        locked = await record_failure(
+            user, ip, "login", "inactive" if not user.active else "bad_password",
+            max_failures=max_failures, lockout_minutes=lockout_minutes,
         )
-        await users.record_failed_login(user.id, lock_until)
-        await audit.record_event(
-            "login", actor_id=user.id, actor_name=user.username, success=False, ip=ip,
-            detail={"reason": "inactive" if not user.active else "bad_password",
-                    "failures": failures, "locked": lock_until is not None},
-        )
-        if lock_until:
+        if locked:
             return LoginOutcome(None, f"登录失败次数过多，账号已锁定 {lockout_minutes} 分钟")
         return LoginOutcome(None, generic)
 
-    token = secrets.token_urlsafe(32)  # a fresh session id at every login
+    if user.role in mfa_roles or user.mfa_enrolled:
+        # Half a login: the failure count is NOT reset here, so wrong codes after a right
+        # password keep counting towards the lockout across attempts.
+        token = new_session_token()
+        await sessions.insert_session(hash_session_token(token), user.id, ip)
+        step = "verify" if user.mfa_enrolled else "enrol"
+        await audit.record_event(
+            "login", actor_id=user.id, actor_name=user.username, ip=ip,
+            detail={"second_factor": step},
+        )
+        return LoginOutcome(token, None, user.must_change_password, second_factor=step)
+
     await users.record_successful_login(user.id)
-    await sessions.insert_session(_hash_session_token(token), user.id, ip)
+    token = await open_session(user.id, ip, mfa_verified=False)  # a fresh id at every login
     await audit.record_event("login", actor_id=user.id, actor_name=user.username, ip=ip)
     return LoginOutcome(token, None, user.must_change_password)
 
 
-async def load_current_user(token: str, idle_minutes: int) -> CurrentUser | None:
-    session = await sessions.find_session(_hash_session_token(token))
+async def load_current_user(
+    token: str, idle_minutes: int, *, mfa_roles: frozenset[str] = frozenset(),
+    step_up_minutes: int = 10,
+) -> CurrentUser | None:
+    session = await sessions.find_session(hash_session_token(token))
     if session is None:
         return None
     now = utcnow()
@@ -104,6 +160,12 @@ async def load_current_user(token: str, idle_minutes: int) -> CurrentUser | None
         return None
     if now - session.last_seen_at > TOUCH_INTERVAL:
         await sessions.touch_session(session.id)
+    required = user.role in mfa_roles
+    pending = (required or user.mfa_enrolled) and session.mfa_verified_at is None
+    step_up_until = (
+        session.reauth_at + dt.timedelta(minutes=step_up_minutes)
+        if session.reauth_at and not pending else None
+    )
     return CurrentUser(
         id=user.id,
         username=user.username,
@@ -113,6 +175,10 @@ async def load_current_user(token: str, idle_minutes: int) -> CurrentUser | None
         unit_name=user.unit_name,
         must_change_password=user.must_change_password,
         session_id=session.id,
+        mfa_pending=pending,
+        mfa_enrolled=user.mfa_enrolled,
+        mfa_required=required,
+        step_up_until=step_up_until,
     )
 
 

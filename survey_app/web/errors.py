@@ -9,7 +9,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from survey_app.web.guards import PasswordChangeRequired
+from survey_app.web.guards import PasswordChangeRequired, SecondFactorRequired, StepUpRequired
 from survey_app.web.rendering import page
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,24 @@ def is_bad_value_error(exc: BaseException) -> bool:
 
 def password_change_handler(request: Request, exc: PasswordChangeRequired) -> Response:
     return Redirect(path="/account/password")
+
+
+def _redirect_with_next(path: str, next_path: str) -> Response:
+    query = {"next": next_path} if next_path and next_path != "/" else None
+    return Redirect(path=path, query_params=query, status_code=303)
+
+
+def second_factor_handler(request: Request, exc: SecondFactorRequired) -> Response:
+    if _wants_json(request):
+        return _json_error("请先完成两步验证", 403)
+    target = "/account/mfa/verify" if exc.step == "verify" else "/account/mfa"
+    return _redirect_with_next(target, exc.next_path)
+
+
+def step_up_handler(request: Request, exc: StepUpRequired) -> Response:
+    if _wants_json(request):
+        return _json_error("此操作需要先确认身份", 403)
+    return _redirect_with_next("/account/confirm", exc.next_path)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

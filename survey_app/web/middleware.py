@@ -36,7 +36,8 @@ def session_user_middleware(settings: Settings):  # type: ignore[no-untyped-def]
                 token = _cookie(scope, SESSION_COOKIE)
                 if token and not path.startswith(_NO_SESSION_PREFIXES):
                     scope["user"] = await load_current_user(  # type: ignore[typeddict-unknown-key]
-                        token, settings.session_idle_minutes
+                        token, settings.session_idle_minutes, mfa_roles=settings.mfa_roles,
+                        step_up_minutes=settings.step_up_minutes,
                     )
             await app(scope, receive, send)
 

@@ -9,7 +9,9 @@ from survey_app.web.pages import (
     auth,
     dashboard,
     jobs,
+    mfa,
     questionnaires,
+    reauth,
     sampling,
     scores,
     survey,
@@ -19,8 +21,8 @@ from survey_app.web.pages import (
 )
 
 MODULES = (
-    health, v1, auth, dashboard, jobs, units, users, survey, questionnaires, sampling, themes,
-    scores,
+    health, v1, auth, mfa, reauth, dashboard, jobs, units, users, survey, questionnaires,
+    sampling, themes, scores,
 )
 
 

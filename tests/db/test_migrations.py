@@ -30,3 +30,18 @@ async def test_forwards_is_idempotent(engine) -> None:
     await migrate_forwards()
     await migrate_forwards()
     assert len(await Migration.select().where(Migration.app_name == "survey")) == MIGRATION_COUNT
+
+
+async def test_mfa_migration_adds_its_columns_and_table(engine) -> None:
+    from survey_app.db.tables import MfaRecoveryCode, User, UserSession
+
+    assert (Path(migrations.__file__).parent / "survey_0007_mfa.py").exists()
+    await migrate_backwards("2026-11-21T22:07:00:000000")  # 0007 alone, backwards
+    assert not await MfaRecoveryCode.table_exists()
+    await migrate_forwards()
+    assert await MfaRecoveryCode.table_exists()
+    # the new columns are there and readable (a SELECT naming them fails otherwise)
+    await User.select(User.mfa_secret, User.mfa_pending_secret, User.mfa_enabled_at,
+                      User.mfa_last_step)
+    await UserSession.select(UserSession.mfa_verified_at, UserSession.reauth_at)
+    assert len(await Migration.select().where(Migration.app_name == "survey")) == MIGRATION_COUNT

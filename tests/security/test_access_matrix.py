@@ -42,8 +42,32 @@ POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/scores", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
     (r"^/appraisal", None, frozenset({ADMIN, OFFICE})),
     (r"^/units/\{", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
-    (r"^/(units|account/password|logout|jobs/.*|api/jobs/.*)?$", None, STAFF),
+    (r"^/(units|account/(password|confirm|mfa(/.*)?)|logout|jobs/.*|api/jobs/.*)?$", None, STAFF),
 ]
+
+# Which routes a half-logged-in session (password right, second factor outstanding) may reach,
+# by the step it is at: entering a code when enrolled, enrolment when not. Nothing else.
+SECOND_STEP: dict[tuple[str, str], frozenset[str]] = {
+    ("/account/mfa/verify", READ): frozenset({"verify"}),
+    ("/account/mfa/verify", WRITE): frozenset({"verify"}),
+    ("/account/mfa", READ): frozenset({"enrol"}),
+    ("/account/mfa/enrol", WRITE): frozenset({"enrol"}),
+    ("/logout", WRITE): frozenset({"verify", "enrol"}),
+}
+
+# Sensitive actions that need a recent password/code confirmation (ASVS 3.7.1), with the form
+# pages that lead to them (so a filled form is never lost to the confirmation redirect).
+STEP_UP: set[tuple[str, str]] = {
+    ("/roster/{respondent_id:int}/contact", WRITE),  # reveals a contact
+    ("/admin/users", READ), ("/admin/users", WRITE),  # create accounts
+    ("/admin/users/{user_id:int}/role", WRITE),
+    ("/admin/users/{user_id:int}/mfa-reset", WRITE),
+    ("/admin/api-tokens", READ), ("/admin/api-tokens", WRITE),
+    ("/appraisal/results/{result_id:int}/override", WRITE),  # grade override
+    ("/account/mfa/recovery-codes", WRITE), ("/account/mfa/renew", WRITE),
+    ("/account/mfa/disable", WRITE),
+}
+# Full-contact link exports are step-up only with full_contacts=1 (tested in test_mfa.py).
 
 
 def expected_access(path: str, method: str) -> frozenset[str] | str:
@@ -70,6 +94,19 @@ def test_every_route_declares_exactly_the_policy() -> None:
         declared = PUBLIC if opt.get("public") else frozenset(opt.get("roles") or ())
         if declared != expected_access(path, method):
             mismatches.append(f"{method} {path}: declared {declared}")
+    assert mismatches == []
+
+
+def test_second_step_and_step_up_declarations_match_the_policy() -> None:
+    mismatches = []
+    for path, method, handler in routes():
+        opt = handler.opt  # type: ignore[attr-defined]
+        step = opt.get("mfa_step")
+        declared = frozenset({"verify", "enrol"}) if step == "any" else frozenset({step} - {None})
+        if declared != SECOND_STEP.get((path, method), frozenset()):
+            mismatches.append(f"{method} {path}: second step {declared}")
+        if bool(opt.get("step_up")) != ((path, method) in STEP_UP):
+            mismatches.append(f"{method} {path}: step_up {opt.get('step_up')}")
     assert mismatches == []
 
 
@@ -127,4 +164,53 @@ async def test_live_requests_follow_the_policy(clients) -> None:  # type: ignore
                 ok = refused_by_role
             if not ok:
                 problems.append(f"{role or 'anonymous'} {method} {url} → {response.status_code}")
+    assert problems == []
+
+
+@pytest.fixture
+async def half_logged_in(app, make_user):  # type: ignore[no-untyped-def]
+    """Sessions that passed the password but not the second factor: an enrolled admin and
+    office user (at "verify") and not-yet-enrolled ones (at "enrol")."""
+    sessions: dict[tuple[str, str], httpx.AsyncClient] = {}
+    for role in (ADMIN, OFFICE):
+        for step, enrolled in (("verify", True), ("enrol", False)):
+            name = f"{role}_{step}"
+            await make_user(name, role, mfa=enrolled)
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+            client = httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
+            page = await client.get("/login")
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+            assert token
+            response = await client.post("/login", data={
+                "username": name, "password": TEST_PASSWORD, "_csrf_token": token.group(1)})
+            expected = "/account/mfa/verify" if step == "verify" else "/account/mfa"
+            assert response.status_code == 303
+            assert response.headers["location"].split("?")[0] == expected
+            sessions[(role, step)] = client
+    yield sessions
+    for client in sessions.values():
+        await client.aclose()
+
+
+async def test_half_logged_in_sessions_reach_only_their_second_step(half_logged_in) -> None:  # type: ignore[no-untyped-def]
+    problems = []
+    for path, method, _ in routes():
+        if path == "/logout" or expected_access(path, method) == PUBLIC:
+            continue
+        url = _concrete(path)
+        for (role, step), client in half_logged_in.items():
+            if method == READ:
+                response = await client.get(url)
+            else:
+                response = await client.post(url, data={}, headers=_csrf(client))
+            location = response.headers.get("location", "")
+            sent_to_step = response.status_code == 303 and location.startswith("/account/mfa")
+            if step in SECOND_STEP.get((path, method), frozenset()):
+                ok = response.status_code < 500 and not sent_to_step
+            elif url.startswith("/api/"):
+                ok = response.status_code == 403 and "两步验证" in response.text
+            else:
+                ok = sent_to_step
+            if not ok:
+                problems.append(f"{role}@{step} {method} {url} → {response.status_code} {location}")
     assert problems == []

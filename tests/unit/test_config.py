@@ -34,6 +34,9 @@ def test_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
         ("SURVEY_SECRET_KEY", "short", "太短"),
         ("SURVEY_LOG_LEVEL", "LOUD", "无效"),
         ("SURVEY_SESION_IDLE_MINUTES", "5", "未知的配置项"),
+        ("SURVEY_MFA_ROLES", "admin,root", "无效"),
+        ("SURVEY_MFA_ROLES", " , ", "无效"),
+        ("SURVEY_STEP_UP_MINUTES", "0", "超出允许范围"),
     ],
 )
 def test_bad_values_are_refused_with_a_clear_message(
@@ -59,3 +62,14 @@ def test_postgres_url_and_flags_are_parsed(tmp_path: Path) -> None:
     assert not settings.is_sqlite
     assert settings.secure_cookies is True
     assert settings.base_url == "https://survey.example.gov.cn"
+
+
+def test_mfa_roles_default_to_admin_and_office_and_can_be_set(tmp_path: Path) -> None:
+    base = {"SURVEY_DATA_DIR": str(tmp_path), "SURVEY_SECRET_KEY": SECRET}
+    assert load_settings(base).mfa_roles == frozenset({"admin", "office"})
+    assert load_settings(base).step_up_minutes == 10
+    chosen = load_settings({**base, "SURVEY_MFA_ROLES": "admin, analyst,office",
+                            "SURVEY_STEP_UP_MINUTES": "5"})
+    assert chosen.mfa_roles == frozenset({"admin", "analyst", "office"})
+    assert chosen.step_up_minutes == 5
+    assert load_settings({**base, "SURVEY_MFA_ROLES": "none"}).mfa_roles == frozenset()

@@ -14,15 +14,29 @@ class SessionRecord:
     id: int
     user_id: int
     last_seen_at: dt.datetime
+    mfa_verified_at: dt.datetime | None = None  # None: the second factor is still outstanding
+    reauth_at: dt.datetime | None = None  # last password/code confirmation (step-up)
 
 
-async def insert_session(id_hash: str, user_id: int, ip: str) -> None:
-    await UserSession.insert(UserSession(id_hash=id_hash, user=user_id, ip=ip))
+async def insert_session(
+    id_hash: str, user_id: int, ip: str, *, mfa_verified: bool = False,
+    authenticated_at: dt.datetime | None = None,
+) -> None:
+    """`authenticated_at`: when the credentials behind this session were last checked."""
+    await UserSession.insert(
+        UserSession(
+            id_hash=id_hash, user=user_id, ip=ip,
+            mfa_verified_at=utcnow() if mfa_verified else None, reauth_at=authenticated_at,
+        )
+    )
 
 
 async def find_session(id_hash: str) -> SessionRecord | None:
     row = (
-        await UserSession.select(UserSession.id, UserSession.user, UserSession.last_seen_at)
+        await UserSession.select(
+            UserSession.id, UserSession.user, UserSession.last_seen_at,
+            UserSession.mfa_verified_at, UserSession.reauth_at,
+        )
         .where(UserSession.id_hash == id_hash)
         .first()
     )
@@ -30,7 +44,16 @@ async def find_session(id_hash: str) -> SessionRecord | None:
         return None
     last_seen = aware(row["last_seen_at"])
     assert last_seen is not None
-    return SessionRecord(id=row["id"], user_id=row["user"], last_seen_at=last_seen)
+    return SessionRecord(
+        id=row["id"], user_id=row["user"], last_seen_at=last_seen,
+        mfa_verified_at=aware(row["mfa_verified_at"]), reauth_at=aware(row["reauth_at"]),
+    )
+
+
+async def mark_reauthenticated(session_id: int) -> None:
+    await UserSession.update({UserSession.reauth_at: utcnow()}).where(
+        UserSession.id == session_id
+    )
 
 
 async def touch_session(session_id: int) -> None:
@@ -45,6 +68,13 @@ async def delete_session(session_id: int) -> None:
 
 async def delete_user_sessions(user_id: int) -> None:
     await UserSession.delete().where(UserSession.user == user_id)
+
+
+async def delete_unverified_sessions(user_id: int) -> None:
+    """End a user's half-logged-in sessions (second factor outstanding)."""
+    await UserSession.delete().where(
+        (UserSession.user == user_id) & UserSession.mfa_verified_at.is_null()
+    )
 
 
 async def delete_idle_sessions(idle_before: dt.datetime) -> None:

@@ -23,6 +23,11 @@ class UserRecord:
     must_change_password: bool
     password_hash: str
     last_login_at: dt.datetime | None
+    mfa_enabled_at: dt.datetime | None = None
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
 
 _COLUMNS = (
@@ -38,6 +43,7 @@ _COLUMNS = (
     User.must_change_password,
     User.password_hash,
     User.last_login_at,
+    User.mfa_enabled_at,
 )
 
 
@@ -55,6 +61,7 @@ def _record(row: dict) -> UserRecord:
         must_change_password=bool(row["must_change_password"]),
         password_hash=row["password_hash"],
         last_login_at=aware(row["last_login_at"]),
+        mfa_enabled_at=aware(row["mfa_enabled_at"]),
     )
 
 
@@ -104,6 +111,10 @@ async def record_successful_login(user_id: int) -> None:
     await User.update(
         {User.failed_logins: 0, User.locked_until: None, User.last_login_at: utcnow()}
     ).where(User.id == user_id)
+
+
+async def clear_failed_logins(user_id: int) -> None:
+    await User.update({User.failed_logins: 0, User.locked_until: None}).where(User.id == user_id)
 
 
 async def set_password(user_id: int, password_hash: str, must_change: bool) -> None:

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from survey_app.services import auth
 from survey_app.services.roles import ALL_ROLES
 from survey_app.web.guards import PUBLIC, current_user, roles
-from survey_app.web.rendering import client_ip, page, safe_next
+from survey_app.web.rendering import client_ip, page, safe_next, with_session_cookie
 
 
 @get("/login", opt=PUBLIC)
@@ -32,21 +32,22 @@ async def login_submit(request: Request) -> Response:
         outcome = await auth.log_in(
             username, password, client_ip(request),
             max_failures=settings.login_max_failures, lockout_minutes=settings.lockout_minutes,
+            mfa_roles=settings.mfa_roles,
         )
     if outcome.session_token is None:
         return page(  # type: ignore[return-value]
             request, "auth/login.html", status_code=400, next=target, error=outcome.error,
             username=username,
         )
-    response = Redirect(path="/account/password" if outcome.must_change_password else target)
-    response.set_cookie(
-        auth.SESSION_COOKIE, outcome.session_token, httponly=True, samesite="lax",
-        secure=settings.secure_cookies, path="/",
-    )
-    return response
+    if outcome.second_factor:
+        step_page = "/account/mfa/verify" if outcome.second_factor == "verify" else "/account/mfa"
+        response = Redirect(path=step_page, query_params={"next": target}, status_code=303)
+    else:
+        response = Redirect(path="/account/password" if outcome.must_change_password else target)
+    return with_session_cookie(response, outcome.session_token, settings.secure_cookies)
 
 
-@post("/logout", opt=roles(*ALL_ROLES, allow_pending_password=True))
+@post("/logout", opt=roles(*ALL_ROLES, allow_pending_password=True, mfa_step="any"))
 async def logout(request: Request) -> Response:
     user = current_user(request)
     assert user is not None

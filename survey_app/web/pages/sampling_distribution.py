@@ -10,7 +10,7 @@ from markupsafe import Markup
 from survey_app.services import distribution
 from survey_app.services.campaigns import CampaignError, CampaignRecord
 from survey_app.services.roles import ADMIN
-from survey_app.web.guards import roles
+from survey_app.web.guards import require_step_up, roles
 from survey_app.web.pages.sampling_common import PageNumber, actor_of, attachment, campaign_or_404
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
@@ -44,10 +44,13 @@ async def campaign_links_export(request: Request, campaign_id: RecordId) -> Resp
     campaign = await campaign_or_404(campaign_id)
     form = await request.form()
     template = str(form.get("template", ""))
+    full_contacts = form.get("full_contacts") == "1"
+    if full_contacts:  # unmasked names and phones: a recent confirmation is needed
+        require_step_up(request, f"/campaigns/{campaign.id}/distribution")
     try:
         exported = await distribution.export_links(
             campaign, fmt=str(form.get("format", "xlsx")),
-            full_contacts=form.get("full_contacts") == "1", template=template,
+            full_contacts=full_contacts, template=template,
             base_url=_base_url(request), actor=actor_of(request),
         )
     except CampaignError as problem:

@@ -44,7 +44,7 @@ async def roster_list(
     )
 
 
-@post("/roster/{respondent_id:int}/contact", opt=roles(ADMIN))
+@post("/roster/{respondent_id:int}/contact", opt=roles(ADMIN, step_up=True, step_up_back="/roster"))
 async def roster_contact(request: Request, respondent_id: RecordId) -> Template:
     try:
         revealed = await roster.reveal_contact(respondent_id, actor_of(request))

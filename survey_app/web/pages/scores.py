@@ -350,7 +350,10 @@ async def appraisal_run(request: Request) -> Template:
     return await _appraisal_page(request, record.year, notes=notes)
 
 
-@post("/appraisal/results/{result_id:int}/override", opt=roles(*OFFICE_ROLES))
+@post(
+    "/appraisal/results/{result_id:int}/override",
+    opt=roles(*OFFICE_ROLES, step_up=True, step_up_back="/appraisal"),
+)
 async def appraisal_override(request: Request, result_id: RecordId) -> Response | Template:
     form = await request.form()
     result = await score_queries.find_result(result_id)
@@ -447,12 +450,12 @@ async def _tokens_page(
     return response
 
 
-@get("/admin/api-tokens", opt=roles(ADMIN))
+@get("/admin/api-tokens", opt=roles(ADMIN, step_up=True))
 async def token_list(request: Request) -> Template:
     return await _tokens_page(request)
 
 
-@post("/admin/api-tokens", opt=roles(ADMIN))
+@post("/admin/api-tokens", opt=roles(ADMIN, step_up=True, step_up_back="/admin/api-tokens"))
 async def token_create(request: Request) -> Template:
     form = await request.form()
     days = str(form.get("days", "")).strip()
