@@ -23,11 +23,20 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from questionnaires import ratings
+from questionnaires.ratings import Item
+
 LEVELS = (5, 4, 3, 2, 1)  # the order of PlanTerm.values
 NO_ANSWER = -1
 UNKNOWN = 0
 
-Item = tuple[str, str]  # (question, matrix row id or "")
+_NOT_A_RATING = 99
+# A rating string's byte → its code, from the format's own characters (questionnaires/ratings.py).
+_CODE_OF_BYTE = np.full(256, _NOT_A_RATING, np.int8)
+_CODE_OF_BYTE[ord(ratings.NO_ANSWER)] = NO_ANSWER
+_CODE_OF_BYTE[ord(ratings.UNKNOWN)] = UNKNOWN
+for _level in LEVELS:
+    _CODE_OF_BYTE[ord(str(_level))] = _level
 
 
 @dataclass(frozen=True)
@@ -47,16 +56,13 @@ class UnitPatterns:
 
 def decode_patterns(patterns: Sequence[str], width: int) -> npt.NDArray[np.int8]:
     """Rating strings of one width ("54-0") → the level matrix (1–5, 0 不了解, -1 no answer)."""
-    if not patterns:
-        return np.zeros((0, width), np.int8)
-    raw = np.frombuffer("".join(patterns).encode("ascii"), np.uint8)
-    if raw.size != len(patterns) * width or any(len(p) != width for p in patterns):
+    if any(len(p) != width for p in patterns):
         raise ValueError(f"rating strings must all have {width} characters")
-    codes = raw.reshape(len(patterns), width).astype(np.int16) - ord("0")
-    if ((codes > 5) | ((codes < 0) & (codes != ord("-") - ord("0")))).any():
+    raw = np.frombuffer("".join(patterns).encode("ascii", "replace"), np.uint8)
+    codes = _CODE_OF_BYTE[raw].reshape(len(patterns), width)
+    if (codes == _NOT_A_RATING).any():
         raise ValueError("rating strings hold only 0–5 and -")
-    codes[codes < 0] = NO_ANSWER
-    return codes.astype(np.int8)
+    return codes
 
 
 @dataclass(frozen=True)
