@@ -142,6 +142,10 @@ def _load_yaml(text: str) -> object:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+        if "nesting" in str(error.problem):
+            # Newer PyYAML refuses deep nesting while scanning ahead, before our own event check
+            # sees the depth; the respondent gets the same message either way.
+            raise DefinitionError([Problem(where, f"嵌套层数超过 {MAX_NESTING}")]) from None
         raise DefinitionError([Problem(where, f"YAML 格式错误（{error.problem}）")]) from None
     except yaml.YAMLError as error:
         raise DefinitionError([Problem("", f"YAML 格式错误（{error}）")]) from None

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,12 @@ from survey_app.web.middleware import security_headers_hook, session_user_middle
 from survey_app.web.templating import configure_environment
 
 PACKAGE_DIR = Path(__file__).parent
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
+
+
+def templates_dir() -> Path:
+    """The templates ship as the package survey_app.templates (setup.py maps templates/ to it)."""
+    return Path(str(resources.files("survey_app.templates")))
 
 
 def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litestar:
@@ -97,7 +102,7 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
             exclude=["/api/v1/"],
         ),
         template_config=TemplateConfig(
-            directory=TEMPLATES_DIR,
+            directory=templates_dir(),
             engine=JinjaTemplateEngine,
             engine_callback=configure_environment,
         ),

@@ -56,14 +56,14 @@ def main() -> None:
 def migrate() -> None:
     from survey_app.db.connection import MigrationFailed, migrate_forwards
 
-    async def work(_: Settings) -> None:
-        await migrate_forwards()
+    async def work(_: Settings) -> int:
+        return await migrate_forwards()
 
     try:
-        run_with_database(work)
+        applied = run_with_database(work)
     except MigrationFailed as problem:
         raise click.ClickException(str(problem)) from None
-    click.echo("数据库已是最新结构。")
+    click.echo(f"已升级数据库结构（{applied} 个迁移）。" if applied else "数据库已是最新结构。")
 
 
 @main.command(help="启动网站（默认 http://127.0.0.1:8000）。")
@@ -71,12 +71,20 @@ def migrate() -> None:
 @click.option("--port", type=int, default=None, help="端口（默认取 SURVEY_PORT）")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, help="进程数（PostgreSQL 时可大于 1）")
 def serve(host: str | None, port: int | None, workers: int) -> None:
+    import os
+
     import uvicorn
 
+    # The factory (and every worker process) reads its settings from the environment: what is
+    # chosen here must reach it, so that links and QR codes use the address actually served.
+    if host:
+        os.environ["SURVEY_HOST"] = host
+    if port:
+        os.environ["SURVEY_PORT"] = str(port)
     settings = _settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("SQLite 模式只能使用 1 个进程；多进程部署请使用 PostgreSQL。")
-    click.echo(f"网站地址：http://{host or settings.host}:{port or settings.port}/  （Ctrl+C 停止）")
+    click.echo(f"网站地址：{settings.base_url}/  （Ctrl+C 停止）")
     uvicorn.run(
         "survey_app.app:create_app_from_env",
         factory=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from survey_app.services.roles import ALL_ROLES
+from survey_app.roles import ALL_ROLES
 
 T = TypeVar("T")
 
@@ -165,9 +165,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if name in env:
             values[attr] = parse(name, env[name])
     values.setdefault("database_url", f"sqlite:///{data_dir / 'survey.sqlite3'}")
+    values.setdefault("base_url", _served_url(values))
     if "secret_key" not in values:
         values["secret_key"] = _stored_secret(data_dir)
     return Settings(data_dir=data_dir, **values)  # type: ignore[arg-type]
+
+
+def _served_url(values: Mapping[str, object]) -> str:
+    """Without SURVEY_BASE_URL, links, exports and QR codes point at the address actually served."""
+    host = str(values.get("host", Settings.host))
+    port = values.get("port", Settings.port)
+    if host in {"0.0.0.0", "::"}:  # noqa: S104 - listening everywhere: reachable at loopback
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _stored_secret(data_dir: Path) -> str:

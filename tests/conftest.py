@@ -16,7 +16,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from argon2 import PasswordHasher
 
+from survey_app.services import passwords
+
+# What the application hashes with outside the test run (checked in tests/unit/test_passwords.py).
+PRODUCTION_HASHER = passwords._hasher
 TEST_PASSWORD = "Test-Passw0rd-2026"
 # TOTP secrets of the users make_user enrolled, so that login() can compute their codes.
 MFA_SECRETS: dict[str, bytes] = {}
@@ -37,6 +42,18 @@ def _postgres_admin_url() -> str:
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords with tiny argon2id parameters: production parameters cost about
+    130 ms and 64 MiB per hash, which made up much of the web tests' time. The production
+    parameters themselves are checked in tests/unit/test_passwords.py."""
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    try:
+        yield
+    finally:
+        passwords._hasher = PRODUCTION_HASHER
 
 
 @pytest.fixture(scope="session")
@@ -113,11 +130,18 @@ async def db(engine):  # type: ignore[no-untyped-def]
     return engine
 
 
-@pytest.fixture
-async def app(db, settings):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="session")
+async def shared_app(engine, settings):  # type: ignore[no-untyped-def]
+    """One application for the whole run: building it (routes, OpenAPI, templates) is costly,
+    and it keeps no state of its own between requests; every test still gets an empty database."""
     from survey_app.app import create_app
 
-    return create_app(settings, engine=db)
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+async def app(db, shared_app):  # type: ignore[no-untyped-def]
+    return shared_app
 
 
 @pytest.fixture

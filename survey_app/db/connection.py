@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from typing import Any
 
 from piccolo.apps.migrations.commands.backwards import run_backwards
@@ -30,10 +32,25 @@ def install_engine(engine: Engine[Any]) -> None:
         table._meta.db = engine
 
 
-async def migrate_forwards() -> None:
-    result = await run_forwards(app_name="survey", migration_id="all")
+async def migrate_forwards() -> int:
+    """Apply every pending migration; returns how many were applied.
+
+    Piccolo's runner prints its own progress ("9 migrations already complete", then "9 not yet
+    run" on an empty database, because it counts before creating its table); the CLI reports
+    one consistent line instead.
+    """
+    before = await _applied_count()
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = await run_forwards(app_name="survey", migration_id="all")
     if not result.success:
         raise MigrationFailed(f"数据库迁移失败：{result.message}")
+    return await _applied_count() - before
+
+
+async def _applied_count() -> int:
+    if not await Migration.table_exists():
+        return 0
+    return await Migration.count().where(Migration.app_name == "survey")
 
 
 async def migrate_backwards(migration_id: str = "all") -> None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from survey_app.db.queries import audit, sessions, users
 from survey_app.db.queries._rows import utcnow
+from survey_app.roles import ALL_ROLES, ROLE_LABELS, UNIT_VIEWER
 from survey_app.services import passwords
-from survey_app.services.roles import ALL_ROLES, ROLE_LABELS, UNIT_VIEWER
 
 SESSION_COOKIE = "sid"
 # last_seen_at is written at most this often, not on every request.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from litestar.exceptions import NotFoundException
 
+from survey_app.roles import UNIT_VIEWER
 from survey_app.services.auth import CurrentUser
-from survey_app.services.roles import UNIT_VIEWER
 
 
 def can_see_unit(user: CurrentUser, unit_id: int) -> bool:

@@ -57,8 +57,8 @@ from survey_app.db.queries.themes import (
     ThemeState,
 )
 from survey_app.jobs.runner import submit_job
+from survey_app.roles import UNIT_VIEWER
 from survey_app.services.auth import CurrentUser
-from survey_app.services.roles import UNIT_VIEWER
 
 STATUS_LABELS = {PENDING: "待处理", ASSIGNED: "已转办", RECTIFYING: "整改中", DONE: "已办结"}
 CHANNEL_LABELS = {"online": "网上填报", "paper": "纸质问卷", "interview": "访谈", "phone": "电话",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from survey_app.services.roles import ROLE_LABELS
+from survey_app.roles import ROLE_LABELS
 
 _CHINA = dt.timezone(dt.timedelta(hours=8))
 

@@ -6,8 +6,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from survey_app.roles import ALL_ROLES
 from survey_app.services import auth
-from survey_app.services.roles import ALL_ROLES
 from survey_app.web.guards import PUBLIC, current_user, roles
 from survey_app.web.rendering import client_ip, page, safe_next, with_session_cookie
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Request, get
 from litestar.response import Template
 
+from survey_app.roles import ALL_ROLES
 from survey_app.services import dashboard
-from survey_app.services.roles import ALL_ROLES
 from survey_app.web.guards import current_user, roles
 from survey_app.web.rendering import page
 

@@ -7,7 +7,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
 from survey_app.db.queries import jobs
-from survey_app.services.roles import ADMIN, ALL_ROLES
+from survey_app.roles import ADMIN, ALL_ROLES
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import page

@@ -8,9 +8,9 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from survey_app.roles import ALL_ROLES
 from survey_app.services import mfa
 from survey_app.services.auth import SESSION_COOKIE, CurrentUser
-from survey_app.services.roles import ALL_ROLES
 from survey_app.web.guards import current_user, require_step_up, roles
 from survey_app.web.rendering import client_ip, page, safe_next, with_session_cookie
 

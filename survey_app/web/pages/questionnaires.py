@@ -21,11 +21,11 @@ from questionnaires.definition import dump_yaml
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
 from survey_app.db.queries import questionnaires as versions
 from survey_app.db.queries.questionnaires import VersionRecord
+from survey_app.roles import ADMIN, ANALYST, OFFICE
 from survey_app.services import authoring, questionnaires
 from survey_app.services.auth import CurrentUser
 from survey_app.services.authoring import ExportFormat
 from survey_app.services.questionnaires import AUDIENCES, AuthoringError
-from survey_app.services.roles import ADMIN, ANALYST, OFFICE
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page

@@ -6,9 +6,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from survey_app.roles import ALL_ROLES
 from survey_app.services import mfa, reauth
 from survey_app.services.auth import SESSION_COOKIE
-from survey_app.services.roles import ALL_ROLES
 from survey_app.web.guards import current_user, roles
 from survey_app.web.rendering import client_ip, page, safe_next
 

@@ -14,8 +14,8 @@ from litestar.response import Redirect, Template
 
 from questionnaires.roster import FRAME_FIELDS, RosterKind
 from survey_app.db.queries import campaigns as campaign_queries
+from survey_app.roles import ADMIN, OFFICE
 from survey_app.services import campaigns, distribution
-from survey_app.services.roles import ADMIN, OFFICE
 from survey_app.services.roster import ROSTER_KINDS
 from survey_app.services.submissions import CHANNELS
 from survey_app.web.guards import roles

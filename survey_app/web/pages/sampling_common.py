@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from survey_app.services import campaigns
 from survey_app.services.auth import CurrentUser
@@ -15,7 +15,7 @@ from survey_app.web.guards import current_user
 from survey_app.web.rendering import client_ip
 
 # `?page=2`: the handler argument cannot be called `page` (that is the rendering function).
-PageNumber = Annotated[int, Parameter(query="page")]
+PageNumber = Annotated[int, QueryParameter(name="page")]
 
 
 def form_lists(form: Any) -> dict[str, list[str]]:

@@ -7,9 +7,9 @@ from litestar import Request, Response, get, post
 from litestar.response import Template
 from markupsafe import Markup
 
+from survey_app.roles import ADMIN
 from survey_app.services import distribution
 from survey_app.services.campaigns import CampaignError, CampaignRecord
-from survey_app.services.roles import ADMIN
 from survey_app.web.guards import require_step_up, roles
 from survey_app.web.pages.sampling_common import PageNumber, actor_of, attachment, campaign_or_404
 from survey_app.web.params import RecordId

@@ -18,8 +18,8 @@ from litestar.response import Redirect, Template
 from questionnaires.answers import coerce_form_answers
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, QuestionType
 from survey_app.db.queries import campaigns as campaign_queries
+from survey_app.roles import ADMIN, DATA_ENTRY
 from survey_app.services import campaigns
-from survey_app.services.roles import ADMIN, DATA_ENTRY
 from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
 from survey_app.web.guards import roles
 from survey_app.web.pages.sampling_common import actor_of, campaign_or_404, form_lists, user_of

@@ -9,8 +9,8 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from survey_app.db.queries.roster import RosterFilter
+from survey_app.roles import ADMIN
 from survey_app.services import roster
-from survey_app.services.roles import ADMIN
 from survey_app.web.guards import roles
 from survey_app.web.pages.sampling_common import (
     PageNumber,

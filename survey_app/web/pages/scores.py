@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -23,9 +23,9 @@ from analysis.scoring.mapping import MAPPINGS
 from survey_app.db.queries import scores as score_queries
 from survey_app.db.queries import units
 from survey_app.jobs.runner import submit_job
+from survey_app.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services import api_tokens, appraisal, scores
 from survey_app.services.auth import CurrentUser
-from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
 from survey_app.services.themes import CHANNEL_LABELS
 from survey_app.web.guards import current_user, roles
@@ -371,7 +371,7 @@ async def appraisal_override(request: Request, result_id: RecordId) -> Response 
 @get("/appraisal/export", opt=roles(*OFFICE_ROLES))
 async def appraisal_export(
     request: Request,
-    scheme: Annotated[int, Parameter(query="scheme", ge=1, le=2_147_483_647)],
+    scheme: Annotated[int, QueryParameter(ge=1, le=2_147_483_647)],
     format: FromQuery[str] = "xlsx",
 ) -> Response:
     try:

@@ -12,9 +12,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from survey_app.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services import themes
 from survey_app.services.auth import CurrentUser
-from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.web import rendering
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId

@@ -7,7 +7,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
 from survey_app.db.queries import units
-from survey_app.services.roles import ADMIN, ALL_ROLES, ANALYST, OFFICE, UNIT_VIEWER
+from survey_app.roles import ADMIN, ALL_ROLES, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId

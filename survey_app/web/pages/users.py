@@ -7,8 +7,8 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
 from survey_app.db.queries import audit, units, users
+from survey_app.roles import ADMIN, ROLE_LABELS
 from survey_app.services import auth, mfa
-from survey_app.services.roles import ADMIN, ROLE_LABELS
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page

@@ -1,0 +1,1 @@
+"""Jinja templates. Kept at the repository top level; installed as the package survey_app.templates."""
