@@ -71,7 +71,7 @@ test: install-test browser axe
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy survey_app questionnaires analysis
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports pyproject.toml
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache build

@@ -100,7 +100,7 @@ class Setup:
 
 def create_campaign(phones: int) -> Setup:
     """An open campaign with `phones` invitations, made through the services (setup step)."""
-    from survey_app.cli import run_with_database
+    from survey_app.commands.common import run_with_database
     from tests.support.campaigns import open_campaign
 
     async def work(_: Any) -> Setup:
@@ -306,7 +306,7 @@ class Reconciliation:
 
 
 def reconcile(receipts: dict[str, tuple[str, str]]) -> Reconciliation:
-    from survey_app.cli import run_with_database
+    from survey_app.commands.common import run_with_database
     from survey_app.db.tables import Invitation, Response
     from survey_app.services.submissions import receipt_code
 

@@ -25,6 +25,7 @@ from piccolo.engine.base import Engine
 from survey_app.config import Settings, load_settings
 from survey_app.db.connection import install_engine
 from survey_app.db.engine import build_engine, start_engine, stop_engine
+from survey_app.errors import ServiceError
 from survey_app.jobs import handlers  # noqa: F401  (registers the job kinds)
 from survey_app.jobs.retention import daily_purge
 from survey_app.jobs.runner import default_worker_name, worker_loop
@@ -34,6 +35,7 @@ from survey_app.web.errors import (
     internal_error_handler,
     password_change_handler,
     second_factor_handler,
+    service_error_handler,
     step_up_handler,
 )
 from survey_app.web.guards import (
@@ -113,6 +115,7 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
         ),
         exception_handlers={
             HTTPException: http_exception_handler,
+            ServiceError: service_error_handler,
             PasswordChangeRequired: password_change_handler,
             SecondFactorRequired: second_factor_handler,
             StepUpRequired: step_up_handler,

@@ -5,46 +5,18 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from survey_app.commands.appraise import appraise
 from survey_app.commands.audit import audit_verify
 from survey_app.commands.backup import backup, restore
+from survey_app.commands.common import command_settings, run_with_database
 from survey_app.commands.links import links
 from survey_app.commands.sample import sample
 from survey_app.commands.themes import themes
-from survey_app.config import Settings, SettingsError, load_settings
-
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as problem:
-        raise click.ClickException(f"配置错误：{problem}") from None
-
-
-def run_with_database(work: Callable[[Settings], Awaitable[T]]) -> T:
-    """Run one async piece of work with the engine started and always stopped afterwards."""
-    from survey_app.db.connection import install_engine
-    from survey_app.db.engine import build_engine, start_engine, stop_engine
-
-    settings = _settings()
-    engine = build_engine(settings)
-    install_engine(engine)
-
-    async def runner() -> T:
-        await start_engine(engine)
-        try:
-            return await work(settings)
-        finally:
-            await stop_engine(engine)
-
-    return asyncio.run(runner())
+from survey_app.config import Settings
 
 
 @click.group(help="满意度调查与绩效评估平台的命令行工具。")
@@ -81,7 +53,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         os.environ["SURVEY_HOST"] = host
     if port:
         os.environ["SURVEY_PORT"] = str(port)
-    settings = _settings()
+    settings = command_settings()
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("SQLite 模式只能使用 1 个进程；多进程部署请使用 PostgreSQL。")
     click.echo(f"网站地址：{settings.base_url}/  （Ctrl+C 停止）")
@@ -163,7 +135,7 @@ def demo(seed: int) -> None:
     click.echo("演示账号（仅用于演示，正式部署前请删除或修改密码）：")
     for username, password, label in DEMO_ACCOUNTS:
         click.echo(f"  用户名 {username:<8} 密码 {password:<16} {label}")
-    settings = _settings()
+    settings = command_settings()
     if settings.mfa_roles:
         click.echo(
             f"角色 {','.join(sorted(settings.mfa_roles))} 须使用两步验证（SURVEY_MFA_ROLES）："

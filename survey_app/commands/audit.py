@@ -10,7 +10,7 @@ import click
               help="此前记录在库外的哈希值（上次校验输出的“最新哈希”），用于发现日志被截断")
 def audit_verify(anchor: str | None) -> None:
     # Imported here: the command module stays free of database imports until it runs.
-    from survey_app.cli import run_with_database
+    from survey_app.commands.common import run_with_database
     from survey_app.config import Settings
     from survey_app.db.queries.audit import ChainReport, verify_chain
 

@@ -198,7 +198,7 @@ def _backup_kind(path: Path) -> str:
 
 def _tables_with_rows() -> list[str]:
     """Names of the application's tables that hold at least one row."""
-    from survey_app.cli import run_with_database  # here: cli imports this module
+    from survey_app.commands.common import run_with_database  # here: cli imports this module
 
     async def work(_: Settings) -> list[str]:
         from survey_app.db.tables import ALL_TABLES

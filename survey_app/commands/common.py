@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 
 from analysis.table_reading import TableReadError, read_rows
+from survey_app.config import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
 
 
 class CommandError(click.ClickException):
@@ -51,3 +56,29 @@ def read_table_file(
     if not data:
         raise CommandError(f"文件 {path} 只有表头，没有数据行")
     return [cell_text(cell) for cell in header], data
+
+
+def command_settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as problem:
+        raise click.ClickException(f"配置错误：{problem}") from None
+
+
+def run_with_database(work: Callable[[Settings], Awaitable[T]]) -> T:
+    """Run one async piece of work with the engine started and always stopped afterwards."""
+    from survey_app.db.connection import install_engine
+    from survey_app.db.engine import build_engine, start_engine, stop_engine
+
+    settings = command_settings()
+    engine = build_engine(settings)
+    install_engine(engine)
+
+    async def runner() -> T:
+        await start_engine(engine)
+        try:
+            return await work(settings)
+        finally:
+            await stop_engine(engine)
+
+    return asyncio.run(runner())

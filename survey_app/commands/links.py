@@ -15,7 +15,7 @@ from survey_app.commands.common import CommandError
 def links(campaign_code: str | None) -> None:
     # Imported here: survey_app.cli imports this module, and the database layer is loaded only
     # when the command runs.
-    from survey_app.cli import run_with_database
+    from survey_app.commands.common import run_with_database
     from survey_app.config import Settings
 
     async def work(settings: Settings) -> list[str]:

@@ -15,64 +15,32 @@ import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from survey_app.db.queries import jobs as job_queries
 from survey_app.db.queries._rows import utcnow
+from survey_app.services.job_queue import (
+    JobContext,
+    JobFailed,
+    JobHandler,
+    handler_for,
+    job_handler,
+    registered_kinds,
+    submit_job,
+    wake_event,
+)
+
+# Handlers and tests import these from here, where the work is run.
+__all__ = [
+    "JobContext", "JobFailed", "JobHandler", "PeriodicJob", "enqueue_due_jobs", "job_handler",
+    "registered_kinds", "run_next_job", "submit_job", "worker_loop",
+]
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER = dt.timedelta(minutes=10)
-
-
-class JobFailed(Exception):
-    """A handler's expected failure: its Chinese message is shown to the user as is."""
-
-
-@dataclass
-class JobContext:
-    job_id: int
-    params: dict[str, Any]
-    created_by: int | None
-
-    async def progress(self, percent: int, message: str = "") -> None:
-        await job_queries.report_progress(self.job_id, percent, message)
-
-
-JobHandler = Callable[[JobContext], Awaitable[dict[str, Any]]]
-_HANDLERS: dict[str, JobHandler] = {}
-
-
-def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    def register(handler: JobHandler) -> JobHandler:
-        _HANDLERS[kind] = handler
-        return handler
-
-    return register
-
-
-def registered_kinds() -> list[str]:
-    return sorted(_HANDLERS)
-
-
-async def submit_job(kind: str, params: dict[str, Any], created_by: int | None) -> int:
-    if kind not in _HANDLERS:
-        raise ValueError(f"unknown job kind {kind!r}")
-    job_id = await job_queries.enqueue_job(kind, params, created_by)
-    _wake_event().set()
-    return job_id
-
-
-_wake: asyncio.Event | None = None
-
-
-def _wake_event() -> asyncio.Event:
-    global _wake
-    if _wake is None:
-        _wake = asyncio.Event()
-    return _wake
 
 
 def default_worker_name() -> str:
@@ -84,7 +52,7 @@ async def run_next_job(worker: str) -> bool:
     job = await job_queries.claim_next_job(worker)
     if job is None:
         return False
-    handler = _HANDLERS.get(job.kind)
+    handler = handler_for(job.kind)
     if handler is None:
         await job_queries.fail_job(job.id, f"未知的任务类型：{job.kind}")
         return True
@@ -132,7 +100,7 @@ async def worker_loop(
     poll_seconds: float = 2.0,
     periodic: Sequence[PeriodicJob] = (),
 ) -> None:
-    wake = _wake_event()
+    wake = wake_event()
     checked: dt.datetime | None = None
     while not stop.is_set():
         try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from survey_app.db.queries import api_tokens as queries
 from survey_app.db.queries import audit
 from survey_app.db.queries._rows import utcnow
+from survey_app.errors import InvalidInput
 
 SCOPES: dict[str, str] = {"scores:read": "读取满意度得分", "appraisal:read": "读取考核结果"}
 TOKEN_PREFIX = "sat_"  # noqa: S105 (a visible prefix so leaked tokens are recognisable)
@@ -23,7 +24,7 @@ MAX_DAYS = 3650
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
 
 
-class TokenError(ValueError):
+class TokenError(InvalidInput):
     """A Chinese message about a token request (creation form)."""
 
 

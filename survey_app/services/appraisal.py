@@ -33,6 +33,7 @@ from analysis.tabular import SheetData, write_csv, write_xlsx
 from survey_app.commands.appraise import SchemeColumns, parse_score_rows, result_table
 from survey_app.db.queries import audit, units
 from survey_app.db.queries import scores as queries
+from survey_app.errors import InvalidInput
 from survey_app.services.scores import AUDIENCES, latest_by_audience
 
 EXAMPLE_SCHEME = Path(__file__).resolve().parents[2] / "analysis/appraisal/schemes/example.yaml"
@@ -42,7 +43,7 @@ UNIT_COLUMN, CLASS_COLUMN, PERIOD_COLUMN, VETO_COLUMN = "单位", "类别", "期
 ANNUAL_PERIODS = ("全年", "年度")
 
 
-class AppraisalFailed(ValueError):
+class AppraisalFailed(InvalidInput):
     """A Chinese message for the office: why a scheme or a run was refused."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from survey_app.db.queries import audit, sessions, users
 from survey_app.db.queries._rows import utcnow
+from survey_app.errors import InvalidInput
 from survey_app.roles import ALL_ROLES, ROLE_LABELS, UNIT_VIEWER
 from survey_app.services import passwords
 
@@ -22,7 +23,7 @@ SESSION_COOKIE = "sid"
 TOUCH_INTERVAL = dt.timedelta(seconds=60)
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A Chinese message for staff: what is wrong with an account request."""
 
 

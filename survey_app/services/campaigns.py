@@ -43,7 +43,8 @@ from survey_app.db.queries import invitations as invitation_queries
 from survey_app.db.queries import roster as roster_queries
 from survey_app.db.queries import units as unit_queries
 from survey_app.db.queries._rows import utcnow
-from survey_app.jobs.runner import submit_job
+from survey_app.errors import InvalidInput
+from survey_app.services.job_queue import submit_job
 from survey_app.services.questionnaires import AuthoringError, questionnaire_for_version
 from survey_app.services.roster import (
     ROSTER_KINDS,
@@ -108,7 +109,7 @@ _CHINA = dt.timezone(dt.timedelta(hours=8))
 _MAX_SEED = 2**63 - 1
 
 
-class CampaignError(ValueError):
+class CampaignError(InvalidInput):
     """A Chinese message about a campaign request that cannot be done."""
 
 

@@ -19,6 +19,7 @@ import segno
 from survey_app.config import Settings
 from survey_app.db.queries import audit, sessions, users
 from survey_app.db.queries import mfa as mfa_queries
+from survey_app.errors import InvalidInput
 from survey_app.services import secretbox, totp
 from survey_app.services.auth import AccountError, CurrentUser, is_locked, open_session, record_failure
 
@@ -30,7 +31,7 @@ _RECOVERY_LENGTH = 12
 MAX_REASON = 200
 
 
-class MfaError(ValueError):
+class MfaError(InvalidInput):
     """A Chinese message for the user: why the code or the request was refused."""
 
 

@@ -18,12 +18,13 @@ from questionnaires.shipped import shipped_questionnaires
 from questionnaires.xlsform import read_xlsform
 from survey_app.db.queries import audit
 from survey_app.db.queries import questionnaires as queries
+from survey_app.errors import InvalidInput
 from survey_app.services.auth import CurrentUser
 
 AUDIENCES = {"enterprise": "企业", "resident": "居民"}
 
 
-class AuthoringError(ValueError):
+class AuthoringError(InvalidInput):
     """A Chinese message (and optional located problems) for the questionnaire author."""
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:

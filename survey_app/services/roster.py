@@ -29,8 +29,9 @@ from questionnaires.roster import (
 from survey_app.db.queries import audit
 from survey_app.db.queries import jobs as job_queries
 from survey_app.db.queries import roster as queries
-from survey_app.jobs.runner import submit_job
+from survey_app.errors import InvalidInput
 from survey_app.services.auth import CurrentUser
+from survey_app.services.job_queue import submit_job
 
 ROSTER_KINDS = {"enterprise": "企业", "resident": "居民"}
 STATUS_LABELS = {"active": "正常", "closed": "已注销/停业", "unreachable": "联系不上"}
@@ -55,7 +56,7 @@ _PERSONAL_FIELDS = {
 Progress = Callable[[int, str], Awaitable[None]]
 
 
-class RosterError(ValueError):
+class RosterError(InvalidInput):
     """A Chinese message about a roster request that cannot be done."""
 
 

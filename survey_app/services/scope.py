@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.exceptions import NotFoundException
-
+from survey_app.errors import NotFound
 from survey_app.roles import UNIT_VIEWER
 from survey_app.services.auth import CurrentUser
 
@@ -15,4 +14,4 @@ def can_see_unit(user: CurrentUser, unit_id: int) -> bool:
 def require_unit_access(user: CurrentUser, unit_id: int) -> None:
     """A unit viewer asking for another unit gets the same answer as for a missing unit."""
     if not can_see_unit(user, unit_id):
-        raise NotFoundException("单位不存在或无权查看")
+        raise NotFound("单位不存在或无权查看")

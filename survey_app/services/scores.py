@@ -60,6 +60,7 @@ from questionnaires.ratings import rated_items
 from survey_app.db.queries import audit, units
 from survey_app.db.queries import scores as queries
 from survey_app.db.queries.scores import ScoredCampaign, StratumCounts
+from survey_app.errors import InvalidInput
 
 AUDIENCES: dict[str, str] = {"enterprise": "企业评价", "resident": "居民评价"}
 RESPONDENTS: dict[str, str] = {"enterprise": "企业", "resident": "居民"}
@@ -68,7 +69,7 @@ MAX_ADJUSTMENT = 3.0  # cap of the non-response adjustment a_h (research/scoring
 Progress = Callable[[int, str], Awaitable[None]]
 
 
-class ScoresError(ValueError):
+class ScoresError(InvalidInput):
     """A Chinese message for staff: why scores cannot be computed or a review is refused."""
 
 

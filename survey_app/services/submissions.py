@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +20,10 @@ from analysis.text import clean_opinion
 from questionnaires.answers import opinion_texts, relevant_answers, scored_answers, validate_answers
 from questionnaires.model import Questionnaire
 from questionnaires.ratings import rated_items, rating_strings
+from survey_app.db.errors import is_unique_violation
 from survey_app.db.queries import submissions as queries
 from survey_app.db.queries._rows import utcnow
+from survey_app.errors import ServiceError
 from survey_app.services.questionnaires import questionnaire_for_version
 
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -31,7 +32,7 @@ CHANNELS = {"online": "网上填写", "open": "公开链接", "paper": "纸质�
             "phone": "电话访问"}
 
 
-class SubmissionRefused(Exception):
+class SubmissionRefused(ServiceError):
     """Why a link or a submission cannot be accepted, in words for the respondent."""
 
     def __init__(self, reason: str, message: str, problems: dict[str, str] | None = None):
@@ -111,12 +112,6 @@ async def save_draft(state: LinkState, answers: dict[str, Any], section: str) ->
     await queries.save_draft(state.context.invitation_id, answers, section)
 
 
-def _is_unique_violation(error: BaseException) -> bool:
-    if isinstance(error, sqlite3.IntegrityError):
-        return "UNIQUE" in str(error)
-    return type(error).__name__ == "UniqueViolationError"
-
-
 async def _replay_or_refuse(submission_id: str, digest: str, state: LinkState) -> Receipt:
     existing = await queries.find_response_by_submission(submission_id)
     if existing is not None:
@@ -193,7 +188,7 @@ async def submit(
     try:
         stored = await queries.store_submission(new)
     except Exception as error:
-        if not _is_unique_violation(error):
+        if not is_unique_violation(error):
             raise
         return await _replay_or_refuse(submission_id, digest, state)
     return _receipt(stored)

@@ -56,9 +56,10 @@ from survey_app.db.queries.themes import (
     ThemeRecord,
     ThemeState,
 )
-from survey_app.jobs.runner import submit_job
+from survey_app.errors import InvalidInput
 from survey_app.roles import UNIT_VIEWER
 from survey_app.services.auth import CurrentUser
+from survey_app.services.job_queue import submit_job
 
 STATUS_LABELS = {PENDING: "待处理", ASSIGNED: "已转办", RECTIFYING: "整改中", DONE: "已办结"}
 CHANNEL_LABELS = {"online": "网上填报", "paper": "纸质问卷", "interview": "访谈", "phone": "电话",
@@ -82,7 +83,7 @@ _MODEL_LOCK = asyncio.Lock()
 Progress = Callable[[int, str], Awaitable[None]]
 
 
-class ThemeError(ValueError):
+class ThemeError(InvalidInput):
     """What is wrong with an analyst's or unit's request, in Chinese."""
 
 

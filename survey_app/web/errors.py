@@ -5,10 +5,17 @@ from __future__ import annotations
 import logging
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from survey_app.errors import Conflict, Forbidden, NotFound, ServiceError
 from survey_app.web.guards import PasswordChangeRequired, SecondFactorRequired, StepUpRequired
 from survey_app.web.rendering import page
 
@@ -20,6 +27,7 @@ _TITLES = {
     403: "没有权限",
     404: "页面不存在",
     405: "不支持的操作",
+    409: "操作与当前状态冲突",
     413: "上传内容过大",
     429: "操作过于频繁",
     500: "系统出错了",
@@ -71,6 +79,20 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         message=message,
         code=exc.status_code,
     )
+
+
+def service_error_handler(request: Request, exc: ServiceError) -> Response:
+    """The one place where the services' errors become HTTP statuses."""
+    http: HTTPException
+    if isinstance(exc, NotFound):
+        http = NotFoundException(str(exc))
+    elif isinstance(exc, Forbidden):
+        http = PermissionDeniedException(str(exc))
+    elif isinstance(exc, Conflict):
+        http = ClientException(str(exc), status_code=409)
+    else:
+        http = ClientException(str(exc))
+    return http_exception_handler(request, http)
 
 
 def _json_error(message: str, status: int) -> Response:
