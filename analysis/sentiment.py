@@ -97,3 +97,17 @@ def _longest_match(clause: str, position: int, lexicon: _Lexicon) -> tuple[_Entr
         if entry is not None:
             return entry, length
     return None, 1
+
+
+# Scores within ±NEUTRAL_BAND are neutral: the band absorbs a lone mild word.
+NEUTRAL_BAND = 0.15
+SentimentClass = Literal["positive", "neutral", "negative"]
+
+
+def sentiment_class(score: float) -> SentimentClass:
+    """The three-class reading of a score."""
+    if score > NEUTRAL_BAND:
+        return "positive"
+    if score < -NEUTRAL_BAND:
+        return "negative"
+    return "neutral"
