@@ -48,8 +48,8 @@ def report(name: str, gold: Sequence[str], predicted: Sequence[str]) -> None:
         fn = sum(confusion[(label, p)] for p in LABELS if p != label)
         f1[label] = 2 * tp / max(1, 2 * tp + fp + fn)
     counts = Counter(gold)
-    print(f"  {name:<8} n={len(pairs):<4} ({counts["positive"]} pos/{counts["neutral"]} neu/"
-          f"{counts["negative"]} neg)  accuracy {accuracy:6.1%} (aim ≥ {ACCURACY_AIM:.0%})  "
+    print(f"  {name:<8} n={len(pairs):<4} ({counts['positive']} pos/{counts['neutral']} neu/"
+          f"{counts['negative']} neg)  accuracy {accuracy:6.1%} (aim ≥ {ACCURACY_AIM:.0%})  "
           + "  ".join(f"F1 {label[:3]} {f1[label]:.2f}" for label in LABELS)
           + f"  macro {sum(f1.values()) / 3:.2f}  wrong sign {wrong / len(pairs):5.1%} of all"
           f" (ceiling {WRONG_SIGN_CEILING:.0%}), {wrong / max(1, polar):5.1%} of polar")
