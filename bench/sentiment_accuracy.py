@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.sentiment import sentiment_class, score_sentiment
+from analysis.sentiment import score_sentiment, sentiment_class
 
 LABELS = ("positive", "neutral", "negative")
 _ROOT = Path(__file__).resolve().parents[1]
