@@ -36,7 +36,7 @@ class CorpusForm:
 def corpus_forms() -> list[CorpusForm]:
     forms = []
     for path in sorted(CORPUS.rglob("*")):
-        if path.suffix not in SUFFIXES or path.name.startswith("~$"):
+        if path.suffix not in SUFFIXES or path.name.startswith("~$") or path.name == "README.md":
             continue
         data = _markdown_to_xlsx(path.read_text("utf-8")) if path.suffix == ".md" else path.read_bytes()
         forms.append(CorpusForm(path, data))
