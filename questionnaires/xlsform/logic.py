@@ -14,9 +14,24 @@ REFERENCE = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "＇": "'", "＂": '"'})
 
 
+_STRINGS = re.compile(r"""('[^']*'|"[^"]*")""")
+_RELATIVE = re.compile(r"(?<![\w.)\]])(?:\.\./)+([A-Za-z_][A-Za-z0-9_.-]*)(?![\w/(])")
+_ABSOLUTE = re.compile(
+    r"(?<![\w.)\]])/[A-Za-z_][A-Za-z0-9_.-]*(?:/[A-Za-z_][A-Za-z0-9_.-]*)*/([A-Za-z_][A-Za-z0-9_.-]*)(?![\w/(])"
+)
+
+
 def normalise_quotes(source: str) -> str:
-    """Typographic quotes (as word processors type them) become the ASCII quotes of XPath."""
-    return source.translate(_QUOTES)
+    """Typographic quotes (as word processors type them) become the ASCII quotes of XPath, and
+    XPath paths to a question (`../total`, `/data/group/total`) become `${total}`."""
+    text = source.translate(_QUOTES)
+    if "/" not in text:
+        return text
+    parts = _STRINGS.split(text)  # odd indexes are string literals, left alone
+    for index in range(0, len(parts), 2):
+        part = _RELATIVE.sub(lambda m: "${" + m.group(1) + "}", parts[index])
+        parts[index] = _ABSOLUTE.sub(lambda m: "${" + m.group(1) + "}", part)
+    return "".join(parts)
 
 
 def rename(source: str, names: dict[str, str]) -> str:

@@ -63,8 +63,12 @@ class RowReader:
         cells, kind = row.cells, row.kind
         argument = row.argument
         or_other = False
-        if argument.endswith(" or_other"):
-            argument, or_other = argument[: -len(" or_other")].strip(), True
+        for suffix in (" or_other", " or specify other"):
+            if argument.lower().endswith(suffix):
+                argument, or_other = argument[: -len(suffix)].strip(), True
+        if kind in SELECT_KINDS and argument.startswith("${"):
+            row = Row(row.number, cells, "select_from_answers", argument)
+            kind = row.kind
         if kind in UNSUPPORTED_TYPES:
             return [self.unsupported(row)]
         resolved = self.question_type(row, kind, argument)
@@ -191,6 +195,11 @@ class RowReader:
         label, hint = cells.get("label", ""), cells.get("hint", "")
         if not label.strip() and hint.strip():
             label, hint = hint, ""  # pyxform accepts a hint alone
+        elif not label.strip() and cells.get("name"):
+            label = cells["name"]
+            self.warnings.append(
+                Problem(self.where(number, "label"), f"缺少题目文字，已用题目名“{label}”代替")
+            )
         values: dict[str, Any] = {
             "label": label,
             "hint": hint,

@@ -104,6 +104,11 @@ class Reader:
             self.walk(tree, _Context())
             self.finish()
         questionnaire = self.build()
+        if not self.problems and not questionnaire.sections:
+            raise _with_warnings(
+                [Problem("survey 工作表", "没有可作答的题目（计算项、元数据等已跳过，见提示）")],
+                self.warnings,
+            )
         problems = self.problems + self.semantic_problems(questionnaire)
         if problems:
             raise _with_warnings(problems, self.warnings)
@@ -131,7 +136,7 @@ class Reader:
                 self.problems.append(Problem("survey 工作表第 1 行", f"缺少 {required} 列"))
                 return False
         if "label" not in sheet.chosen and "hint" not in sheet.chosen:
-            self.problems.append(Problem("survey 工作表第 1 行", "缺少 label 列"))
+            self.warnings.append(Problem("survey 工作表第 1 行", "缺少 label 列，题目文字用题目名代替"))
         for key, index in sheet.chosen.items():
             column = f"survey 工作表 {get_column_letter(index + 1)} 列（{sheet.headers[index][2]}）"
             base = key.partition("::")[0]
@@ -211,6 +216,18 @@ class Reader:
             row = _loop_row(row, context.loop[0])
         name = row.cells.get("name", "")
         where = self.survey.where(row.number, "type")
+        if not row.kind:
+            self.warnings.append(Problem(where, "缺少题型（type），该行已忽略"))
+            return 0
+        if not name and row.kind != "note":
+            name = f"row{row.number}"
+            row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
+            self.warnings.append(
+                Problem(self.survey.where(row.number, "name"), f"缺少题目名，已命名为“{name}”")
+            )
+        elif not name:
+            name = f"note{row.number}"
+            row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
         if row.kind == "calculate":
             self.calculations.add(name, row.cells.get("calculation", ""), row.number)
             return 0

@@ -154,6 +154,7 @@ UNSUPPORTED_TYPES = {
     "select_multiple_from_file": "外部文件选项",
     "osm": "地图",
     "signature": "签名",
+    "select_from_answers": "动态选项（来自其他题目的答案）",
 }
 # Spelling -> the canonical type (after lower-casing and collapsing blanks).
 TYPE_ALIASES = {
@@ -219,6 +220,7 @@ TYPE_ALIASES = {
     "add location prompt": "geopoint",
     "add date time prompt": "datetime",
     "add acknowledge prompt": "acknowledge",
+    "phone number": "text",
     "gps": "geopoint",
     "location": "geopoint",
     "datetime": "datetime",

@@ -311,7 +311,7 @@ def test_single_language_and_plain_label_columns() -> None:
             [["select_one satisfaction5", "r", "", "满意吗"]],
             "survey 工作表第 2 行 M 列（unit）：满意度评价题必须指定被评价单位（unit）",
         ),
-        ([["text", "a", "", ""]], "survey 工作表第 2 行 D 列（label::中文 (zh)）：缺少题目文字"),
+        ([["note", "", "", ""]], "survey 工作表第 2 行 D 列（label::中文 (zh)）：缺少题目文字"),
         ([["begin repeat", "rep", "", "重复"]], "第 2 行 A 列（type）：begin repeat 没有对应的 end repeat"),
         ([["begin group", "g", "", "组"]], "第 2 行 A 列（type）：begin group 没有对应的 end group"),
         ([["end group", "g"]], "多余的 end group"),
@@ -357,8 +357,14 @@ def test_missing_or_misnamed_survey_sheet() -> None:
 
 
 def test_missing_required_columns() -> None:
-    found = problems(make_workbook([["text", "q"]], survey_header=["type", "name"]))
-    assert found == ["survey 工作表第 1 行：缺少 label 列"]
+    found = problems(make_workbook([["text", "q"]], survey_header=["type", "label"]))
+    assert found == ["survey 工作表第 1 行：缺少 name 列"]
+
+
+def test_missing_label_column_uses_the_names_with_warnings() -> None:
+    report = read_xlsform_report(make_workbook([["text", "q"]], survey_header=["type", "name"]))
+    assert report.questionnaire.question("q").label == "q"
+    assert "survey 工作表第 1 行：缺少 label 列，题目文字用题目名代替" in [str(w) for w in report.warnings]
 
 
 def test_not_a_workbook() -> None:
