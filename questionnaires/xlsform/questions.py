@@ -20,6 +20,7 @@ from questionnaires.xlsform.vocabulary import (
 )
 from questionnaires.xlsform.workbook import Sheet
 
+GENERATED = "__generated_name"  # cell key set on rows whose name the import made up
 SELECT_KINDS = ("select_one", "select_multiple", "select_one_external")
 
 
@@ -195,7 +196,7 @@ class RowReader:
         label, hint = cells.get("label", ""), cells.get("hint", "")
         if not label.strip() and hint.strip():
             label, hint = hint, ""  # pyxform accepts a hint alone
-        elif not label.strip() and cells.get("name"):
+        elif not label.strip() and cells.get("name") and not cells.get(GENERATED):
             label = cells["name"]
             self.warnings.append(
                 Problem(self.where(number, "label"), f"缺少题目文字，已用题目名“{label}”代替")

@@ -28,7 +28,7 @@ from questionnaires.model import (
 )
 from questionnaires.xlsform.choices import OptionLists, read_choices
 from questionnaires.xlsform.logic import Calculations, normalise_quotes, pipe_text, rename
-from questionnaires.xlsform.questions import Draft, RowReader
+from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
 from questionnaires.xlsform.structure import Group, Row, parse_tree
 from questionnaires.xlsform.vocabulary import (
     DEFAULT_FORM_ID,
@@ -227,7 +227,7 @@ class Reader:
             )
         elif not name:
             name = f"note{row.number}"
-            row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
+            row = Row(row.number, {**row.cells, "name": name, GENERATED: "yes"}, row.kind, row.argument)
         if row.kind == "calculate":
             self.calculations.add(name, row.cells.get("calculation", ""), row.number)
             return 0
@@ -387,7 +387,8 @@ class Reader:
     def semantic_problems(self, questionnaire: Questionnaire) -> list[Problem]:
         problems = check_questionnaire(questionnaire, self.locator())
         if self.problems:  # a section emptied by a failed row, or no label column, is not news
-            problems = [p for p in problems if p.message not in ("该部分没有题目", "缺少题目文字（label）")]
+            consequences = ("该部分没有题目", "缺少题目文字（label）", "问卷至少需要一个部分")
+            problems = [p for p in problems if p.message not in consequences]
         # A reference to a row that failed is a consequence of that row's own problem.
         return [
             problem
