@@ -284,12 +284,23 @@ class Reader:
                 section.relevant = self.expression(rename(section.relevant, names), section.row, "relevant")
         questions = {d.name for s in self.sections for d in s.questions}
         for section in self.sections:
+            for key in ("title", "description"):
+                text, replaced = pipe_text(rename(getattr(section, key), names), questions.__contains__)
+                setattr(section, key, text)
+                for name in replaced:
+                    self.warnings.append(
+                        Problem(
+                            self.survey.where(section.row, SECTION_KEYS[key]),
+                            f"文字中的 ${{{name}}} 不是可引用的题目，已显示为〔{name}〕",
+                        )
+                    )
+        for section in self.sections:
             for draft in section.questions:
                 for key in EXPRESSION_KEYS:
                     value = draft.values.get(key)
                     if isinstance(value, str) and value:
                         draft.values[key] = self.expression(rename(value, names), draft.row, key)
-                for key in ("label", "hint"):
+                for key in ("label", "hint", "required_message", "constraint_message"):
                     text, replaced = pipe_text(
                         rename(draft.values.get(key, ""), names), questions.__contains__
                     )
@@ -389,12 +400,14 @@ class Reader:
         if self.problems:  # a section emptied by a failed row, or no label column, is not news
             consequences = ("该部分没有题目", "缺少题目文字（label）", "问卷至少需要一个部分")
             problems = [p for p in problems if p.message not in consequences]
-        # A reference to a row that failed is a consequence of that row's own problem.
+        # A reference to a row that failed, or to a calculation that could not be inlined, is a
+        # consequence of a problem already reported.
+        hidden = self.failed_names | set(self.calculations.by_name)
         return [
             problem
             for problem in problems
             if not (
-                "不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in self.failed_names)
+                "不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in hidden)
             )
         ]
 
