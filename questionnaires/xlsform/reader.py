@@ -19,7 +19,6 @@ from questionnaires.checks import Locator, Place, check_questionnaire
 from questionnaires.model import (
     NAME_PATTERN,
     ROW_SEPARATOR,
-    Option,
     Problem,
     Question,
     Questionnaire,
@@ -32,10 +31,13 @@ from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
 from questionnaires.xlsform.structure import Group, Row, parse_tree
 from questionnaires.xlsform.vocabulary import (
     DEFAULT_FORM_ID,
+    DEFAULT_REPEAT_COPIES,
     DEFAULT_TITLE,
     IGNORED_SURVEY_COLUMNS,
     MAX_LOOP_CHOICES,
+    MAX_REPEAT_COPIES,
     METADATA_TYPES,
+    NESTED_REPEAT_COPIES,
     SURVEY_COLUMNS,
 )
 from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
@@ -58,11 +60,36 @@ class SectionDraft:
 
 
 @dataclass(frozen=True)
+class _Instance:
+    """One copy of a repeat or loop: its questions get `suffix`, references between them
+    follow, `position(..)` is its number and `%(label)s` / `%(name)s` its choice."""
+
+    suffix: str
+    names: frozenset[str]  # names of the rows inside the repeat or loop
+    position: int
+    texts: tuple[tuple[str, str], ...] = ()
+    repeat: bool = False
+
+    def apply(self, row: Row) -> Row:
+        cells = {key: self.text(value) for key, value in row.cells.items()}
+        if row.cells.get("name"):
+            cells["name"] = f"{row.cells['name']}_{self.suffix}"
+        return Row(row.number, cells, row.kind, row.argument)
+
+    def text(self, value: str) -> str:
+        for old, new in self.texts:
+            value = value.replace(old, new)
+        if "${" in value:
+            value = rename(value, {name: f"{name}_{self.suffix}" for name in self.names})
+        return _POSITION.sub(str(self.position), value) if "position" in value else value
+
+
+@dataclass(frozen=True)
 class _Context:
     titles: tuple[str, ...] = ()
     relevants: tuple[str, ...] = ()
     group: Group | None = None
-    loop: tuple[Option, str] | None = None  # (choice, loop name) while unrolling a loop
+    instances: tuple[_Instance, ...] = ()  # innermost last
 
 
 class Reader:
@@ -77,6 +104,8 @@ class Reader:
         self.settings: dict[str, str] = {}
         self.failed_names: set[str] = set()
         self.skipped_names: set[str] = set()
+        # repeat name -> (copies, names of the rows inside)
+        self.repeats: dict[str, tuple[int, frozenset[str]]] = {}
 
     # -- entry point --
 
@@ -109,7 +138,8 @@ class Reader:
                 [Problem("survey 工作表", "没有可作答的题目（计算项、元数据等已跳过，见提示）")],
                 self.warnings,
             )
-        problems = self.problems + self.semantic_problems(questionnaire)
+        # Copies of a repeat or loop repeat their row's problems: each is said once.
+        problems = list(dict.fromkeys(self.problems + self.semantic_problems(questionnaire)))
         if problems:
             raise _with_warnings(problems, self.warnings)
         return questionnaire
@@ -162,20 +192,18 @@ class Reader:
                 added += self.walk_group(child, context, child.row.cells.get("label", ""))
         return added
 
-    def walk_group(self, group: Group, context: _Context, title: str) -> int:
-        if group.kind == "repeat":
-            self.warnings.append(
-                Problem(
-                    self.survey.where(group.row.number, "type"),
-                    f"重复组 {group.name} 按一次作答导入：其中的题目只能填写一次（不支持多次重复）",
-                )
-            )
-        relevant = normalise_quotes(group.row.cells.get("relevant", ""))
+    def walk_group(
+        self, group: Group, context: _Context, title: str, relevant: str = "", *, copy: bool = False
+    ) -> int:
+        if group.kind == "repeat" and not copy:
+            return self.expand_repeat(group, context, title)
+        own = self.instance_text(normalise_quotes(group.row.cells.get("relevant", "")), context)
+        relevants = [r for r in (own, relevant) if r]
         inner = _Context(
             titles=(*context.titles, title) if title else context.titles,
-            relevants=(*context.relevants, relevant) if relevant else context.relevants,
+            relevants=(*context.relevants, *relevants),
             group=group,
-            loop=context.loop,
+            instances=context.instances,
         )
         self.current = None
         added = self.walk(group, inner)
@@ -189,31 +217,97 @@ class Reader:
             )
         return added
 
+    @staticmethod
+    def instance_text(text: str, context: _Context) -> str:
+        for instance in context.instances:
+            text = instance.text(text)
+        return text
+
+    def expand_repeat(self, group: Group, context: _Context, title: str) -> int:
+        """A repeat becomes `count` copies of its questions (`name_1` … `name_n`); copy k is
+        shown when the number of entries is at least k. Each copy is an ordinary question, so
+        answers, drafts, paper entry, exports and scores need nothing special."""
+        where = self.survey.where(group.row.number, "type")
+        count_text = self.instance_text(normalise_quotes(group.row.cells.get("repeat_count", "")), context)
+        literal = _integer(count_text)
+        label = title or group.name
+        if literal is not None:
+            count, condition = max(0, min(literal, MAX_REPEAT_COPIES)), ""
+            if literal > MAX_REPEAT_COPIES:
+                self.problems.append(
+                    Problem(
+                        self.survey.where(group.row.number, "repeat_count"),
+                        f"重复次数 {literal} 超过上限 {MAX_REPEAT_COPIES}",
+                    )
+                )
+        else:
+            nested = any(instance.repeat for instance in context.instances)
+            count = NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES
+            if not count_text:
+                counter = f"{_suffixed(group.name, context)}_count"
+                self.add(
+                    Draft(
+                        {
+                            "name": counter,
+                            "type": QuestionType.NUMBER,
+                            "label": f"{label}：共填写几项？",
+                            "hint": f"最多 {count} 项",
+                            "min_value": 0,
+                            "max_value": count,
+                        },
+                        group.row.number,
+                    ),
+                    context,
+                )
+                count_text = f"${{{counter}}}"
+            condition = count_text
+        names = frozenset(
+            _suffixed(name, context)
+            for name in (
+                *(row.cells.get("name", "") for row in group.rows()),
+                *(g.name for g in _groups(group)),
+            )
+        )
+        self.repeats[group.name] = (count, names)
+        self.warnings.append(
+            Problem(
+                where,
+                f"重复组 {group.name} 展开为 {count} 份（题目名加后缀 _1…_{count}"
+                + (f"，第 k 份在 {condition} ≥ k 时显示" if condition else "")
+                + "）",
+            )
+        )
+        added = 0
+        for k in range(1, count + 1):
+            instance = _Instance(str(k), names, k, repeat=True)
+            inner = replace(context, instances=(*context.instances, instance))
+            shown = f"({condition}) >= {k}" if condition else ""
+            added += self.walk_group(group, inner, f"{label}（第 {k} 项）", shown, copy=True)
+        return added
+
     def unroll(self, group: Group, context: _Context) -> int:
         list_name = group.row.argument
         options = self.choice_lists.get(list_name)
+        where = self.survey.where(group.row.number, "type")
         if not options:
-            self.problems.append(
-                Problem(
-                    self.survey.where(group.row.number, "type"), f"choices 工作表中没有选项列表“{list_name}”"
-                )
-            )
+            self.problems.append(Problem(where, f"choices 工作表中没有选项列表“{list_name}”"))
             return 0
         if len(options) > MAX_LOOP_CHOICES:
-            self.problems.append(
-                Problem(self.survey.where(group.row.number, "type"), f"循环的选项超过 {MAX_LOOP_CHOICES} 个")
-            )
+            self.problems.append(Problem(where, f"循环的选项超过 {MAX_LOOP_CHOICES} 个"))
             return 0
         added = 0
         title = group.row.cells.get("label", "")
-        for option, _ in options:
-            inner = replace(context, loop=(option, group.name))
-            added += self.walk_group(group, inner, _loop_text(title, option) if title else option.label)
+        names = frozenset(_suffixed(row.cells.get("name", ""), context) for row in group.rows())
+        for index, (option, _) in enumerate(options, start=1):
+            texts = (("%(label)s", option.label), ("%(name)s", option.value))
+            instance = _Instance(option.value, names, index, texts)
+            inner = replace(context, instances=(*context.instances, instance))
+            added += self.walk_group(group, inner, instance.text(title) if title else option.label)
         return added
 
     def add_row(self, row: Row, context: _Context) -> int:
-        if context.loop is not None:
-            row = _loop_row(row, context.loop[0])
+        for instance in context.instances:
+            row = instance.apply(row)
         name = row.cells.get("name", "")
         where = self.survey.where(row.number, "type")
         if not row.kind:
@@ -274,7 +368,39 @@ class Reader:
 
     # -- names, calculations, labels --
 
+    def spread(self, source: str, row: int, key: str) -> str:
+        """References from outside a repeat to a question inside it: `sum(${x})` adds up the
+        copies, any other `${x}` reads the first copy (with a warning)."""
+        if "${" not in source:
+            return source
+        for count, names in self.repeats.values():
+            for name in names:
+                if name not in source or count < 1:
+                    continue
+                copies = " + ".join(f"sum(${{{name}_{k}}})" for k in range(1, count + 1))
+                source = re.sub(r"sum\(\s*\$\{\s*" + re.escape(name) + r"\s*\}\s*\)", f"({copies})", source)
+                found = re.search(r"\$\{\s*" + re.escape(name) + r"\s*\}", source)
+                if found:
+                    source = rename(source, {name: f"{name}_1"})
+                    self.warnings.append(
+                        Problem(
+                            self.survey.where(row, key),
+                            f"${{{name}}} 是重复组中的题目，已按第 1 项（{name}_1）计算",
+                        )
+                    )
+        return source
+
     def finish(self) -> None:
+        if self.repeats:
+            for calculation in self.calculations.by_name.values():
+                calculation.source = self.spread(calculation.source, calculation.row, "calculation")
+            for section in self.sections:
+                section.relevant = self.spread(section.relevant, section.row, "relevant")
+                for draft in section.questions:
+                    for key in EXPRESSION_KEYS:
+                        value = draft.values.get(key)
+                        if isinstance(value, str):
+                            draft.values[key] = self.spread(value, draft.row, key)
         names = self.unique_names()
         sections_seen: set[str] = set(names.values()) | {d.name for s in self.sections for d in s.questions}
         for index, section in enumerate(self.sections):
@@ -406,9 +532,7 @@ class Reader:
         return [
             problem
             for problem in problems
-            if not (
-                "不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in hidden)
-            )
+            if not ("不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in hidden))
         ]
 
     def locator(self) -> Locator:
@@ -467,11 +591,28 @@ def _unique(name: str, taken: set[str]) -> str:
     return f"{name[:60]}_{number}"
 
 
-def _loop_text(text: str, option: Option) -> str:
-    return text.replace("%(label)s", option.label).replace("%(name)s", option.value)
+_POSITION = re.compile(r"position\(\s*\.\.\s*\)")
 
 
-def _loop_row(row: Row, option: Option) -> Row:
-    cells = {key: _loop_text(value, option) for key, value in row.cells.items()}
-    cells["name"] = f"{row.cells.get('name', '')}_{option.value}"
-    return Row(row.number, cells, row.kind, row.argument)
+def _suffixed(name: str, context: _Context) -> str:
+    """The name a row inside the enclosing repeats and loops gets (outer copies first)."""
+    for instance in context.instances:
+        if name in instance.names:
+            name = f"{name}_{instance.suffix}"
+    return name
+
+
+def _integer(text: str) -> int | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+def _groups(group: Group) -> list[Group]:
+    found: list[Group] = []
+    for child in group.children:
+        if isinstance(child, Group):
+            found.extend([child, *_groups(child)])
+    return found

@@ -14,6 +14,9 @@ MAX_SHEET_COLUMNS = 60
 MAX_CELL_CHARS = 5000
 BLANK_RUN_LIMIT = 20  # XLSForm: nothing after 20 adjacent blank rows is processed
 MAX_LOOP_CHOICES = 30  # `begin loop over <list>` is unrolled once per choice
+MAX_REPEAT_COPIES = 20  # a repeat with a fixed repeat_count is expanded into that many copies
+DEFAULT_REPEAT_COPIES = 5  # copies of a repeat whose count is an answer, or open
+NESTED_REPEAT_COPIES = 3  # the same for a repeat inside a repeat
 
 RATING_LIST = "satisfaction5"
 RATING_LIST_WITH_UNKNOWN = "satisfaction5_dk"

@@ -251,16 +251,72 @@ def test_piping_keeps_references_to_answered_questions() -> None:
     assert (questionnaire.question("q").label, questionnaire.question("q").hint) == ("${who}，您好", "${who}")
 
 
-def test_repeat_is_imported_once_with_a_warning() -> None:
+def test_repeat_with_a_fixed_count_becomes_that_many_copies() -> None:
     survey = [
-        ["type", "name", "label", "repeat_count"],
-        ["begin repeat", "member", "家庭成员", "3"],
-        ["text", "member_name", "姓名", ""],
-        ["end repeat", "", "", ""],
+        ["type", "name", "label", "repeat_count", "relevant", "calculation"],
+        ["begin repeat", "member", "家庭成员", "3", "", ""],
+        ["text", "member_name", "姓名", "", "", ""],
+        ["calculate", "pos", "", "", "", "position(..)"],
+        ["integer", "age", "${member_name} 的年龄", "", "${pos} > 1 and ${member_name} != ''", ""],
+        ["end repeat", "", "", "", "", ""],
+        ["note", "done", "合计年龄", "", "sum(${age}) > 0", ""],
     ]
     report = read_xlsform_report(book(survey))
-    assert [q.name for q in report.questionnaire.iter_questions()] == ["member_name"]
-    assert any("重复组 member 按一次作答导入" in str(w) for w in report.warnings)
+    questionnaire = report.questionnaire
+    assert [s.title for s in questionnaire.sections][:3] == [
+        "家庭成员（第 1 项）",
+        "家庭成员（第 2 项）",
+        "家庭成员（第 3 项）",
+    ]
+    assert [q.name for q in questionnaire.sections[1].questions] == ["member_name_2", "age_2"]
+    age_2 = questionnaire.question("age_2")
+    assert age_2.label == "${member_name_2} 的年龄"
+    assert age_2.relevant == "(2) > 1 and ${member_name_2} != ''"
+    assert questionnaire.question("done").relevant == "(sum(${age_1}) + sum(${age_2}) + sum(${age_3})) > 0"
+    assert any("重复组 member 展开为 3 份" in str(w) for w in report.warnings)
+
+
+def test_repeat_counted_by_an_answer_shows_as_many_copies_as_answered() -> None:
+    survey = [
+        ["type", "name", "label", "repeat_count"],
+        ["integer", "n", "几位成员？", ""],
+        ["begin repeat", "member", "成员", "${n}"],
+        ["text", "who", "姓名", ""],
+        ["end repeat", "", "", ""],
+    ]
+    sections = read_xlsform(book(survey)).sections
+    assert [s.relevant for s in sections[1:]] == [f"(${{n}}) >= {k}" for k in range(1, 6)]
+
+
+def test_nested_repeats_name_each_copy_and_keep_references_inside_it() -> None:
+    survey = [
+        ["type", "name", "label", "relevant"],
+        ["begin repeat", "house", "住户", ""],
+        ["text", "head", "户主", ""],
+        ["begin repeat", "person", "成员", ""],
+        ["text", "pname", "姓名", "${head} != ''"],
+        ["end repeat", "", "", ""],
+        ["end repeat", "", "", ""],
+    ]
+    questionnaire = read_xlsform(book(survey))
+    names = [q.name for q in questionnaire.iter_questions()]
+    assert names[:6] == ["house_count", "head_1", "person_1_count", "pname_1_1", "pname_1_2", "pname_1_3"]
+    assert questionnaire.question("pname_2_3").relevant == "${head_2} != ''"
+    assert len(names) == 1 + 5 * (2 + 3)
+
+
+def test_open_repeat_asks_how_many_entries() -> None:
+    survey = [
+        ["type", "name", "label"],
+        ["begin repeat", "visit", "走访"],
+        ["text", "place", "地点"],
+        ["end repeat", "", ""],
+    ]
+    questionnaire = read_xlsform(book(survey))
+    counter = questionnaire.question("visit_count")
+    assert (counter.type, counter.min_value, counter.max_value) == (QuestionType.NUMBER, 0, 5)
+    assert questionnaire.sections[-1].relevant == "(${visit_count}) >= 5"
+    assert read_xlsform(write_xlsform(questionnaire)) == questionnaire
 
 
 def test_range_other_than_zero_to_ten_is_a_bounded_number() -> None:
