@@ -112,9 +112,10 @@ class Reader:
     def read(self) -> Questionnaire:
         names = list(self.workbook.sheetnames)
         if "survey" not in names:
-            similar = [name for name in names if name.lower() == "survey"]
-            hint = f"（发现“{similar[0]}”，工作表名称须为小写 survey）" if similar else ""
-            raise error("", f"缺少 survey 工作表{hint}")
+            found = "、".join(f"“{name}”" for name in names[:5])
+            raise error(
+                "", f"缺少 survey 工作表（工作簿中的工作表：{found}）" if found else "缺少 survey 工作表"
+            )
         self.read_settings(names)
         default_language = language_code(self.settings.get("default_language", ""))
         if "choices" in names:
@@ -306,6 +307,12 @@ class Reader:
         return added
 
     def add_row(self, row: Row, context: _Context) -> int:
+        if context.instances:
+            cells = dict(row.cells)
+            for key in (*EXPRESSION_KEYS, "calculation", "repeat_count"):
+                if cells.get(key):
+                    cells[key] = normalise_quotes(cells[key])
+            row = Row(row.number, cells, row.kind, row.argument)
         for instance in context.instances:
             row = instance.apply(row)
         name = row.cells.get("name", "")

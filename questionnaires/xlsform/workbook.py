@@ -76,7 +76,7 @@ class _XlsSheet:
 class _XlsWorkbook:
     def __init__(self, book: Any) -> None:
         self.book = book
-        self.sheetnames = [name.strip() for name in book.sheet_names()]
+        self.sheetnames = [name.strip().lower() for name in book.sheet_names()]
         self._raw_names = book.sheet_names()
 
     def __getitem__(self, name: str) -> _XlsSheet:
@@ -88,12 +88,12 @@ class _XlsWorkbook:
 
 
 class _XlsxWorkbook:
-    """openpyxl's read-only workbook with sheet names stripped of blanks (pyxform does so)."""
+    """openpyxl's read-only workbook with sheet names trimmed and lower-cased (as pyxform)."""
 
     def __init__(self, book: Any) -> None:
         self.book = book
         self._raw_names = list(book.sheetnames)
-        self.sheetnames = [name.strip() for name in self._raw_names]
+        self.sheetnames = [name.strip().lower() for name in self._raw_names]
 
     def __getitem__(self, name: str) -> Any:
         return self.book[self._raw_names[self.sheetnames.index(name)]]

@@ -252,9 +252,7 @@ def test_export_follows_the_documented_mapping() -> None:
     survey = [row for row in workbook["survey"].iter_rows(values_only=True)]
     header = survey[0]
     assert header[:3] == ("type", "name", "label::中文 (zh)")
-    by_name = {
-        row[1]: dict(zip(header, row, strict=True)) for row in survey[1:] if row[0] != "end group"
-    }
+    by_name = {row[1]: dict(zip(header, row, strict=True)) for row in survey[1:] if row[0] != "end group"}
     assert by_name["tax"]["type"] == "select_one satisfaction5"
     assert by_name["tax"]["appearance"] == "likert"
     assert by_name["grid"]["type"] == "begin group"
@@ -282,9 +280,7 @@ def test_single_language_and_plain_label_columns() -> None:
     header = ["type", "name", "label::en"]
     only_english = read_xlsform(make_workbook([["text", "q", "Name"]], survey_header=header))
     assert only_english.question("q").label == "Name"
-    plain = read_xlsform(
-        make_workbook([["text", "q", "名称"]], survey_header=["Type", "NAME", "Label"])
-    )
+    plain = read_xlsform(make_workbook([["text", "q", "名称"]], survey_header=["Type", "NAME", "Label"]))
     assert plain.question("q").label == "名称"
 
 
@@ -352,9 +348,11 @@ def test_reserved_rating_list_must_hold_the_scale() -> None:
 
 
 def test_missing_or_misnamed_survey_sheet() -> None:
-    assert problems(make_workbook([], survey_title="Survey")) == [
-        "缺少 survey 工作表（发现“Survey”，工作表名称须为小写 survey）"
+    assert problems(make_workbook([], survey_title="Sheet1")) == [
+        "缺少 survey 工作表（工作簿中的工作表：“sheet1”）"
     ]
+    # pyxform reads sheet names case-insensitively, and so do we
+    assert read_xlsform(make_workbook([["text", "q", "", "题"]], survey_title="Survey ")).question("q")
 
 
 def test_missing_required_columns() -> None:
