@@ -189,6 +189,8 @@
         }
         readInto(el, values);
       });
+      // XLSForm piping: ${name} in a label shows the current answer
+      form.querySelectorAll('[data-pipe]').forEach((span) => { span.textContent = get(values, span.getAttribute('data-pipe')); });
     }
 
     function problem(q) {
