@@ -32,6 +32,12 @@ def main() -> None:
     print(f"forms in corpus:           {result.total}")
     print(f"accepted by pyxform:       {accepted}   (ceiling)")
     print(f"imported by survey-app:    {imported}   ({share:.1f} % of the ceiling)")
+    answerable = accepted - len(result.nothing_to_answer)
+    share_answerable = 100 * imported / answerable if answerable else 0.0
+    print(
+        f"  of the {answerable} with a question to answer (not only calculations/metadata):"
+        f" {share_answerable:.1f} %"
+    )
     print(f"crashes:                   {len(result.crashed)}")
     print(f"refused:                   {len(result.refused)}")
     print(f"exports pyxform refuses:   {len(result.export_refused)} of {imported}")

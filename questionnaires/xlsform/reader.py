@@ -139,8 +139,7 @@ class Reader:
                 [Problem("survey 工作表", "没有可作答的题目（计算项、元数据等已跳过，见提示）")],
                 self.warnings,
             )
-        # Copies of a repeat or loop repeat their row's problems: each is said once.
-        problems = list(dict.fromkeys(self.problems + self.semantic_problems(questionnaire)))
+        problems = _once(self.problems + self.semantic_problems(questionnaire))
         if problems:
             raise _with_warnings(problems, self.warnings)
         return questionnaire
@@ -599,6 +598,22 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 _POSITION = re.compile(r"position\(\s*\.\.\s*\)")
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """Copies of a repeat or loop repeat their row's problems: each is said once, for the first
+    copy, with the number of copies that share it."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        key = (problem.location, re.sub(r"(\$\{[A-Za-z0-9_.-]*?)(?:_[0-9]+)+\}", r"\1}", problem.message))
+        if problem not in groups.setdefault(key, []):
+            groups[key].append(problem)
+    said = []
+    for same in groups.values():
+        first = same[0]
+        extra = f"（另有 {len(same) - 1} 份重复组副本有同样的问题）" if len(same) > 1 else ""
+        said.append(Problem(first.location, first.message + extra))
+    return said
 
 
 def _suffixed(name: str, context: _Context) -> str:

@@ -248,5 +248,5 @@ def split_type(text: str) -> tuple[str, str]:
 
 
 def parameters(text: str) -> dict[str, str]:
-    found = dict(re.findall(r"([A-Za-z_-]+)\s*=\s*(\S+)", text))
+    found = dict(re.findall(r"([A-Za-z_-]+)\s*=\s*([^\s;,]+)", text))  # blank, ; or , between
     return {"start": "0", "end": "10", "step": "1", **{k.lower(): v for k, v in found.items()}}

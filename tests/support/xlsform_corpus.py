@@ -66,7 +66,8 @@ def pyxform_accepts(data: bytes, file_type: str = "") -> bool:
 
 def cause(message: str) -> str:
     """A refusal message without the names it quotes, to count forms by cause."""
-    text = re.sub(r"“[^”]*”", "“…”", message)
+    text = re.sub(r"（另有 [0-9]+ 份重复组副本有同样的问题）$", "", message)
+    text = re.sub(r"“[^”]*”", "“…”", text)
     text = re.sub(r"\$\{[^}]*\}", "${…}", text)
     text = re.sub(r"第 [0-9]+ (个字符|行)", r"第 n \1", text)
     return re.sub(r"[0-9]+", "n", text)[:90]
@@ -81,6 +82,7 @@ class Measurement:
     refused: dict[str, list[str]] = field(default_factory=dict)  # form -> problems
     export_refused: list[str] = field(default_factory=list)  # our export refused by pyxform
     causes: Counter[str] = field(default_factory=Counter)  # forms per cause
+    nothing_to_answer: list[str] = field(default_factory=list)  # refused: no answerable question
 
 
 def measure(forms: list[CorpusForm], *, check_export: bool = True) -> Measurement:
@@ -97,6 +99,8 @@ def measure(forms: list[CorpusForm], *, check_export: bool = True) -> Measuremen
         except DefinitionError as error:
             problems = [str(problem) for problem in error.problems]
             result.refused[form.name] = problems
+            if all("没有可作答的题目" in problem for problem in problems):
+                result.nothing_to_answer.append(form.name)
             for text in {cause(problem.message) for problem in error.problems}:
                 result.causes[text] += 1
             continue

@@ -325,6 +325,25 @@ def test_range_other_than_zero_to_ten_is_a_bounded_number() -> None:
     assert (question.type, question.min_value, question.max_value) == (QuestionType.NUMBER, 1, 5)
 
 
+def test_range_parameters_may_be_separated_by_semicolons_or_commas() -> None:
+    for parameters in ("start=1;end=4;step=1", "start=1,end=4,step=1"):
+        survey = [["type", "name", "label", "parameters"], ["range", "r", "打分", parameters]]
+        assert read_xlsform(book(survey)).question("r").max_value == 4
+
+
+def test_a_problem_repeated_in_every_copy_of_a_repeat_is_said_once() -> None:
+    survey = [
+        ["type", "name", "label", "relevant", "repeat_count"],
+        ["begin repeat", "r", "R", "", "4"],
+        ["integer", "n", "N", "${n} > pulldata('a', 'b', 'c', 'd')", ""],
+        ["end repeat", "", "", "", ""],
+    ]
+    problems = [str(p) for p in failure(book(survey)).problems]
+    assert len(problems) == 1
+    assert problems[0].startswith("survey 工作表第 3 行 D 列（relevant）：表达式“${n_1} > pulldata(")
+    assert problems[0].endswith("（另有 3 份重复组副本有同样的问题）")
+
+
 def test_every_problem_at_once_with_the_warnings_that_explain_them() -> None:
     survey = [
         ["type", "name", "label", "relevant"],
