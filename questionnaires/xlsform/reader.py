@@ -205,9 +205,13 @@ class Reader:
             group=group,
             instances=context.instances,
         )
-        self.current = None
+        # A group without title or condition only groups names: its questions stay on the page.
+        transparent = not title and not relevants and group.kind == "group"
+        if not transparent:
+            self.current = None
         added = self.walk(group, inner)
-        self.current = None  # what follows opens a continuation section
+        if not transparent:
+            self.current = None  # what follows opens a continuation section
         if not added:
             self.warnings.append(
                 Problem(
@@ -353,7 +357,7 @@ class Reader:
         if self.current is None:
             group = context.group
             grouped = group is not None
-            self.current = SectionDraft(
+            section = SectionDraft(
                 id=group.name if group is not None else f"part{len(self.sections) + 1}",
                 title=" / ".join(context.titles),
                 description=group.row.cells.get("hint", "") if group is not None else "",
@@ -363,7 +367,12 @@ class Reader:
                 row=group.row.number if group is not None else draft.row,
                 grouped=grouped,
             )
-            self.sections.append(self.current)
+            last = self.sections[-1] if self.sections else None
+            if last is not None and _same_page(last, section):
+                self.current = last  # e.g. the rest of a group after a nested group that was dropped
+            else:
+                self.current = section
+                self.sections.append(section)
         for key in EXPRESSION_KEYS:
             value = draft.values.get(key)
             if isinstance(value, str):
@@ -598,6 +607,15 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 _POSITION = re.compile(r"position\(\s*\.\.\s*\)")
+
+
+def _same_page(first: SectionDraft, second: SectionDraft) -> bool:
+    return (first.title, first.description, first.relevant, first.grouped) == (
+        second.title,
+        second.description,
+        second.relevant,
+        second.grouped,
+    )
 
 
 def _once(problems: list[Problem]) -> list[Problem]:

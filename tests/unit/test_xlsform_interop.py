@@ -177,6 +177,24 @@ def test_nested_groups_become_sections_with_joined_titles_and_conditions() -> No
     assert sections[3].relevant == "${go} = 'yes'"
 
 
+def test_groups_without_title_or_condition_do_not_split_the_page() -> None:
+    survey = [
+        ["type", "name", "label"],
+        ["begin group", "outer", "外层"],
+        ["text", "a", "A"],
+        ["begin group", "plain", ""],
+        ["text", "b", "B"],
+        ["end group", "", ""],
+        ["begin group", "skipped", "只有元数据"],
+        ["deviceid", "d", ""],
+        ["end group", "", ""],
+        ["text", "c", "C"],
+        ["end group", "", ""],
+    ]
+    sections = read_xlsform(book(survey)).sections
+    assert [(s.title, [q.name for q in s.questions]) for s in sections] == [("外层", ["a", "b", "c"])]
+
+
 def test_typographic_quotes_and_xpath_paths_are_normalised() -> None:
     survey = [
         ["type", "name", "label", "bind::relevant", "constraint"],
