@@ -197,6 +197,10 @@ def _tokenize(source: str) -> list[_Token]:
             hint = MISTAKEN_OPERATORS.get(char, "")
             if char in "'\"":
                 hint = "字符串缺少结束引号"
+            elif char == "/" and (
+                source[:position].endswith("..") or source[position + 1 : position + 2].isalpha()
+            ):
+                hint = "不支持 XPath 路径（如 ../题目名），请用 ${题目名} 引用题目"
             raise ExpressionError(f"第 {position + 1} 个字符“{char}”无法识别" + (f"，{hint}" if hint else ""))
         kind = match.lastgroup or ""
         text = match.group()

@@ -337,3 +337,11 @@ def test_xlsform_functions(source: str, expected: object) -> None:
         assert isinstance(value, float) and math.isnan(value)
     else:
         assert value == expected
+
+
+def test_xpath_paths_are_explained() -> None:
+    for source in (". <= ../total", "/data/total > 1"):
+        with pytest.raises(ExpressionError, match=r"不支持 XPath 路径"):
+            compile_expression(source, allow_fields=False)
+    with pytest.raises(ExpressionError, match="请用“div”表示除法"):
+        compile_expression("${a} / 2")
