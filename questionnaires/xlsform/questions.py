@@ -82,6 +82,11 @@ class RowReader:
             **self.common_fields(row.number, cells),
             **extra,
         }
+        if question_type == QuestionType.NOTE and values["required"] is not False:
+            values["required"] = False  # ODK ignores it: a note has no answer
+            self.warnings.append(
+                Problem(self.where(row.number, "required"), "说明文字（note）不能必答，已忽略 required")
+            )
         drafts = [Draft(values, row.number, list_name=argument)]
         if or_other and question_type in (
             QuestionType.SINGLE_CHOICE,

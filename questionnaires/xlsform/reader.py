@@ -38,6 +38,8 @@ from questionnaires.xlsform.vocabulary import (
     MAX_REPEAT_COPIES,
     METADATA_TYPES,
     NESTED_REPEAT_COPIES,
+    REPEAT_PAGE_BUDGET,
+    REPEAT_QUESTION_BUDGET,
     SURVEY_COLUMNS,
 )
 from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
@@ -246,7 +248,14 @@ class Reader:
                 )
         else:
             nested = any(instance.repeat for instance in context.instances)
-            count = NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES
+            # Few enough copies that the expanded questionnaire stays within the limits
+            # (about REPEAT_QUESTION_BUDGET questions and REPEAT_PAGE_BUDGET pages per repeat).
+            rows, pages = len(group.rows()), 1 + len(_groups(group))
+            count = min(
+                NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES,
+                max(1, REPEAT_QUESTION_BUDGET // max(1, rows)),
+                max(1, REPEAT_PAGE_BUDGET // pages),
+            )
             if not count_text:
                 counter = f"{_suffixed(group.name, context)}_count"
                 self.add(

@@ -17,6 +17,8 @@ MAX_LOOP_CHOICES = 30  # `begin loop over <list>` is unrolled once per choice
 MAX_REPEAT_COPIES = 20  # a repeat with a fixed repeat_count is expanded into that many copies
 DEFAULT_REPEAT_COPIES = 5  # copies of a repeat whose count is an answer, or open
 NESTED_REPEAT_COPIES = 3  # the same for a repeat inside a repeat
+REPEAT_QUESTION_BUDGET = 150  # fewer copies of a long repeat (a questionnaire holds 500 questions)
+REPEAT_PAGE_BUDGET = 15  # fewer copies of a repeat with groups inside (a questionnaire has 50 pages)
 
 RATING_LIST = "satisfaction5"
 RATING_LIST_WITH_UNKNOWN = "satisfaction5_dk"

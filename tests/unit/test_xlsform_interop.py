@@ -343,6 +343,23 @@ def test_range_other_than_zero_to_ten_is_a_bounded_number() -> None:
     assert (question.type, question.min_value, question.max_value) == (QuestionType.NUMBER, 1, 5)
 
 
+def test_long_open_repeat_gets_fewer_copies_and_a_required_note_is_a_note() -> None:
+    body = [["text", f"q{n}", f"问题 {n}", ""] for n in range(60)]
+    survey = [
+        ["type", "name", "label", "required"],
+        ["note", "intro", "说明", "yes"],
+        ["begin repeat", "r", "R", ""],
+        *body,
+        ["end repeat", "", "", ""],
+    ]
+    report = read_xlsform_report(book(survey))
+    assert report.questionnaire.question("r_count").max_value == 2  # 150 // 60
+    assert report.questionnaire.question("intro").required is False
+    assert "survey 工作表第 2 行 D 列（required）：说明文字（note）不能必答，已忽略 required" in [
+        str(w) for w in report.warnings
+    ]
+
+
 def test_range_parameters_may_be_separated_by_semicolons_or_commas() -> None:
     for parameters in ("start=1;end=4;step=1", "start=1,end=4,step=1"):
         survey = [["type", "name", "label", "parameters"], ["range", "r", "打分", parameters]]
