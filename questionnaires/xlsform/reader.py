@@ -250,7 +250,9 @@ class Reader:
             nested = any(instance.repeat for instance in context.instances)
             # Few enough copies that the expanded questionnaire stays within the limits
             # (about REPEAT_QUESTION_BUDGET questions and REPEAT_PAGE_BUDGET pages per repeat).
-            rows, pages = len(group.rows()), 1 + len(_groups(group))
+            inner = _groups(group)
+            rows = len(group.rows())
+            pages = 1 + sum(NESTED_REPEAT_COPIES if g.kind == "repeat" else 1 for g in inner)
             count = min(
                 NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES,
                 max(1, REPEAT_QUESTION_BUDGET // max(1, rows)),
