@@ -61,7 +61,26 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "not": (1, 1),
     "true": (0, 0),
     "false": (0, 0),
+    # XLSForm functions for imported calculations (ODK semantics, see _call)
+    "round": (1, 2),
+    "date": (1, 1),
+    "sum": (1, 1),
+    "string": (1, 1),
+    "boolean": (1, 1),
+    "contains": (2, 2),
+    "starts-with": (2, 2),
+    "ends-with": (2, 2),
+    "substr": (2, 3),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "abs": (1, 1),
+    "min": (1, 20),
+    "max": (1, 20),
+    "once": (1, 1),
 }
+MAX_ROUND_DIGITS = 10
+# date(): the days of 0001-01-01 and 9999-12-31 counted from 1970-01-01
+MIN_DAY, MAX_DAY = -719162, 2932896
 KEYWORD_OPERATORS = frozenset({"and", "or", "div", "mod"})
 BINARY_PRECEDENCE: tuple[frozenset[str], ...] = (
     frozenset({"or"}),
@@ -178,15 +197,15 @@ def _tokenize(source: str) -> list[_Token]:
             hint = MISTAKEN_OPERATORS.get(char, "")
             if char in "'\"":
                 hint = "字符串缺少结束引号"
-            raise ExpressionError(
-                f"第 {position + 1} 个字符“{char}”无法识别" + (f"，{hint}" if hint else "")
-            )
+            elif char == "/" and (
+                source[:position].endswith("..") or source[position + 1 : position + 2].isalpha()
+            ):
+                hint = "不支持 XPath 路径（如 ../题目名），请用 ${题目名} 引用题目"
+            raise ExpressionError(f"第 {position + 1} 个字符“{char}”无法识别" + (f"，{hint}" if hint else ""))
         kind = match.lastgroup or ""
         text = match.group()
         if kind == "mistake":
-            raise ExpressionError(
-                f"第 {position + 1} 个字符处的“{text}”不支持，{MISTAKEN_OPERATORS[text]}"
-            )
+            raise ExpressionError(f"第 {position + 1} 个字符处的“{text}”不支持，{MISTAKEN_OPERATORS[text]}")
         if kind == "ref":
             name = text[2:-1].strip()
             if not _REF_NAME_RE.fullmatch(name):
@@ -545,7 +564,75 @@ def _call(node: Call, context: EvaluationContext) -> Value:
         return "".join(to_string(arg) for arg in args)
     if name == "not":
         return not to_bool(args[0])
-    return name == "true"  # true() / false(): the only functions left
+    if name in ("true", "false"):
+        return name == "true"
+    return _xlsform_call(name, args)
+
+
+def _xlsform_call(name: str, args: list[Value]) -> Value:
+    """The functions added for imported XLSForms; survey.js mirrors each one."""
+    if name == "round":
+        return _round(to_number(args[0]), to_number(args[1]) if len(args) > 1 else 0.0)
+    if name == "date":
+        return _date(to_number(args[0]))
+    if name == "sum":  # over one instance (repeats are answered once): the value, or 0
+        return 0.0 if to_string(args[0]) == "" else to_number(args[0])
+    if name == "string":
+        return to_string(args[0])
+    if name == "boolean":
+        return to_bool(args[0])
+    if name in ("contains", "starts-with", "ends-with"):
+        text, part = to_string(args[0]), to_string(args[1])
+        if name == "contains":
+            return part in text
+        return text.startswith(part) if name == "starts-with" else text.endswith(part)
+    if name == "substr":
+        return _substr(to_string(args[0]), [to_number(arg) for arg in args[1:]])
+    if name in ("floor", "ceiling", "abs"):
+        number = to_number(args[0])
+        if math.isnan(number) or math.isinf(number):
+            return number
+        if name == "abs":
+            return abs(number)
+        return float(math.floor(number) if name == "floor" else math.ceil(number))
+    if name in ("min", "max"):
+        numbers = [to_number(arg) for arg in args]
+        if any(math.isnan(number) for number in numbers):
+            return math.nan
+        return min(numbers) if name == "min" else max(numbers)
+    return args[0]  # once(): the value (there is no earlier value to keep)
+
+
+def _round(number: float, digits: float) -> float:
+    """XPath rounding (halves up), to 0–10 decimal digits."""
+    if math.isnan(digits):
+        return math.nan
+    scale = 10.0 ** int(min(float(MAX_ROUND_DIGITS), max(0.0, digits)))
+    scaled = number * scale + 0.5
+    if math.isnan(scaled) or math.isinf(scaled):
+        return number
+    return math.floor(scaled) / scale
+
+
+def _date(number: float) -> str:
+    """A day number (or a date) as YYYY-MM-DD; "" if it is not one of years 1–9999."""
+    if math.isnan(number) or not MIN_DAY <= number < MAX_DAY + 1:
+        return ""
+    return date.fromordinal(_EPOCH.toordinal() + math.floor(number)).isoformat()
+
+
+def _substr(text: str, bounds: list[float]) -> str:
+    """ODK substr(text, start[, end]): 0-based, end excluded, both clamped to the text."""
+    if any(math.isnan(bound) for bound in bounds):
+        return ""
+    length = len(text)
+
+    def clamp(bound: float) -> int:
+        return 0 if bound <= 0 else length if bound >= length else math.trunc(bound)
+
+    start = clamp(bounds[0])
+    end = clamp(bounds[1]) if len(bounds) > 1 else length
+    return text[start:end] if start < end else ""
 
 
 def _regex(subject: str, pattern: str, context: EvaluationContext) -> bool:

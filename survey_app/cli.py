@@ -12,6 +12,7 @@ import click
 from survey_app.commands.appraise import appraise
 from survey_app.commands.audit import audit_verify
 from survey_app.commands.backup import backup, restore
+from survey_app.commands.check_form import check_form
 from survey_app.commands.common import command_settings, run_with_database
 from survey_app.commands.links import links
 from survey_app.commands.sample import sample
@@ -172,7 +173,7 @@ def _register(*commands: Any) -> None:
         main.add_command(command)
 
 
-_register(sample, themes, appraise, links, backup, restore, audit_verify)
+_register(sample, themes, appraise, links, backup, restore, audit_verify, check_form)
 
 if __name__ == "__main__":
     main()

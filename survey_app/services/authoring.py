@@ -25,7 +25,8 @@ from survey_app.services.auth import CurrentUser
 from survey_app.services.questionnaires import AuthoringError, definition_hash
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xls")
+XLSFORM_SUFFIXES = (".xlsx", ".xls")
 MAX_TITLE_CHARS = 200  # the questionnaire.title column
 ExportFormat = Literal["yaml", "xlsx"]
 _MEDIA_TYPES = {
@@ -117,7 +118,7 @@ def from_template(template_id: str, code: str = "", title: str = "") -> Imported
 
 def editable_text(filename: str, data: bytes) -> str:
     """The text of a YAML/JSON upload, to put back in the text box when it has errors."""
-    if filename.lower().endswith(".xlsx"):
+    if filename.lower().endswith(XLSFORM_SUFFIXES):
         return ""
     try:
         return data.decode("utf-8-sig")
@@ -128,17 +129,19 @@ def editable_text(filename: str, data: bytes) -> str:
 def read_upload(filename: str, data: bytes) -> Imported:
     """A .yaml/.yml/.json/.xlsx upload of at most 5 MB → questionnaire, or located errors."""
     if not filename.lower().endswith(UPLOAD_SUFFIXES):
-        raise AuthoringError("只能上传 .yaml、.yml、.json 或 .xlsx（XLSForm）文件")
+        raise AuthoringError("只能上传 .yaml、.yml、.json、.xlsx 或 .xls（XLSForm）文件")
     if len(data) > MAX_UPLOAD_BYTES:
         raise AuthoringError(f"文件过大：不能超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     if not data:
         raise AuthoringError("上传的文件是空的")
-    if not filename.lower().endswith(".xlsx"):
+    if not filename.lower().endswith(XLSFORM_SUFFIXES):
         return _checked(Imported(questionnaires.parse_upload(filename, data)))
     try:
         report = read_xlsform_report(data)
     except DefinitionError as error:
-        raise AuthoringError("XLSForm 文件有误", _located(error)) from None
+        # The notes on skipped or converted rows explain many problems: keep them.
+        notes = [f"提示：{w}" for w in getattr(error, "warnings", ())]
+        raise AuthoringError("XLSForm 文件有误", _located(error) + notes) from None
     return _checked(Imported(report.questionnaire, tuple(str(w) for w in report.warnings)))
 
 

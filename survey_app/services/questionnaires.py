@@ -71,7 +71,7 @@ def parse_upload(filename: str, data: bytes) -> Questionnaire:
     """A YAML, JSON or XLSForm file → questionnaire, with located Chinese errors."""
     name = filename.lower()
     try:
-        if name.endswith(".xlsx"):
+        if name.endswith((".xlsx", ".xls")):
             return read_xlsform(data)
         text = data.decode("utf-8-sig")
         return parse_definition(text, "json" if name.endswith(".json") else "yaml")

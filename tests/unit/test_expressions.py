@@ -300,3 +300,48 @@ def test_evaluation_never_fails_on_arbitrary_answers(value: str) -> None:
         "and count-selected(.) >= 0 or regex(., '[a-z]+')"
     )
     assert isinstance(holds(source, {"q": value}, current=value), bool)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("round(2.5)", 3.0),
+        ("round(-2.5)", -2.0),
+        ("round(2.345, 2)", 2.35),
+        ("round(7, -3)", 7.0),
+        ("date(0)", "1970-01-01"),
+        ("date('2026-03-14') = '2026-03-14'", True),
+        ("date('2026-02-30')", ""),
+        ("date(2932897)", ""),
+        ("sum('')", 0.0),
+        ("sum('4')", 4.0),
+        ("string(3 div 2)", "1.5"),
+        ("boolean('')", False),
+        ("contains('营商环境', '商环')", True),
+        ("starts-with('abc', 'b')", False),
+        ("ends-with('abc', 'bc')", True),
+        ("substr('营商环境', 1, 3)", "商环"),
+        ("substr('abc', -1)", "abc"),
+        ("substr('abc', 2, 1)", ""),
+        ("floor(-1.5)", -2.0),
+        ("ceiling(1.2)", 2.0),
+        ("abs(-3)", 3.0),
+        ("min(3, 1, 2)", 1.0),
+        ("max(3, 'x')", "nan"),
+        ("once('a')", "a"),
+    ],
+)
+def test_xlsform_functions(source: str, expected: object) -> None:
+    value = evaluate(compile_expression(source), EvaluationContext({}, date(2026, 3, 15)))
+    if expected == "nan":
+        assert isinstance(value, float) and math.isnan(value)
+    else:
+        assert value == expected
+
+
+def test_xpath_paths_are_explained() -> None:
+    for source in (". <= ../total", "/data/total > 1"):
+        with pytest.raises(ExpressionError, match=r"不支持 XPath 路径"):
+            compile_expression(source, allow_fields=False)
+    with pytest.raises(ExpressionError, match="请用“div”表示除法"):
+        compile_expression("${a} / 2")

@@ -81,6 +81,52 @@ EXPRESSIONS = [
     "(1 = 1) = 'x'",
     ". > 3",
     "string-length(.) <= 4",
+    # XLSForm functions added for imported calculations
+    "round(${a})",
+    "round(2.5)",
+    "round(-2.5)",
+    "round(${a} div 3, 2)",
+    "round(1.005, 2)",
+    "round(${s}, 1)",
+    "round(1 div 0, 3)",
+    "round(-1 div 0)",
+    "round(99999999999999999999 * 99999999999999999999, 3)",
+    "round(123.456, -1)",
+    "round(123.456, 99)",
+    "date(${d})",
+    "date(${d} + 1)",
+    "date(0)",
+    "date(-1.5)",
+    "date(${s})",
+    "date(2932896)",
+    "date(2932897)",
+    "date(-719162)",
+    "date(-719163)",
+    "sum(${a})",
+    "sum(${missing})",
+    "sum(${s})",
+    "string(${a} + 1)",
+    "string(1 = 1)",
+    "boolean(${s})",
+    "boolean(${b})",
+    "contains(${s}, 'b')",
+    "contains(${m}, 'y z')",
+    "starts-with(${s}, 'ab')",
+    "ends-with(${s}, '')",
+    "substr(${s}, 1)",
+    "substr(${s}, 1, 2)",
+    "substr(${s}, -5, 99)",
+    "substr(${s}, 2.9, 1)",
+    "substr(${s}, ${missing})",
+    "substr('营商环境', 1, 3)",
+    "floor(${a})",
+    "ceiling(${a})",
+    "abs(${a})",
+    "floor(${s})",
+    "min(${a}, ${b}, 3)",
+    "max(${a}, ${b}, 3)",
+    "max(${a}, ${s})",
+    "once(${s})",
 ]
 
 
@@ -110,6 +156,12 @@ def _run_node(cases: Sequence[object]) -> list[list[str]]:
     return json.loads(completed.stdout)
 
 
+RANDOM_FUNCTIONS = (
+    *("number", "int", "not", "string-length", "count-selected", "round", "date", "sum"),
+    *("string", "boolean", "floor", "ceiling", "abs", "once"),
+)
+
+
 def _random_expressions(count: int) -> list[str]:
     # Seeded, so the corpus is the same on every run.
     rng = random.Random(20260315)
@@ -124,7 +176,7 @@ def _random_expressions(count: int) -> list[str]:
             return f"({build(depth - 1)} {rng.choice(operators)} {build(depth - 1)})"
         if choice < 0.7:
             return f"-{build(depth - 1)}"
-        function = rng.choice(["number", "int", "not", "string-length", "count-selected"])
+        function = rng.choice(RANDOM_FUNCTIONS)
         return f"{function}({build(depth - 1)})"
 
     return [build(4) for _ in range(count)]

@@ -5,6 +5,7 @@ import io
 import random
 import re
 import secrets
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -391,3 +392,43 @@ async def test_unit_viewer_and_missing_versions(client, make_user, make_unit) ->
     assert (await client.get("/questionnaires")).status_code == 200
     assert (await client.get("/questionnaires/999")).status_code == 404
     assert (await client.get("/questionnaires/versions/999/preview")).status_code == 404
+
+
+XLSFORM_CORPUS = Path(__file__).resolve().parents[1] / "data" / "xlsforms" / "pyxform_files"
+PIPED_YAML = """\
+id: piped
+title: 引用答案
+sections:
+  - id: main
+    title: 基本情况
+    questions:
+      - name: who
+        type: text
+        label: 您的姓名
+      - name: hello
+        type: note
+        label: ${who}，您好！<b>谢谢</b>
+"""
+
+
+async def test_legacy_xls_upload_creates_a_draft(admin) -> None:
+    data = (XLSFORM_CORPUS / "yes_or_no_question.xls").read_bytes()
+    response = await _upload(admin, "yes_no.xls", data)
+    assert response.status_code in (200, 302, 303), response.text
+    assert await Questionnaire.count() == 1
+
+
+async def test_failed_xlsform_upload_keeps_the_import_notes(admin) -> None:
+    response = await _upload(admin, "hidden.xls", (XLSFORM_CORPUS / "hidden.xls").read_bytes())
+    assert response.status_code == 400
+    assert "没有可作答的题目" in response.text
+    assert "提示：survey 工作表第 2 行" in response.text and "hidden" in response.text
+    assert await Questionnaire.count() == 0
+
+
+async def test_preview_pipes_answers_into_labels(admin) -> None:
+    response = await _create(admin, source="text", definition=PIPED_YAML, audience="resident")
+    assert response.status_code in (302, 303), response.text
+    [v1] = await _versions("piped")
+    preview = await admin.get(f"/questionnaires/versions/{v1['id']}/preview")
+    assert '<span class="pipe" data-pipe="who"></span>，您好！&lt;b&gt;谢谢&lt;/b&gt;' in preview.text

@@ -98,8 +98,42 @@
       case 'not': return !truthy(v[0]);
       case 'true': return true;
       case 'false': return false;
+      // XLSForm functions for imported calculations: as _xlsform_call in expressions.py
+      case 'round': return round(num(v[0]), v.length > 1 ? num(v[1]) : 0);
+      case 'date': return dateText(num(v[0]));
+      case 'sum': return str(v[0]) === '' ? 0 : num(v[0]);
+      case 'string': return str(v[0]);
+      case 'boolean': return truthy(v[0]);
+      case 'contains': return str(v[0]).includes(str(v[1]));
+      case 'starts-with': return str(v[0]).startsWith(str(v[1]));
+      case 'ends-with': return str(v[0]).endsWith(str(v[1]));
+      case 'substr': return substr(str(v[0]), v.slice(1).map(num));
+      case 'floor': return Math.floor(num(v[0]));
+      case 'ceiling': return Math.ceil(num(v[0]));
+      case 'abs': return Math.abs(num(v[0]));
+      case 'min': case 'max': {
+        const ns = v.map(num);
+        return ns.some(isNaN) ? NaN : name === 'min' ? Math.min(...ns) : Math.max(...ns);
+      }
+      case 'once': return v[0];
     }
     throw new Error('bad function');
+  }
+  function round(x, digits) {
+    if (isNaN(digits)) return NaN;
+    const p = Math.pow(10, Math.trunc(Math.min(10, Math.max(0, digits)))), t = x * p + 0.5;
+    return isFinite(t) ? Math.floor(t) / p : x;
+  }
+  function dateText(n) {
+    if (isNaN(n) || !(n >= -719162 && n < 2932897)) return '';
+    return new Date(Math.floor(n) * 864e5).toISOString().slice(0, 10);
+  }
+  function substr(s, bounds) {
+    if (bounds.some(isNaN)) return '';
+    const chars = Array.from(s), n = chars.length;
+    const clamp = (b) => (b <= 0 ? 0 : b >= n ? n : Math.trunc(b));
+    const start = clamp(bounds[0]), end = bounds.length > 1 ? clamp(bounds[1]) : n;
+    return start < end ? chars.slice(start, end).join('') : '';
   }
 
   const api = { evaluate, truthy };
@@ -155,6 +189,8 @@
         }
         readInto(el, values);
       });
+      // XLSForm piping: ${name} in a label shows the current answer
+      form.querySelectorAll('[data-pipe]').forEach((span) => { span.textContent = get(values, span.getAttribute('data-pipe')); });
     }
 
     function problem(q) {

@@ -1,0 +1,125 @@
+"""Expressions of an imported XLSForm: typographic quotes, renamed questions, and `calculate`
+rows, which are inlined into the expressions that use them (our model stores answers, not
+computed values), and `${…}` references in labels and hints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from questionnaires.expressions import ExpressionError, compile_expression
+
+REFERENCE = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "＇": "'", "＂": '"'})
+
+
+_STRINGS = re.compile(r"""('[^']*'|"[^"]*")""")
+_RELATIVE = re.compile(r"(?<![\w.)\]])(?:\.\./)+([A-Za-z_][A-Za-z0-9_.-]*)(?![\w/(])")
+_ABSOLUTE = re.compile(
+    r"(?<![\w.)\]])/[A-Za-z_][A-Za-z0-9_.-]*(?:/[A-Za-z_][A-Za-z0-9_.-]*)*/([A-Za-z_][A-Za-z0-9_.-]*)(?![\w/(])"
+)
+
+
+def normalise_quotes(source: str) -> str:
+    """Typographic quotes (as word processors type them) become the ASCII quotes of XPath, and
+    XPath paths to a question (`../total`, `/data/group/total`) become `${total}`."""
+    text = source.translate(_QUOTES)
+    if "/" not in text:
+        return text
+    parts = _STRINGS.split(text)  # odd indexes are string literals, left alone
+    for index in range(0, len(parts), 2):
+        part = _RELATIVE.sub(lambda m: "${" + m.group(1) + "}", parts[index])
+        parts[index] = _ABSOLUTE.sub(lambda m: "${" + m.group(1) + "}", part)
+    return "".join(parts)
+
+
+def rename(source: str, names: dict[str, str]) -> str:
+    if not names:
+        return source
+    return REFERENCE.sub(lambda m: "${" + names.get(m.group(1), m.group(1)) + "}", source)
+
+
+@dataclass
+class Calculation:
+    name: str
+    source: str
+    row: int
+    resolved: str | None = None  # the expression with every calculation inside inlined
+    failure: str = ""  # why it cannot be used, Chinese
+
+
+class Calculations:
+    def __init__(self, where: Callable[[int], str]) -> None:
+        self.by_name: dict[str, Calculation] = {}
+        self.used: set[str] = set()
+        self.where = where  # survey row -> its location text
+
+    def add(self, name: str, source: str, row: int) -> None:
+        self.by_name[name] = Calculation(name, normalise_quotes(source), row)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.by_name
+
+    def resolve(self, name: str, visiting: tuple[str, ...] = ()) -> Calculation:
+        calculation = self.by_name[name]
+        if calculation.resolved is not None or calculation.failure:
+            return calculation
+        if name in visiting:
+            calculation.failure = "计算项相互引用（循环）"
+            return calculation
+        if not calculation.source.strip():
+            calculation.failure = "缺少计算公式（calculation）"
+            return calculation
+        text, failure = self._inline(calculation.source, (*visiting, name))
+        if failure:
+            calculation.failure = failure
+            return calculation
+        try:
+            compile_expression(text)
+        except ExpressionError as error:
+            calculation.failure = f"公式“{calculation.source}”无法转换：{error}"
+            return calculation
+        calculation.resolved = text
+        return calculation
+
+    def _inline(self, source: str, visiting: tuple[str, ...]) -> tuple[str, str]:
+        failures: list[str] = []
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.by_name:
+                return match.group(0)
+            self.used.add(name)
+            calculation = self.resolve(name, visiting)
+            if calculation.resolved is None:
+                failures.append(
+                    f"引用的计算项 ${{{name}}}（{self.where(calculation.row)}）{calculation.failure}"
+                )
+                return match.group(0)
+            return f"({calculation.resolved})"
+
+        text = REFERENCE.sub(substitute, source)
+        return text, "；".join(dict.fromkeys(failures))
+
+    def inline(self, source: str) -> tuple[str, str]:
+        """The expression with the calculations it uses inlined, or a Chinese failure."""
+        return self._inline(source, ())
+
+    def unused(self) -> list[Calculation]:
+        return [c for name, c in self.by_name.items() if name not in self.used]
+
+
+def pipe_text(text: str, known: Callable[[str], bool]) -> tuple[str, list[str]]:
+    """Keep `${q}` of answerable questions in a label; other references (calculations,
+    skipped rows) become 〔q〕. Returns the text and the names replaced."""
+    replaced: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if known(name):
+            return "${" + name + "}"
+        replaced.append(name)
+        return f"〔{name}〕"
+
+    return REFERENCE.sub(substitute, text), replaced

@@ -1,0 +1,669 @@
+"""Import: the workbook -> sections of questions, collecting every problem and warning.
+
+Groups become sections. A group inside a group becomes its own section whose title joins the
+enclosing titles ("外层 / 内层") and whose `relevant` joins theirs with `and`; questions after
+it continue in a section of the enclosing group. A repeat is imported once (its questions are
+answered a single time, with a warning); `begin loop over <list>` is unrolled once per choice.
+A group left without questions is dropped with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from questionnaires.checks import Locator, Place, check_questionnaire
+from questionnaires.model import (
+    NAME_PATTERN,
+    ROW_SEPARATOR,
+    Problem,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Section,
+)
+from questionnaires.xlsform.choices import OptionLists, read_choices
+from questionnaires.xlsform.logic import Calculations, normalise_quotes, pipe_text, rename
+from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
+from questionnaires.xlsform.structure import Group, Row, parse_tree
+from questionnaires.xlsform.vocabulary import (
+    DEFAULT_FORM_ID,
+    DEFAULT_REPEAT_COPIES,
+    DEFAULT_TITLE,
+    IGNORED_SURVEY_COLUMNS,
+    MAX_LOOP_CHOICES,
+    MAX_REPEAT_COPIES,
+    METADATA_TYPES,
+    NESTED_REPEAT_COPIES,
+    REPEAT_PAGE_BUDGET,
+    REPEAT_QUESTION_BUDGET,
+    SURVEY_COLUMNS,
+)
+from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
+
+EXPRESSION_KEYS = ("relevant", "constraint", "required", "choice_filter")
+SECTION_KEYS = {"id": "name", "title": "label", "description": "hint"}
+SURVEY_KEYS = {"id": "name", "title": "label", "options": "type", "allow_decimal": "type"}
+SETTINGS_KEYS = {"id": "form_id", "title": "form_title", "sections": ""}
+
+
+@dataclass
+class SectionDraft:
+    id: str
+    title: str
+    description: str
+    relevant: str
+    row: int  # begin group row, or the first loose question's row
+    grouped: bool
+    questions: list[Draft] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """One copy of a repeat or loop: its questions get `suffix`, references between them
+    follow, `position(..)` is its number and `%(label)s` / `%(name)s` its choice."""
+
+    suffix: str
+    names: frozenset[str]  # names of the rows inside the repeat or loop
+    position: int
+    texts: tuple[tuple[str, str], ...] = ()
+    repeat: bool = False
+
+    def apply(self, row: Row) -> Row:
+        cells = {key: self.text(value) for key, value in row.cells.items()}
+        if row.cells.get("name"):
+            cells["name"] = f"{row.cells['name']}_{self.suffix}"
+        return Row(row.number, cells, row.kind, row.argument)
+
+    def text(self, value: str) -> str:
+        for old, new in self.texts:
+            value = value.replace(old, new)
+        if "${" in value:
+            value = rename(value, {name: f"{name}_{self.suffix}" for name in self.names})
+        return _POSITION.sub(str(self.position), value) if "position" in value else value
+
+
+@dataclass(frozen=True)
+class _Context:
+    titles: tuple[str, ...] = ()
+    relevants: tuple[str, ...] = ()
+    group: Group | None = None
+    instances: tuple[_Instance, ...] = ()  # innermost last
+
+
+class Reader:
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.choice_lists: OptionLists = {}
+        self.external: OptionLists = {}
+        self.sections: list[SectionDraft] = []
+        self.current: SectionDraft | None = None
+        self.settings: dict[str, str] = {}
+        self.failed_names: set[str] = set()
+        self.skipped_names: set[str] = set()
+        # repeat name -> (copies, names of the rows inside)
+        self.repeats: dict[str, tuple[int, frozenset[str]]] = {}
+
+    # -- entry point --
+
+    def read(self) -> Questionnaire:
+        names = list(self.workbook.sheetnames)
+        if "survey" not in names:
+            found = "、".join(f"“{name}”" for name in names[:5])
+            raise error(
+                "", f"缺少 survey 工作表（工作簿中的工作表：{found}）" if found else "缺少 survey 工作表"
+            )
+        self.read_settings(names)
+        default_language = language_code(self.settings.get("default_language", ""))
+        if "choices" in names:
+            self.choice_lists = read_choices(
+                self.sheet("choices", default_language), self.problems, self.warnings
+            )
+        if "external_choices" in names:
+            sheet = self.sheet("external_choices", default_language)
+            self.external = read_choices(sheet, self.problems, self.warnings)
+        survey = self.sheet("survey", default_language)
+        self.survey = survey
+        self.calculations = Calculations(lambda row: f"survey 工作表第 {row} 行")
+        self.rows = RowReader(survey, self.choice_lists, self.external, self.problems, self.warnings)
+        if self.check_columns(survey):
+            tree = parse_tree(survey, self.problems)
+            self.walk(tree, _Context())
+            self.finish()
+        questionnaire = self.build()
+        if not self.problems and not questionnaire.sections:
+            raise _with_warnings(
+                [Problem("survey 工作表", "没有可作答的题目（计算项、元数据等已跳过，见提示）")],
+                self.warnings,
+            )
+        problems = _once(self.problems + self.semantic_problems(questionnaire))
+        if problems:
+            raise _with_warnings(problems, self.warnings)
+        return questionnaire
+
+    def sheet(self, name: str, default_language: str) -> Sheet:
+        sheet = load_sheet(self.workbook[name], name, self.problems)
+        choose_columns(sheet, default_language, self.warnings)
+        return sheet
+
+    def read_settings(self, names: list[str]) -> None:
+        if "settings" not in names:
+            return
+        sheet = self.sheet("settings", "")
+        if sheet.rows:
+            _, cells = sheet.rows[0]
+            self.settings = {key: cells.get(index, "") for key, index in sheet.chosen.items()}
+        for alias, key in (("set_form_title", "form_title"), ("set_form_id", "form_id")):
+            if self.settings.get(alias) and not self.settings.get(key):
+                self.settings[key] = self.settings[alias]
+
+    def check_columns(self, sheet: Sheet) -> bool:
+        for required in ("type", "name"):
+            if required not in sheet.chosen:
+                self.problems.append(Problem("survey 工作表第 1 行", f"缺少 {required} 列"))
+                return False
+        if "label" not in sheet.chosen and "hint" not in sheet.chosen:
+            self.warnings.append(Problem("survey 工作表第 1 行", "缺少 label 列，题目文字用题目名代替"))
+        for key, index in sheet.chosen.items():
+            column = f"survey 工作表 {get_column_letter(index + 1)} 列（{sheet.headers[index][2]}）"
+            base = key.partition("::")[0]
+            if key in IGNORED_SURVEY_COLUMNS or base in IGNORED_SURVEY_COLUMNS:
+                self.warnings.append(Problem(column, "不支持该列，已忽略"))
+            elif key not in SURVEY_COLUMNS:
+                self.warnings.append(Problem(column, "未识别的列，已忽略"))
+        return True
+
+    # -- the tree --
+
+    def walk(self, group: Group, context: _Context) -> int:
+        """Add the questions of a group's children; returns how many were added."""
+        added = 0
+        for child in group.children:
+            if isinstance(child, Row):
+                added += self.add_row(child, context)
+            elif self.rows.is_matrix(child):
+                added += self.add(self.rows.matrix(child), context)
+            elif child.kind == "loop":
+                added += self.unroll(child, context)
+            else:
+                added += self.walk_group(child, context, child.row.cells.get("label", ""))
+        return added
+
+    def walk_group(
+        self, group: Group, context: _Context, title: str, relevant: str = "", *, copy: bool = False
+    ) -> int:
+        if group.kind == "repeat" and not copy:
+            return self.expand_repeat(group, context, title)
+        own = self.instance_text(normalise_quotes(group.row.cells.get("relevant", "")), context)
+        relevants = [r for r in (own, relevant) if r]
+        inner = _Context(
+            titles=(*context.titles, title) if title else context.titles,
+            relevants=(*context.relevants, *relevants),
+            group=group,
+            instances=context.instances,
+        )
+        # A group without title or condition only groups names: its questions stay on the page.
+        transparent = not title and not relevants and group.kind == "group"
+        if not transparent:
+            self.current = None
+        added = self.walk(group, inner)
+        if not transparent:
+            self.current = None  # what follows opens a continuation section
+        if not added:
+            self.warnings.append(
+                Problem(
+                    self.survey.where(group.row.number, "type"),
+                    f"分组 {group.name or title} 中没有可导入的题目，已省略（原因见该组各行的提示）",
+                )
+            )
+        return added
+
+    @staticmethod
+    def instance_text(text: str, context: _Context) -> str:
+        for instance in context.instances:
+            text = instance.text(text)
+        return text
+
+    def expand_repeat(self, group: Group, context: _Context, title: str) -> int:
+        """A repeat becomes `count` copies of its questions (`name_1` … `name_n`); copy k is
+        shown when the number of entries is at least k. Each copy is an ordinary question, so
+        answers, drafts, paper entry, exports and scores need nothing special."""
+        where = self.survey.where(group.row.number, "type")
+        count_text = self.instance_text(normalise_quotes(group.row.cells.get("repeat_count", "")), context)
+        literal = _integer(count_text)
+        label = title or group.name
+        if literal is not None:
+            count, condition = max(0, min(literal, MAX_REPEAT_COPIES)), ""
+            if literal > MAX_REPEAT_COPIES:
+                self.problems.append(
+                    Problem(
+                        self.survey.where(group.row.number, "repeat_count"),
+                        f"重复次数 {literal} 超过上限 {MAX_REPEAT_COPIES}",
+                    )
+                )
+        else:
+            nested = any(instance.repeat for instance in context.instances)
+            # Few enough copies that the expanded questionnaire stays within the limits
+            # (about REPEAT_QUESTION_BUDGET questions and REPEAT_PAGE_BUDGET pages per repeat).
+            inner = _groups(group)
+            rows = len(group.rows())
+            pages = 1 + sum(NESTED_REPEAT_COPIES if g.kind == "repeat" else 1 for g in inner)
+            count = min(
+                NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES,
+                max(1, REPEAT_QUESTION_BUDGET // max(1, rows)),
+                max(1, REPEAT_PAGE_BUDGET // pages),
+            )
+            if not count_text:
+                counter = f"{_suffixed(group.name, context)}_count"
+                self.add(
+                    Draft(
+                        {
+                            "name": counter,
+                            "type": QuestionType.NUMBER,
+                            "label": f"{label}：共填写几项？",
+                            "hint": f"最多 {count} 项",
+                            "min_value": 0,
+                            "max_value": count,
+                        },
+                        group.row.number,
+                    ),
+                    context,
+                )
+                count_text = f"${{{counter}}}"
+            condition = count_text
+        names = frozenset(
+            _suffixed(name, context)
+            for name in (
+                *(row.cells.get("name", "") for row in group.rows()),
+                *(g.name for g in _groups(group)),
+            )
+        )
+        self.repeats[group.name] = (count, names)
+        self.warnings.append(
+            Problem(
+                where,
+                f"重复组 {group.name} 展开为 {count} 份（题目名加后缀 _1…_{count}"
+                + (f"，第 k 份在 {condition} ≥ k 时显示" if condition else "")
+                + "）",
+            )
+        )
+        added = 0
+        for k in range(1, count + 1):
+            instance = _Instance(str(k), names, k, repeat=True)
+            inner = replace(context, instances=(*context.instances, instance))
+            shown = f"({condition}) >= {k}" if condition else ""
+            added += self.walk_group(group, inner, f"{label}（第 {k} 项）", shown, copy=True)
+        return added
+
+    def unroll(self, group: Group, context: _Context) -> int:
+        list_name = group.row.argument
+        options = self.choice_lists.get(list_name)
+        where = self.survey.where(group.row.number, "type")
+        if not options:
+            self.problems.append(Problem(where, f"choices 工作表中没有选项列表“{list_name}”"))
+            return 0
+        if len(options) > MAX_LOOP_CHOICES:
+            self.problems.append(Problem(where, f"循环的选项超过 {MAX_LOOP_CHOICES} 个"))
+            return 0
+        added = 0
+        title = group.row.cells.get("label", "")
+        names = frozenset(_suffixed(row.cells.get("name", ""), context) for row in group.rows())
+        for index, (option, _) in enumerate(options, start=1):
+            texts = (("%(label)s", option.label), ("%(name)s", option.value))
+            instance = _Instance(option.value, names, index, texts)
+            inner = replace(context, instances=(*context.instances, instance))
+            added += self.walk_group(group, inner, instance.text(title) if title else option.label)
+        return added
+
+    def add_row(self, row: Row, context: _Context) -> int:
+        if context.instances:
+            cells = dict(row.cells)
+            for key in (*EXPRESSION_KEYS, "calculation", "repeat_count"):
+                if cells.get(key):
+                    cells[key] = normalise_quotes(cells[key])
+            row = Row(row.number, cells, row.kind, row.argument)
+        for instance in context.instances:
+            row = instance.apply(row)
+        name = row.cells.get("name", "")
+        where = self.survey.where(row.number, "type")
+        if not row.kind:
+            self.warnings.append(Problem(where, "缺少题型（type），该行已忽略"))
+            return 0
+        if not name and row.kind != "note":
+            name = f"row{row.number}"
+            row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
+            self.warnings.append(
+                Problem(self.survey.where(row.number, "name"), f"缺少题目名，已命名为“{name}”")
+            )
+        elif not name:
+            name = f"note{row.number}"
+            row = Row(row.number, {**row.cells, "name": name, GENERATED: "yes"}, row.kind, row.argument)
+        if row.kind == "calculate":
+            self.calculations.add(name, row.cells.get("calculation", ""), row.number)
+            return 0
+        if row.kind in METADATA_TYPES:
+            if row.kind == "today":
+                self.calculations.add(name, "today()", row.number)
+            self.skipped_names.add(name)
+            self.warnings.append(Problem(where, f"元数据 {row.kind} 由系统自动记录或不适用，已跳过"))
+            return 0
+        if row.cells.get("calculation"):
+            self.warnings.append(
+                Problem(
+                    self.survey.where(row.number, "calculation"),
+                    "题目上的 calculation（计算默认值）不支持，已忽略",
+                )
+            )
+        drafts = self.rows.question(row)
+        if not drafts:
+            self.failed_names.add(name)
+        return sum(self.add(draft, context) for draft in drafts)
+
+    def add(self, draft: Draft, context: _Context) -> int:
+        if self.current is None:
+            group = context.group
+            grouped = group is not None
+            section = SectionDraft(
+                id=group.name if group is not None else f"part{len(self.sections) + 1}",
+                title=" / ".join(context.titles),
+                description=group.row.cells.get("hint", "") if group is not None else "",
+                relevant=" and ".join(f"({r})" for r in context.relevants)
+                if len(context.relevants) > 1
+                else "".join(context.relevants),
+                row=group.row.number if group is not None else draft.row,
+                grouped=grouped,
+            )
+            last = self.sections[-1] if self.sections else None
+            if last is not None and _same_page(last, section):
+                self.current = last  # e.g. the rest of a group after a nested group that was dropped
+            else:
+                self.current = section
+                self.sections.append(section)
+        for key in EXPRESSION_KEYS:
+            value = draft.values.get(key)
+            if isinstance(value, str):
+                draft.values[key] = normalise_quotes(value)
+        draft.scope = context.group.row.number if context.group is not None else 0
+        self.current.questions.append(draft)
+        return 1
+
+    # -- names, calculations, labels --
+
+    def spread(self, source: str, row: int, key: str) -> str:
+        """References from outside a repeat to a question inside it: `sum(${x})` adds up the
+        copies, any other `${x}` reads the first copy (with a warning)."""
+        if "${" not in source:
+            return source
+        for count, names in self.repeats.values():
+            for name in names:
+                if name not in source or count < 1:
+                    continue
+                copies = " + ".join(f"sum(${{{name}_{k}}})" for k in range(1, count + 1))
+                source = re.sub(r"sum\(\s*\$\{\s*" + re.escape(name) + r"\s*\}\s*\)", f"({copies})", source)
+                found = re.search(r"\$\{\s*" + re.escape(name) + r"\s*\}", source)
+                if found:
+                    source = rename(source, {name: f"{name}_1"})
+                    self.warnings.append(
+                        Problem(
+                            self.survey.where(row, key),
+                            f"${{{name}}} 是重复组中的题目，已按第 1 项（{name}_1）计算",
+                        )
+                    )
+        return source
+
+    def finish(self) -> None:
+        if self.repeats:
+            for calculation in self.calculations.by_name.values():
+                calculation.source = self.spread(calculation.source, calculation.row, "calculation")
+            for section in self.sections:
+                section.relevant = self.spread(section.relevant, section.row, "relevant")
+                for draft in section.questions:
+                    for key in EXPRESSION_KEYS:
+                        value = draft.values.get(key)
+                        if isinstance(value, str):
+                            draft.values[key] = self.spread(value, draft.row, key)
+        names = self.unique_names()
+        sections_seen: set[str] = set(names.values()) | {d.name for s in self.sections for d in s.questions}
+        for index, section in enumerate(self.sections):
+            section.id = _unique(_safe_name(section.id) or f"part{index + 1}", sections_seen)
+            sections_seen.add(section.id)
+            if section.relevant:
+                section.relevant = self.expression(rename(section.relevant, names), section.row, "relevant")
+        questions = {d.name for s in self.sections for d in s.questions}
+        for section in self.sections:
+            for key in ("title", "description"):
+                text, replaced = pipe_text(rename(getattr(section, key), names), questions.__contains__)
+                setattr(section, key, text)
+                for name in replaced:
+                    self.warnings.append(
+                        Problem(
+                            self.survey.where(section.row, SECTION_KEYS[key]),
+                            f"文字中的 ${{{name}}} 不是可引用的题目，已显示为〔{name}〕",
+                        )
+                    )
+        for section in self.sections:
+            for draft in section.questions:
+                for key in EXPRESSION_KEYS:
+                    value = draft.values.get(key)
+                    if isinstance(value, str) and value:
+                        draft.values[key] = self.expression(rename(value, names), draft.row, key)
+                for key in ("label", "hint", "required_message", "constraint_message"):
+                    text, replaced = pipe_text(
+                        rename(draft.values.get(key, ""), names), questions.__contains__
+                    )
+                    draft.values[key] = text
+                    for name in replaced:
+                        self.warnings.append(
+                            Problem(
+                                self.survey.where(draft.row, key),
+                                f"文字中的 ${{{name}}} 不是可引用的题目（计算项或已跳过的行），"
+                                f"已显示为〔{name}〕",
+                            )
+                        )
+        for calculation in self.calculations.unused():
+            self.calculations.resolve(calculation.name)
+            detail = f"：{calculation.failure}" if calculation.failure else ""
+            self.warnings.append(
+                Problem(
+                    self.survey.where(calculation.row, "type"),
+                    f"计算项（calculate）{calculation.name} 未被任何条件引用，已跳过{detail}",
+                )
+            )
+        for name in sorted(self.calculations.used):
+            calculation = self.calculations.by_name[name]
+            if calculation.resolved is not None:
+                self.warnings.append(
+                    Problem(
+                        self.survey.where(calculation.row, "type"),
+                        f"计算项（calculate）{name} 已代入引用它的条件表达式（不单独保存计算结果）",
+                    )
+                )
+
+    def expression(self, source: str, row: int, key: str) -> str:
+        text, failure = self.calculations.inline(source)
+        if failure:
+            self.problems.append(Problem(self.survey.where(row, key), failure))
+        return text
+
+    def unique_names(self) -> dict[str, str]:
+        """Make question names valid and unique (XLSForm needs them unique only within a group);
+        returns old name -> new name for the references."""
+        taken: set[str] = set()
+        renamed: dict[str, str] = {}
+        scopes: set[tuple[int, str]] = set()
+        for section in self.sections:
+            for draft in section.questions:
+                old = draft.name
+                if (draft.scope, old) in scopes:
+                    continue  # the same name twice in one group: a problem, reported by the checks
+                scopes.add((draft.scope, old))
+                new = _safe_name(old) if draft.values["type"] != QuestionType.MATRIX_RATING else old
+                new = _unique(new, taken) if new else new
+                taken.add(new)
+                if new != old:
+                    draft.values["name"] = new
+                    renamed.setdefault(old, new)
+                    reason = "重名" if _safe_name(old) == old else "不是有效的题目名"
+                    self.warnings.append(
+                        Problem(self.survey.where(draft.row, "name"), f"题目名“{old}”{reason}，已改为“{new}”")
+                    )
+        for name in list(renamed):
+            if name in taken:  # a duplicate: references keep pointing at the first one
+                del renamed[name]
+        return renamed
+
+    # -- the result --
+
+    def build(self) -> Questionnaire:
+        sections = []
+        for draft in self.sections:
+            questions = [Question(**question.values) for question in draft.questions]
+            sections.append(
+                Section(
+                    id=draft.id,
+                    title=draft.title,
+                    questions=tuple(questions),
+                    description=draft.description,
+                    relevant=draft.relevant,
+                )
+            )
+        form_id = self.settings.get("form_id", "")
+        safe_id = _safe_name(form_id) if form_id else DEFAULT_FORM_ID
+        if safe_id != form_id and form_id:
+            self.warnings.append(
+                Problem("settings 工作表的 form_id", f"问卷编号“{form_id}”已改为“{safe_id}”")
+            )
+        return Questionnaire(
+            id=safe_id,
+            title=self.settings.get("form_title") or form_id or DEFAULT_TITLE,
+            sections=tuple(sections),
+            description=self.settings.get("description", ""),
+            intro=self.settings.get("intro", ""),
+            version=self.settings.get("version", ""),
+        )
+
+    def semantic_problems(self, questionnaire: Questionnaire) -> list[Problem]:
+        problems = check_questionnaire(questionnaire, self.locator())
+        if self.problems:  # a section emptied by a failed row, or no label column, is not news
+            consequences = ("该部分没有题目", "缺少题目文字（label）", "问卷至少需要一个部分")
+            problems = [p for p in problems if p.message not in consequences]
+        # A reference to a row that failed, or to a calculation that could not be inlined, is a
+        # consequence of a problem already reported.
+        hidden = self.failed_names | set(self.calculations.by_name)
+        return [
+            problem
+            for problem in problems
+            if not ("不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in hidden))
+        ]
+
+    def locator(self) -> Locator:
+        survey = self.survey
+
+        def locate(place: Place) -> str:
+            if place.section is None:
+                settings_key = SETTINGS_KEYS.get(place.field, place.field)
+                return "settings 工作表" + (f"的 {settings_key}" if settings_key else "")
+            draft = self.sections[place.section]
+            if place.question is None:
+                if not draft.grouped:
+                    return f"survey 工作表第 {draft.row} 行起未分组的题目"
+                return _where(survey, draft.row, SECTION_KEYS.get(place.field, place.field))
+            return self.question_location(draft.questions[place.question], place)
+
+        return locate
+
+    def question_location(self, draft: Draft, place: Place) -> str:
+        survey = self.survey
+        if place.field == "options" and draft.list_name in self.choice_lists:
+            options = self.choice_lists[draft.list_name]
+            if place.item is not None and place.item < len(options):
+                return f"choices 工作表第 {options[place.item][1]} 行（列表 {draft.list_name}）"
+            return f"choices 工作表的列表 {draft.list_name}"
+        if place.field == "rows" and place.item is not None and place.item < len(draft.row_rows):
+            return _where(survey, draft.row_rows[place.item], "name")
+        return _where(survey, draft.row, SURVEY_KEYS.get(place.field, place.field))
+
+
+def _with_warnings(problems: list[Problem], warnings: list[Problem]) -> Exception:
+    from questionnaires.xlsform import XlsformError
+
+    return XlsformError(problems, tuple(warnings))
+
+
+def _where(sheet: Sheet, row: int, key: str) -> str:
+    return sheet.where(row, key if key in sheet.chosen else "")
+
+
+def _safe_name(name: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9_.-]", "_", name.strip())
+    text = re.sub(f"{ROW_SEPARATOR}+", "_", text)
+    if text and not re.match(r"[A-Za-z_]", text):
+        text = "_" + text
+    text = text[:64]
+    return text if NAME_PATTERN.fullmatch(text) else ""
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name[:60]}_{number}" in taken:
+        number += 1
+    return f"{name[:60]}_{number}"
+
+
+_POSITION = re.compile(r"position\(\s*\.\.\s*\)")
+
+
+def _same_page(first: SectionDraft, second: SectionDraft) -> bool:
+    return (first.title, first.description, first.relevant, first.grouped) == (
+        second.title,
+        second.description,
+        second.relevant,
+        second.grouped,
+    )
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """Copies of a repeat or loop repeat their row's problems: each is said once, for the first
+    copy, with the number of copies that share it."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        key = (problem.location, re.sub(r"(\$\{[A-Za-z0-9_.-]*?)(?:_[0-9]+)+\}", r"\1}", problem.message))
+        if problem not in groups.setdefault(key, []):
+            groups[key].append(problem)
+    said = []
+    for same in groups.values():
+        first = same[0]
+        extra = f"（另有 {len(same) - 1} 份重复组副本有同样的问题）" if len(same) > 1 else ""
+        said.append(Problem(first.location, first.message + extra))
+    return said
+
+
+def _suffixed(name: str, context: _Context) -> str:
+    """The name a row inside the enclosing repeats and loops gets (outer copies first)."""
+    for instance in context.instances:
+        if name in instance.names:
+            name = f"{name}_{instance.suffix}"
+    return name
+
+
+def _integer(text: str) -> int | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+def _groups(group: Group) -> list[Group]:
+    found: list[Group] = []
+    for child in group.children:
+        if isinstance(child, Group):
+            found.extend([child, *_groups(child)])
+    return found
