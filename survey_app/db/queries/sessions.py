@@ -70,6 +70,14 @@ async def delete_user_sessions(user_id: int) -> None:
     await UserSession.delete().where(UserSession.user == user_id)
 
 
+async def delete_other_sessions(user_id: int, keep_session_id: int) -> int:
+    """End every session of the user but one; returns how many were ended."""
+    rows = await UserSession.delete().where(
+        (UserSession.user == user_id) & (UserSession.id != keep_session_id)
+    ).returning(UserSession.id)
+    return len(rows)
+
+
 async def delete_unverified_sessions(user_id: int) -> None:
     """End a user's half-logged-in sessions (second factor outstanding)."""
     await UserSession.delete().where(
