@@ -78,6 +78,7 @@ async def open_session(user_id: int, ip: str, *, mfa_verified: bool) -> str:
 
 # One message for a wrong password, an unknown user name, an inactive or a locked account:
 # the answer to /login never tells which user names exist (ASVS 2.2.x / issue 17).
+BUSY = "登录的人较多，请稍候几秒再试。"
 GENERIC_LOGIN_ERROR = "用户名或密码错误。连续输错多次后账号会暂时锁定，请稍后再试或联系管理员。"
 
 
@@ -112,6 +113,17 @@ def is_locked(user: users.UserRecord) -> bool:
 async def log_in(
     username: str, password: str, ip: str, *, max_failures: int, lockout_minutes: int,
     mfa_roles: frozenset[str] = frozenset(),
+) -> LoginOutcome:
+    try:
+        return await _log_in(username, password, ip, max_failures=max_failures,
+                             lockout_minutes=lockout_minutes, mfa_roles=mfa_roles)
+    except passwords.HashingBusy:
+        return LoginOutcome(None, BUSY)
+
+
+async def _log_in(
+    username: str, password: str, ip: str, *, max_failures: int, lockout_minutes: int,
+    mfa_roles: frozenset[str],
 ) -> LoginOutcome:
     user = await users.find_user_by_username(username.strip())
     if user is None:
@@ -270,7 +282,13 @@ async def change_role(
 
 async def change_password(user: CurrentUser, current: str, new: str, ip: str) -> None:
     record = await users.find_user(user.id)
-    if record is None or not await passwords.verify_password_async(record.password_hash, current):
+    try:
+        right = record is not None and await passwords.verify_password_async(
+            record.password_hash, current
+        )
+    except passwords.HashingBusy:
+        raise AccountError(BUSY) from None
+    if record is None or not right:
         raise AccountError("当前密码不正确")
     if current == new:
         raise AccountError("新密码不能与当前密码相同")

@@ -28,8 +28,17 @@ _COMMON = frozenset(
     }
 )
 
-HASH_THREADS = 2
+# One hashing thread: on the 2-core servers this leaves a core to the event loop (see
+# bench/login_stall.py); ~7 logins/s is ample for the staff. Past MAX_WAITING verifications
+# queued at once, more are refused as busy instead of queueing without bound.
+HASH_THREADS = 1
+MAX_WAITING = 16
 _pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="argon2")
+_waiting = 0
+
+
+class HashingBusy(Exception):
+    """Too many password checks are already waiting; try again in a moment."""
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -49,8 +58,15 @@ def verify_password(password_hash: str, password: str) -> bool:
 async def verify_password_async(password_hash: str, password: str) -> bool:
     """`verify_password` in the hashing pool, off the event loop. Looked up at call time so
     tests can wrap `verify_password`."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_pool, verify_password, password_hash, password)
+    global _waiting
+    if _waiting >= MAX_WAITING:
+        raise HashingBusy
+    _waiting += 1
+    try:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_pool, verify_password, password_hash, password)
+    finally:
+        _waiting -= 1
 
 
 async def hash_password_async(password: str) -> str:

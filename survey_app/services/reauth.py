@@ -30,7 +30,10 @@ async def confirm_identity(user: CurrentUser, credential: str, settings: Setting
         ok, reason = await check_current_code(user, credential, settings)
     else:
         method, reason = "password", "bad_password"
-        ok = await passwords.verify_password_async(record.password_hash, credential)
+        try:
+            ok = await passwords.verify_password_async(record.password_hash, credential)
+        except passwords.HashingBusy:
+            raise MfaError("确认的人较多，请稍候几秒再试。") from None
     if not ok:
         locked = await record_failure(
             record, ip, "reauth", reason, attempt=attempt, max_failures=settings.login_max_failures,
