@@ -197,8 +197,8 @@ async def survey_autosave(request: Request, token: FromPath[str]) -> Response:
     answers = merge_section_answers(state.questionnaire, state.draft, submitted, section_id)
     # Autosave keeps answers only: the resume step is set by real navigation, so a late
     # autosave from the page being left cannot send the respondent back a step.
-    await submissions.save_draft(state, answers, state.draft_section or section_id)
-    return Response({"saved": True})
+    saved = await submissions.save_draft(state, answers, state.draft_section or section_id)
+    return Response({"saved": saved}, status_code=200 if saved else 413)
 
 
 # Open links (posters with a QR code): one page, no token per person, rate limited.
