@@ -172,13 +172,15 @@ async def _log_in(
 
 async def load_current_user(
     token: str, idle_minutes: int, *, mfa_roles: frozenset[str] = frozenset(),
-    step_up_minutes: int = 10,
+    step_up_minutes: int = 10, max_hours: int = 12,
 ) -> CurrentUser | None:
     session = await sessions.find_session(hash_session_token(token))
     if session is None:
         return None
     now = utcnow()
-    if now - session.last_seen_at > dt.timedelta(minutes=idle_minutes):
+    idle = now - session.last_seen_at > dt.timedelta(minutes=idle_minutes)
+    started = session.created_at or session.last_seen_at
+    if idle or now - started > dt.timedelta(hours=max_hours):  # absolute lifetime
         await sessions.delete_session(session.id)
         return None
     user = await users.find_user(session.user_id)

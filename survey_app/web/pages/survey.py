@@ -222,8 +222,9 @@ async def open_page(request: Request, token: FromPath[str]) -> Response | Templa
         return _refusal_page(request, refusal)
     response = _render_open(request, state, {}, {})
     if not request.cookies.get(DEVICE_COOKIE):
+        secure = request.app.state.settings.secure_cookies or request.url.scheme == "https"
         response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=365 * 86400,
-                            httponly=True, samesite="lax", path="/o/")
+                            httponly=True, samesite="lax", path="/o/", secure=secure)
     return response
 
 
