@@ -30,6 +30,7 @@ from survey_app.jobs import handlers  # noqa: F401  (registers the job kinds)
 from survey_app.jobs.retention import daily_purge
 from survey_app.jobs.runner import default_worker_name, worker_loop
 from survey_app.web import routes
+from survey_app.web.access_log import install_log_escaping, log_response
 from survey_app.web.errors import (
     http_exception_handler,
     internal_error_handler,
@@ -57,7 +58,23 @@ def templates_dir() -> Path:
     return Path(str(resources.files("survey_app.templates")))
 
 
-def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litestar:
+def _is_api(handler: Any) -> bool:
+    return all(path.startswith("/api/") or path == "/healthz" for path in handler.paths)
+
+
+def _document(route_handlers: list[Any], *, pages: bool) -> list[Any]:
+    """/schema describes the API's own routes only (issue 17): the staff pages are not an API
+    and their list maps the application for an attacker. `pages=True` (the fuzzing test)
+    documents every route that does not opt out itself."""
+    for handler in route_handlers:
+        own = handler.opt.setdefault("documented", handler.include_in_schema)
+        handler.include_in_schema = bool(own) and (pages or _is_api(handler))
+    return route_handlers
+
+
+def create_app(
+    settings: Settings, engine: Engine[Any] | None = None, *, document_pages: bool = False
+) -> Litestar:
     """Build the app. Pass `engine` to share one already started (tests, benchmarks)."""
     owns_engine = engine is None
     if engine is None:
@@ -86,14 +103,15 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
                 await stop_engine(engine)
 
     logging.basicConfig(level=settings.log_level)
+    install_log_escaping()
     app = Litestar(
         route_handlers=[
-            *routes.all_routes(),
+            *_document(routes.all_routes(), pages=document_pages),
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
         ],
         guards=[access_guard],
         middleware=[DefineMiddleware(session_user_middleware(settings))],
-        before_send=[security_headers_hook(settings)],
+        before_send=[security_headers_hook(settings), log_response],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

@@ -65,7 +65,12 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # X-Forwarded-* only from the proxies named in SURVEY_TRUSTED_PROXIES (none by default).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
+        # The app logs each request itself with the route pattern, never the path: survey
+        # links carry bearer tokens (web/access_log.py).
+        access_log=False,
     )
 
 

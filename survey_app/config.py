@@ -6,6 +6,7 @@ example, in Chinese (the operators are the district's IT staff) with the variabl
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -44,6 +45,11 @@ class Settings:
     mfa_roles: frozenset[str] = frozenset({"admin", "office"})
     # Sensitive actions need a password or code confirmed within this many minutes (ASVS 3.7.1).
     step_up_minutes: int = 10
+    # A staff session ends this long after its login, however active (ASVS 3.3.4).
+    session_max_hours: int = 12
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (client addresses for rate limits and audit, https for Secure cookies). Empty: none.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -125,6 +131,22 @@ def _parse_roles(name: str, raw: str) -> frozenset[str]:
     return frozenset(roles)
 
 
+def _parse_proxies(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (127.0.0.1,10.0.0.0/8); `none` for none."""
+    if raw.strip().lower() in {"", "none"}:
+        return ()
+    proxies = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        try:
+            proxies.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name}={raw!r} 无效：{part!r} 不是 IP 地址或网段；"
+                f"例如 {name}=127.0.0.1 或 {name}=10.0.0.0/8；不经过代理时写 none"
+            ) from None
+    return tuple(proxies)
+
+
 def _parse_secret(name: str, raw: str) -> str:
     if len(raw) < 32:
         raise SettingsError(f"{name} 太短：至少 32 个字符，可用 secrets.token_urlsafe(48) 生成")
@@ -148,6 +170,8 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SURVEY_SECRET_KEY": ("secret_key", _parse_secret),
     "SURVEY_MFA_ROLES": ("mfa_roles", _parse_roles),
     "SURVEY_STEP_UP_MINUTES": ("step_up_minutes", _int_parser(1, 24 * 60)),
+    "SURVEY_SESSION_MAX_HOURS": ("session_max_hours", _int_parser(1, 24 * 7)),
+    "SURVEY_TRUSTED_PROXIES": ("trusted_proxies", _parse_proxies),
 }
 
 

@@ -9,20 +9,16 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from analysis.text.resources import traditional_to_simplified_table
-
-PHONE_PLACEHOLDER = "【手机号】"
-LANDLINE_PLACEHOLDER = "【固定电话】"
-ID_NUMBER_PLACEHOLDER = "【身份证号】"
-EMAIL_PLACEHOLDER = "【邮箱】"
-PLATE_PLACEHOLDER = "【车牌号】"
-PLACEHOLDERS = (
-    PHONE_PLACEHOLDER,
-    LANDLINE_PLACEHOLDER,
-    ID_NUMBER_PLACEHOLDER,
+from analysis.text.personal import (  # noqa: F401  (re-exported)
     EMAIL_PLACEHOLDER,
+    ID_NUMBER_PLACEHOLDER,
+    LANDLINE_PLACEHOLDER,
+    PHONE_PLACEHOLDER,
+    PLACEHOLDERS,
     PLATE_PLACEHOLDER,
+    mask_personal_info,
 )
+from analysis.text.resources import traditional_to_simplified_table
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 # Zero-width and control characters survive NFKC; they only confuse segmentation. Bidi
@@ -42,41 +38,6 @@ _PUNCT_CLASS = r"[，。！？；：、~\-=*_.!?,]"
 _REPEATED_PUNCT = re.compile(rf"({_PUNCT_CLASS})\1+")
 _ADJACENT_PUNCT = re.compile(rf"{_PUNCT_CLASS}{{2}}")
 _ANY_ASCII_PUNCT = re.compile(r"[,!?;:]")
-
-_NOT_DIGIT_BEFORE = r"(?<![0-9A-Za-z])"
-_NOT_DIGIT_AFTER = r"(?![0-9A-Za-z])"
-_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
-_ID_NUMBER = (
-    r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-)
-_MOBILE = r"(?:\+?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d{4}){2}"
-_LANDLINE = r"(?:\(0\d{2,3}\)|0\d{2,3}[\s\-]?)[2-9]\d{2,3}[\s\-]?\d{4}(?:[\-转]\d{1,5})?"
-_PLATE = (
-    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
-    r"[A-HJ-NP-Z][·•\s\-]?[A-HJ-NP-Z0-9]{5,6}(?![A-Za-z0-9])"
-)
-_PERSONAL_INFO = re.compile(
-    rf"(?P<email>{_EMAIL})"
-    rf"|{_NOT_DIGIT_BEFORE}(?P<id>{_ID_NUMBER}){_NOT_DIGIT_AFTER}"
-    rf"|{_NOT_DIGIT_BEFORE}(?P<mobile>{_MOBILE}){_NOT_DIGIT_AFTER}"
-    rf"|{_NOT_DIGIT_BEFORE}(?P<landline>{_LANDLINE}){_NOT_DIGIT_AFTER}"
-    rf"|(?P<plate>{_PLATE})"
-)
-_PLACEHOLDER_BY_GROUP = {
-    "email": EMAIL_PLACEHOLDER,
-    "id": ID_NUMBER_PLACEHOLDER,
-    "mobile": PHONE_PLACEHOLDER,
-    "landline": LANDLINE_PLACEHOLDER,
-    "plate": PLATE_PLACEHOLDER,
-}
-# Cheap pre-check: nearly all opinions contain no digit and no "@", so skip the big regex.
-_MAY_HOLD_PERSONAL_INFO = re.compile(r"[0-9@０-９＠]")
-# Only what the patterns need: folding ，！？ too would undo normalize_text's punctuation.
-_FULL_WIDTH_FOR_MASKING = {
-    ord(char): ord(char) - 0xFEE0 for char in "０１２３４５６７８９＠．－＋" + "".join(
-        chr(code) for code in [*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
-    )
-}
 
 
 def normalize_text(text: str) -> str:
@@ -128,22 +89,6 @@ def _fold_compatibility(match: re.Match[str]) -> str:
 def _traditional_characters() -> re.Pattern[str]:
     table = traditional_to_simplified_table()
     return re.compile("[" + "".join(re.escape(chr(code)) for code in table) + "]")
-
-
-def mask_personal_info(text: str) -> str:
-    """Replace mobile and landline numbers, 18-digit ID numbers, e-mail addresses and licence
-    plates by placeholders such as 【手机号】. Full-width digits are folded first so that
-    they are caught too."""
-    if not _MAY_HOLD_PERSONAL_INFO.search(text):
-        return text
-    text = text.translate(_FULL_WIDTH_FOR_MASKING)
-    return _PERSONAL_INFO.sub(_placeholder_for, text)
-
-
-def _placeholder_for(match: re.Match[str]) -> str:
-    group = match.lastgroup
-    assert group is not None
-    return _PLACEHOLDER_BY_GROUP[group]
 
 
 def clean_opinion(text: str) -> str:

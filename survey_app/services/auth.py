@@ -77,19 +77,34 @@ async def open_session(user_id: int, ip: str, *, mfa_verified: bool) -> str:
     return token
 
 
+# One message for a wrong password, an unknown user name, an inactive or a locked account:
+# the answer to /login never tells which user names exist (ASVS 2.2.x / issue 17).
+BUSY = "登录的人较多，请稍候几秒再试。"
+GENERIC_LOGIN_ERROR = "用户名或密码错误。连续输错多次后账号会暂时锁定，请稍后再试或联系管理员。"
+
+
+async def reserve_attempt(user_id: int, *, max_failures: int, lockout_minutes: int) -> int | None:
+    """Pessimistic attempt accounting (issue 17): count the attempt as a failure in one
+    conditional UPDATE … RETURNING before the credential is checked. None: the account is
+    locked and the credential must not be checked at all. Only a success (or the lock's
+    expiry) resets the count; a failure never writes the lock column again."""
+    now = utcnow()
+    return await users.reserve_attempt(
+        user_id, max_failures, now, now + dt.timedelta(minutes=lockout_minutes)
+    )
+
+
 async def record_failure(
-    user: users.UserRecord, ip: str, action: str, reason: str, *, max_failures: int,
-    lockout_minutes: int,
+    user: users.UserRecord, ip: str, action: str, reason: str, *, attempt: int, max_failures: int,
 ) -> bool:
-    """Count a wrong password or code towards the lockout; True when the account is now locked."""
-    failures = user.failed_logins + 1
-    lock_until = utcnow() + dt.timedelta(minutes=lockout_minutes) if failures >= max_failures else None
-    await users.record_failed_login(user.id, lock_until)
+    """Audit a wrong password or code whose attempt was reserved (`attempt` is its number);
+    True when that attempt locked the account."""
+    locked = attempt >= max_failures
     await audit.record_event(
         action, actor_id=user.id, actor_name=user.username, success=False, ip=ip,
-        detail={"reason": reason, "failures": failures, "locked": lock_until is not None},
+        detail={"reason": reason, "failures": attempt, "locked": locked},
     )
-    return lock_until is not None
+    return locked
 
 
 def is_locked(user: users.UserRecord) -> bool:
@@ -100,35 +115,47 @@ async def log_in(
     username: str, password: str, ip: str, *, max_failures: int, lockout_minutes: int,
     mfa_roles: frozenset[str] = frozenset(),
 ) -> LoginOutcome:
-    generic = "用户名或密码错误"
+    try:
+        return await _log_in(username, password, ip, max_failures=max_failures,
+                             lockout_minutes=lockout_minutes, mfa_roles=mfa_roles)
+    except passwords.HashingBusy:
+        return LoginOutcome(None, BUSY)
+
+
+async def _log_in(
+    username: str, password: str, ip: str, *, max_failures: int, lockout_minutes: int,
+    mfa_roles: frozenset[str],
+) -> LoginOutcome:
     user = await users.find_user_by_username(username.strip())
     if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
+        # The same hashing cost as a real account: response times reveal no user names.
+        await passwords.verify_password_async(passwords.DUMMY_HASH, password)
         await audit.record_event(
             "login", actor_id=None, actor_name=username[:64], success=False, ip=ip,
             detail={"reason": "unknown_user"},
         )
-        return LoginOutcome(None, generic)
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
+        return LoginOutcome(None, GENERIC_LOGIN_ERROR)
+    attempt = await reserve_attempt(
+        user.id, max_failures=max_failures, lockout_minutes=lockout_minutes
+    )
+    if attempt is None:
+        await passwords.verify_password_async(passwords.DUMMY_HASH, password)
         await audit.record_event(
             "login", actor_id=user.id, actor_name=user.username, success=False, ip=ip,
             detail={"reason": "locked"},
         )
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginOutcome(None, f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试")
-    if not user.active or not passwords.verify_password(user.password_hash, password):
-        locked = await record_failure(
+        return LoginOutcome(None, GENERIC_LOGIN_ERROR)
+    right = await passwords.verify_password_async(user.password_hash, password)
+    if not user.active or not right:
+        await record_failure(
             user, ip, "login", "inactive" if not user.active else "bad_password",
-            max_failures=max_failures, lockout_minutes=lockout_minutes,
+            attempt=attempt, max_failures=max_failures,
         )
-        if locked:
-            return LoginOutcome(None, f"登录失败次数过多，账号已锁定 {lockout_minutes} 分钟")
-        return LoginOutcome(None, generic)
+        return LoginOutcome(None, GENERIC_LOGIN_ERROR)
 
     if user.role in mfa_roles or user.mfa_enrolled:
-        # Half a login: the failure count is NOT reset here, so wrong codes after a right
-        # password keep counting towards the lockout across attempts.
+        # Half a login: the reserved attempt is NOT given back here, so wrong codes after a
+        # right password keep counting towards the lockout across attempts.
         token = new_session_token()
         await sessions.insert_session(hash_session_token(token), user.id, ip)
         step = "verify" if user.mfa_enrolled else "enrol"
@@ -146,13 +173,15 @@ async def log_in(
 
 async def load_current_user(
     token: str, idle_minutes: int, *, mfa_roles: frozenset[str] = frozenset(),
-    step_up_minutes: int = 10,
+    step_up_minutes: int = 10, max_hours: int = 12,
 ) -> CurrentUser | None:
     session = await sessions.find_session(hash_session_token(token))
     if session is None:
         return None
     now = utcnow()
-    if now - session.last_seen_at > dt.timedelta(minutes=idle_minutes):
+    idle = now - session.last_seen_at > dt.timedelta(minutes=idle_minutes)
+    started = session.created_at or session.last_seen_at
+    if idle or now - started > dt.timedelta(hours=max_hours):  # absolute lifetime
         await sessions.delete_session(session.id)
         return None
     user = await users.find_user(session.user_id)
@@ -223,7 +252,7 @@ async def create_account(
     if problems:
         raise AccountError("；".join(problems))
     user_id = await users.insert_user(
-        username, display_name, passwords.hash_password(password), role, unit_id,
+        username, display_name, await passwords.hash_password_async(password), role, unit_id,
         must_change_password,
     )
     await audit.record_event(
@@ -256,14 +285,24 @@ async def change_role(
 
 async def change_password(user: CurrentUser, current: str, new: str, ip: str) -> None:
     record = await users.find_user(user.id)
-    if record is None or not passwords.verify_password(record.password_hash, current):
+    try:
+        right = record is not None and await passwords.verify_password_async(
+            record.password_hash, current
+        )
+    except passwords.HashingBusy:
+        raise AccountError(BUSY) from None
+    if record is None or not right:
         raise AccountError("当前密码不正确")
     if current == new:
         raise AccountError("新密码不能与当前密码相同")
     problems = passwords.password_problems(new, user.username)
     if problems:
         raise AccountError("；".join(problems))
-    await users.set_password(user.id, passwords.hash_password(new), must_change=False)
+    await users.set_password(user.id, await passwords.hash_password_async(new), must_change=False)
+    # Whoever else holds a session of this account (a stolen cookie, a forgotten browser)
+    # is signed out: only the session that changed the password lives on (ASVS 3.3.3).
+    ended = await sessions.delete_other_sessions(user.id, user.session_id)
     await audit.record_event(
-        "user.password", actor_id=user.id, actor_name=user.username, target=user.username, ip=ip
+        "user.password", actor_id=user.id, actor_name=user.username, target=user.username, ip=ip,
+        detail={"other_sessions_ended": ended},
     )

@@ -3,8 +3,10 @@
 * Enrolment: a new 160-bit secret is kept sealed as *pending* until the user proves with a
   code that the authenticator has it; only then does it become the active secret (so a
   half-finished re-enrolment never locks anyone out). 10 recovery codes are shown once.
-* Second step: a TOTP code (±1 step, each step at most once) or an unused recovery code. Wrong
-  codes count towards the password lockout; success replaces the half session with a new one.
+* Second step: a TOTP code (±1 step, each step at most once) or an unused recovery code. Every
+  attempt is reserved before the code is checked: towards the account's lockout (shared with
+  the password) and towards the half session's own budget (CODES_PER_HALF_SESSION, after which
+  the session ends). Success replaces the half session with a new one.
 * Every success and failure is an audit event (`mfa.*`); no code or secret is ever logged.
 """
 
@@ -17,11 +19,17 @@ from dataclasses import dataclass
 import segno
 
 from survey_app.config import Settings
-from survey_app.db.queries import audit, sessions, users
+from survey_app.db.queries import audit, ratelimit, sessions, users
 from survey_app.db.queries import mfa as mfa_queries
 from survey_app.errors import InvalidInput
 from survey_app.services import secretbox, totp
-from survey_app.services.auth import AccountError, CurrentUser, is_locked, open_session, record_failure
+from survey_app.services.auth import (
+    AccountError,
+    CurrentUser,
+    open_session,
+    record_failure,
+    reserve_attempt,
+)
 
 ISSUER = "满意度调查平台"
 RECOVERY_CODE_COUNT = 10
@@ -29,6 +37,11 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _RECOVERY_LENGTH = 12
 MAX_REASON = 200
+# A half-logged-in session may try this many codes; then it is ended and the password must be
+# entered again (which counts towards the account's lockout too). Counted in the database
+# before the code is looked at, so concurrent requests cannot exceed it.
+CODES_PER_HALF_SESSION = 3
+_HALF_SESSION_WINDOW = 24 * 3600
 
 
 class MfaError(InvalidInput):
@@ -185,27 +198,45 @@ async def disable(user: CurrentUser, ip: str) -> None:
 # --- the login's second step ----------------------------------------------------------------
 
 
+async def _half_session_attempt(session_id: int) -> int:
+    """The number of this code attempt on the half session (counted before it is checked)."""
+    return await ratelimit.count_hit(
+        f"mfa-half:{session_id}", int(_now()) + _HALF_SESSION_WINDOW
+    )
+
+
 async def verify_second_factor(user: CurrentUser, code: str, settings: Settings, ip: str) -> Verified:
     record = await users.find_user(user.id)
     if record is None or not record.active:
         raise MfaError("账号不可用")
-    if is_locked(record):
+    session_attempt = await _half_session_attempt(user.session_id)
+    if session_attempt > CODES_PER_HALF_SESSION:
+        await sessions.delete_session(user.session_id)
+        await _event("mfa.verify", user, ip, success=False, reason="half_session_spent")
+        raise AccountLocked("验证码错误次数过多，请重新登录")
+    attempt = await reserve_attempt(
+        user.id, max_failures=settings.login_max_failures, lockout_minutes=settings.lockout_minutes
+    )
+    if attempt is None:
         await sessions.delete_session(user.session_id)
         await _event("mfa.verify", user, ip, success=False, reason="locked")
-        raise AccountLocked("登录失败次数过多，账号已锁定，请稍后重新登录")
+        raise AccountLocked("登录失败次数过多，账号已暂时锁定，请稍后重新登录")
     state = await _state(user.id)
     if not state.enrolled:
         raise MfaError("尚未设置两步验证")
     method, reason = await _check_code(user.id, state, code, settings, allow_recovery=True)
     if method is None:
         locked = await record_failure(
-            record, ip, "mfa.verify", reason, max_failures=settings.login_max_failures,
-            lockout_minutes=settings.lockout_minutes,
+            record, ip, "mfa.verify", reason, attempt=attempt,
+            max_failures=settings.login_max_failures,
         )
         if locked:  # end every half login of this account, not just this one
             await sessions.delete_unverified_sessions(user.id)
             await sessions.delete_session(user.session_id)
             raise AccountLocked(f"验证码错误次数过多，账号已锁定 {settings.lockout_minutes} 分钟")
+        if session_attempt >= CODES_PER_HALF_SESSION:
+            await sessions.delete_session(user.session_id)
+            raise AccountLocked("验证码错误次数过多，请重新登录")
         raise MfaError("验证码不正确或已使用过，请输入验证器上新的 6 位数字，或一个未用过的恢复码")
     await users.record_successful_login(user.id)
     token = await open_session(user.id, ip, mfa_verified=True)

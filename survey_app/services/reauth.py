@@ -9,7 +9,7 @@ from __future__ import annotations
 from survey_app.config import Settings
 from survey_app.db.queries import audit, sessions, users
 from survey_app.services import passwords
-from survey_app.services.auth import CurrentUser, is_locked, record_failure
+from survey_app.services.auth import CurrentUser, record_failure, reserve_attempt
 from survey_app.services.mfa import AccountLocked, MfaError, check_current_code
 
 
@@ -17,7 +17,12 @@ async def confirm_identity(user: CurrentUser, credential: str, settings: Setting
     record = await users.find_user(user.id)
     if record is None or not record.active:
         raise MfaError("账号不可用")
-    if is_locked(record):
+    # Reserved before the credential is checked (issue 17): concurrent guesses cannot exceed
+    # the lockout's allowance.
+    attempt = await reserve_attempt(
+        user.id, max_failures=settings.login_max_failures, lockout_minutes=settings.lockout_minutes
+    )
+    if attempt is None:
         await sessions.delete_session(user.session_id)
         raise AccountLocked("账号已锁定，请稍后重新登录")
     if user.mfa_enrolled:
@@ -25,11 +30,13 @@ async def confirm_identity(user: CurrentUser, credential: str, settings: Setting
         ok, reason = await check_current_code(user, credential, settings)
     else:
         method, reason = "password", "bad_password"
-        ok = passwords.verify_password(record.password_hash, credential)
+        try:
+            ok = await passwords.verify_password_async(record.password_hash, credential)
+        except passwords.HashingBusy:
+            raise MfaError("确认的人较多，请稍候几秒再试。") from None
     if not ok:
         locked = await record_failure(
-            record, ip, "reauth", reason, max_failures=settings.login_max_failures,
-            lockout_minutes=settings.lockout_minutes,
+            record, ip, "reauth", reason, attempt=attempt, max_failures=settings.login_max_failures,
         )
         if locked:
             await sessions.delete_session(user.session_id)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.sentiment import score_sentiment
-from analysis.text import clean_opinion
+from analysis.text import clean_opinion, mask_text_answers
 from questionnaires.answers import opinion_texts, relevant_answers, scored_answers, validate_answers
-from questionnaires.model import Questionnaire
+from questionnaires.model import TEXT_TYPES, Questionnaire
 from questionnaires.ratings import rated_items, rating_strings
 from survey_app.db.errors import is_unique_violation
 from survey_app.db.queries import submissions as queries
@@ -106,10 +106,42 @@ async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
     return LinkState(context, questionnaire, draft, section)
 
 
-async def save_draft(state: LinkState, answers: dict[str, Any], section: str) -> None:
+# --- personal information: masked before anything is written (issue 17) ---------------------
+
+MAX_DRAFT_BYTES = 256 * 1024
+
+
+def masked_for_storage(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers as they may be written: personal information in every free-text answer
+    replaced by placeholders (analysis/text/personal.py). Responses and drafts both pass
+    through here; opinions are masked by `clean_opinion`."""
+    names = [q.name for q in questionnaire.iter_questions() if q.type in TEXT_TYPES]
+    return mask_text_answers(answers, names)
+
+
+def _valid_draft(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any] | None:
+    """A draft holds only what a submission could hold: answers to unknown or hidden questions
+    and answers that fail validation (too long, wrong type, not an option) are left out (the
+    page being shown still has them), and the whole is bounded (None: too large to keep)."""
+    visible = relevant_answers(questionnaire, answers)  # known, visible, not empty
+    wrong = {key.split("__")[0] for key in validate_answers(questionnaire, visible, partial=True)}
+    kept = {name: value for name, value in visible.items() if name not in wrong}
+    if len(json.dumps(kept, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
+        return None
+    return kept
+
+
+async def save_draft(state: LinkState, answers: dict[str, Any], section: str) -> bool:
+    """Keep the answers so far (validated, bounded, masked); False when nothing was kept."""
     if state.context.invitation_id is None:
-        return  # open links keep no server-side draft (there is no one to resume)
-    await queries.save_draft(state.context.invitation_id, answers, section)
+        return False  # open links keep no server-side draft (there is no one to resume)
+    draft = _valid_draft(state.questionnaire, answers)
+    if draft is None:
+        return False
+    await queries.save_draft(
+        state.context.invitation_id, masked_for_storage(state.questionnaire, draft), section
+    )
+    return True
 
 
 async def _replay_or_refuse(submission_id: str, digest: str, state: LinkState) -> Receipt:
@@ -164,7 +196,7 @@ async def submit(
         submission_id=submission_id,
         payload_hash=digest,
         channel=channel,
-        answers=cleaned,
+        answers=masked_for_storage(questionnaire, cleaned),  # issue 17: never the raw text
         stratum=state.context.stratum,
         design_weight=state.context.design_weight,
         started_at=started_at,

@@ -16,6 +16,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from survey_app.errors import Conflict, Forbidden, NotFound, ServiceError
+from survey_app.web.access_log import route_pattern
 from survey_app.web.guards import PasswordChangeRequired, SecondFactorRequired, StepUpRequired
 from survey_app.web.rendering import page
 
@@ -148,7 +149,8 @@ def step_up_handler(request: Request, exc: StepUpRequired) -> Response:
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     if is_bad_value_error(exc):
         return bad_value_handler(request, exc)
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # The route pattern, never the path: survey links carry bearer tokens.
+    log.exception("unhandled error on %s %s", request.method, route_pattern(request.scope))
     if _wants_json(request):
         return _json_error("服务器内部错误", HTTP_500_INTERNAL_SERVER_ERROR)
     return page(  # type: ignore[return-value]

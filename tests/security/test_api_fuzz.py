@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -50,6 +51,21 @@ def _request_kwargs(case: Any) -> dict[str, Any]:
     if body is not None and type(body).__name__ != "NotSet":
         kwargs["json"] = body
     return kwargs
+
+
+@pytest.fixture
+async def client(db, settings):  # type: ignore[no-untyped-def]
+    """An app whose description also lists the staff pages (the public /schema lists only the
+    API's own routes), so that the pages are fuzzed too."""
+    import httpx
+
+    from survey_app.app import create_app
+
+    app = create_app(settings, engine=db, document_pages=True)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
+        yield http
+    create_app(settings, engine=db)  # leave the shared route handlers as the app ships them
 
 
 async def test_documented_operations_never_fail_with_5xx_or_break_their_schema(

@@ -16,6 +16,7 @@ class SessionRecord:
     last_seen_at: dt.datetime
     mfa_verified_at: dt.datetime | None = None  # None: the second factor is still outstanding
     reauth_at: dt.datetime | None = None  # last password/code confirmation (step-up)
+    created_at: dt.datetime | None = None
 
 
 async def insert_session(
@@ -35,7 +36,7 @@ async def find_session(id_hash: str) -> SessionRecord | None:
     row = (
         await UserSession.select(
             UserSession.id, UserSession.user, UserSession.last_seen_at,
-            UserSession.mfa_verified_at, UserSession.reauth_at,
+            UserSession.mfa_verified_at, UserSession.reauth_at, UserSession.created_at,
         )
         .where(UserSession.id_hash == id_hash)
         .first()
@@ -47,6 +48,7 @@ async def find_session(id_hash: str) -> SessionRecord | None:
     return SessionRecord(
         id=row["id"], user_id=row["user"], last_seen_at=last_seen,
         mfa_verified_at=aware(row["mfa_verified_at"]), reauth_at=aware(row["reauth_at"]),
+        created_at=aware(row["created_at"]) or last_seen,
     )
 
 
@@ -68,6 +70,14 @@ async def delete_session(session_id: int) -> None:
 
 async def delete_user_sessions(user_id: int) -> None:
     await UserSession.delete().where(UserSession.user == user_id)
+
+
+async def delete_other_sessions(user_id: int, keep_session_id: int) -> int:
+    """End every session of the user but one; returns how many were ended."""
+    rows = await UserSession.delete().where(
+        (UserSession.user == user_id) & (UserSession.id != keep_session_id)
+    ).returning(UserSession.id)
+    return len(rows)
 
 
 async def delete_unverified_sessions(user_id: int) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from piccolo.querystring import QueryString
+
 from survey_app.db.queries._rows import aware, utcnow
 from survey_app.db.tables import Unit, User
 
@@ -101,10 +103,32 @@ async def insert_user(
     return int(rows[0]["id"])
 
 
-async def record_failed_login(user_id: int, lock_until: dt.datetime | None) -> None:
-    await User.update(
-        {User.failed_logins: User.failed_logins + 1, User.locked_until: lock_until}
-    ).where(User.id == user_id)
+# One statement, so concurrent requests cannot all read the same count: an expired lock
+# starts a new count at 1; the attempt that reaches the maximum sets the lock; a locked
+# account matches no row (the attempt is refused before the credential is looked at).
+_RESERVE_ATTEMPT = (
+    "UPDATE app_user SET "
+    "failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= {} THEN 1 "
+    "ELSE failed_logins + 1 END, "
+    "locked_until = CASE "
+    "WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= {} THEN 1 "
+    "ELSE failed_logins + 1 END) >= {} THEN {} "
+    "WHEN locked_until IS NOT NULL AND locked_until <= {} THEN NULL "
+    "ELSE locked_until END "
+    "WHERE id = {} AND (locked_until IS NULL OR locked_until <= {}) "
+    "RETURNING failed_logins"
+)
+
+
+async def reserve_attempt(
+    user_id: int, max_failures: int, now: dt.datetime, lock_until: dt.datetime
+) -> int | None:
+    """Count one attempt as failed BEFORE its credential is checked (success resets the
+    count). Returns the attempt's number, or None when the account is locked."""
+    rows = await User._meta.db.run_querystring(
+        QueryString(_RESERVE_ATTEMPT, now, now, max_failures, lock_until, now, user_id, now)
+    )
+    return int(rows[0]["failed_logins"]) if rows else None
 
 
 async def record_successful_login(user_id: int) -> None:

@@ -8,6 +8,7 @@ from litestar.response import Redirect, Template
 
 from survey_app.roles import ALL_ROLES
 from survey_app.services import auth
+from survey_app.web.auth_throttle import TOO_MANY, allow_attempt
 from survey_app.web.guards import PUBLIC, current_user, roles
 from survey_app.web.rendering import client_ip, page, safe_next, with_session_cookie
 
@@ -28,6 +29,11 @@ async def login_submit(request: Request) -> Response:
         outcome = auth.LoginOutcome(None, "请输入用户名和密码")
     elif not username.isprintable() or not password.isprintable():
         outcome = auth.LoginOutcome(None, "用户名或密码中含有无效字符")
+    elif not await allow_attempt(request, username):
+        return page(  # type: ignore[return-value]
+            request, "auth/login.html", status_code=429, next=target, error=TOO_MANY,
+            username=username,
+        )
     else:
         outcome = await auth.log_in(
             username, password, client_ip(request),

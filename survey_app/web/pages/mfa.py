@@ -11,6 +11,7 @@ from markupsafe import Markup
 from survey_app.roles import ALL_ROLES
 from survey_app.services import mfa
 from survey_app.services.auth import SESSION_COOKIE, CurrentUser
+from survey_app.web.auth_throttle import TOO_MANY, allow_attempt
 from survey_app.web.guards import current_user, require_step_up, roles
 from survey_app.web.rendering import client_ip, page, safe_next, with_session_cookie
 
@@ -91,6 +92,8 @@ async def mfa_verify(request: Request) -> Response:
     user = _user(request)
     if not user.mfa_pending:
         return Redirect(path=target, status_code=303)
+    if not await allow_attempt(request, user.username):
+        return page(request, "auth/mfa_verify.html", status_code=429, next=target, error=TOO_MANY)
     try:
         verified = await mfa.verify_second_factor(
             user, str(form.get("code", "")), settings, client_ip(request)

@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 from survey_app.roles import ALL_ROLES
 from survey_app.services import mfa, reauth
 from survey_app.services.auth import SESSION_COOKIE
+from survey_app.web.auth_throttle import TOO_MANY, allow_attempt
 from survey_app.web.guards import current_user, roles
 from survey_app.web.rendering import client_ip, page, safe_next
 
@@ -32,6 +33,8 @@ async def confirm_submit(request: Request) -> Response:
     assert user is not None
     form = await request.form()
     target = safe_next(str(form.get("next", "/")))
+    if not await allow_attempt(request, user.username):
+        return _form(request, target, TOO_MANY, 429)
     try:
         await reauth.confirm_identity(user, str(form.get("credential", ""))[:256],
                                       request.app.state.settings, client_ip(request))

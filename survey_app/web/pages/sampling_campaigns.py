@@ -19,6 +19,7 @@ from survey_app.services import campaigns, distribution
 from survey_app.services.roster import ROSTER_KINDS
 from survey_app.services.submissions import CHANNELS
 from survey_app.web.guards import roles
+from survey_app.web.notices import notice_query, notice_text
 from survey_app.web.pages.sampling_common import (
     PageNumber,
     actor_of,
@@ -94,9 +95,11 @@ async def _detail_page(
 
 @get("/campaigns/{campaign_id:int}", opt=roles(ADMIN, OFFICE))
 async def campaign_detail(
-    request: Request, campaign_id: RecordId, notice: FromQuery[str] = ""
+    request: Request, campaign_id: RecordId, notice: FromQuery[str] = "", a: FromQuery[str] = "0",
+    b: FromQuery[str] = "0",
 ) -> Template:
-    return await _detail_page(request, await campaign_or_404(campaign_id), notice=notice)
+    return await _detail_page(request, await campaign_or_404(campaign_id),
+                              notice=notice_text(notice, a, b))
 
 
 @post("/campaigns/{campaign_id:int}/plan", opt=roles(ADMIN))
@@ -118,8 +121,8 @@ async def campaign_plan(request: Request, campaign_id: RecordId) -> Response:
         return await _detail_page(  # type: ignore[return-value]
             request, campaign, plan=plan, error=str(problem), status_code=400
         )
-    notice = f"抽样完成：从 {outcome.frame_size} 个对象中抽取 {outcome.sample_size} 个，已生成邀请"
-    return Redirect(path=f"/campaigns/{campaign.id}", query_params={"notice": notice})
+    return Redirect(path=f"/campaigns/{campaign.id}",
+                    query_params=notice_query("sampled", outcome.frame_size, outcome.sample_size))
 
 
 async def _status_change(request: Request, campaign_id: int, to_open: bool) -> Response:
@@ -132,7 +135,7 @@ async def _status_change(request: Request, campaign_id: int, to_open: bool) -> R
     except campaigns.CampaignError as problem:
         return await _detail_page(request, campaign, error=str(problem), status_code=400)  # type: ignore[return-value]
     return Redirect(path=f"/campaigns/{campaign.id}",
-                    query_params={"notice": "调查已开始" if to_open else "调查已结束"})
+                    query_params=notice_query("opened" if to_open else "closed"))
 
 
 @post("/campaigns/{campaign_id:int}/open", opt=roles(ADMIN))
@@ -161,10 +164,10 @@ async def _monitor_page(
 @get("/campaigns/{campaign_id:int}/monitor", opt=roles(ADMIN, OFFICE))
 async def campaign_monitor(
     request: Request, campaign_id: RecordId, page_no: PageNumber = 1,
-    notice: FromQuery[str] = "",
+    notice: FromQuery[str] = "", a: FromQuery[str] = "0", b: FromQuery[str] = "0",
 ) -> Template:
     return await _monitor_page(request, await campaign_or_404(campaign_id), page_no,
-                               notice=notice)
+                               notice=notice_text(notice, a, b))
 
 
 @post("/campaigns/{campaign_id:int}/reminders", opt=roles(ADMIN))
@@ -178,7 +181,7 @@ async def campaign_reminders(request: Request, campaign_id: RecordId) -> Respons
     except campaigns.CampaignError as problem:
         return await _monitor_page(request, campaign, 1, error=str(problem), status_code=400)  # type: ignore[return-value]
     return Redirect(path=f"/campaigns/{campaign.id}/monitor",
-                    query_params={"notice": f"已记录 {count} 个对象的提醒"})
+                    query_params=notice_query("reminded", count))
 
 
 @post("/campaigns/{campaign_id:int}/invitations/{invitation_id:int}/replace", opt=roles(ADMIN))
@@ -193,9 +196,8 @@ async def invitation_replace(
         )
     except campaigns.CampaignError as problem:
         return await _monitor_page(request, campaign, 1, error=str(problem), status_code=400)  # type: ignore[return-value]
-    notice = (f"邀请 {invitation_id} 已替补为同层（{replacement.stratum}）的邀请 "
-              f"{replacement.id}，请向新对象发送链接")
-    return Redirect(path=f"/campaigns/{campaign.id}/monitor", query_params={"notice": notice})
+    return Redirect(path=f"/campaigns/{campaign.id}/monitor",
+                    query_params=notice_query("replaced", invitation_id, replacement.id))
 
 
 @get("/campaigns/{campaign_id:int}/report", opt=roles(ADMIN, OFFICE))

@@ -7,6 +7,7 @@ per-token rule and the transaction are the same; the channel and the operator ar
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -26,6 +27,7 @@ from survey_app.web.pages.sampling_common import actor_of, campaign_or_404, form
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
+RECEIPT_CODE = re.compile(r"[0-9]{6,}-[0-9A-F]{8}")
 ENTRY_CHANNELS = {key: CHANNELS[key] for key in ("paper", "interview", "phone")}
 
 
@@ -51,7 +53,8 @@ async def entry_search(
     return page(
         request, "entry/search.html", campaign=campaign, q=q[:100],
         results=await campaigns.entry_candidates(campaign.id, q[:100]),
-        awaiting=campaigns.AWAITING_STATUSES, done=done[:40],
+        awaiting=campaigns.AWAITING_STATUSES,
+        done=done if RECEIPT_CODE.fullmatch(done) else "",  # a receipt code, nothing else
     )
 
 

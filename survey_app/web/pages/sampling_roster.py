@@ -12,6 +12,7 @@ from survey_app.db.queries.roster import RosterFilter
 from survey_app.roles import ADMIN
 from survey_app.services import roster
 from survey_app.web.guards import roles
+from survey_app.web.notices import notice_query, notice_text
 from survey_app.web.pages.sampling_common import (
     PageNumber,
     actor_of,
@@ -31,6 +32,7 @@ async def roster_list(
     request: Request, kind: FromQuery[str] = "enterprise", industry: FromQuery[str] = "",
     size: FromQuery[str] = "", place: FromQuery[str] = "", status: FromQuery[str] = "",
     q: FromQuery[str] = "", page_no: PageNumber = 1, notice: FromQuery[str] = "",
+    a: FromQuery[str] = "0", label: FromQuery[str] = "",
 ) -> Template:
     kind = kind if kind in roster.ROSTER_KINDS else "enterprise"
     roster_filter = RosterFilter(
@@ -40,7 +42,7 @@ async def roster_list(
     return page(
         request, "admin/roster.html", listing=await roster.roster_page(roster_filter, page_no),
         filter=roster_filter, kinds=roster.ROSTER_KINDS, statuses=roster.STATUS_LABELS,
-        notice=notice[:100],
+        notice=notice_text(notice, a, label=label, labels=roster.STATUS_LABELS),
     )
 
 
@@ -63,10 +65,10 @@ async def roster_status(request: Request) -> Redirect:
     try:
         changed = await roster.mark_status(int_values(form.get("ids", [])), status,
                                            actor_of(request))
-        notice = f"已将 {changed} 个对象标记为“{roster.STATUS_LABELS[status]}”"
-    except roster.RosterError as problem:
-        notice = str(problem)
-    return Redirect(path="/roster", query_params={"kind": back, "notice": notice})
+        notice = notice_query("status_set", changed, label=status)
+    except roster.RosterError:
+        notice = notice_query("status_failed")
+    return Redirect(path="/roster", query_params={"kind": back, **notice})
 
 
 @get("/roster/import", opt=roles(ADMIN))

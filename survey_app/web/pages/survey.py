@@ -197,8 +197,8 @@ async def survey_autosave(request: Request, token: FromPath[str]) -> Response:
     answers = merge_section_answers(state.questionnaire, state.draft, submitted, section_id)
     # Autosave keeps answers only: the resume step is set by real navigation, so a late
     # autosave from the page being left cannot send the respondent back a step.
-    await submissions.save_draft(state, answers, state.draft_section or section_id)
-    return Response({"saved": True})
+    saved = await submissions.save_draft(state, answers, state.draft_section or section_id)
+    return Response({"saved": saved}, status_code=200 if saved else 413)
 
 
 # Open links (posters with a QR code): one page, no token per person, rate limited.
@@ -222,8 +222,9 @@ async def open_page(request: Request, token: FromPath[str]) -> Response | Templa
         return _refusal_page(request, refusal)
     response = _render_open(request, state, {}, {})
     if not request.cookies.get(DEVICE_COOKIE):
+        secure = request.app.state.settings.secure_cookies or request.url.scheme == "https"
         response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=365 * 86400,
-                            httponly=True, samesite="lax", path="/o/")
+                            httponly=True, samesite="lax", path="/o/", secure=secure)
     return response
 
 
