@@ -218,13 +218,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+APP = ["survey_app.app:create_app_from_env", "--factory"]
+CEILING_APP = ["bench._ceiling_app:app"]
+
+
 @contextlib.contextmanager
-def serve(env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+def serve(env: dict[str, str], log: Path, app: list[str] = APP) -> Iterator[tuple[str, int]]:
     """uvicorn, 1 worker, on a free loopback port; yields (base URL, server pid)."""
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "survey_app.app:create_app_from_env", "--factory",
+            [sys.executable, "-m", "uvicorn", *app,
              "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
              "--log-level", "warning", "--no-access-log"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
@@ -300,6 +304,10 @@ class LoadResult:
     tool: str
     cpu_ms: float = float("nan")  # server CPU time per request
 
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
     def line(self, label: str) -> str:
         return (f"   {label:<32} {self.requests / self.seconds:>6.0f}/s  p50 {self.p50_ms:>6.1f} ms"
                 f"  p99 {self.p99_ms:>6.1f} ms  errors {self.errors}  server CPU "
@@ -326,7 +334,10 @@ def with_cpu(result: LoadResult, spent: list[float]) -> LoadResult:
 
 
 def _milliseconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:  # wrk prints "-nan" when a run got no answers at all
+        return float("nan")
+    value, unit = match.groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
@@ -335,6 +346,7 @@ def wrk_get(url: str, paths: list[str], clients: int, seconds: int, workdir: Pat
     listed = ",\n".join(f'"{p}"' for p in paths)
     script.write_text(
         f"local paths = {{\n{listed}\n}}\n"
+        'wrk.headers["Accept-Encoding"] = "gzip"\n'
         "request = function()\n  return wrk.format('GET', paths[math.random(#paths)])\nend\n"
     )
     out = subprocess.run(
@@ -346,8 +358,8 @@ def wrk_get(url: str, paths: list[str], clients: int, seconds: int, workdir: Pat
     elapsed = re.search(r"requests in ([\d.]+)(s|m)", out)
     assert elapsed
     spent = float(elapsed.group(1)) * (60 if elapsed.group(2) == "m" else 1)
-    p50 = _milliseconds(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _milliseconds(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r" 50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r" 99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (
@@ -416,6 +428,33 @@ def get_load(url: str, pid: int, paths: list[str], clients: int, seconds: int, w
     return with_cpu(result, spent)
 
 
+def ceiling_pages(url: str, pages: dict[str, Campaign], workdir: Path) -> dict[str, str]:
+    """Save each page's HTML as the real server sends it; the environment of the ceiling app."""
+    folder = workdir / "ceiling"
+    folder.mkdir()
+    with httpx.Client(base_url=url, timeout=10) as client:
+        for name, campaign in pages.items():
+            response = client.get(f"/s/{campaign.tokens[0]}")
+            assert response.status_code == 200, response.status_code
+            (folder / f"{name}.html").write_bytes(response.content)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+    env["CEILING_PAGES_DIR"] = str(folder)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def static_load(url: str, pid: int, clients: int, seconds: int, workdir: Path, tool: str) -> None:
+    """The stylesheet and script every respondent page links to, and /healthz."""
+    with httpx.Client(base_url=url, timeout=10) as client:
+        page = client.get("/healthz")
+        assert page.status_code == 200
+    html = (workdir / "ceiling" / "forty.html").read_text()
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    for path in [*assets, "/healthz"]:
+        print(get_load(url, pid, [path], clients, seconds, workdir, tool).line(path[-32:]),
+              flush=True)
+
+
 # --- 3. submissions ----------------------------------------------------------------------------------
 
 
@@ -440,17 +479,83 @@ def final_post_bodies(campaign: Campaign, csrf: str) -> list[tuple[str, str]]:
     return bodies
 
 
+WRK_POSTS = """
+local requests = {}
+for line in io.lines(BODIES) do
+  local path, body = line:match("([^\\t]+)\\t(.*)")
+  requests[#requests + 1] = wrk.format("POST", path, HEADERS, body)
+end
+local spare = wrk.format("GET", "/healthz")
+local next_index = 0
+ok, other, spares = 0, 0, 0
+request = function()
+  next_index = next_index + 1
+  if next_index > #requests then spares = spares + 1; return spare end
+  return requests[next_index]
+end
+response = function(status, headers, body)
+  if status == 200 and body:find("RECEIPT_MARK", 1, true) then ok = ok + 1 else other = other + 1 end
+end
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+done = function(summary, latency, reqs)
+  for _, t in ipairs(threads) do
+    io.write(string.format("COUNTS %d %d %d\\n", t:get("ok"), t:get("other"), t:get("spares")))
+  end
+end
+"""
+
+
+def wrk_posts(url: str, bodies: list[tuple[str, str]], headers: dict[str, str], clients: int,
+              seconds: int, workdir: Path) -> tuple[LoadResult, int]:
+    """Each body POSTed once (one thread, so one queue); returns (result, receipts shown)."""
+    listed = workdir / "bodies.tsv"
+    listed.write_text("".join(f"{path}\t{body}\n" for path, body in bodies))
+    lua_headers = "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items()) + "}"
+    script = workdir / "posts.lua"
+    script.write_text(f'BODIES = "{listed}"\nHEADERS = {lua_headers}\n'
+                      + WRK_POSTS.replace("RECEIPT_MARK", "回执编号"))
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+         "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    ok, other, spares = (int(x) for x in re.search(r"COUNTS (\d+) (\d+) (\d+)", out).groups())  # type: ignore[union-attr]
+    elapsed = re.search(r"requests in ([\d.]+)(s|m)", out)
+    assert elapsed
+    spent = float(elapsed.group(1)) * (60 if elapsed.group(2) == "m" else 1)
+    if spares:
+        print(f"   (all {len(bodies)} invitations used up: raise --submissions)")
+    p50 = _milliseconds(re.search(r" 50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r" 99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return LoadResult(ok + other, spent, p50, p99, other, "wrk"), ok
+
+
 def submissions(url: str, pid: int, campaign: Campaign, clients: int, seconds: int,
-                database: Path) -> tuple[LoadResult, int, int]:
+                database: Path, tool: str, workdir: Path) -> tuple[LoadResult, int, int]:
     with httpx.Client(base_url=url) as probe:
         page = probe.get(f"/s/{campaign.tokens[0]}")
         csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
         cookie = probe.cookies["csrftoken"]
     bodies = final_post_bodies(campaign, csrf)
-    queue = list(reversed(bodies))
-    acknowledged = 0
     headers = {"content-type": "application/x-www-form-urlencoded",
                "cookie": f"csrftoken={cookie}"}
+    if tool == "wrk":
+        with server_cpu(pid) as cpu:
+            result, acknowledged = wrk_posts(url, bodies, headers, clients, seconds, workdir)
+    else:
+        with server_cpu(pid) as cpu:
+            result, acknowledged = httpx_posts(url, bodies, headers, clients, seconds)
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        stored = connection.execute("SELECT COUNT(*) FROM response WHERE campaign = ?",
+                                    (campaign.campaign_id,)).fetchone()[0]
+    return with_cpu(result, cpu), acknowledged, stored
+
+
+def httpx_posts(url: str, bodies: list[tuple[str, str]], headers: dict[str, str], clients: int,
+                seconds: int) -> tuple[LoadResult, int]:
+    queue = list(reversed(bodies))
+    acknowledged = 0
 
     async def one(client: httpx.AsyncClient) -> httpx.Response | None:
         nonlocal acknowledged
@@ -463,16 +568,12 @@ def submissions(url: str, pid: int, campaign: Campaign, clients: int, seconds: i
         return response
 
     began = time.perf_counter()
-    with server_cpu(pid) as cpu:
-        latencies, statuses, errors = asyncio.run(httpx_load(url, clients, seconds, one))
+    latencies, statuses, errors = asyncio.run(httpx_load(url, clients, seconds, one))
     spent = time.perf_counter() - began
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM response WHERE campaign = ?",
-                                    (campaign.campaign_id,)).fetchone()[0]
     bad = sum(n for code, n in statuses.items() if code != 200) + errors
     result = LoadResult(len(latencies), spent, percentile(latencies, 50),
                         percentile(latencies, 99), bad, "httpx")
-    return with_cpu(result, cpu), acknowledged, stored
+    return result, acknowledged
 
 
 # --- 4. profile ----------------------------------------------------------------------------------
@@ -564,20 +665,35 @@ def main() -> None:
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs")
         with serve(env, workdir / "server.log") as (url, pid):
             page_weight(url, prepared)
+            pages = {"enterprise": prepared.enterprise, "forty": prepared.forty}
+            ceiling_env = ceiling_pages(url, pages, workdir)
             print(f"\n2. GET /s/{{token}} (random among {args.tokens} invitations, "
-                  f"{args.clients} clients, {args.seconds} s, after a 2 s warm-up)")
-            for label, campaign in (("enterprise survey, first step", prepared.enterprise),
-                                    ("40-question page", prepared.forty)):
-                paths = [f"/s/{t}" for t in campaign.tokens]
-                print(get_load(url, pid, paths, args.clients, args.seconds, workdir, tool).line(label),
-                      flush=True)
+                  f"{args.clients} clients, {args.seconds} s, after a 2 s warm-up), each beside "
+                  "its ceiling: a bare Litestar app in the same venv (uvicorn, 1 worker) "
+                  "returning the same page's gzip bytes from memory, measured in this run")
+            with serve(ceiling_env, workdir / "ceiling.log", CEILING_APP) as (c_url, c_pid):
+                for (name, campaign), label in zip(
+                        pages.items(), ("enterprise survey, first step", "40-question page"),
+                        strict=True):
+                    paths = [f"/s/{t}" for t in campaign.tokens]
+                    real = get_load(url, pid, paths, args.clients, args.seconds, workdir, tool)
+                    print(real.line(label), flush=True)
+                    bare = get_load(c_url, c_pid, [f"/{name}"], args.clients, args.seconds,
+                                    workdir, tool)
+                    print(bare.line("  ceiling (same bytes, bare app)"), flush=True)
+                    print(f"   {'':<32} ratio {real.rate / bare.rate:.2f} of the ceiling "
+                          f"(aim >= 0.40)", flush=True)
+            static_load(url, pid, args.clients, args.seconds, workdir, tool)
             result, acknowledged, stored = submissions(
-                url, pid, prepared.forty_submit, args.clients, args.seconds, database)
+                url, pid, prepared.forty_submit, args.clients, args.seconds, database, tool, workdir)
             print(f"\n3. Complete final POSTs of the 40-question survey (distinct invitations, "
                   f"{args.clients} clients, at most {args.seconds} s)")
             print(result.line("submissions"))
-            verdict = "ok" if stored == acknowledged else "MISMATCH"
-            print(f"   receipts shown {acknowledged}, responses stored {stored}: {verdict}")
+            # wrk drops the requests in flight when its time is up: those may be stored without
+            # their receipt having been read (at most one per client), never the reverse.
+            verdict = "ok" if acknowledged <= stored <= acknowledged + args.clients else "MISMATCH"
+            print(f"   receipts shown {acknowledged}, responses stored {stored} "
+                  f"({stored - acknowledged} in flight when the client stopped): {verdict}")
             if args.profile:
                 paths = [f"/s/{t}" for t in prepared.forty.tokens]
                 profile(url, pid, paths, args.clients, args.seconds, workdir, tool)
