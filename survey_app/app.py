@@ -17,7 +17,6 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
@@ -36,13 +35,13 @@ from survey_app.web.errors import (
     step_up_handler,
 )
 from survey_app.web.guards import (
-    PUBLIC,
     PasswordChangeRequired,
     SecondFactorRequired,
     StepUpRequired,
     access_guard,
 )
 from survey_app.web.middleware import security_headers_hook, session_user_middleware
+from survey_app.web.static_assets import NO_COMPRESSION
 from survey_app.web.templating import configure_environment
 
 PACKAGE_DIR = Path(__file__).parent
@@ -80,10 +79,7 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
 
     logging.basicConfig(level=settings.log_level)
     app = Litestar(
-        route_handlers=[
-            *routes.all_routes(),
-            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
-        ],
+        route_handlers=routes.all_routes(),
         guards=[access_guard],
         middleware=[DefineMiddleware(session_user_middleware(settings))],
         before_send=[security_headers_hook(settings)],
@@ -114,7 +110,9 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
             Exception: internal_error_handler,
         },
         # Phones on weak networks: pages, CSS and JS shrink about 5x with gzip.
-        compression_config=CompressionConfig(backend="gzip", minimum_size=800),
+        # Respondent pages and static files come precompressed (see page_cache, static_assets).
+        compression_config=CompressionConfig(backend="gzip", minimum_size=800,
+                                             exclude_opt_key=NO_COMPRESSION),
         request_max_body_size=settings.max_upload_mb * 1024 * 1024,
         lifespan=[lifespan],
         debug=settings.debug,
