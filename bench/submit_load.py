@@ -125,7 +125,7 @@ class Server:
                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
 
-    async def wait_ready(self, timeout: float = 30.0) -> None:
+    async def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() < deadline:

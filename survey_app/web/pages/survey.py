@@ -245,7 +245,7 @@ async def survey_submit(request: Request, token: FromPath[str]) -> Response | Te
         return Redirect(path=f"/s/{token}?step={following}")
     try:
         receipt = await submissions.submit_invitation_response(
-            token, submission_id, answers, started_at=_started_at(started)
+            token, submission_id, answers, started_at=_started_at(started), state=state
         )
     except SubmissionRefused as refusal:
         if refusal.problems:
