@@ -34,11 +34,13 @@ CHANNELS = {"online": "网上填写", "open": "公开链接", "paper": "纸质�
 class SubmissionRefused(Exception):
     """Why a link or a submission cannot be accepted, in words for the respondent."""
 
-    def __init__(self, reason: str, message: str, problems: dict[str, str] | None = None):
+    def __init__(self, reason: str, message: str, problems: dict[str, str] | None = None,
+                 receipt_code: str = ""):
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.problems = problems or {}
+        self.receipt_code = receipt_code  # a used link: the receipt of its response
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,12 @@ async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
     if context is None:
         raise SubmissionRefused("unknown", "链接无效，请核对链接或二维码是否完整。")
     if context.invitation_status == "responded":
-        raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
+        stored = (await queries.find_response_by_invitation(context.invitation_id)
+                  if context.invitation_id is not None else None)
+        raise SubmissionRefused(
+            "used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。",
+            receipt_code=receipt_code(stored.id, stored.submission_id) if stored else "",
+        )
     if context.invitation_status in {"replaced", "withdrawn"}:
         raise SubmissionRefused("withdrawn", "该邀请已失效。如有疑问，请联系调查组织单位。")
     _check_window(context, utcnow())

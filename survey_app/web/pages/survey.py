@@ -181,7 +181,7 @@ def _render_step(
 def _refusal_page(request: Request, refusal: SubmissionRefused) -> Template:
     status = {"unknown": 404, "invalid": 400, "conflict": 409, "used": 409}.get(refusal.reason, 410)
     return page(request, "survey/message.html", status_code=status, message=refusal.message,
-                reason=refusal.reason)
+                reason=refusal.reason, receipt_code=refusal.receipt_code)
 
 
 def _started_at(raw: str) -> dt.datetime | None:
