@@ -69,7 +69,9 @@ class CompiledPage:
             for index in self.named[name]:
                 tail[index - self.tail_start] = escaped
         data = "".join(tail).encode()
-        compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS, 1)
+        # A small window: the tail is a few hundred bytes, and a 32 KB window costs more to set
+        # up than the tail costs to compress (any window is valid inside a gzip stream).
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -9, 1)
         body = compressor.compress(data) + compressor.flush()
         crc = zlib.crc32(data, self.blank_crc)
         return b"".join((self.blank_head, body,

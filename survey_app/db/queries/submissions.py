@@ -147,7 +147,11 @@ _LINK_STATE_SQL = (
 async def find_link_state(token: str) -> tuple[InvitationContext, dict[str, Any], str] | None:
     """The invitation, its campaign, version hash and saved draft in ONE query, as plain rows
     (no Piccolo objects: this runs on every respondent page)."""
-    rows = await Invitation._meta.db.run_querystring(QueryString(_LINK_STATE_SQL, token))
+    engine = Invitation._meta.db
+    if isinstance(engine, SerialSQLiteEngine):
+        rows = engine.select_now(_LINK_STATE_SQL.replace("{}", "?"), [token])
+    else:
+        rows = await engine.run_querystring(QueryString(_LINK_STATE_SQL, token))
     if not rows:
         return None
     row = rows[0]

@@ -129,6 +129,30 @@ def _step_page(
     return _pages.get(key, build)
 
 
+_first_sections: dict[str, str] = {}  # definition hash -> first step shown with no answers
+_blank_steps: dict[tuple[Any, ...], tuple[tuple[bool, ...], dict[str, str]]] = {}
+
+
+def _step_values(
+    state: LinkState, section_id: str, answers: dict[str, Any], restored: bool
+) -> tuple[tuple[bool, ...], dict[str, str]]:
+    """The step's flags (first, last, intro, restored) and its position, step count and the
+    answers survey.js starts from. With no answers yet they are the same for everyone."""
+    key = (state.context.version_id, state.context.definition_hash, section_id)
+    if not answers and not restored and key in _blank_steps:
+        return _blank_steps[key]
+    questionnaire = state.questionnaire
+    visible = visible_sections(questionnaire, answers)
+    position = visible.index(section_id) + 1 if section_id in visible else 1
+    flags = (section_before(questionnaire, answers, section_id) is None,
+             section_after(questionnaire, answers, section_id) is None, position == 1, restored)
+    values = {"position": str(position), "total": str(len(visible)),
+              "answers": form_attributes(questionnaire, answers)["data-answers"]}
+    if not answers and not restored and len(_blank_steps) < 10_000:
+        _blank_steps[key] = (flags, values)
+    return flags, values
+
+
 def _render_step(
     request: Request,
     state: LinkState,
@@ -142,25 +166,21 @@ def _render_step(
 ) -> Response | Template:
     """A step of the questionnaire: from the page cache, or rendered when errors are shown."""
     questionnaire = state.questionnaire
-    visible = visible_sections(questionnaire, answers)
-    position = visible.index(section_id) + 1 if section_id in visible else 1
-    flags = (section_before(questionnaire, answers, section_id) is None,
-             section_after(questionnaire, answers, section_id) is None, position == 1, restored)
+    flags, page_values = _step_values(state, section_id, answers, restored)
     request_values = {
         "csrf": _csrf_token(request),
         "submission_id": submission_id or secrets.token_urlsafe(18),
         "started": started or str(int(time.time())),
     }
-    page_values = {"position": str(position), "total": str(len(visible)),
-                   "answers": form_attributes(questionnaire, answers)["data-answers"]}
     compiled = None if errors else _step_page(
         request, state, section_id, flags, not answers, page_values)
     if compiled is None:
         context = step_context(questionnaire, state.context.campaign_name, section_id, flags)
         context.update(
             form_attrs=form_attributes(questionnaire, answers), view=AnswerView(answers, errors),
-            error_items=_error_items(questionnaire, errors or {}), position=position,
-            total=len(visible), submission_id=request_values["submission_id"],
+            error_items=_error_items(questionnaire, errors or {}),
+            position=page_values["position"], total=page_values["total"],
+            submission_id=request_values["submission_id"],
             started=request_values["started"],
         )
         return page(request, "survey/step.html", status_code=status_code, **context)
@@ -201,10 +221,13 @@ async def survey_page(
         state = await submissions.open_link(token)
     except SubmissionRefused as refusal:
         return _refusal_page(request, refusal)
-    questionnaire = state.questionnaire
-    visible = visible_sections(questionnaire, state.draft)
-    resume_at = state.draft_section if state.draft_section in visible else visible[0]
-    section_id = step if step in visible else resume_at
+    section_id = _first_sections.get(state.context.definition_hash, "")
+    if state.draft or step is not None or not section_id:
+        visible = visible_sections(state.questionnaire, state.draft)
+        resume_at = state.draft_section if state.draft_section in visible else visible[0]
+        section_id = step if step in visible else resume_at
+        if not state.draft and len(_first_sections) < 1000:
+            _first_sections[state.context.definition_hash] = visible[0]
     return _render_step(request, state, section_id, state.draft,
                         restored=bool(state.draft) and step is None)
 
