@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import dataclasses
 import gzip
+import json
 import os
 import random
 import re
@@ -531,8 +532,107 @@ def wrk_posts(url: str, bodies: list[tuple[str, str]], headers: dict[str, str], 
     return LoadResult(ok + other, spent, p50, p99, other, "wrk"), ok
 
 
+def count_stored(database_url: str, campaign_id: int) -> int:
+    if database_url.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
+            return int(db.execute("SELECT COUNT(*) FROM response WHERE campaign = ?",
+                                  (campaign_id,)).fetchone()[0])
+
+    async def count() -> int:
+        import asyncpg
+
+        connection = await asyncpg.connect(database_url)
+        try:
+            return int(await connection.fetchval(
+                "SELECT COUNT(*) FROM response WHERE campaign = $1", campaign_id))
+        finally:
+            await connection.close()
+
+    return asyncio.run(count())
+
+
+def postgres_submission_ceiling(database_url: str, campaign: Campaign, clients: int,
+                                seconds: int) -> float:
+    """Bare asyncpg, no HTTP, no Python beyond the driver: the rows one 40-question submission
+    writes (a response row with its answers as JSON, its rating rows in one multi-row INSERT,
+    the invitation marked) in one transaction each, `clients` concurrent writers on a pool of
+    20 connections (the server's pool size), for `seconds`. Transactions per second."""
+    import asyncpg
+
+    questionnaire = campaign.questionnaire
+    answers = simulate_answers(questionnaire, random.Random(7))
+    payload = json.dumps(answers, ensure_ascii=False)
+    levels = [(q.name, 4) for q in questionnaire.iter_questions() if q.type == "rating"]
+
+    async def run() -> float:
+        pool = await asyncpg.create_pool(database_url, min_size=20, max_size=20)
+        assert pool is not None
+        async with pool.acquire() as connection:
+            await connection.execute(
+                "CREATE TABLE ceiling_response (id BIGSERIAL PRIMARY KEY, sid TEXT UNIQUE, "
+                "answers JSONB, submitted_at TIMESTAMPTZ DEFAULT now());"
+                "CREATE TABLE ceiling_answer (id BIGSERIAL PRIMARY KEY, response BIGINT, "
+                "question TEXT, level SMALLINT)")
+        done = 0
+        deadline = time.perf_counter() + seconds
+        values = ", ".join(f"($1, ${2 * i + 2}, ${2 * i + 3})" for i in range(len(levels)))
+        flat = [item for pair in levels for item in pair]
+
+        async def writer(w: int) -> None:
+            nonlocal done
+            i = 0
+            while time.perf_counter() < deadline:
+                i += 1
+                async with pool.acquire() as connection, connection.transaction():
+                    rid = await connection.fetchval(
+                        "INSERT INTO ceiling_response (sid, answers) VALUES ($1, $2) RETURNING id",
+                        f"{w}-{i}", payload)
+                    await connection.execute(
+                        f"INSERT INTO ceiling_answer (response, question, level) VALUES {values}",
+                        rid, *flat)
+                    await connection.execute(
+                        "UPDATE invitation SET reminder_count = reminder_count WHERE id = $1", w)
+                done += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(writer(w) for w in range(clients)))
+        rate = done / (time.perf_counter() - began)
+        async with pool.acquire() as connection:
+            await connection.execute("DROP TABLE ceiling_response; DROP TABLE ceiling_answer")
+        await pool.close()
+        return rate
+
+    return asyncio.run(run())
+
+
+def sqlite_submission_ceiling(workdir: Path, campaign: Campaign, seconds: int) -> float:
+    """Bare sqlite3 in this process: the rows one 40-question submission writes (a response row
+    with its answers as JSON, its rating rows in one multi-row INSERT), one transaction each."""
+    questionnaire = campaign.questionnaire
+    payload = json.dumps(simulate_answers(questionnaire, random.Random(7)), ensure_ascii=False)
+    levels = [(q.name, 4) for q in questionnaire.iter_questions() if q.type == "rating"]
+    values = ", ".join("(?, ?, ?)" for _ in levels)
+    with contextlib.closing(sqlite3.connect(workdir / "ceiling.sqlite3",
+                                            isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("CREATE TABLE r (id INTEGER PRIMARY KEY, sid TEXT UNIQUE, answers TEXT)")
+        db.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, response INT, question TEXT, level INT)")
+        done = 0
+        began = time.perf_counter()
+        while time.perf_counter() - began < seconds:
+            db.execute("BEGIN IMMEDIATE")
+            rid = db.execute("INSERT INTO r (sid, answers) VALUES (?, ?) RETURNING id",
+                             (f"s{done}", payload)).fetchone()[0]
+            db.execute(f"INSERT INTO a (response, question, level) VALUES {values}",
+                       [x for name, level in levels for x in (rid, name, level)])
+            db.execute("COMMIT")
+            done += 1
+        return done / (time.perf_counter() - began)
+
+
 def submissions(url: str, pid: int, campaign: Campaign, clients: int, seconds: int,
-                database: Path, tool: str, workdir: Path) -> tuple[LoadResult, int, int]:
+                database_url: str, tool: str, workdir: Path) -> tuple[LoadResult, int, int]:
     with httpx.Client(base_url=url) as probe:
         page = probe.get(f"/s/{campaign.tokens[0]}")
         csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
@@ -546,9 +646,7 @@ def submissions(url: str, pid: int, campaign: Campaign, clients: int, seconds: i
     else:
         with server_cpu(pid) as cpu:
             result, acknowledged = httpx_posts(url, bodies, headers, clients, seconds)
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM response WHERE campaign = ?",
-                                    (campaign.campaign_id,)).fetchone()[0]
+    stored = count_stored(database_url, campaign.campaign_id)
     return with_cpu(result, cpu), acknowledged, stored
 
 
@@ -651,16 +749,19 @@ def main() -> None:
                         help="invitations for the POST run (each is submitted at most once)")
     parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument("--profile", action="store_true", help="py-spy the server (section 4)")
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: a database made next to SURVEY_TEST_POSTGRES_URL")
     args = parser.parse_args()
     tool = ("wrk" if shutil.which("wrk") else "httpx") if args.tool == "auto" else args.tool
+    from submit_load import fresh_database
 
-    with tempfile.TemporaryDirectory(prefix="survey-page-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="survey-page-bench-") as tmp, \
+            fresh_database(args.engine, Path(tmp)) as database_url:
         workdir = Path(tmp)
-        database = workdir / "bench.sqlite3"
-        env = environment(f"sqlite:///{database}", workdir / "data")
+        env = environment(database_url, workdir / "data")
         began = time.perf_counter()
         prepared = prepare(env, args.tokens, args.submissions)
-        print(f"SQLite database in {workdir}: set up in {time.perf_counter() - began:.1f} s; "
+        print(f"{args.engine} database in {workdir}: set up in {time.perf_counter() - began:.1f} s; "
               f"uvicorn 1 worker on loopback; {args.clients} clients; {args.seconds} s per run; "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs")
         with serve(env, workdir / "server.log") as (url, pid):
@@ -685,7 +786,7 @@ def main() -> None:
                           f"(aim >= 0.40)", flush=True)
             static_load(url, pid, args.clients, args.seconds, workdir, tool)
             result, acknowledged, stored = submissions(
-                url, pid, prepared.forty_submit, args.clients, args.seconds, database, tool, workdir)
+                url, pid, prepared.forty_submit, args.clients, args.seconds, database_url, tool, workdir)
             print(f"\n3. Complete final POSTs of the 40-question survey (distinct invitations, "
                   f"{args.clients} clients, at most {args.seconds} s)")
             print(result.line("submissions"))
@@ -694,6 +795,15 @@ def main() -> None:
             verdict = "ok" if acknowledged <= stored <= acknowledged + args.clients else "MISMATCH"
             print(f"   receipts shown {acknowledged}, responses stored {stored} "
                   f"({stored - acknowledged} in flight when the client stopped): {verdict}")
+            if args.engine == "postgres":
+                ceiling = postgres_submission_ceiling(database_url, prepared.forty_submit,
+                                                      args.clients, args.seconds)
+                what = "bare asyncpg, pool of 20"
+            else:
+                ceiling = sqlite_submission_ceiling(workdir, prepared.forty_submit, args.seconds)
+                what = "bare sqlite3, one connection, WAL + synchronous=NORMAL"
+            print(f"   ceiling: the same rows per transaction ({what}, no HTTP): "
+                  f"{ceiling:,.0f}/s; submissions run at {result.rate / ceiling:.2f} of it")
             if args.profile:
                 paths = [f"/s/{t}" for t in prepared.forty.tokens]
                 profile(url, pid, paths, args.clients, args.seconds, workdir, tool)
