@@ -9,8 +9,8 @@ from survey_app.db.tables import Campaign
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import Site
 from tests.e2e.test_respondent import (
-    answers_with_approval,
     answers_where,
+    answers_with_approval,
     current_section,
     expect_thanks,
     fill_section,
