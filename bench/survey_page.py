@@ -236,7 +236,7 @@ def serve(env: dict[str, str], log: Path, app: list[str] = APP) -> Iterator[tupl
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"服务器未能启动：\n{log.read_text(errors='replace')[-2000:]}")
