@@ -18,7 +18,6 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 
@@ -40,17 +39,15 @@ from survey_app.web.errors import (
     step_up_handler,
 )
 from survey_app.web.guards import (
-    PUBLIC,
     PasswordChangeRequired,
     SecondFactorRequired,
     StepUpRequired,
     access_guard,
 )
 from survey_app.web.middleware import security_headers_hook, session_user_middleware
+from survey_app.web.static_assets import NO_COMPRESSION
 from survey_app.web.templating import configure_environment
 
-PACKAGE_DIR = Path(__file__).parent
-STATIC_DIR = PACKAGE_DIR / "static"
 
 
 def templates_dir() -> Path:
@@ -105,10 +102,7 @@ def create_app(
     logging.basicConfig(level=settings.log_level)
     install_log_escaping()
     app = Litestar(
-        route_handlers=[
-            *_document(routes.all_routes(), pages=document_pages),
-            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
-        ],
+        route_handlers=_document(routes.all_routes(), pages=document_pages),
         guards=[access_guard],
         middleware=[DefineMiddleware(session_user_middleware(settings))],
         before_send=[security_headers_hook(settings), log_response],
@@ -140,7 +134,9 @@ def create_app(
             Exception: internal_error_handler,
         },
         # Phones on weak networks: pages, CSS and JS shrink about 5x with gzip.
-        compression_config=CompressionConfig(backend="gzip", minimum_size=800),
+        # Respondent pages and static files come precompressed (see page_cache, static_assets).
+        compression_config=CompressionConfig(backend="gzip", minimum_size=800,
+                                             exclude_opt_key=NO_COMPRESSION),
         request_max_body_size=settings.max_upload_mb * 1024 * 1024,
         lifespan=[lifespan],
         debug=settings.debug,

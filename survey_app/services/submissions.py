@@ -35,11 +35,13 @@ CHANNELS = {"online": "网上填写", "open": "公开链接", "paper": "纸质�
 class SubmissionRefused(ServiceError):
     """Why a link or a submission cannot be accepted, in words for the respondent."""
 
-    def __init__(self, reason: str, message: str, problems: dict[str, str] | None = None):
+    def __init__(self, reason: str, message: str, problems: dict[str, str] | None = None,
+                 receipt_code: str = ""):
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.problems = problems or {}
+        self.receipt_code = receipt_code  # a used link: the receipt of its response
 
 
 @dataclass(frozen=True)
@@ -88,21 +90,26 @@ async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
     """Resolve an invitation token (or an open-link token) for answering."""
     if not LINK_TOKEN.fullmatch(token):
         raise SubmissionRefused("unknown", "链接无效，请核对链接或二维码是否完整。")
-    context = await (
-        queries.find_open_link_context(token) if open_mode else queries.find_invitation_context(token)
-    )
+    draft: dict[str, Any] = {}
+    section = ""
+    if open_mode:
+        context = await queries.find_open_link_context(token)
+    else:
+        found = await queries.find_link_state(token)
+        context, draft, section = found if found is not None else (None, {}, "")
     if context is None:
         raise SubmissionRefused("unknown", "链接无效，请核对链接或二维码是否完整。")
     if context.invitation_status == "responded":
-        raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
+        stored = (await queries.find_response_by_invitation(context.invitation_id)
+                  if context.invitation_id is not None else None)
+        raise SubmissionRefused(
+            "used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。",
+            receipt_code=receipt_code(stored.id, stored.submission_id) if stored else "",
+        )
     if context.invitation_status in {"replaced", "withdrawn"}:
         raise SubmissionRefused("withdrawn", "该邀请已失效。如有疑问，请联系调查组织单位。")
     _check_window(context, utcnow())
     _, questionnaire = await questionnaire_for_version(context.version_id, context.definition_hash)
-    draft: dict[str, Any] = {}
-    section = ""
-    if context.invitation_id is not None:
-        draft, section = await queries.load_draft(context.invitation_id)
     return LinkState(context, questionnaire, draft, section)
 
 
@@ -156,6 +163,31 @@ async def _replay_or_refuse(submission_id: str, digest: str, state: LinkState) -
     raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
 
 
+@dataclass(frozen=True)
+class PreparedAnswers:
+    """What is stored of a submission's answers and opinions, ready for the write."""
+
+    answers: dict[str, Any]
+    opinion_rows: list[queries.OpinionRow]
+
+
+def prepare_answers(questionnaire: Questionnaire, cleaned: dict[str, Any]) -> PreparedAnswers:
+    """THE one place where answers are prepared before they are written: every free-text
+    opinion is cleaned (contact details masked) here, and the sentiment scored on the cleaned
+    text. Anything that must never be stored unmasked goes through this function."""
+    opinions = opinion_texts(questionnaire, cleaned)
+    masked = [clean_opinion(o.text) for o in opinions]
+    sentiments = score_sentiment(masked) if masked else []
+    return PreparedAnswers(
+        answers=masked_for_storage(questionnaire, cleaned),  # issue 17: never the raw text
+        opinion_rows=[
+            queries.OpinionRow(o.question, o.unit_code or "", text, sentiment)
+            for o, text, sentiment in zip(opinions, masked, sentiments, strict=True)
+            if text.strip()
+        ],
+    )
+
+
 async def submit(
     state: LinkState,
     submission_id: str,
@@ -176,14 +208,9 @@ async def submit(
     if problems:
         raise SubmissionRefused("invalid", "有题目需要修改，请查看标出的提示。", problems)
     digest = payload_hash(cleaned)
-    # A replay of an acknowledged submission must get its receipt back, not "already used".
-    existing = await queries.find_response_by_submission(submission_id)
-    if existing is not None:
-        return await _replay_or_refuse(submission_id, digest, state)
-
-    opinions = opinion_texts(questionnaire, cleaned)
-    masked = [clean_opinion(o.text) for o in opinions]
-    sentiments = score_sentiment(masked) if masked else []
+    # No look-up first: a replay of an acknowledged submission (same id) meets the unique
+    # constraint on submission_id and gets its receipt back below, not "already used".
+    prepared = prepare_answers(questionnaire, cleaned)
     now = utcnow()
     answer_rows = [
         queries.AnswerRow(a.question, a.row or "", a.unit_code, a.dimension, None if a.unknown else a.level)
@@ -196,7 +223,7 @@ async def submit(
         submission_id=submission_id,
         payload_hash=digest,
         channel=channel,
-        answers=masked_for_storage(questionnaire, cleaned),  # issue 17: never the raw text
+        answers=prepared.answers,
         stratum=state.context.stratum,
         design_weight=state.context.design_weight,
         started_at=started_at,
@@ -211,11 +238,7 @@ async def submit(
                 ((a.unit_code, a.question, a.row, a.level) for a in answer_rows),
             ).items()
         ],
-        opinion_rows=[
-            queries.OpinionRow(o.question, o.unit_code or "", text, sentiment)
-            for o, text, sentiment in zip(opinions, masked, sentiments, strict=True)
-            if text.strip()
-        ],
+        opinion_rows=prepared.opinion_rows,
     )
     try:
         stored = await queries.store_submission(new)
@@ -234,10 +257,13 @@ async def submit_invitation_response(
     channel: str = "online",
     entered_by: int | None = None,
     started_at: dt.datetime | None = None,
+    state: LinkState | None = None,
 ) -> Receipt:
-    """Resolve the token and submit: the respondent's final page, paper entry, scripts."""
+    """Resolve the token and submit: the respondent's final page, paper entry, scripts.
+    `state`: the link as the caller has just resolved it (no second look-up)."""
     try:
-        state = await open_link(token)
+        if state is None or state.context.token != token:
+            state = await open_link(token)
     except SubmissionRefused as refusal:
         if refusal.reason != "used":
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from survey_app.web import static_assets
 from survey_app.web.api import health, v1
 from survey_app.web.pages import (
     auth,
@@ -22,7 +23,7 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, users, survey, questionnaires,
-    sampling, themes, scores,
+    sampling, themes, scores, static_assets,
 )
 
 

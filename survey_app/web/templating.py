@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from survey_app.roles import ROLE_LABELS
+from survey_app.web.answer_view import answer_view
+from survey_app.web.static_assets import static_url
 
 _CHINA = dt.timezone(dt.timedelta(hours=8))
 
@@ -51,5 +53,7 @@ def configure_environment(engine: Any) -> None:
     env.filters["percent"] = format_percent
     env.globals["ROLE_LABELS"] = ROLE_LABELS
     env.globals["nav_for"] = nav_for
+    env.globals["answer_view"] = answer_view
+    env.globals["static_url"] = static_url
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -24,6 +24,7 @@ READ, WRITE = "GET", "POST"
 POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/(login|healthz)$", None, PUBLIC),
     (r"^/[so]/", None, PUBLIC),  # respondents: the token in the link is the credential
+    (r"^/static/", READ, PUBLIC),  # stylesheet and script, served from memory
     (r"^/api/v1/", READ, PUBLIC),  # bearer API tokens, checked by the API itself
     (r"^/admin/", None, frozenset({ADMIN})),
     (r"^/roster", None, frozenset({ADMIN})),

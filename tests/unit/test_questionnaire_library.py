@@ -72,6 +72,19 @@ def test_enterprise_follow_ups_appear_only_for_those_who_used_the_service() -> N
     assert "tax_reason" in dissatisfied
 
 
+def test_enterprise_unit_ratings_come_in_pages_of_at_most_8_units() -> None:
+    questionnaire = _enterprise()
+    per_section = {
+        section.id: sum(len(q.rows) or (1 if q.unit_code else 0) for q in section.questions
+                        if q.type in ("matrix_rating", "rating"))
+        for section in questionnaire.sections
+    }
+    assert max(per_section.values()) <= 8
+    rated = {row.unit_code for q in questionnaire.iter_questions() for row in q.rows
+             if q.name.startswith(("department_rating", "area_rating"))}
+    assert rated == {f"U{n:02d}" for n in range(1, 26)}  # every unit is still rated
+
+
 def test_enterprise_full_answer_sheet() -> None:
     questionnaire = _enterprise()
     departments: dict[str, int | str] = {f"U{n:02d}": 4 for n in range(1, 18)}
@@ -92,7 +105,9 @@ def test_enterprise_full_answer_sheet() -> None:
         "inspected": "no",
         "used_hr": "no",
         "has_project": "no",
-        "department_rating": departments,
+        "department_rating_1": {k: v for k, v in departments.items() if k <= "U06"},
+        "department_rating_2": {k: v for k, v in departments.items() if "U07" <= k <= "U12"},
+        "department_rating_3": {k: v for k, v in departments.items() if k >= "U13"},
         "area_rating": areas,
         "overall_score": 8,
         "trend": "better",
@@ -105,7 +120,7 @@ def test_enterprise_full_answer_sheet() -> None:
     assert [(s.unit_code, s.dimension, s.level) for s in tax] == [("U03", "综合评价", 1)]
     u09 = next(s for s in scored if s.row == "U09")
     assert (u09.unit_code, u09.level, u09.unknown) == ("U09", None, True)
-    assert len([s for s in scored if s.question == "department_rating"]) == 17
+    assert len([s for s in scored if s.question.startswith("department_rating")]) == 17
     once = next(s for s in scored if s.row == "once")
     assert (once.unit_code, once.dimension, once.unknown) == ("U07", "政策落实", True)
     assert [(o.question, o.unit_code) for o in opinion_texts(questionnaire, answers)] == [

@@ -104,6 +104,47 @@ async def test_used_unknown_and_closed_links_get_clear_pages(client, db) -> None
     assert closed.status_code == 410 and "已经结束" in closed.text
 
 
+async def test_used_link_page_repeats_the_receipt_code(client, db) -> None:
+    campaign = await open_campaign()
+    answers = _enterprise_answers(campaign.questionnaire)
+    thanks, _ = await _walk(client, campaign.tokens[0], campaign.questionnaire, answers)
+    code = re.search(r"回执编号：<b>([^<]+)</b>", thanks.text).group(1)
+    used = await client.get(f"/s/{campaign.tokens[0]}")
+    assert used.status_code == 409
+    assert re.search(r"回执编号：<b>([^<]+)</b>", used.text).group(1) == code
+    other = await client.get(f"/s/{campaign.tokens[1]}")
+    assert "回执编号" not in other.text
+
+
+async def test_error_summary_takes_focus_and_links_each_question(client, db) -> None:
+    campaign = await open_campaign()
+    page = await client.get(f"/s/{campaign.tokens[0]}")
+    response = await client.post(f"/s/{campaign.tokens[0]}", data={
+        "_csrf_token": csrf_from(page.text), "_section": "basic", "_action": "next",
+        "_submission_id": _hidden(page.text, "_submission_id")})
+    assert response.status_code == 400
+    summary = re.search(r'<div class="alert error summary" id="errors"[^>]*>', response.text)
+    assert summary and "autofocus" in summary.group(0) and 'tabindex="-1"' in summary.group(0)
+    required = [q for q in campaign.questionnaire.section("basic").questions if q.required is True]
+    for question in required:
+        assert f'<a href="#q-{question.name}">{question.label}：' in response.text
+        assert f'id="q-{question.name}"' in response.text
+    assert response.text.index('id="errors"') < response.text.index('class="qtitle"')
+
+
+async def test_questions_are_numbered_across_steps(client, db) -> None:
+    campaign = await open_campaign()
+    first = await client.get(f"/s/{campaign.tokens[0]}")
+    assert '<span class="qno">1.</span>' in first.text
+    numbered = [q for q in campaign.questionnaire.iter_questions() if q.type != "note"]
+    last_section = campaign.questionnaire.sections[-1]
+    later = await client.get(f"/s/{campaign.tokens[0]}", params={"step": last_section.id})
+    if last_section.id in visible_sections(campaign.questionnaire, {}):
+        position = numbered.index(last_section.questions[0]) + 1
+        assert f'<span class="qno">{position}.</span>' in later.text
+    assert first.text.count('class="qtitle"') == 1
+
+
 async def test_missing_required_answer_stays_on_step_with_message(client, db) -> None:
     campaign = await open_campaign()
     page = await client.get(f"/s/{campaign.tokens[0]}")
@@ -132,6 +173,11 @@ async def test_draft_resumes_on_another_device(client, app, db) -> None:
     second = visible_sections(campaign.questionnaire, answers)[1]
     assert f'name="_section" value="{second}"' in resumed.text
     assert "第 2 /" in resumed.text
+    assert "已恢复您上次的填写" in resumed.text
+    navigated = await client.get(f"/s/{campaign.tokens[0]}", params={"step": second})
+    assert "已恢复您上次的填写" not in navigated.text  # only when a saved draft is picked up
+    fresh = await client.get(f"/s/{campaign.tokens[1]}")
+    assert "已恢复您上次的填写" not in fresh.text
 
 
 async def test_autosave_endpoint_keeps_partial_answers(client, db) -> None:

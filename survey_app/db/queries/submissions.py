@@ -7,12 +7,15 @@ transaction by `store_submission`; the caller shows "thank you" only after it re
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
+from survey_app.db.engine import SerialSQLiteEngine
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import (
     Campaign,
@@ -129,6 +132,53 @@ async def find_invitation_context(token: str) -> InvitationContext | None:
     )
 
 
+_LINK_STATE_SQL = (
+    "SELECT i.id, i.status, i.stratum, i.design_weight, i.campaign, c.name AS c_name,"
+    " c.status AS c_status, c.opens_at AS c_opens, c.closes_at AS c_closes,"
+    " c.version AS c_version, v.definition_hash AS v_hash, d.answers AS d_answers,"
+    " d.section AS d_section"
+    " FROM invitation i JOIN campaign c ON c.id = i.campaign"
+    " JOIN questionnaire_version v ON v.id = c.version"
+    " LEFT JOIN response_draft d ON d.invitation = i.id"
+    " WHERE i.token = {}"
+)
+
+
+async def find_link_state(token: str) -> tuple[InvitationContext, dict[str, Any], str] | None:
+    """The invitation, its campaign, version hash and saved draft in ONE query, as plain rows
+    (no Piccolo objects: this runs on every respondent page)."""
+    engine = Invitation._meta.db
+    if isinstance(engine, SerialSQLiteEngine):
+        rows = engine.select_now(_LINK_STATE_SQL.replace("{}", "?"), [token])
+    else:
+        rows = await engine.run_querystring(QueryString(_LINK_STATE_SQL, token))
+    if not rows:
+        return None
+    row = rows[0]
+    context = InvitationContext(
+        invitation_id=row["id"],
+        token=token,
+        invitation_status=row["status"],
+        stratum=row["stratum"],
+        design_weight=row["design_weight"],
+        campaign_id=row["campaign"],
+        campaign_name=row["c_name"],
+        campaign_status=row["c_status"],
+        opens_at=aware(_timestamp(row["c_opens"])),
+        closes_at=aware(_timestamp(row["c_closes"])),
+        version_id=row["c_version"],
+        definition_hash=row["v_hash"],
+    )
+    return context, json_value(row["d_answers"], {}), row["d_section"] or ""
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    """A timestamp column from a raw query: a datetime, or ISO text on some drivers."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
 async def find_open_link_context(open_token: str) -> InvitationContext | None:
     row = await Campaign.select(
         *Campaign.all_columns(), Campaign.version.definition_hash.as_alias("v_hash")
@@ -212,69 +262,81 @@ async def device_has_responded(campaign_id: int, device_hash: str) -> bool:
     )
 
 
-async def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """One parameterised multi-row INSERT: a submission's ~40 answer rows go in one statement
-    without building a Piccolo object per row (that was half of the write path's CPU)."""
+_RESPONSE_COLUMNS = ("campaign", "version", "invitation", "submission_id", "payload_hash",
+                     "channel", "answers", "stratum", "design_weight", "started_at",
+                     "submitted_at", "duration_seconds", "entered_by", "device_hash")
+_RETURNING = " RETURNING id, submission_id, payload_hash, invitation, campaign, submitted_at"
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], count: int) -> str:
+    """A parameterised multi-row INSERT with Piccolo's `{}` placeholders."""
     placeholders = "(" + ", ".join("{}" for _ in columns) + ")"
     names = ", ".join(f'"{c}"' for c in columns)
-    sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join(placeholders for _ in rows)  # noqa: S608
-    await Response._meta.db.run_querystring(
-        QueryString(sql, *[value for row in rows for value in row])
-    )
+    return f"INSERT INTO {table} ({names}) VALUES " + ", ".join([placeholders] * count)  # noqa: S608
+
+
+def submission_statements(
+    new: NewResponse, response_id: int
+) -> list[tuple[str, list[Any]]]:
+    """Everything written after the response row, one statement per table: a submission's ~40
+    answer rows go in one multi-row INSERT without building a Piccolo object per row."""
+    now = utcnow()
+    statements: list[tuple[str, list[Any]]] = []
+
+    def add(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            statements.append((_insert_sql(table, columns, len(rows)),
+                               [value for row in rows for value in row]))
+
+    add("answer", ("response", "campaign", "question", "row", "unit_code", "dimension", "level",
+                   "stratum", "weight"),
+        [(response_id, new.campaign_id, a.question, a.row, a.unit_code, a.dimension, a.level,
+          new.stratum, new.design_weight) for a in new.answer_rows])
+    add("unit_rating", ("response", "campaign", "unit_code", "stratum", "weight", "levels"),
+        [(response_id, new.campaign_id, r.unit_code, new.stratum, new.design_weight, r.levels)
+         for r in new.rating_rows])
+    add("opinion", ("response", "campaign", "question", "unit_code", "channel", "text",
+                    "sentiment", "theme_locked", "created_at"),
+        [(response_id, new.campaign_id, o.question, o.unit_code, new.channel, o.text, o.sentiment,
+          False, now) for o in new.opinion_rows])
+    if new.invitation_id is not None:
+        statements.append(('UPDATE invitation SET status = {}, responded_at = {} WHERE id = {}',
+                           ["responded", now, new.invitation_id]))
+        statements.append(("DELETE FROM response_draft WHERE invitation = {}",
+                           [new.invitation_id]))
+    return statements
+
+
+def _response_values(new: NewResponse) -> list[Any]:
+    return [new.campaign_id, new.version_id, new.invitation_id, new.submission_id,
+            new.payload_hash, new.channel, json.dumps(new.answers, ensure_ascii=False),
+            new.stratum, new.design_weight, new.started_at, utcnow(), new.duration_seconds,
+            new.entered_by, new.device_hash]
+
+
+def _store_sqlite(connection: sqlite3.Connection, new: NewResponse) -> dict[str, Any]:
+    """The whole submission on the writer's own thread: one hop, not one per statement."""
+    insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
+    row = connection.execute(insert.replace("{}", "?"), _response_values(new)).fetchone()
+    for sql, values in submission_statements(new, row["id"]):
+        connection.execute(sql.replace("{}", "?"), values)
+    return dict(row)
 
 
 async def store_submission(new: NewResponse) -> StoredResponse:
-    """Write the response, its answer and opinion rows and the invitation status atomically.
+    """Write the response, its answer, rating and opinion rows and the invitation status in ONE
+    transaction, one statement per table (on SQLite in one call to the writer connection).
 
     Raises the driver's integrity error when the submission id or the invitation already has a
     response (the unique constraints are the final arbiter under concurrency).
     """
     engine: Engine[Any] = Response._meta.db
+    if isinstance(engine, SerialSQLiteEngine):
+        return _stored(await engine.run_in_writer(lambda c: _store_sqlite(c, new)))
     async with engine.transaction():
-        rows = await Response.insert(
-            Response(
-                campaign=new.campaign_id,
-                version=new.version_id,
-                invitation=new.invitation_id,
-                submission_id=new.submission_id,
-                payload_hash=new.payload_hash,
-                channel=new.channel,
-                answers=new.answers,
-                stratum=new.stratum,
-                design_weight=new.design_weight,
-                started_at=new.started_at,
-                duration_seconds=new.duration_seconds,
-                entered_by=new.entered_by,
-                device_hash=new.device_hash,
-            )
-        ).returning(*_STORED_COLUMNS)
+        insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
+        rows = await engine.run_querystring(QueryString(insert, *_response_values(new)))
         stored = _stored(rows[0])
-        if new.answer_rows:
-            await _insert_rows(
-                "answer",
-                ("response", "campaign", "question", "row", "unit_code", "dimension", "level",
-                 "stratum", "weight"),
-                [(stored.id, new.campaign_id, a.question, a.row, a.unit_code, a.dimension,
-                  a.level, new.stratum, new.design_weight) for a in new.answer_rows],
-            )
-        if new.rating_rows:
-            await _insert_rows(
-                "unit_rating",
-                ("response", "campaign", "unit_code", "stratum", "weight", "levels"),
-                [(stored.id, new.campaign_id, r.unit_code, new.stratum, new.design_weight, r.levels)
-                 for r in new.rating_rows],
-            )
-        if new.opinion_rows:
-            await _insert_rows(
-                "opinion",
-                ("response", "campaign", "question", "unit_code", "channel", "text", "sentiment",
-                 "theme_locked", "created_at"),
-                [(stored.id, new.campaign_id, o.question, o.unit_code, new.channel, o.text,
-                  o.sentiment, False, utcnow()) for o in new.opinion_rows],
-            )
-        if new.invitation_id is not None:
-            await Invitation.update(
-                {Invitation.status: "responded", Invitation.responded_at: utcnow()}
-            ).where(Invitation.id == new.invitation_id)
-            await Draft.delete().where(Draft.invitation == new.invitation_id)
+        for sql, values in submission_statements(new, stored.id):
+            await engine.run_querystring(QueryString(sql, *values))
     return stored

@@ -10,21 +10,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
 
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
 from questionnaires.flow import section_after, section_before, visible_sections
-from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
+from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire, QuestionType
 from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
+from survey_app.web.answer_view import AnswerView
 from survey_app.web.guards import PUBLIC
+from survey_app.web.page_cache import CompiledPage, PageCache, compile_page, gzip_text
 from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
 from survey_app.web.rendering import client_ip, page
+from survey_app.web.static_assets import NO_COMPRESSION
 
 _open_submits = SharedRateLimiter("open-submit", limit=10, window_seconds=3600)
 _open_views = RateLimiter(limit=120, window_seconds=60)
@@ -35,12 +42,115 @@ def _form_lists(form: Any) -> dict[str, list[str]]:
     return {key: [str(v) for v in form.getall(key)] for key in form}
 
 
-def _section_index(
-    questionnaire: Questionnaire, answers: dict[str, Any], section_id: str
-) -> tuple[int, int]:
+def question_numbers(questionnaire: Questionnaire) -> dict[str, int]:
+    """1, 2, 3 ... over the whole questionnaire (notes have no number), so a number stays the
+    same whichever steps skip logic shows."""
+    numbers: dict[str, int] = {}
+    for question in questionnaire.iter_questions():
+        if question.type != QuestionType.NOTE:
+            numbers[question.name] = len(numbers) + 1
+    return numbers
+
+
+def _error_items(
+    questionnaire: Questionnaire, errors: dict[str, str]
+) -> list[tuple[str, str, str]]:
+    """(anchor, what, message) for the error summary: each links to its question."""
+    items = []
+    for key, message in errors.items():
+        name, _, row_id = key.partition("__")
+        question = questionnaire.find_question(name)
+        if question is None:
+            continue
+        label = question.label
+        row = next((r for r in question.rows if r.id == row_id), None) if row_id else None
+        if row is not None:
+            label = row.label
+        items.append((f"q-{name}", label, message))
+    return items
+
+
+def _csrf_token(request: Request) -> str:
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) else ""
+
+
+def csrf_markup(value: str) -> Markup:
+    return Markup('<input type="hidden" name="_csrf_token" value="') + value + Markup('">')
+
+
+_pages = PageCache()
+REQUEST_VALUES = ("csrf", "submission_id", "started")
+PAGE_VALUES = ("position", "total", "answers")
+
+
+def step_context(
+    questionnaire: Questionnaire, campaign_name: str, section_id: str, flags: tuple[bool, ...]
+) -> dict[str, Any]:
+    """What survey/step.html needs besides the per-respondent values: the same for everyone
+    who sees this step of this version with these flags (first, last, intro, restored)."""
+    section = questionnaire.section(section_id)
+    is_first, is_last, show_intro, restored = flags
+    return dict(
+        user=None, path="", questionnaire=questionnaire, campaign_name=campaign_name,
+        section=section, section_attrs=section_attributes(section),
+        question_attrs={q.name: question_attributes(q) for q in section.questions},
+        numbers=question_numbers(questionnaire), error_items=[],
+        is_first=is_first, is_last=is_last, show_intro=show_intro, restored=restored,
+        scale=SATISFACTION_SCALE, unknown_option=UNKNOWN_OPTION,
+    )
+
+
+def step_renderer(template: Any) -> Callable[[dict[str, Any]], str]:
+    """Renders survey/step.html from step_context + the REQUEST_VALUES and PAGE_VALUES."""
+
+    def render(context: dict[str, Any]) -> str:
+        context = dict(context)
+        context["csrf_input"] = csrf_markup(context.pop("csrf"))
+        context["form_attrs"] = {"data-survey": "", "data-answers": context.pop("answers")}
+        return str(template.render(context))
+
+    return render
+
+
+def _step_page(
+    request: Request, state: LinkState, section_id: str, flags: tuple[bool, ...], blank: bool,
+    page_values: dict[str, str],
+) -> CompiledPage | None:
+    key = (state.context.version_id, state.context.definition_hash, state.context.campaign_name,
+           section_id, flags, blank)
+
+    def build() -> CompiledPage | None:
+        environment = request.app.template_engine.engine  # type: ignore[union-attr]
+        context = step_context(state.questionnaire, state.context.campaign_name, section_id, flags)
+        return compile_page(step_renderer(environment.get_template("survey/step.html")), context,
+                            REQUEST_VALUES + PAGE_VALUES, preset=page_values if blank else None)
+
+    return _pages.get(key, build)
+
+
+_first_sections: dict[str, str] = {}  # definition hash -> first step shown with no answers
+_blank_steps: dict[tuple[Any, ...], tuple[tuple[bool, ...], dict[str, str]]] = {}
+
+
+def _step_values(
+    state: LinkState, section_id: str, answers: dict[str, Any], restored: bool
+) -> tuple[tuple[bool, ...], dict[str, str]]:
+    """The step's flags (first, last, intro, restored) and its position, step count and the
+    answers survey.js starts from. With no answers yet they are the same for everyone."""
+    key = (state.context.version_id, state.context.definition_hash, section_id)
+    if not answers and not restored and key in _blank_steps:
+        return _blank_steps[key]
+    questionnaire = state.questionnaire
     visible = visible_sections(questionnaire, answers)
     position = visible.index(section_id) + 1 if section_id in visible else 1
-    return position, len(visible)
+    flags = (section_before(questionnaire, answers, section_id) is None,
+             section_after(questionnaire, answers, section_id) is None, position == 1, restored)
+    values = {"position": str(position), "total": str(len(visible)),
+              "answers": form_attributes(questionnaire, answers)["data-answers"]}
+    if not answers and not restored and len(_blank_steps) < 10_000:
+        _blank_steps[key] = (flags, values)
+    return flags, values
 
 
 def _render_step(
@@ -50,44 +160,48 @@ def _render_step(
     answers: dict[str, Any],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-    base_path: str = "/s",
     started: str = "",
     submission_id: str | None = None,
-) -> Template:
+    restored: bool = False,
+) -> Response | Template:
+    """A step of the questionnaire: from the page cache, or rendered when errors are shown."""
     questionnaire = state.questionnaire
-    section = questionnaire.section(section_id)
-    position, total = _section_index(questionnaire, answers, section_id)
-    is_last = section_after(questionnaire, answers, section_id) is None
-    return page(
-        request,
-        "survey/step.html",
-        status_code=status_code,
-        questionnaire=questionnaire,
-        campaign_name=state.context.campaign_name,
-        section=section,
-        section_attrs=section_attributes(section),
-        question_attrs={q.name: question_attributes(q) for q in section.questions},
-        form_attrs=form_attributes(questionnaire, answers),
-        answers=answers,
-        errors=errors or {},
-        position=position,
-        total=total,
-        is_first=section_before(questionnaire, answers, section_id) is None,
-        is_last=is_last,
-        action=f"{base_path}/{state.context.token}",
-        draft_url=f"{base_path}/{state.context.token}/draft" if base_path == "/s" else "",
-        submission_id=submission_id or secrets.token_urlsafe(18),
-        started=started or str(int(dt.datetime.now(dt.UTC).timestamp())),
-        scale=SATISFACTION_SCALE,
-        unknown_option=UNKNOWN_OPTION,
-        show_intro=position == 1,
-    )
+    flags, page_values = _step_values(state, section_id, answers, restored)
+    request_values = {
+        "csrf": _csrf_token(request),
+        "submission_id": submission_id or secrets.token_urlsafe(18),
+        "started": started or str(int(time.time())),
+    }
+    compiled = None if errors else _step_page(
+        request, state, section_id, flags, not answers, page_values)
+    if compiled is None:
+        context = step_context(questionnaire, state.context.campaign_name, section_id, flags)
+        context.update(
+            form_attrs=form_attributes(questionnaire, answers), view=AnswerView(answers, errors),
+            error_items=_error_items(questionnaire, errors or {}),
+            position=page_values["position"], total=page_values["total"],
+            submission_id=request_values["submission_id"],
+            started=request_values["started"],
+        )
+        return page(request, "survey/step.html", status_code=status_code, **context)
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    headers = {"vary": "accept-encoding"}
+    if gzipped:
+        headers["content-encoding"] = "gzip"
+    if not answers:
+        body: bytes | str = (compiled.blank_gzip(request_values) if gzipped
+                             else compiled.fill({}, request_values))
+    else:
+        text = compiled.fill(answers, {**request_values, **page_values})
+        body = gzip_text(text) if gzipped else text
+    return Response(body, status_code=status_code, media_type="text/html; charset=utf-8",
+                    headers=headers)
 
 
 def _refusal_page(request: Request, refusal: SubmissionRefused) -> Template:
     status = {"unknown": 404, "invalid": 400, "conflict": 409, "used": 409}.get(refusal.reason, 410)
     return page(request, "survey/message.html", status_code=status, message=refusal.message,
-                reason=refusal.reason)
+                reason=refusal.reason, receipt_code=refusal.receipt_code)
 
 
 def _started_at(raw: str) -> dt.datetime | None:
@@ -99,19 +213,23 @@ def _started_at(raw: str) -> dt.datetime | None:
     return value if now - dt.timedelta(days=60) < value <= now else None
 
 
-@get("/s/{token:str}", opt=PUBLIC, include_in_schema=False)
+@get("/s/{token:str}", opt={**PUBLIC, NO_COMPRESSION: True}, include_in_schema=False)
 async def survey_page(
     request: Request, token: FromPath[str], step: FromQuery[str | None] = None
-) -> Template:
+) -> Response | Template:
     try:
         state = await submissions.open_link(token)
     except SubmissionRefused as refusal:
         return _refusal_page(request, refusal)
-    questionnaire = state.questionnaire
-    visible = visible_sections(questionnaire, state.draft)
-    resume_at = state.draft_section if state.draft_section in visible else visible[0]
-    section_id = step if step in visible else resume_at
-    return _render_step(request, state, section_id, state.draft)
+    section_id = _first_sections.get(state.context.definition_hash, "")
+    if state.draft or step is not None or not section_id:
+        visible = visible_sections(state.questionnaire, state.draft)
+        resume_at = state.draft_section if state.draft_section in visible else visible[0]
+        section_id = step if step in visible else resume_at
+        if not state.draft and len(_first_sections) < 1000:
+            _first_sections[state.context.definition_hash] = visible[0]
+    return _render_step(request, state, section_id, state.draft,
+                        restored=bool(state.draft) and step is None)
 
 
 @post("/s/{token:str}", opt=PUBLIC, include_in_schema=False)
@@ -150,7 +268,7 @@ async def survey_submit(request: Request, token: FromPath[str]) -> Response | Te
         return Redirect(path=f"/s/{token}?step={following}")
     try:
         receipt = await submissions.submit_invitation_response(
-            token, submission_id, answers, started_at=_started_at(started)
+            token, submission_id, answers, started_at=_started_at(started), state=state
         )
     except SubmissionRefused as refusal:
         if refusal.problems:

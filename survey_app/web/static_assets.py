@@ -1,0 +1,79 @@
+"""Static files served from memory: read once, gzip-compressed once, fingerprinted.
+
+Templates link `static_url("css/app.css")` -> `/static/css/app.3f2a9c1b0d.css`; a fingerprinted
+URL never changes content, so it is cached by browsers for a year (`immutable`). The plain name
+still works, with a short lifetime, for anything that links it directly.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+from survey_app.web.guards import PUBLIC
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+LONG_CACHE = "public, max-age=31536000, immutable"
+SHORT_CACHE = "public, max-age=300"
+NO_COMPRESSION = "no_compression"  # opt key: CompressionMiddleware leaves these responses alone
+
+
+@dataclass(frozen=True)
+class Asset:
+    raw: bytes
+    gzipped: bytes
+    media_type: str
+    fingerprinted: bool
+
+
+def _media_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith("javascript") else kind
+
+
+def _load(directory: Path) -> tuple[dict[str, Asset], dict[str, str]]:
+    assets: dict[str, Asset] = {}
+    urls: dict[str, str] = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        name = path.relative_to(directory).as_posix()
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()[:10]
+        stem, dot, suffix = name.rpartition(".")
+        printed = f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
+        squeezed = gzip.compress(raw, compresslevel=9, mtime=0)
+        media_type = _media_type(path)
+        assets[name] = Asset(raw, squeezed, media_type, fingerprinted=False)
+        assets[printed] = Asset(raw, squeezed, media_type, fingerprinted=True)
+        urls[name] = f"/static/{printed}"
+    return assets, urls
+
+
+_ASSETS, _URLS = _load(STATIC_DIR)
+
+
+def static_url(name: str) -> str:
+    """Jinja global: the fingerprinted URL of a file under survey_app/static."""
+    return _URLS.get(name, f"/static/{name}")
+
+
+@get("/static/{name:path}", opt={**PUBLIC, NO_COMPRESSION: True}, include_in_schema=False)
+async def static_file(request: Request, name: FromPath[str]) -> Response[bytes]:
+    asset = _ASSETS.get(name.lstrip("/"))
+    if asset is None:
+        raise NotFoundException("文件不存在")
+    headers = {"cache-control": LONG_CACHE if asset.fingerprinted else SHORT_CACHE,
+               "vary": "accept-encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["content-encoding"] = "gzip"
+        return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
+    return Response(asset.raw, media_type=asset.media_type, headers=headers)
+
+
+ROUTES = [static_file]
