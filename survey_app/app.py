@@ -49,7 +49,6 @@ from survey_app.web.static_assets import NO_COMPRESSION
 from survey_app.web.templating import configure_environment
 
 
-
 def templates_dir() -> Path:
     """The templates ship as the package survey_app.templates (setup.py maps templates/ to it)."""
     return Path(str(resources.files("survey_app.templates")))
