@@ -37,6 +37,15 @@ class Unit(Table, tablename="unit"):
     sort_order = Integer(default=0)
 
 
+class UnitCategory(Table, tablename="unit_category"):
+    """A unit class offered when creating or editing a unit (migration 0011)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    name = Varchar(length=32, unique=True, null=False)
+    sort_order = Integer(default=0)
+
+
 class User(Table, tablename="app_user"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
@@ -424,6 +433,7 @@ class AppraisalResult(Table, tablename="appraisal_result"):
 
 ALL_TABLES: list[type[Table]] = [
     Unit,
+    UnitCategory,
     User,
     MfaRecoveryCode,
     UserSession,

@@ -17,11 +17,12 @@ from survey_app.web.pages import (
     survey,
     themes,
     units,
+    units_admin,
     users,
 )
 
 MODULES = (
-    health, v1, auth, mfa, reauth, dashboard, jobs, units, users, survey, questionnaires,
+    health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, questionnaires,
     sampling, themes, scores,
 )
 
