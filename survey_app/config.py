@@ -44,6 +44,7 @@ class Settings:
     mfa_roles: frozenset[str] = frozenset({"admin", "office"})
     # Sensitive actions need a password or code confirmed within this many minutes (ASVS 3.7.1).
     step_up_minutes: int = 10
+    support_contact: str = ""  # shown on the login page: whom staff call to unlock or reset
 
     @property
     def is_sqlite(self) -> bool:
@@ -148,6 +149,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SURVEY_SECRET_KEY": ("secret_key", _parse_secret),
     "SURVEY_MFA_ROLES": ("mfa_roles", _parse_roles),
     "SURVEY_STEP_UP_MINUTES": ("step_up_minutes", _int_parser(1, 24 * 60)),
+    "SURVEY_SUPPORT_CONTACT": ("support_contact", _parse_text),
 }
 
 

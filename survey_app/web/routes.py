@@ -7,6 +7,7 @@ from typing import Any
 from survey_app.web.api import health, v1
 from survey_app.web.pages import (
     auth,
+    campaign_lifecycle,
     dashboard,
     jobs,
     mfa,
@@ -23,7 +24,7 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, questionnaires,
-    sampling, themes, scores,
+    sampling, campaign_lifecycle, themes, scores,
 )
 
 

@@ -185,12 +185,17 @@ async def test_unit_viewer_and_analyst_see_no_campaign_pages(client, make_unit, 
 async def test_closing_ends_the_campaign(client, make_user) -> None:
     await admin(client, make_user)
     campaign_id = await drawn_campaign()
-    url = f"/campaigns/{campaign_id}/monitor"
-    closed = await post_form(client, url, f"/campaigns/{campaign_id}/close", {})
+    url = f"/campaigns/{campaign_id}/close"
+    unconfirmed = await post_form(client, url, url, {})
+    assert unconfirmed.status_code == 400  # one click no longer closes (finding 6)
+    assert (await Campaign.select(Campaign.status).first())["status"] == "open"
+    form = await client.get(url)
+    token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    closed = await post_form(client, url, url, {"confirm": "1", "token": token})
     assert closed.status_code in (302, 303)
     assert (await Campaign.select(Campaign.status).first())["status"] == "closed"
     again = await post_form(client, f"/campaigns/{campaign_id}",
-                            f"/campaigns/{campaign_id}/close", {})
+                            f"/campaigns/{campaign_id}/close", {"confirm": "1", "token": token})
     assert again.status_code == 400 and "只有进行中的批次可以结束" in again.text
     assert (await client.get("/campaigns/99999")).status_code == 404
 

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from questionnaires.roster import FRAME_FIELDS, RosterKind
 from survey_app.db.queries import campaigns as campaign_queries
-from survey_app.services import campaigns, distribution
+from survey_app.services import campaigns, distribution, lifecycle
 from survey_app.services.roles import ADMIN, OFFICE
 from survey_app.services.roster import ROSTER_KINDS
 from survey_app.services.submissions import CHANNELS
@@ -122,37 +122,25 @@ async def campaign_plan(request: Request, campaign_id: RecordId) -> Response:
     return Redirect(path=f"/campaigns/{campaign.id}", query_params={"notice": notice})
 
 
-async def _status_change(request: Request, campaign_id: int, to_open: bool) -> Response:
-    campaign = await campaign_or_404(campaign_id)
-    try:
-        if to_open:
-            await campaigns.open_campaign(campaign.id, actor_of(request))
-        else:
-            await campaigns.close_campaign(campaign.id, actor_of(request))
-    except campaigns.CampaignError as problem:
-        return await _detail_page(request, campaign, error=str(problem), status_code=400)  # type: ignore[return-value]
-    return Redirect(path=f"/campaigns/{campaign.id}",
-                    query_params={"notice": "调查已开始" if to_open else "调查已结束"})
-
-
 @post("/campaigns/{campaign_id:int}/open", opt=roles(ADMIN))
 async def campaign_open(request: Request, campaign_id: RecordId) -> Response:
-    return await _status_change(request, campaign_id, to_open=True)
-
-
-@post("/campaigns/{campaign_id:int}/close", opt=roles(ADMIN))
-async def campaign_close(request: Request, campaign_id: RecordId) -> Response:
-    return await _status_change(request, campaign_id, to_open=False)
+    campaign = await campaign_or_404(campaign_id)
+    try:
+        await campaigns.open_campaign(campaign.id, actor_of(request))
+    except campaigns.CampaignError as problem:
+        return await _detail_page(request, campaign, error=str(problem), status_code=400)  # type: ignore[return-value]
+    return Redirect(path=f"/campaigns/{campaign.id}", query_params={"notice": "调查已开始"})
 
 
 async def _monitor_page(
     request: Request, campaign: campaigns.CampaignRecord, page_no: int, *,
-    error: str | None = None, notice: str = "", status_code: int = 200,
+    error: str | None = None, notice: str = "", status_code: int = 200, filter_key: str = "all",
 ) -> Template:
+    waiting = await lifecycle.follow_up_page(campaign.id, filter_key, page_no)
     return page(
         request, "admin/campaign_monitor.html", status_code=status_code, campaign=campaign,
-        monitor=await campaigns.monitor(campaign),
-        waiting=await distribution.non_respondents(campaign.id, page_no),
+        monitor=await campaigns.monitor(campaign), waiting=waiting,
+        started_ids=await lifecycle.started_ids(campaign.id), filters=lifecycle.FILTERS,
         can_act=user_of(request).role == ADMIN, error=error, notice=notice[:200],
         channels=CHANNELS, **_LABELS,
     )
@@ -161,10 +149,10 @@ async def _monitor_page(
 @get("/campaigns/{campaign_id:int}/monitor", opt=roles(ADMIN, OFFICE))
 async def campaign_monitor(
     request: Request, campaign_id: RecordId, page_no: PageNumber = 1,
-    notice: FromQuery[str] = "",
+    notice: FromQuery[str] = "", filter: FromQuery[str] = "all",
 ) -> Template:
     return await _monitor_page(request, await campaign_or_404(campaign_id), page_no,
-                               notice=notice)
+                               notice=notice, filter_key=filter[:32])
 
 
 @post("/campaigns/{campaign_id:int}/reminders", opt=roles(ADMIN))
@@ -207,5 +195,5 @@ async def campaign_report(request: Request, campaign_id: RecordId) -> Template:
 
 
 ROUTES = [campaign_list, campaign_create, campaign_detail, campaign_plan, campaign_open,
-          campaign_close, campaign_monitor, campaign_reminders, invitation_replace,
+          campaign_monitor, campaign_reminders, invitation_replace,
           campaign_report]

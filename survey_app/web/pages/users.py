@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from litestar import Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
 from survey_app.db.queries import audit, units, users
-from survey_app.services import auth, mfa
+from survey_app.services import accounts, auth, mfa
 from survey_app.services.roles import ADMIN, ROLE_LABELS
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
@@ -15,11 +17,13 @@ from survey_app.web.rendering import client_ip, page
 
 
 async def _users_page(request: Request, error: str | None = None, status: int = 200,
-                      notice: str | None = None) -> Template:
+                      notice: str | None = None, values: dict[str, str] | None = None,
+                      temporary: tuple[str, str] | None = None) -> Template:
     return page(
         request, "admin/users.html", status_code=status, users=await users.list_users(),
         units=await units.list_units(), role_labels=ROLE_LABELS, error=error, notice=notice,
-        mfa_roles=request.app.state.settings.mfa_roles,
+        mfa_roles=request.app.state.settings.mfa_roles, values=values or {},
+        temporary=temporary, now=dt.datetime.now(dt.UTC),
     )
 
 
@@ -29,23 +33,30 @@ ACCOUNTS = roles(ADMIN, step_up=True, step_up_back="/admin/users")
 
 
 @get("/admin/users", opt=ACCOUNTS)
-async def user_list(request: Request) -> Template:
-    return await _users_page(request)
+async def user_list(request: Request, notice: FromQuery[str] = "") -> Template:
+    return await _users_page(request, notice=notice[:200] or None)
 
 
 @post("/admin/users", opt=ACCOUNTS)
 async def user_create(request: Request) -> Response:
     actor = current_user(request)
     form = await request.form()
+    # Everything typed comes back after an error, except the password (never echoed).
+    values = {key: str(form.get(key, ""))[:64]
+              for key in ("username", "display_name", "role", "unit_code")}
     try:
         await auth.create_account(
-            str(form.get("username", "")), str(form.get("password", "")),
-            str(form.get("role", "")), display_name=str(form.get("display_name", ""))[:64],
-            unit_code=str(form.get("unit_code", "")) or None, actor=actor, ip=client_ip(request),
+            values["username"], str(form.get("password", "")), values["role"],
+            display_name=values["display_name"], unit_code=values["unit_code"] or None,
+            actor=actor, ip=client_ip(request),
         )
     except auth.AccountError as problem:
-        return await _users_page(request, str(problem), 400)  # type: ignore[return-value]
-    return Redirect(path="/admin/users")
+        return await _users_page(  # type: ignore[return-value]
+            request, f"账号未创建：{problem}。其余内容已保留，请重新输入初始密码。", 400,
+            values=values,
+        )
+    return Redirect(path="/admin/users", query_params={
+        "notice": f"已创建账号 {values['username'].strip()}，首次登录时须修改初始密码"})
 
 
 @post("/admin/users/{user_id:int}/role", opt=ACCOUNTS)
@@ -60,7 +71,44 @@ async def user_change_role(request: Request, user_id: RecordId) -> Response:
         )
     except auth.AccountError as problem:
         return await _users_page(request, str(problem), 400)  # type: ignore[return-value]
-    return Redirect(path="/admin/users")
+    return Redirect(path="/admin/users", query_params={"notice": "已保存角色，新权限在其下次登录时生效"})
+
+
+@post("/admin/users/{user_id:int}/unlock", opt=ACCOUNTS)
+async def user_unlock(request: Request, user_id: RecordId) -> Response:
+    actor = current_user(request)
+    assert actor is not None
+    try:
+        username = await accounts.unlock(user_id, actor=actor, ip=client_ip(request))
+    except auth.AccountError as problem:
+        return await _users_page(request, str(problem), 400)  # type: ignore[return-value]
+    return Redirect(path="/admin/users", query_params={"notice": f"已解锁账号 {username}"})
+
+
+@post("/admin/users/{user_id:int}/password-reset", opt=ACCOUNTS)
+async def user_reset_password(request: Request, user_id: RecordId) -> Template:
+    actor = current_user(request)
+    assert actor is not None
+    try:
+        username, temporary = await accounts.reset_password(user_id, actor=actor,
+                                                            ip=client_ip(request))
+    except auth.AccountError as problem:
+        return await _users_page(request, str(problem), 400)
+    # Shown once, on this page only: never put into a redirect URL or a log.
+    return await _users_page(request, temporary=(username, temporary))
+
+
+@post("/admin/users/{user_id:int}/active", opt=ACCOUNTS)
+async def user_set_active(request: Request, user_id: RecordId) -> Response:
+    actor = current_user(request)
+    assert actor is not None
+    active = str((await request.form()).get("active", "")) == "1"
+    try:
+        username = await accounts.set_active(user_id, active, actor=actor, ip=client_ip(request))
+    except auth.AccountError as problem:
+        return await _users_page(request, str(problem), 400)  # type: ignore[return-value]
+    notice = f"已启用账号 {username}" if active else f"已停用账号 {username}，其会话已结束"
+    return Redirect(path="/admin/users", query_params={"notice": notice})
 
 
 @post("/admin/users/{user_id:int}/mfa-reset", opt=ACCOUNTS)
@@ -84,4 +132,5 @@ async def audit_log(request: Request, action: FromQuery[str | None] = None) -> T
                 action=action or "")
 
 
-ROUTES = [user_list, user_create, user_change_role, user_reset_mfa, audit_log]
+ROUTES = [user_list, user_create, user_change_role, user_unlock, user_reset_password,
+          user_set_active, user_reset_mfa, audit_log]
