@@ -37,7 +37,8 @@ async def draw_sample(context: JobContext) -> dict[str, Any]:
     await context.progress(10, "正在抽样")
     try:
         outcome = await campaigns.draw_campaign_sample(
-            campaign_id, campaigns.PlanRequest.from_json(params["plan"]), actor
+            campaign_id, campaigns.PlanRequest.from_json(params["plan"]), actor,
+            fingerprint=params.get("fingerprint"),
         )
     except campaigns.CampaignError as problem:
         raise JobFailed(str(problem)) from None

@@ -6,6 +6,7 @@ Administrators act; the performance office (office) may look.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -75,7 +76,8 @@ async def campaign_create(request: Request) -> Response:
 
 async def _detail_page(
     request: Request, campaign: campaigns.CampaignRecord, *,
-    plan: campaigns.PlanRequest | None = None, preview: campaigns.DrawPreview | None = None,
+    plan: campaigns.PlanRequest | TypedPlan | None = None,
+    preview: campaigns.DrawPreview | None = None,
     error: str | None = None, notice: str = "", status_code: int = 200,
 ) -> Template:
     recorded = campaigns.recorded_plan(campaign)
@@ -99,26 +101,67 @@ async def campaign_detail(
     return await _detail_page(request, await campaign_or_404(campaign_id), notice=notice)
 
 
+@dataclass(frozen=True)
+class TypedPlan:
+    """The plan form exactly as typed, to show again when it could not be parsed."""
+
+    strata_keys: tuple[str, ...]
+    size_mode: str
+    rate_percent: str
+    total_n: str
+    allocation: str
+    min_per_stratum: str
+    exclude_recent: str
+    seed: str
+    population_filter: dict[str, tuple[str, ...]]
+    stddev_text: str
+
+    @classmethod
+    def of(cls, form: dict[str, list[str]], kind: str) -> TypedPlan:
+        def one(name: str) -> str:
+            return (form.get(name) or [""])[0][:2000]
+
+        fields = FRAME_FIELDS[RosterKind(kind)]
+        return cls(
+            strata_keys=tuple(form.get("strata") or ()), size_mode=one("size_mode") or "rate",
+            rate_percent=one("rate_percent"), total_n=one("total_n"),
+            allocation=one("allocation"), min_per_stratum=one("min_per_stratum"),
+            exclude_recent=one("exclude_recent"), seed=one("seed"),
+            population_filter={name: tuple(form.get(f"filter_{name}") or ()) for name in fields},
+            stddev_text=one("stddevs"),
+        )
+
+
 @post("/campaigns/{campaign_id:int}/plan", opt=roles(ADMIN))
 async def campaign_plan(request: Request, campaign_id: RecordId) -> Response:
-    """The plan form: "preview" shows the allocation table, "draw" draws the sample."""
+    """The plan form: "preview" shows the allocation table and its fingerprint; "draw" (from the
+    preview) draws exactly the previewed plan, checked against that fingerprint."""
     campaign = await campaign_or_404(campaign_id)
     form = form_lists(await request.form())
-    plan: campaigns.PlanRequest | None = None
+    plan: campaigns.PlanRequest | TypedPlan = TypedPlan.of(form, campaign.audience)
     try:
         plan = campaigns.parse_plan_form(form, campaign.audience)
+        preview = await campaigns.preview_draw(campaign, plan)
         if (form.get("action") or [""])[0] != "draw":
-            preview = await campaigns.preview_draw(campaign, plan)
             return await _detail_page(request, campaign, plan=plan, preview=preview)  # type: ignore[return-value]
+        fingerprint = (form.get("fingerprint") or [""])[0].strip()
+        if not fingerprint:
+            raise campaigns.CampaignError("请先预览分配，核对分配表和方案指纹后再确认抽样")
         if await campaigns.draw_needs_job(campaign):
-            job_id = await campaigns.submit_draw(campaign, plan, actor_of(request))
+            if fingerprint != preview.fingerprint:
+                raise campaigns.CampaignError(
+                    f"抽样方案或样本框与预览时不一致（预览指纹 {fingerprint}，现在 "
+                    f"{preview.fingerprint}），未抽样。请重新预览分配，核对后再确认抽样。")
+            job_id = await campaigns.submit_draw(campaign, plan, actor_of(request), fingerprint)
             return Redirect(path=f"/jobs/{job_id}")
-        outcome = await campaigns.draw_campaign_sample(campaign.id, plan, actor_of(request))
+        outcome = await campaigns.draw_campaign_sample(campaign.id, plan, actor_of(request),
+                                                       fingerprint=fingerprint)
     except campaigns.CampaignError as problem:
         return await _detail_page(  # type: ignore[return-value]
             request, campaign, plan=plan, error=str(problem), status_code=400
         )
-    notice = f"抽样完成：从 {outcome.frame_size} 个对象中抽取 {outcome.sample_size} 个，已生成邀请"
+    notice = (f"抽样完成：从 {outcome.frame_size} 个对象中抽取 {outcome.sample_size} 个，"
+              f"已生成邀请（方案指纹 {fingerprint}）")
     return Redirect(path=f"/campaigns/{campaign.id}", query_params={"notice": notice})
 
 
