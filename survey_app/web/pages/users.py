@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from litestar import Request, get, post
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Response, Template
 
-from survey_app.db.queries import audit, units, users
+from survey_app.db.queries import units, users
 from survey_app.services import accounts, auth, mfa
+from survey_app.services import audit_log as audit_log_service
 from survey_app.services.roles import ADMIN, ROLE_LABELS
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
@@ -26,6 +28,8 @@ async def _users_page(request: Request, error: str | None = None, status: int = 
         temporary=temporary, now=dt.datetime.now(dt.UTC),
     )
 
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Account changes are sensitive: the page with the forms needs a recent confirmation, so a
 # filled form is never lost to the redirect; the POSTs check it again.
@@ -126,11 +130,51 @@ async def user_reset_mfa(request: Request, user_id: RecordId) -> Response:
     )
 
 
+AuditPageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=1_000_000)]
+
+
+def _audit_query(date_from: str, date_to: str, actor: str, type: str, action: str,
+                 target: str) -> audit_log_service.AuditQuery:
+    return audit_log_service.AuditQuery(
+        date_from=date_from[:10], date_to=date_to[:10], actor=actor[:64], type=type[:32],
+        action=action[:64], target=target[:128])
+
+
 @get("/admin/audit", opt=roles(ADMIN))
-async def audit_log(request: Request, action: FromQuery[str | None] = None) -> Template:
-    return page(request, "admin/audit.html", entries=await audit.recent_events(300, action),
-                action=action or "")
+async def audit_log(
+    request: Request, date_from: FromQuery[str] = "", date_to: FromQuery[str] = "",
+    actor: FromQuery[str] = "", type: FromQuery[str] = "", action: FromQuery[str] = "",
+    target: FromQuery[str] = "", page_no: AuditPageNumber = 1,
+) -> Template:
+    query = _audit_query(date_from, date_to, actor, type, action, target)
+    error = None
+    try:
+        listing = await audit_log_service.audit_page(query, page_no)
+    except audit_log_service.AuditQueryError as problem:
+        error = str(problem)
+        listing = await audit_log_service.audit_page(audit_log_service.AuditQuery(), 1)
+    return page(request, "admin/audit.html", status_code=400 if error else 200, listing=listing,
+                query=query, error=error, **await audit_log_service.filter_choices())
+
+
+@get("/admin/audit/export.xlsx", opt=roles(ADMIN))
+async def audit_export(
+    request: Request, date_from: FromQuery[str] = "", date_to: FromQuery[str] = "",
+    actor: FromQuery[str] = "", type: FromQuery[str] = "", action: FromQuery[str] = "",
+    target: FromQuery[str] = "",
+) -> Response:
+    user = current_user(request)
+    assert user is not None
+    query = _audit_query(date_from, date_to, actor, type, action, target)
+    try:
+        content = await audit_log_service.export_xlsx(query, user, client_ip(request))
+    except audit_log_service.AuditQueryError as problem:
+        return page(request, "admin/audit.html", status_code=400,  # type: ignore[return-value]
+                    listing=await audit_log_service.audit_page(audit_log_service.AuditQuery(), 1),
+                    query=query, error=str(problem), **await audit_log_service.filter_choices())
+    return Response(content, media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="audit-log.xlsx"'})
 
 
 ROUTES = [user_list, user_create, user_change_role, user_unlock, user_reset_password,
-          user_set_active, user_reset_mfa, audit_log]
+          user_set_active, user_reset_mfa, audit_log, audit_export]
