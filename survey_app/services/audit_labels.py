@@ -30,6 +30,9 @@ ACTION_LABELS: dict[str, str] = {
     "campaign.remind": "记录提醒", "campaign.reminder_batch": "导出提醒批次",
     "campaign.export_links": "导出邀请名单", "campaign.links": "导出问卷链接",
     "campaign.qr_sheet": "打印二维码", "campaign.open_link": "开放链接操作",
+    "open_link.create": "创建公开链接", "open_link.pause": "暂停公开链接",
+    "open_link.resume": "恢复公开链接", "open_link.revoke": "作废公开链接",
+    "open_link.poster": "打印公开链接海报",
     "entry.submit": "录入纸质问卷",
     "response.exclude": "剔除答卷", "response.restore": "恢复答卷", "response.keep": "保留答卷",
     "scores.compute": "计算满意度得分", "scores.export": "导出得分",
@@ -45,7 +48,8 @@ ACTION_LABELS: dict[str, str] = {
 ACTION_TYPES: dict[str, str] = {
     "login": "登录与身份验证", "user": "账号", "mfa": "两步验证", "api": "API 令牌与调用",
     "unit": "单位", "roster": "样本框", "questionnaire": "问卷", "campaign": "调查批次",
-    "entry": "纸质录入", "response": "答卷审核", "scores": "满意度得分", "appraisal": "考核结果",
+    "entry": "纸质录入", "open_link": "公开链接", "response": "答卷审核", "scores": "满意度得分",
+    "appraisal": "考核结果",
     "themes": "意见主题", "retention": "个人信息清除", "audit": "审计日志",
 }
 _TYPE_OF_EXTRA = {"logout": "login", "reauth": "login", "unit_category": "unit",

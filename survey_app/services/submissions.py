@@ -96,6 +96,8 @@ async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
         raise SubmissionRefused("used", "您已经提交过本问卷，感谢您的参与！每份邀请只能提交一次。")
     if context.invitation_status in {"replaced", "withdrawn"}:
         raise SubmissionRefused("withdrawn", "该邀请已失效。如有疑问，请联系调查组织单位。")
+    if context.invitation_status == "paused":
+        raise SubmissionRefused("paused", "该公开链接已暂停使用，请稍后再试；如有疑问，请联系调查组织单位。")
     _check_window(context, utcnow())
     _, questionnaire = await questionnaire_for_version(context.version_id, context.definition_hash)
     draft: dict[str, Any] = {}

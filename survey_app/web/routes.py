@@ -8,6 +8,7 @@ from survey_app.web.api import health, v1
 from survey_app.web.pages import (
     auth,
     campaign_lifecycle,
+    campaign_open_link,
     dashboard,
     jobs,
     mfa,
@@ -16,6 +17,7 @@ from survey_app.web.pages import (
     sampling,
     scores,
     survey,
+    survey_open,
     themes,
     units,
     units_admin,
@@ -23,8 +25,9 @@ from survey_app.web.pages import (
 )
 
 MODULES = (
-    health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, questionnaires,
-    sampling, campaign_lifecycle, themes, scores,
+    health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
+    questionnaires,
+    sampling, campaign_lifecycle, campaign_open_link, themes, scores,
 )
 
 

@@ -8,7 +8,6 @@ instant skip logic, inline checks and autosave. "谢谢" is rendered only after 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from typing import Any
 
@@ -23,12 +22,7 @@ from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnai
 from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.guards import PUBLIC
-from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
-from survey_app.web.rendering import client_ip, page
-
-_open_submits = SharedRateLimiter("open-submit", limit=10, window_seconds=3600)
-_open_views = RateLimiter(limit=120, window_seconds=60)
-DEVICE_COOKIE = "dev"
+from survey_app.web.rendering import page
 
 
 def _form_lists(form: Any) -> dict[str, list[str]]:
@@ -201,70 +195,7 @@ async def survey_autosave(request: Request, token: FromPath[str]) -> Response:
     return Response({"saved": True})
 
 
-# Open links (posters with a QR code): one page, no token per person, rate limited.
-
-def _device_hash(request: Request, campaign_id: int) -> str:
-    device = request.cookies.get(DEVICE_COOKIE) or (
-        client_ip(request) + "|" + request.headers.get("user-agent", "")
-    )
-    secret = request.app.state.settings.secret_key
-    return hashlib.sha256(f"{secret}|{campaign_id}|{device}".encode()).hexdigest()
+# Open links (/o/…) are answered in pages/survey_open.py.
 
 
-@get("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
-async def open_page(request: Request, token: FromPath[str]) -> Response | Template:
-    if not _open_views.allow(client_ip(request)):
-        return page(request, "survey/message.html", status_code=429, reason="rate",
-                    message="访问过于频繁，请稍后再试。")
-    try:
-        state = await submissions.open_link(token, open_mode=True)
-    except SubmissionRefused as refusal:
-        return _refusal_page(request, refusal)
-    response = _render_open(request, state, {}, {})
-    if not request.cookies.get(DEVICE_COOKIE):
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=365 * 86400,
-                            httponly=True, samesite="lax", path="/o/")
-    return response
-
-
-def _render_open(
-    request: Request, state: LinkState, answers: dict[str, Any], errors: dict[str, str],
-    status_code: int = 200,
-) -> Template:
-    questionnaire = state.questionnaire
-    return page(
-        request, "survey/open.html", status_code=status_code, questionnaire=questionnaire,
-        campaign_name=state.context.campaign_name, answers=answers, errors=errors,
-        section_attrs={s.id: section_attributes(s) for s in questionnaire.sections},
-        question_attrs={q.name: question_attributes(q) for q in questionnaire.iter_questions()},
-        form_attrs=form_attributes(questionnaire, answers), action=f"/o/{state.context.token}",
-        submission_id=secrets.token_urlsafe(18), scale=SATISFACTION_SCALE,
-        unknown_option=UNKNOWN_OPTION,
-    )
-
-
-@post("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
-async def open_submit(request: Request, token: FromPath[str]) -> Template:
-    if not await _open_submits.allow(client_ip(request), request.app.state.settings.secret_key):
-        return page(request, "survey/message.html", status_code=429, reason="rate",
-                    message="提交过于频繁，请稍后再试。")
-    try:
-        state = await submissions.open_link(token, open_mode=True)
-    except SubmissionRefused as refusal:
-        return _refusal_page(request, refusal)
-    form = await request.form()
-    answers = coerce_form_answers(state.questionnaire, _form_lists(form))
-    device = _device_hash(request, state.context.campaign_id)
-    try:
-        receipt = await submissions.submit_open_response(
-            state, str(form.get("_submission_id", "")), answers, device_hash=device
-        )
-    except SubmissionRefused as refusal:
-        if refusal.problems:
-            return _render_open(request, state, answers, refusal.problems, 400)
-        return _refusal_page(request, refusal)
-    return page(request, "survey/thanks.html", receipt=receipt,
-                campaign_name=state.context.campaign_name)
-
-
-ROUTES = [survey_page, survey_submit, survey_autosave, open_page, open_submit]
+ROUTES = [survey_page, survey_submit, survey_autosave]
