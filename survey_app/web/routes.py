@@ -12,6 +12,7 @@ from survey_app.web.pages import (
     dashboard,
     jobs,
     mfa,
+    questionnaire_paper,
     questionnaires,
     reauth,
     sampling,
@@ -26,7 +27,7 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
-    questionnaires,
+    questionnaires, questionnaire_paper,
     sampling, campaign_lifecycle, campaign_open_link, themes, scores,
 )
 

@@ -19,6 +19,7 @@ from questionnaires.answers import coerce_form_answers, merge_section_answers, v
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
 from questionnaires.flow import section_after, section_before, visible_sections
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
+from questionnaires.paper import question_numbers
 from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.guards import PUBLIC
@@ -75,6 +76,7 @@ def _render_step(
         scale=SATISFACTION_SCALE,
         unknown_option=UNKNOWN_OPTION,
         show_intro=position == 1,
+        numbers=question_numbers(questionnaire),  # as on the paper sheet and in data entry
     )
 
 
