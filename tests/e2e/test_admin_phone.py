@@ -41,8 +41,12 @@ async def test_admin_pages_fit_a_phone(site: Site, make_user) -> None:
             header: document.querySelector('.topbar').getBoundingClientRect().height,
             broken: [...document.querySelectorAll('table.grid th')]
                 .filter(th => th.textContent.trim().length > 1)
-                .filter(th => th.getBoundingClientRect().height
-                              > 2.2 * parseFloat(getComputedStyle(th).fontSize))
+                .filter(th => {
+                    const style = getComputedStyle(th);
+                    const text = th.getBoundingClientRect().height
+                        - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+                    return text > 1.5 * parseFloat(style.lineHeight);
+                })
                 .map(th => th.textContent.trim()),
         })""")
         assert sizes["scroll"] <= sizes["width"], (path, sizes)
