@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from openpyxl import load_workbook
 
 from questionnaires.uscc import USCC_CHARSET, uscc_check_character
@@ -150,7 +149,8 @@ async def test_filters_and_status_marking(client, make_user) -> None:
     await make_user("admin1", "admin")
     await login(client, "admin1")
     await import_file(client, ROSTER_CSV.encode("utf-8"))
-    filtered = await client.get("/roster", params={"kind": "enterprise", "industry": "信息传输、软件和信息技术服务业"})
+    filtered = await client.get("/roster", params={"kind": "enterprise",
+                                                   "industry": "信息传输、软件和信息技术服务业"})
     assert "江城云数科技有限公司" in filtered.text and "江城精密机械" not in filtered.text
     respondent = await Respondent.select(Respondent.id).where(Respondent.key == uscc(2)).first()
     await post_form(client, "/roster", "/roster/status",
