@@ -142,13 +142,54 @@ def _load_yaml(text: str) -> object:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
-        if "nesting" in str(error.problem):
-            # Newer PyYAML refuses deep nesting while scanning ahead, before our own event check
-            # sees the depth; the respondent gets the same message either way.
-            raise DefinitionError([Problem(where, f"嵌套层数超过 {MAX_NESTING}")]) from None
-        raise DefinitionError([Problem(where, f"YAML 格式错误（{error.problem}）")]) from None
-    except yaml.YAMLError as error:
-        raise DefinitionError([Problem("", f"YAML 格式错误（{error}）")]) from None
+        message = yaml_message(str(error.problem or ""))
+        if mark and _tab_problems(text.splitlines()[mark.line] if mark.line < len(
+                text.splitlines()) else "", skip=-1):
+            message = "缩进中含有 Tab 制表符，请改用空格"
+        problems = [*_tab_problems(text, skip=mark.line if mark else -1),
+                    Problem(where, f"YAML 格式错误：{message}")]
+        raise DefinitionError(sorted(problems, key=_line_of)) from None
+    except yaml.YAMLError:
+        raise DefinitionError([Problem("", "YAML 格式错误：文件无法读取，请检查缩进、冒号和引号")]) from None
+
+
+# PyYAML's messages, said in Chinese with what usually causes them.
+_YAML_MESSAGES = (
+    ("did not find expected key", "缩进没有对齐或缺少冒号：同一层级的行须左对齐，只用空格缩进"),
+    ("mapping values are not allowed", "此处不能出现冒号“:”：可能是缩进有误，或文字中含冒号时未加引号"),
+    ("cannot start any token", "含有 Tab 制表符或特殊字符：缩进只能用空格"),
+    ("did not find expected '-' indicator", "列表项应以“- ”开头，并与同级各项对齐"),
+    ("expected <block end>", "缩进不一致：本行与同一层级的其他行缩进不同"),
+    ("found unexpected end of stream", "引号没有配对：缺少结束的引号"),
+    ("found unknown escape character", "双引号中的反斜杠“\\”用法有误，可改用单引号"),
+    ("could not find expected ':'", "缺少冒号“:”"),
+    ("expected ',' or ']'", "方括号列表 [ … ] 不完整或缺少逗号"),
+    ("expected ',' or '}'", "花括号 { … } 不完整或缺少逗号"),
+    ("found duplicate", "同一层级出现了重复的字段名"),
+    ("maximum nesting depth", f"嵌套层数超过 {MAX_NESTING}"),
+    ("expected alphabetic or numeric character", "“*”或“&”后应为名称；文字以 * 或 & 开头时请加引号"),
+)
+
+
+def yaml_message(problem: str) -> str:
+    for english, chinese in _YAML_MESSAGES:
+        if english in problem:
+            return chinese
+    return "无法识别的格式，请检查本行及上一行的缩进、冒号和引号"
+
+
+def _tab_problems(text: str, skip: int) -> list[Problem]:
+    """Every line indented with a Tab, at once (the parser stops at the first problem)."""
+    return [
+        Problem(f"第 {number} 行", "缩进中含有 Tab 制表符，请改用空格")
+        for number, line in enumerate(text.splitlines(), start=1)
+        if number - 1 != skip and "\t" in line[: len(line) - len(line.lstrip())]
+    ]
+
+
+def _line_of(problem: Problem) -> int:
+    digits = "".join(ch if ch.isdigit() else " " for ch in problem.location).split()
+    return int(digits[0]) if digits else 0
 
 
 def _reject_unsafe_yaml(text: str) -> None:
@@ -297,6 +338,9 @@ class _Builder:
             if key in ("name", "type") or key not in question or question[key] is None:
                 continue
             values[attribute] = self.question_value(question, key, f"{where}的 {key}")
+        if "label" not in values:
+            self.report(where, "缺少 label（题目文字）")
+            values["label"] = ""
         return Question(**values)
 
     def question_value(self, question: Mapping[str, Any], key: str, where: str) -> Any:

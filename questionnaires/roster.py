@@ -14,11 +14,17 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from analysis.table_reading import ReadLimits, TableReadError, read_rows
 from analysis.tabular import write_xlsx
+from questionnaires.roster_vocab import (
+    Vocabulary,
+    industry_problem,
+    place_problem,
+    size_problem,
+)
 from questionnaires.sampling import FrameUnit
 from questionnaires.uscc import explain_uscc_error, normalize_uscc
 
@@ -112,6 +118,9 @@ class RosterParseResult:
     data_rows: int  # non-blank rows below the header
     column_mapping: dict[str, str]  # file header -> field
     ignored_columns: tuple[str, ...]
+    header: tuple[str, ...] = ()
+    # The cells of each row with an error, as text, for the error report to repeat.
+    error_rows: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 # Header aliases, compared after NFKC, lower-casing and removing spaces and "*".
@@ -186,17 +195,20 @@ def canonical_field(kind: RosterKind, name: str) -> str | None:
 
 
 def parse_roster(
-    data: bytes, kind: RosterKind, limits: UploadLimits | None = None
+    data: bytes, kind: RosterKind, limits: UploadLimits | None = None,
+    vocab: Vocabulary | None = None,
 ) -> RosterParseResult:
+    """With `vocab`, 行业, 规模 and 园区/街道 must be known values (synonyms are mapped)."""
     limits = limits or UploadLimits()
     rows = _read_rows(data, limits)
     header_row, header = _locate_header(rows, kind)
     if len(header) > limits.max_columns:
         raise RosterImportError(f"列数{len(header)}超过上限{limits.max_columns}")
     mapping, ignored = _map_columns(header, kind)
-    validate = _row_validator(kind, mapping, header, limits)
+    validate = _row_validator(kind, mapping, header, limits, vocab)
     records: list[RosterRecord] = []
     errors: list[RowError] = []
+    error_rows: dict[int, tuple[str, ...]] = {}
     data_rows = 0
     for row_number, cells in rows:
         if row_number - header_row > limits.max_rows:
@@ -206,6 +218,9 @@ def parse_roster(
         data_rows += 1
         record, row_errors = validate(row_number, cells)
         errors.extend(row_errors)
+        if row_errors:
+            error_rows[row_number] = tuple(_cell_text(c)[:limits.max_cell_chars]
+                                           for c in cells[:len(header)])
         if record is not None:
             records.append(record)
     return RosterParseResult(
@@ -213,14 +228,24 @@ def parse_roster(
         records=tuple(records),
         errors=tuple(errors),
         data_rows=data_rows,
-        column_mapping={header[i]: field for field, i in mapping.items()},
+        column_mapping={header[i]: name for name, i in mapping.items()},
         ignored_columns=tuple(ignored),
+        header=tuple(header),
+        error_rows=error_rows,
     )
 
 
-def build_error_report_xlsx(errors: Iterable[RowError]) -> bytes:
-    rows = ([e.row_number, e.column, e.reason, e.value] for e in errors)
-    return write_xlsx({"导入问题": (ERROR_REPORT_HEADER, rows)})
+def build_error_report_xlsx(
+    errors: Iterable[RowError], header: Sequence[str] = (),
+    originals: dict[int, Sequence[str]] | None = None,
+) -> bytes:
+    """One line per problem; with `header` and `originals`, the row as uploaded follows (under
+    its own column titles), so it can be found and fixed in the original file."""
+    originals = originals or {}
+    full_header = (*ERROR_REPORT_HEADER, *(f"原表：{h}" for h in header))
+    rows = ([e.row_number, e.column, e.reason, e.value,
+             *list(originals.get(e.row_number, ()))[:len(header)]] for e in errors)
+    return write_xlsx({"导入问题": (full_header, rows)})
 
 
 # --- reading ------------------------------------------------------------------------
@@ -350,10 +375,28 @@ def normalize_phone(raw: str) -> str | None:
 
 
 def _row_validator(
-    kind: RosterKind, mapping: dict[str, int], header: Sequence[str], limits: UploadLimits
+    kind: RosterKind, mapping: dict[str, int], header: Sequence[str], limits: UploadLimits,
+    vocab: Vocabulary | None = None,
 ) -> Validator:
     headers = {field_name: header[index] for field_name, index in mapping.items()}
     seen_keys: dict[str, int] = {}
+
+    def controlled(ctx: _RowContext, field_name: str, required: bool = False) -> str:
+        """The canonical value of a category; a row error when it is not a known one."""
+        value = ctx.text(field_name, required=required)
+        if not value or vocab is None:
+            return value
+        if field_name == "industry":
+            known, problem = vocab.industry(value), industry_problem(value)
+        elif field_name == "size_class":
+            known, problem = vocab.size_class(value), size_problem(value)
+        else:
+            known = vocab.place(value)
+            problem = place_problem(value, FIELD_LABELS[field_name], vocab.places.values())
+        if known is None:
+            ctx.fail(field_name, problem, value)
+            return ""
+        return known
 
     def context(row_number: int, cells: Sequence[object]) -> _RowContext:
         return _RowContext(row_number, cells, mapping, headers, limits.max_cell_chars, [])
@@ -375,9 +418,10 @@ def _row_validator(
             row_number=row_number,
             uscc=uscc,
             name=name,
-            industry=ctx.text("industry"),
-            size_class=_SIZE_CLASS_SYNONYMS.get(size := ctx.text("size_class"), size),
-            park=ctx.text("park"),
+            industry=controlled(ctx, "industry"),
+            size_class=(_SIZE_CLASS_SYNONYMS.get(size := ctx.text("size_class"), size)
+                        if vocab is None else controlled(ctx, "size_class")),
+            park=controlled(ctx, "park"),
             contact_name=ctx.text("contact_name"),
             phone=ctx.phone(),
         )
@@ -401,7 +445,7 @@ def _row_validator(
             row_number=row_number,
             resident_id=key,
             name=ctx.text("name"),
-            street=ctx.text("street", required=True),
+            street=controlled(ctx, "street", required=True),
             community=ctx.text("community"),
             age_band=ctx.text("age_band"),
             phone=phone,

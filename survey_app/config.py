@@ -50,6 +50,7 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
     # (client addresses for rate limits and audit, https for Secure cookies). Empty: none.
     trusted_proxies: tuple[str, ...] = ()
+    support_contact: str = ""  # shown on the login page: whom staff call to unlock or reset
 
     @property
     def is_sqlite(self) -> bool:
@@ -172,6 +173,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SURVEY_STEP_UP_MINUTES": ("step_up_minutes", _int_parser(1, 24 * 60)),
     "SURVEY_SESSION_MAX_HOURS": ("session_max_hours", _int_parser(1, 24 * 7)),
     "SURVEY_TRUSTED_PROXIES": ("trusted_proxies", _parse_proxies),
+    "SURVEY_SUPPORT_CONTACT": ("support_contact", _parse_text),
 }
 
 

@@ -37,6 +37,15 @@ class Unit(Table, tablename="unit"):
     sort_order = Integer(default=0)
 
 
+class UnitCategory(Table, tablename="unit_category"):
+    """A unit class offered when creating or editing a unit (migration 0011)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    name = Varchar(length=32, unique=True, null=False)
+    sort_order = Integer(default=0)
+
+
 class User(Table, tablename="app_user"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
@@ -207,6 +216,7 @@ class Campaign(Table, tablename="campaign"):
     seed = BigInt(null=True, default=None)
     roster_hash = Varchar(length=64, default="")
     open_link_token = Varchar(length=64, null=True, default=None, unique=True)
+    open_link_paused = Boolean(default=False)  # migration 0012: the poster link is on hold
     results_final_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -235,6 +245,19 @@ class Draft(Table, tablename="response_draft"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     invitation = ForeignKey(Invitation, null=False, unique=True, on_delete=OnDelete.cascade)
+    answers = JSONB(default={})
+    section = Varchar(length=64, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OpenDraft(Table, tablename="open_draft"):
+    """Saved answers of an open-link respondent, per device (migration 0012). `key` is the
+    campaign id and the device's keyed hash, so one device resumes its own draft only."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade, index=True)
+    key = Varchar(length=160, unique=True, null=False)
     answers = JSONB(default={})
     section = Varchar(length=64, default="")
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -424,6 +447,7 @@ class AppraisalResult(Table, tablename="appraisal_result"):
 
 ALL_TABLES: list[type[Table]] = [
     Unit,
+    UnitCategory,
     User,
     MfaRecoveryCode,
     UserSession,
@@ -437,6 +461,7 @@ ALL_TABLES: list[type[Table]] = [
     Campaign,
     Invitation,
     Draft,
+    OpenDraft,
     Response,
     Answer,
     UnitRating,

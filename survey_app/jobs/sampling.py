@@ -16,16 +16,21 @@ async def import_roster(context: JobContext) -> dict[str, Any]:
     params = context.params
     data = base64.b64decode(params["data"])
     actor = roster.Actor(context.created_by, str(params["actor_name"]), str(params["ip"]))
+    held = False
     try:
         summary = await roster.import_roster(
             data, str(params["kind"]), actor, max_bytes=int(params["max_bytes"]),
-            progress=context.progress,
+            progress=context.progress, confirmed=bool(params.get("confirmed")),
         )
+        held = summary.needs_confirmation
     except RosterImportError as problem:
         raise JobFailed(str(problem)) from None
     finally:
-        # The upload holds contact details: drop it from the job row whatever happened.
-        await roster.forget_upload(context.job_id, str(params["kind"]), len(data))
+        # The upload holds contact details: drop it from the job row whatever happened, unless
+        # the import waits for the administrator to confirm its changes (confirm or cancel
+        # drops it then).
+        if not held:
+            await roster.forget_upload(context.job_id, str(params["kind"]), len(data))
     return {"url": f"/roster/imports/{context.job_id}", "summary": summary.to_json()}
 
 
@@ -37,7 +42,8 @@ async def draw_sample(context: JobContext) -> dict[str, Any]:
     await context.progress(10, "正在抽样")
     try:
         outcome = await campaigns.draw_campaign_sample(
-            campaign_id, campaigns.PlanRequest.from_json(params["plan"]), actor
+            campaign_id, campaigns.PlanRequest.from_json(params["plan"]), actor,
+            fingerprint=params.get("fingerprint"),
         )
     except campaigns.CampaignError as problem:
         raise JobFailed(str(problem)) from None

@@ -9,6 +9,8 @@ bits (secrets.token_urlsafe(24)), unrelated to the seed, so knowing the seed rev
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 import secrets
 from collections import defaultdict
@@ -237,6 +239,10 @@ class PlanRequest:
         return "" if self.rate is None else f"{Decimal(repr(self.rate)) * 100:f}".rstrip("0").rstrip(".")
 
     @property
+    def size_mode(self) -> str:
+        return "n" if self.total_n else "rate"
+
+    @property
     def stddev_text(self) -> str:
         return "\n".join(f"{','.join(values)}={value}" for values, value in self.stddevs)
 
@@ -272,6 +278,15 @@ class PlanRequest:
             )
         except SamplingError as problem:
             raise CampaignError(str(problem)) from None
+
+
+def plan_fingerprint(request: PlanRequest, snapshot_hash: str) -> str:
+    """Short SHA-256 of the plan and the roster snapshot: shown with the preview and checked at
+    the draw, so the draw is exactly what was previewed (same plan, same frame)."""
+    canonical = json.dumps([request.to_json(), snapshot_hash], sort_keys=True,
+                           ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16].upper()
+    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
@@ -363,6 +378,7 @@ class DrawPreview:
     excluded: int
     sample_size: int
     snapshot_hash: str
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -410,6 +426,7 @@ async def preview_draw(campaign: CampaignRecord, request: PlanRequest) -> DrawPr
         excluded=sum(a.excluded for a in draw.allocations),
         sample_size=draw.sample_size,
         snapshot_hash=draw.snapshot_hash,
+        fingerprint=plan_fingerprint(request, draw.snapshot_hash),
     )
 
 
@@ -420,10 +437,11 @@ async def draw_needs_job(campaign: CampaignRecord) -> bool:
     return frame_size > DRAW_INLINE_MAX_FRAME
 
 
-async def submit_draw(campaign: CampaignRecord, request: PlanRequest, actor: Actor) -> int:
+async def submit_draw(campaign: CampaignRecord, request: PlanRequest, actor: Actor,
+                      fingerprint: str = "") -> int:
     """Queue the draw of a large frame as a job; returns the job id."""
     params = {"campaign_id": campaign.id, "plan": request.to_json(), "actor_name": actor.name,
-              "ip": actor.ip}
+              "ip": actor.ip, "fingerprint": fingerprint}
     return await submit_job(DRAW_JOB_KIND, params, actor.id)
 
 
@@ -446,9 +464,12 @@ def _allocation_from_json(data: Mapping[str, Any]) -> StratumAllocation:
 
 
 async def draw_campaign_sample(
-    campaign_id: int, request: PlanRequest, actor: Actor
+    campaign_id: int, request: PlanRequest, actor: Actor, fingerprint: str | None = None
 ) -> DrawOutcome:
-    """Draw the sample and create one invitation per selected respondent, atomically."""
+    """Draw the sample and create one invitation per selected respondent, atomically.
+
+    With `fingerprint` (the one shown with the preview), the draw is refused unless the plan and
+    the roster snapshot are still exactly the previewed ones."""
     campaign = await require_campaign(campaign_id)
     if campaign.status != "draft" or campaign.drawn:
         raise CampaignError("该批次已经抽样，或已不是草稿状态")
@@ -456,9 +477,16 @@ async def draw_campaign_sample(
         raise CampaignError("抽样方案与调查对象不一致")
     frame, plan = await _frame(campaign, request)
     draw = _draw(frame, plan)
+    actual = plan_fingerprint(request, draw.snapshot_hash)
+    if fingerprint is not None and fingerprint != actual:
+        raise CampaignError(
+            f"抽样方案或样本框与预览时不一致（预览指纹 {fingerprint or '无'}，现在 {actual}），"
+            "未抽样。请重新预览分配，核对后再确认抽样。"
+        )
     frame_size = sum(a.frame_size for a in draw.allocations)
     stored_plan = {
         **request.to_json(),
+        "fingerprint": actual,
         "excluded_campaigns": frame.excluded_campaigns,
         "allocations": [_allocation_json(a) for a in draw.allocations],
         "frame_size": frame_size,
@@ -480,7 +508,8 @@ async def draw_campaign_sample(
         detail={"seed": request.seed, "frame_size": frame_size, "sample_size": draw.sample_size,
                 "roster_hash": draw.snapshot_hash, "strata": list(request.strata_keys),
                 "allocation": request.allocation, "rate": request.rate,
-                "total_n": request.total_n, "excluded_campaigns": frame.excluded_campaigns},
+                "total_n": request.total_n, "excluded_campaigns": frame.excluded_campaigns,
+                "fingerprint": actual},
     )
     return DrawOutcome(frame_size, draw.sample_size, draw.snapshot_hash)
 

@@ -30,8 +30,10 @@ from survey_app.db.queries import audit
 from survey_app.db.queries import jobs as job_queries
 from survey_app.db.queries import roster as queries
 from survey_app.errors import InvalidInput
+from survey_app.services import roster_review
 from survey_app.services.auth import CurrentUser
 from survey_app.services.job_queue import submit_job
+from survey_app.services.roster_review import FieldChange
 
 ROSTER_KINDS = {"enterprise": "企业", "resident": "居民"}
 STATUS_LABELS = {"active": "正常", "closed": "已注销/停业", "unreachable": "联系不上"}
@@ -217,6 +219,12 @@ class ImportSummary:
     errors: tuple[RowError, ...]  # the first MAX_KEPT_ERRORS, personal values masked
     ignored_columns: tuple[str, ...]
     mapped_columns: dict[str, str]  # file header -> field label
+    header: tuple[str, ...] = ()
+    originals: dict[int, tuple[str, ...]] = field(default_factory=dict)  # rows with errors
+    # Held for confirmation: what the import would change in existing respondents.
+    needs_confirmation: bool = False
+    pending: tuple[FieldChange, ...] = ()
+    pending_count: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,7 +232,10 @@ class ImportSummary:
             "updated": self.updated, "error_count": self.error_count,
             "errors": [[e.row_number, e.column, e.reason, e.value] for e in self.errors],
             "ignored_columns": list(self.ignored_columns),
-            "mapped_columns": self.mapped_columns,
+            "mapped_columns": self.mapped_columns, "header": list(self.header),
+            "originals": {str(k): list(v) for k, v in self.originals.items()},
+            "needs_confirmation": self.needs_confirmation,
+            "pending": [c.to_json() for c in self.pending], "pending_count": self.pending_count,
         }
 
     @classmethod
@@ -236,6 +247,11 @@ class ImportSummary:
             errors=tuple(RowError(int(r), str(c), str(m), str(v)) for r, c, m, v in data["errors"]),
             ignored_columns=tuple(data["ignored_columns"]),
             mapped_columns=dict(data["mapped_columns"]),
+            header=tuple(data.get("header", ())),
+            originals={int(k): tuple(v) for k, v in data.get("originals", {}).items()},
+            needs_confirmation=bool(data.get("needs_confirmation", False)),
+            pending=tuple(FieldChange.from_json(c) for c in data.get("pending", [])),
+            pending_count=int(data.get("pending_count", 0)),
         )
 
 
@@ -254,12 +270,15 @@ async def submit_import(data: bytes, kind: str, actor: Actor, *, max_bytes: int)
 
 
 async def import_roster(
-    data: bytes, kind: str, actor: Actor, *, max_bytes: int, progress: Progress | None = None
+    data: bytes, kind: str, actor: Actor, *, max_bytes: int, progress: Progress | None = None,
+    confirmed: bool = False,
 ) -> ImportSummary:
     """Parse the file, then upsert every valid row by key in ONE transaction.
 
     A file that cannot be read raises RosterImportError and changes nothing; rows with problems
-    are left out and reported; the rest is written.
+    (including unknown 行业/规模/园区/街道) are left out and reported; the rest is written. Unless
+    `confirmed`, an import that would change existing respondents writes nothing and returns
+    the before/after list (needs_confirmation).
     """
     if kind not in ROSTER_KINDS:
         raise RosterImportError("请选择名单类型：企业或居民")
@@ -268,25 +287,40 @@ async def import_roster(
         await progress(5, "正在读取和检查文件")
     # Parsing 200 000 rows takes tens of seconds of CPU: keep the event loop free.
     parsed = await asyncio.to_thread(parse_roster, data, roster_kind,
-                                   UploadLimits(max_bytes=max_bytes))
+                                   UploadLimits(max_bytes=max_bytes),
+                                   await roster_review.vocabulary())
     records, conflicts = await _without_kind_conflicts(parsed)
-    if progress:
-        await progress(60, f"正在写入 {len(records)} 条记录")
     mapped_fields = set(parsed.column_mapping.values())
-    counts = await queries.upsert_roster(
-        kind,
-        [_roster_row(record, roster_kind) for record in records],
-        [f for f in _RESPONDENT_FIELDS[roster_kind] if f in mapped_fields],
-        [f for f in _CONTACT_FIELDS if f in mapped_fields],
-    )
+    fields = [f for f in _RESPONDENT_FIELDS[roster_kind] if f in mapped_fields]
     errors = sorted([*parsed.errors, *conflicts], key=lambda e: e.row_number)
-    summary = ImportSummary(
-        kind=kind, data_rows=parsed.data_rows, inserted=counts.inserted, updated=counts.updated,
-        error_count=len(errors),
+    base = dict(
+        kind=kind, data_rows=parsed.data_rows, error_count=len(errors),
         errors=tuple(_masked_error(e, parsed, roster_kind) for e in errors[:MAX_KEPT_ERRORS]),
         ignored_columns=parsed.ignored_columns,
         mapped_columns={h: FIELD_LABELS[f] for h, f in parsed.column_mapping.items()},
+        header=parsed.header, originals=_masked_originals(parsed, roster_kind, errors),
     )
+    if not confirmed:
+        pending = await roster_review.changes(roster_kind, records, fields, _mask_value,
+                                              display_key)
+        if pending:
+            await audit.record_event(
+                "roster.import_held", actor_id=actor.id, actor_name=actor.name, target=kind,
+                ip=actor.ip, detail={"rows": parsed.data_rows, "changes": len(pending)},
+            )
+            return ImportSummary(
+                inserted=0, updated=0, needs_confirmation=True,
+                pending=tuple(pending[:roster_review.MAX_SHOWN_CHANGES]),
+                pending_count=len(pending), **base,  # type: ignore[arg-type]
+            )
+    if progress:
+        await progress(60, f"正在写入 {len(records)} 条记录")
+    counts = await queries.upsert_roster(
+        kind, [_roster_row(record, roster_kind) for record in records], fields,
+        [f for f in _CONTACT_FIELDS if f in mapped_fields],
+    )
+    summary = ImportSummary(inserted=counts.inserted, updated=counts.updated,
+                            **base)  # type: ignore[arg-type]
     await audit.record_event(
         "roster.import", actor_id=actor.id, actor_name=actor.name, target=kind, ip=actor.ip,
         detail={"rows": parsed.data_rows, "inserted": counts.inserted,
@@ -324,6 +358,24 @@ async def _without_kind_conflicts(
     return [r for r in parsed.records if r.key not in other], conflicts
 
 
+def _mask_value(kind: RosterKind, field_name: str, value: str) -> str:
+    if field_name == "phone":
+        return mask_phone(value)
+    return mask_name(value) if field_name in _PERSONAL_FIELDS[kind] else value
+
+
+def _masked_originals(parsed: RosterParseResult, kind: RosterKind,
+                      errors: list[RowError]) -> dict[int, tuple[str, ...]]:
+    """The uploaded cells of the kept error rows, personal columns masked."""
+    fields = [parsed.column_mapping.get(h, "") for h in parsed.header]
+    kept = {e.row_number for e in errors[:MAX_KEPT_ERRORS]}
+    return {
+        row: tuple(_mask_value(kind, fields[i] if i < len(fields) else "", cell)
+                   for i, cell in enumerate(cells))
+        for row, cells in parsed.error_rows.items() if row in kept
+    }
+
+
 def _masked_error(error: RowError, parsed: RosterParseResult, kind: RosterKind) -> RowError:
     field_name = parsed.column_mapping.get(error.column)
     if field_name == "phone" or (field_name == "resident_id" and normalize_phone(error.value)):
@@ -349,7 +401,36 @@ async def error_report_xlsx(job_id: int, actor: Actor) -> bytes:
         "roster.error_report", actor_id=actor.id, actor_name=actor.name,
         target=f"job:{job_id}", ip=actor.ip, detail={"errors": len(summary.errors)},
     )
-    return build_error_report_xlsx(summary.errors)
+    return build_error_report_xlsx(summary.errors, summary.header, dict(summary.originals))
+
+
+async def confirm_import(job_id: int, actor: Actor) -> int:
+    """Write a held import: a new job with the same upload, confirmed. Returns its id."""
+    job = await job_queries.find_job(job_id)
+    summary = await import_result(job_id)
+    if job is None or summary is None or not summary.needs_confirmation \
+            or "data" not in job.params:
+        raise RosterError("该导入已确认、已取消或不存在，请重新上传")
+    params = {**job.params, "confirmed": True, "held_job": job_id}
+    new_job = await submit_job(IMPORT_JOB_KIND, params, actor.id)
+    await forget_upload(job_id, summary.kind, len(str(job.params["data"])) * 3 // 4)
+    await audit.record_event(
+        "roster.import_confirm", actor_id=actor.id, actor_name=actor.name,
+        target=f"job:{job_id}", ip=actor.ip, detail={"changes": summary.pending_count},
+    )
+    return new_job
+
+
+async def cancel_import(job_id: int, actor: Actor) -> None:
+    job = await job_queries.find_job(job_id)
+    summary = await import_result(job_id)
+    if job is None or summary is None or "data" not in job.params:
+        raise RosterError("该导入已确认、已取消或不存在")
+    await forget_upload(job_id, summary.kind, len(str(job.params["data"])) * 3 // 4)
+    await audit.record_event(
+        "roster.import_cancel", actor_id=actor.id, actor_name=actor.name,
+        target=f"job:{job_id}", ip=actor.ip, detail={"changes": summary.pending_count},
+    )
 
 
 async def forget_upload(job_id: int, kind: str, size: int) -> None:

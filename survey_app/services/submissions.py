@@ -108,6 +108,8 @@ async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
         )
     if context.invitation_status in {"replaced", "withdrawn"}:
         raise SubmissionRefused("withdrawn", "该邀请已失效。如有疑问，请联系调查组织单位。")
+    if context.invitation_status == "paused":
+        raise SubmissionRefused("paused", "该公开链接已暂停使用，请稍后再试；如有疑问，请联系调查组织单位。")
     _check_window(context, utcnow())
     _, questionnaire = await questionnaire_for_version(context.version_id, context.definition_hash)
     return LinkState(context, questionnaire, draft, section)
@@ -138,16 +140,21 @@ def _valid_draft(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[
     return kept
 
 
+def storable_draft(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any] | None:
+    """A draft as it may be written (validated, bounded, masked); None when too large to keep.
+    Invitation drafts and open-link drafts per device both pass through here."""
+    draft = _valid_draft(questionnaire, answers)
+    return None if draft is None else masked_for_storage(questionnaire, draft)
+
+
 async def save_draft(state: LinkState, answers: dict[str, Any], section: str) -> bool:
-    """Keep the answers so far (validated, bounded, masked); False when nothing was kept."""
+    """Keep the answers so far of an invitation; False when nothing was kept."""
     if state.context.invitation_id is None:
-        return False  # open links keep no server-side draft (there is no one to resume)
-    draft = _valid_draft(state.questionnaire, answers)
+        return False  # open links keep their drafts per device (services/open_links.py)
+    draft = storable_draft(state.questionnaire, answers)
     if draft is None:
         return False
-    await queries.save_draft(
-        state.context.invitation_id, masked_for_storage(state.questionnaire, draft), section
-    )
+    await queries.save_draft(state.context.invitation_id, draft, section)
     return True
 
 

@@ -8,22 +8,28 @@ from survey_app.web import static_assets
 from survey_app.web.api import health, v1
 from survey_app.web.pages import (
     auth,
+    campaign_lifecycle,
+    campaign_open_link,
     dashboard,
     jobs,
     mfa,
+    questionnaire_paper,
     questionnaires,
     reauth,
     sampling,
     scores,
     survey,
+    survey_open,
     themes,
     units,
+    units_admin,
     users,
 )
 
 MODULES = (
-    health, v1, auth, mfa, reauth, dashboard, jobs, units, users, survey, questionnaires,
-    sampling, themes, scores, static_assets,
+    health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
+    questionnaires, questionnaire_paper,
+    sampling, campaign_lifecycle, campaign_open_link, themes, scores, static_assets,
 )
 
 

@@ -63,6 +63,10 @@ STEP_UP: set[tuple[str, str]] = {
     ("/admin/users", READ), ("/admin/users", WRITE),  # create accounts
     ("/admin/users/{user_id:int}/role", WRITE),
     ("/admin/users/{user_id:int}/mfa-reset", WRITE),
+    ("/admin/users/{user_id:int}/unlock", WRITE),
+    ("/admin/users/{user_id:int}/password-reset", WRITE),
+    ("/admin/users/{user_id:int}/active", WRITE),
+    ("/campaigns/{campaign_id:int}/reminders/batch.xlsx", WRITE),  # full phone numbers
     ("/admin/api-tokens", READ), ("/admin/api-tokens", WRITE),
     ("/appraisal/results/{result_id:int}/override", WRITE),  # grade override
     ("/account/mfa/recovery-codes", WRITE), ("/account/mfa/renew", WRITE),

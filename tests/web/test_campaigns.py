@@ -22,6 +22,19 @@ PLAN_FORM = {"strata": ["industry", "size_class"], "size_mode": "rate", "rate_pe
              "seed": "20260701"}
 
 
+def fingerprint_of(html: str) -> str:
+    match = re.search(r'name="fingerprint" value="([^"]+)"', html)
+    assert match, "the preview shows the plan fingerprint"
+    return match.group(1)
+
+
+async def preview_and_draw(client, url: str, form: dict):  # type: ignore[no-untyped-def]
+    """Preview, then confirm from the preview with its fingerprint, as the page leads to."""
+    preview = await post_form(client, url, f"{url}/plan", {**form, "action": "preview"})
+    return await post_form(client, url, f"{url}/plan",
+                           {**form, "action": "draw", "fingerprint": fingerprint_of(preview.text)})
+
+
 async def admin(client, make_user) -> None:  # type: ignore[no-untyped-def]
     await make_user("admin1", "admin")
     await login(client, "admin1")
@@ -64,7 +77,8 @@ async def test_preview_then_draw_then_open(client, make_user) -> None:
     assert re.search(r"<td>制造业 / 规上</td><td class=\"num\">41</td><td class=\"num\">0</td>"
                      r"<td class=\"num\">10</td>", preview.text)
     assert await Invitation.count() == 0
-    drawn = await post_form(client, url, f"{url}/plan", {**PLAN_FORM, "action": "draw"})
+    drawn = await post_form(client, url, f"{url}/plan",
+                            {**PLAN_FORM, "action": "draw", "fingerprint": fingerprint_of(preview.text)})
     assert drawn.status_code in (302, 303)
     assert await Invitation.count() == 20
     page = await client.get(drawn.headers["location"])
@@ -93,7 +107,7 @@ async def test_large_frame_is_drawn_by_a_job(client, make_user, monkeypatch) -> 
     monkeypatch.setattr(campaigns, "DRAW_INLINE_MAX_FRAME", 10)
     campaign_id = await new_campaign(await published_version())
     url = f"/campaigns/{campaign_id}"
-    response = await post_form(client, url, f"{url}/plan", {**PLAN_FORM, "action": "draw"})
+    response = await preview_and_draw(client, url, PLAN_FORM)
     assert response.headers["location"].startswith("/jobs/")
     assert await Invitation.count() == 0
     assert await run_next_job("test")
@@ -185,12 +199,17 @@ async def test_unit_viewer_and_analyst_see_no_campaign_pages(client, make_unit, 
 async def test_closing_ends_the_campaign(client, make_user) -> None:
     await admin(client, make_user)
     campaign_id = await drawn_campaign()
-    url = f"/campaigns/{campaign_id}/monitor"
-    closed = await post_form(client, url, f"/campaigns/{campaign_id}/close", {})
+    url = f"/campaigns/{campaign_id}/close"
+    unconfirmed = await post_form(client, url, url, {})
+    assert unconfirmed.status_code == 400  # one click no longer closes (finding 6)
+    assert (await Campaign.select(Campaign.status).first())["status"] == "open"
+    form = await client.get(url)
+    token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    closed = await post_form(client, url, url, {"confirm": "1", "token": token})
     assert closed.status_code in (302, 303)
     assert (await Campaign.select(Campaign.status).first())["status"] == "closed"
     again = await post_form(client, f"/campaigns/{campaign_id}",
-                            f"/campaigns/{campaign_id}/close", {})
+                            f"/campaigns/{campaign_id}/close", {"confirm": "1", "token": token})
     assert again.status_code == 400 and "只有进行中的批次可以结束" in again.text
     assert (await client.get("/campaigns/99999")).status_code == 404
 

@@ -128,7 +128,7 @@ async def test_template_publish_edit_diff_and_published_version_unchanged(admin)
     assert TEMPLATE in listing.text and "草稿" in listing.text and "未发布" in listing.text
 
     published = await post_form(admin, detail_url, f"/questionnaires/versions/{v1['id']}/publish",
-                                {})
+                                {"confirm": "1"})
     assert published.status_code in (302, 303)
     [v1] = await _versions(TEMPLATE)
     assert v1["status"] == "published"
@@ -165,7 +165,7 @@ async def test_template_publish_edit_diff_and_published_version_unchanged(admin)
     _, edited = await questionnaire_for_version(v2["id"])
     assert edited.sections[0].questions[0].label == "主营行业"
 
-    await post_form(admin, detail_url, f"/questionnaires/versions/{v2['id']}/publish", {})
+    await post_form(admin, detail_url, f"/questionnaires/versions/{v2['id']}/publish", {"confirm": "1"})
     v1_after, v2 = await _versions(TEMPLATE)
     assert [v1_after["status"], v2["status"]] == ["published", "published"]
     assert v1_after["definition_hash"] == hash_before
@@ -307,7 +307,7 @@ async def test_unknown_unit_code_refuses_publish_and_names_the_code(admin) -> No
     detail = await admin.get(detail_url)
     assert "单位名录中没有以下单位代码：ZZ99" in detail.text
     response = await post_form(admin, detail_url, f"/questionnaires/versions/{v1['id']}/publish",
-                               {})
+                               {"confirm": "1"})
     assert response.status_code == 400
     assert "单位代码 ZZ99：单位名录中不存在" in response.text
     [v1] = await _versions("parking-survey")
@@ -432,3 +432,46 @@ async def test_preview_pipes_answers_into_labels(admin) -> None:
     [v1] = await _versions("piped")
     preview = await admin.get(f"/questionnaires/versions/{v1['id']}/preview")
     assert '<span class="pipe" data-pipe="who"></span>，您好！&lt;b&gt;谢谢&lt;/b&gt;' in preview.text
+async def test_yaml_errors_are_all_reported_in_chinese() -> None:
+    """Finding 2: every problem of a definition at once, each located, none in English."""
+    import pytest as _pytest
+
+    from questionnaires.definition import parse_definition
+    from questionnaires.model import DefinitionError
+
+    text = ("id: t1\ntitle: 测试\nsections:\n  - id: s1\n    title: 一\n    questions:\n"
+            "      - name: q1\n        type: bogus\n        label: 问题一\n"
+            "      - name: q2\n        type: text\n")
+    with _pytest.raises(DefinitionError) as semantic:
+        parse_definition(text, "yaml")
+    messages = [str(p) for p in semantic.value.problems]
+    assert any("未知的题型“bogus”" in m for m in messages)
+    assert any("（q2）：缺少 label" in m for m in messages)  # was a crash (TypeError)
+    indented = text.replace("        label: 问题一", "       label: 问题一")
+    indented = indented.replace("        type: text", "\ttype: text")
+    with _pytest.raises(DefinitionError) as syntax:
+        parse_definition(indented, "yaml")
+    messages = [str(p) for p in syntax.value.problems]
+    assert messages[0].startswith("第 9 行") and "YAML 格式错误" in messages[0]
+    assert any(m.startswith("第 11 行") and "Tab" in m for m in messages)
+    for message in messages:  # no English parser wording left
+        words = message.replace("YAML", "").replace("Tab", "")
+        assert not any(c.isascii() and c.isalpha() for c in words), message
+
+
+async def test_publish_asks_for_confirmation_showing_the_changes(admin) -> None:  # type: ignore[no-untyped-def]
+    """Finding 2: publish is confirmed on a page listing the changes from the last version."""
+    created = await _create(admin, source="template", template=TEMPLATE)
+    detail_url = created.headers["location"].split("?")[0]
+    [v1] = await _versions(TEMPLATE)
+    url = f"/questionnaires/versions/{v1['id']}/publish"
+    confirm = await admin.get(url)
+    assert confirm.status_code == 200 and 'id="publish-changes"' in confirm.text
+    assert "确认发布" in confirm.text
+    unconfirmed = await post_form(admin, url, url, {})
+    assert unconfirmed.status_code == 400 and "勾选确认框" in unconfirmed.text
+    [still] = await _versions(TEMPLATE)
+    assert still["status"] == "draft"
+    done = await post_form(admin, url, url, {"confirm": "1"})
+    assert done.status_code in (302, 303)
+    assert f'href="{url}"' not in (await admin.get(detail_url)).text

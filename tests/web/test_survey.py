@@ -203,8 +203,10 @@ async def test_open_link_accepts_one_response_per_device(client, db) -> None:
     first = await post_fields(client, f"/o/{campaign.open_token}", fields)
     assert first.status_code == 200 and "谢谢您的参与" in first.text
     page = await client.get(f"/o/{campaign.open_token}")
-    fields[1] = ("_submission_id", _hidden(page.text, "_submission_id"))
+    # Told on opening, not only at 提交问卷 (finding 3).
+    assert page.status_code == 409 and "这台设备已经提交过本问卷" in page.text
+    fields[1] = ("_submission_id", "y" * 24)
     second = await post_fields(client, f"/o/{campaign.open_token}", fields)
-    assert second.status_code == 409 and "本设备已经提交过" in second.text
+    assert second.status_code == 409 and "已经提交过" in second.text
     stored = await Response.select(Response.channel, Response.invitation)
     assert stored == [{"channel": "open", "invitation": None}]

@@ -273,3 +273,12 @@ def row_placeholders(batch: Sequence[object], columns: Sequence[str]) -> str:
 def batches(items: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(items), BATCH_ROWS):
         yield items[start:start + BATCH_ROWS]
+
+
+async def respondents_by_keys(keys: Iterable[str]) -> dict[str, RespondentRecord]:
+    """The roster rows already holding these keys (to show what an import would change)."""
+    found: dict[str, RespondentRecord] = {}
+    for batch in batches(list(keys)):
+        rows = await Respondent.select().where(Respondent.key.is_in(batch))
+        found.update({r["key"]: _record(r) for r in rows})
+    return found

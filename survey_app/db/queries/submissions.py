@@ -188,7 +188,7 @@ async def find_open_link_context(open_token: str) -> InvitationContext | None:
     return InvitationContext(
         invitation_id=None,
         token=open_token,
-        invitation_status="open",
+        invitation_status="paused" if row.get("open_link_paused") else "open",
         stratum="",
         design_weight=1.0,
         campaign_id=row["id"],

@@ -215,9 +215,30 @@ async def version_preview_autosave(version_id: RecordId) -> Response:
     return Response({"saved": False, "preview": True}, status_code=200)
 
 
+async def _publish_page(request: Request, version: VersionRecord, questionnaire: Questionnaire,
+                        status_code: int = 200, error: str | None = None) -> Template:
+    return page(
+        request, "admin/questionnaire_publish.html", status_code=status_code, version=version,
+        questionnaire=questionnaire, error=error,
+        changes=await questionnaires.changes_since_previous(version.id),
+        unknown_units=await authoring.unknown_unit_codes(questionnaire),
+        question_count=sum(1 for _ in questionnaire.iter_questions()),
+    )
+
+
+@get("/questionnaires/versions/{version_id:int}/publish", opt=AUTHORS)
+async def version_publish_confirm(request: Request, version_id: RecordId) -> Template:
+    """Publishing is final: first the changes from the previous version, then confirm."""
+    version, questionnaire = await _load(version_id)
+    return await _publish_page(request, version, questionnaire)
+
+
 @post("/questionnaires/versions/{version_id:int}/publish", opt=AUTHORS)
 async def version_publish(request: Request, version_id: RecordId) -> Response | Template:
-    version, _ = await _load(version_id)
+    version, questionnaire = await _load(version_id)
+    if str((await request.form()).get("confirm", "")) != "1":
+        return await _publish_page(request, version, questionnaire, 400,
+                                   "请核对改动，勾选确认框后再发布")
     try:
         await authoring.publish_checked(version_id, _user(request), client_ip(request))
     except AuthoringError as error:
@@ -245,6 +266,7 @@ async def version_export_xlsx(request: Request, version_id: RecordId) -> Respons
 
 
 ROUTES = [
+    version_publish_confirm,
     questionnaire_list, questionnaire_new, questionnaire_create, questionnaire_detail,
     version_edit, version_save, version_preview, version_preview_check,
     version_preview_autosave, version_publish, version_export_yaml, version_export_xlsx,

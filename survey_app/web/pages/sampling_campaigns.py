@@ -6,6 +6,7 @@ Administrators act; the performance office (office) may look.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -15,7 +16,7 @@ from litestar.response import Redirect, Template
 from questionnaires.roster import FRAME_FIELDS, RosterKind
 from survey_app.db.queries import campaigns as campaign_queries
 from survey_app.roles import ADMIN, OFFICE
-from survey_app.services import campaigns, distribution
+from survey_app.services import campaigns, distribution, lifecycle
 from survey_app.services.roster import ROSTER_KINDS
 from survey_app.services.submissions import CHANNELS
 from survey_app.web.guards import roles
@@ -76,7 +77,8 @@ async def campaign_create(request: Request) -> Response:
 
 async def _detail_page(
     request: Request, campaign: campaigns.CampaignRecord, *,
-    plan: campaigns.PlanRequest | None = None, preview: campaigns.DrawPreview | None = None,
+    plan: campaigns.PlanRequest | TypedPlan | None = None,
+    preview: campaigns.DrawPreview | None = None,
     error: str | None = None, notice: str = "", status_code: int = 200,
 ) -> Template:
     recorded = campaigns.recorded_plan(campaign)
@@ -102,21 +104,61 @@ async def campaign_detail(
                               notice=notice_text(notice, a, b))
 
 
+@dataclass(frozen=True)
+class TypedPlan:
+    """The plan form exactly as typed, to show again when it could not be parsed."""
+
+    strata_keys: tuple[str, ...]
+    size_mode: str
+    rate_percent: str
+    total_n: str
+    allocation: str
+    min_per_stratum: str
+    exclude_recent: str
+    seed: str
+    population_filter: dict[str, tuple[str, ...]]
+    stddev_text: str
+
+    @classmethod
+    def of(cls, form: dict[str, list[str]], kind: str) -> TypedPlan:
+        def one(name: str) -> str:
+            return (form.get(name) or [""])[0][:2000]
+
+        fields = FRAME_FIELDS[RosterKind(kind)]
+        return cls(
+            strata_keys=tuple(form.get("strata") or ()), size_mode=one("size_mode") or "rate",
+            rate_percent=one("rate_percent"), total_n=one("total_n"),
+            allocation=one("allocation"), min_per_stratum=one("min_per_stratum"),
+            exclude_recent=one("exclude_recent"), seed=one("seed"),
+            population_filter={name: tuple(form.get(f"filter_{name}") or ()) for name in fields},
+            stddev_text=one("stddevs"),
+        )
+
+
 @post("/campaigns/{campaign_id:int}/plan", opt=roles(ADMIN))
 async def campaign_plan(request: Request, campaign_id: RecordId) -> Response:
-    """The plan form: "preview" shows the allocation table, "draw" draws the sample."""
+    """The plan form: "preview" shows the allocation table and its fingerprint; "draw" (from the
+    preview) draws exactly the previewed plan, checked against that fingerprint."""
     campaign = await campaign_or_404(campaign_id)
     form = form_lists(await request.form())
-    plan: campaigns.PlanRequest | None = None
+    plan: campaigns.PlanRequest | TypedPlan = TypedPlan.of(form, campaign.audience)
     try:
         plan = campaigns.parse_plan_form(form, campaign.audience)
+        preview = await campaigns.preview_draw(campaign, plan)
         if (form.get("action") or [""])[0] != "draw":
-            preview = await campaigns.preview_draw(campaign, plan)
             return await _detail_page(request, campaign, plan=plan, preview=preview)  # type: ignore[return-value]
+        fingerprint = (form.get("fingerprint") or [""])[0].strip()
+        if not fingerprint:
+            raise campaigns.CampaignError("请先预览分配，核对分配表和方案指纹后再确认抽样")
         if await campaigns.draw_needs_job(campaign):
-            job_id = await campaigns.submit_draw(campaign, plan, actor_of(request))
+            if fingerprint != preview.fingerprint:
+                raise campaigns.CampaignError(
+                    f"抽样方案或样本框与预览时不一致（预览指纹 {fingerprint}，现在 "
+                    f"{preview.fingerprint}），未抽样。请重新预览分配，核对后再确认抽样。")
+            job_id = await campaigns.submit_draw(campaign, plan, actor_of(request), fingerprint)
             return Redirect(path=f"/jobs/{job_id}")
-        outcome = await campaigns.draw_campaign_sample(campaign.id, plan, actor_of(request))
+        outcome = await campaigns.draw_campaign_sample(campaign.id, plan, actor_of(request),
+                                                       fingerprint=fingerprint)
     except campaigns.CampaignError as problem:
         return await _detail_page(  # type: ignore[return-value]
             request, campaign, plan=plan, error=str(problem), status_code=400
@@ -125,37 +167,25 @@ async def campaign_plan(request: Request, campaign_id: RecordId) -> Response:
                     query_params=notice_query("sampled", outcome.frame_size, outcome.sample_size))
 
 
-async def _status_change(request: Request, campaign_id: int, to_open: bool) -> Response:
-    campaign = await campaign_or_404(campaign_id)
-    try:
-        if to_open:
-            await campaigns.open_campaign(campaign.id, actor_of(request))
-        else:
-            await campaigns.close_campaign(campaign.id, actor_of(request))
-    except campaigns.CampaignError as problem:
-        return await _detail_page(request, campaign, error=str(problem), status_code=400)  # type: ignore[return-value]
-    return Redirect(path=f"/campaigns/{campaign.id}",
-                    query_params=notice_query("opened" if to_open else "closed"))
-
-
 @post("/campaigns/{campaign_id:int}/open", opt=roles(ADMIN))
 async def campaign_open(request: Request, campaign_id: RecordId) -> Response:
-    return await _status_change(request, campaign_id, to_open=True)
-
-
-@post("/campaigns/{campaign_id:int}/close", opt=roles(ADMIN))
-async def campaign_close(request: Request, campaign_id: RecordId) -> Response:
-    return await _status_change(request, campaign_id, to_open=False)
+    campaign = await campaign_or_404(campaign_id)
+    try:
+        await campaigns.open_campaign(campaign.id, actor_of(request))
+    except campaigns.CampaignError as problem:
+        return await _detail_page(request, campaign, error=str(problem), status_code=400)  # type: ignore[return-value]
+    return Redirect(path=f"/campaigns/{campaign.id}", query_params=notice_query("opened"))
 
 
 async def _monitor_page(
     request: Request, campaign: campaigns.CampaignRecord, page_no: int, *,
-    error: str | None = None, notice: str = "", status_code: int = 200,
+    error: str | None = None, notice: str = "", status_code: int = 200, filter_key: str = "all",
 ) -> Template:
+    waiting = await lifecycle.follow_up_page(campaign.id, filter_key, page_no)
     return page(
         request, "admin/campaign_monitor.html", status_code=status_code, campaign=campaign,
-        monitor=await campaigns.monitor(campaign),
-        waiting=await distribution.non_respondents(campaign.id, page_no),
+        monitor=await campaigns.monitor(campaign), waiting=waiting,
+        started_ids=await lifecycle.started_ids(campaign.id), filters=lifecycle.FILTERS,
         can_act=user_of(request).role == ADMIN, error=error, notice=notice[:200],
         channels=CHANNELS, **_LABELS,
     )
@@ -165,9 +195,10 @@ async def _monitor_page(
 async def campaign_monitor(
     request: Request, campaign_id: RecordId, page_no: PageNumber = 1,
     notice: FromQuery[str] = "", a: FromQuery[str] = "0", b: FromQuery[str] = "0",
+    filter: FromQuery[str] = "all",
 ) -> Template:
     return await _monitor_page(request, await campaign_or_404(campaign_id), page_no,
-                               notice=notice_text(notice, a, b))
+                               notice=notice_text(notice, a, b), filter_key=filter[:32])
 
 
 @post("/campaigns/{campaign_id:int}/reminders", opt=roles(ADMIN))
@@ -209,5 +240,5 @@ async def campaign_report(request: Request, campaign_id: RecordId) -> Template:
 
 
 ROUTES = [campaign_list, campaign_create, campaign_detail, campaign_plan, campaign_open,
-          campaign_close, campaign_monitor, campaign_reminders, invitation_replace,
+          campaign_monitor, campaign_reminders, invitation_replace,
           campaign_report]

@@ -17,7 +17,8 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.answers import coerce_form_answers
-from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, QuestionType
+from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
+from questionnaires.paper import question_numbers
 from survey_app.db.queries import campaigns as campaign_queries
 from survey_app.roles import ADMIN, DATA_ENTRY
 from survey_app.services import campaigns
@@ -59,8 +60,7 @@ async def entry_search(
 
 
 def _numbers(questionnaire: Any) -> dict[str, int]:
-    numbered = [q.name for q in questionnaire.iter_questions() if q.type != QuestionType.NOTE]
-    return {name: index for index, name in enumerate(numbered, start=1)}
+    return question_numbers(questionnaire)  # the printed paper sheet uses the same numbers
 
 
 async def _form_page(

@@ -72,9 +72,9 @@ async def roster_status(request: Request) -> Redirect:
 
 
 @get("/roster/import", opt=roles(ADMIN))
-async def roster_import_form(request: Request) -> Template:
-    return page(request, "admin/roster_import.html", kinds=roster.ROSTER_KINDS, error=None,
-                max_mb=request.app.state.settings.max_upload_mb)
+async def roster_import_form(request: Request, error: FromQuery[str] = "") -> Template:
+    return page(request, "admin/roster_import.html", kinds=roster.ROSTER_KINDS,
+                error=error[:200] or None, max_mb=request.app.state.settings.max_upload_mb)
 
 
 @post("/roster/import", opt=roles(ADMIN))
@@ -116,5 +116,23 @@ async def roster_import_errors(request: Request, job_id: RecordId) -> Response:
                     headers=attachment(f"roster-import-{job_id}-errors.xlsx"))
 
 
+@post("/roster/imports/{job_id:int}/confirm", opt=roles(ADMIN))
+async def roster_import_confirm(request: Request, job_id: RecordId) -> Redirect:
+    try:
+        new_job = await roster.confirm_import(job_id, actor_of(request))
+    except roster.RosterError as problem:
+        return Redirect(path="/roster/import", query_params={"error": str(problem)})
+    return Redirect(path=f"/jobs/{new_job}")
+
+
+@post("/roster/imports/{job_id:int}/cancel", opt=roles(ADMIN))
+async def roster_import_cancel(request: Request, job_id: RecordId) -> Redirect:
+    try:
+        await roster.cancel_import(job_id, actor_of(request))
+    except roster.RosterError as problem:
+        return Redirect(path="/roster/import", query_params={"error": str(problem)})
+    return Redirect(path="/roster", query_params=notice_query("import_cancelled"))
+
+
 ROUTES = [roster_list, roster_contact, roster_status, roster_import_form, roster_import,
-          roster_import_result, roster_import_errors]
+          roster_import_result, roster_import_errors, roster_import_confirm, roster_import_cancel]

@@ -8,7 +8,6 @@ instant skip logic, inline checks and autosave. "谢谢" is rendered only after 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import time
 from collections.abc import Callable
@@ -23,33 +22,19 @@ from markupsafe import Markup
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
 from questionnaires.flow import section_after, section_before, visible_sections
-from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire, QuestionType
+from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
+from questionnaires.paper import question_numbers
 from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.answer_view import AnswerView
 from survey_app.web.guards import PUBLIC
 from survey_app.web.page_cache import CompiledPage, PageCache, compile_page, gzip_text
-from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
-from survey_app.web.rendering import client_ip, page
+from survey_app.web.rendering import page
 from survey_app.web.static_assets import NO_COMPRESSION
-
-_open_submits = SharedRateLimiter("open-submit", limit=10, window_seconds=3600)
-_open_views = RateLimiter(limit=120, window_seconds=60)
-DEVICE_COOKIE = "dev"
 
 
 def _form_lists(form: Any) -> dict[str, list[str]]:
     return {key: [str(v) for v in form.getall(key)] for key in form}
-
-
-def question_numbers(questionnaire: Questionnaire) -> dict[str, int]:
-    """1, 2, 3 ... over the whole questionnaire (notes have no number), so a number stays the
-    same whichever steps skip logic shows."""
-    numbers: dict[str, int] = {}
-    for question in questionnaire.iter_questions():
-        if question.type != QuestionType.NOTE:
-            numbers[question.name] = len(numbers) + 1
-    return numbers
 
 
 def _error_items(
@@ -85,7 +70,8 @@ PAGE_VALUES = ("position", "total", "answers")
 
 
 def step_context(
-    questionnaire: Questionnaire, campaign_name: str, section_id: str, flags: tuple[bool, ...]
+    questionnaire: Questionnaire, campaign_name: str, section_id: str, flags: tuple[bool, ...],
+    open_intro: str = "",
 ) -> dict[str, Any]:
     """What survey/step.html needs besides the per-respondent values: the same for everyone
     who sees this step of this version with these flags (first, last, intro, restored)."""
@@ -97,7 +83,7 @@ def step_context(
         question_attrs={q.name: question_attributes(q) for q in section.questions},
         numbers=question_numbers(questionnaire), error_items=[],
         is_first=is_first, is_last=is_last, show_intro=show_intro, restored=restored,
-        scale=SATISFACTION_SCALE, unknown_option=UNKNOWN_OPTION,
+        scale=SATISFACTION_SCALE, unknown_option=UNKNOWN_OPTION, open_intro=open_intro,
     )
 
 
@@ -115,14 +101,15 @@ def step_renderer(template: Any) -> Callable[[dict[str, Any]], str]:
 
 def _step_page(
     request: Request, state: LinkState, section_id: str, flags: tuple[bool, ...], blank: bool,
-    page_values: dict[str, str],
+    page_values: dict[str, str], open_intro: str = "",
 ) -> CompiledPage | None:
     key = (state.context.version_id, state.context.definition_hash, state.context.campaign_name,
-           section_id, flags, blank)
+           section_id, flags, blank, open_intro)
 
     def build() -> CompiledPage | None:
         environment = request.app.template_engine.engine  # type: ignore[union-attr]
-        context = step_context(state.questionnaire, state.context.campaign_name, section_id, flags)
+        context = step_context(state.questionnaire, state.context.campaign_name, section_id, flags,
+                               open_intro)
         return compile_page(step_renderer(environment.get_template("survey/step.html")), context,
                             REQUEST_VALUES + PAGE_VALUES, preset=page_values if blank else None)
 
@@ -163,8 +150,10 @@ def _render_step(
     started: str = "",
     submission_id: str | None = None,
     restored: bool = False,
+    open_intro: str = "",
 ) -> Response | Template:
-    """A step of the questionnaire: from the page cache, or rendered when errors are shown."""
+    """A step of the questionnaire: from the page cache, or rendered when errors are shown.
+    `open_intro` replaces the questionnaire's intro on open links (/o/…)."""
     questionnaire = state.questionnaire
     flags, page_values = _step_values(state, section_id, answers, restored)
     request_values = {
@@ -173,9 +162,10 @@ def _render_step(
         "started": started or str(int(time.time())),
     }
     compiled = None if errors else _step_page(
-        request, state, section_id, flags, not answers, page_values)
+        request, state, section_id, flags, not answers, page_values, open_intro)
     if compiled is None:
-        context = step_context(questionnaire, state.context.campaign_name, section_id, flags)
+        context = step_context(questionnaire, state.context.campaign_name, section_id, flags,
+                               open_intro)
         context.update(
             form_attrs=form_attributes(questionnaire, answers), view=AnswerView(answers, errors),
             error_items=_error_items(questionnaire, errors or {}),
@@ -319,71 +309,7 @@ async def survey_autosave(request: Request, token: FromPath[str]) -> Response:
     return Response({"saved": saved}, status_code=200 if saved else 413)
 
 
-# Open links (posters with a QR code): one page, no token per person, rate limited.
-
-def _device_hash(request: Request, campaign_id: int) -> str:
-    device = request.cookies.get(DEVICE_COOKIE) or (
-        client_ip(request) + "|" + request.headers.get("user-agent", "")
-    )
-    secret = request.app.state.settings.secret_key
-    return hashlib.sha256(f"{secret}|{campaign_id}|{device}".encode()).hexdigest()
+# Open links (/o/…) are answered in pages/survey_open.py.
 
 
-@get("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
-async def open_page(request: Request, token: FromPath[str]) -> Response | Template:
-    if not _open_views.allow(client_ip(request)):
-        return page(request, "survey/message.html", status_code=429, reason="rate",
-                    message="访问过于频繁，请稍后再试。")
-    try:
-        state = await submissions.open_link(token, open_mode=True)
-    except SubmissionRefused as refusal:
-        return _refusal_page(request, refusal)
-    response = _render_open(request, state, {}, {})
-    if not request.cookies.get(DEVICE_COOKIE):
-        secure = request.app.state.settings.secure_cookies or request.url.scheme == "https"
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=365 * 86400,
-                            httponly=True, samesite="lax", path="/o/", secure=secure)
-    return response
-
-
-def _render_open(
-    request: Request, state: LinkState, answers: dict[str, Any], errors: dict[str, str],
-    status_code: int = 200,
-) -> Template:
-    questionnaire = state.questionnaire
-    return page(
-        request, "survey/open.html", status_code=status_code, questionnaire=questionnaire,
-        campaign_name=state.context.campaign_name, answers=answers, errors=errors,
-        section_attrs={s.id: section_attributes(s) for s in questionnaire.sections},
-        question_attrs={q.name: question_attributes(q) for q in questionnaire.iter_questions()},
-        form_attrs=form_attributes(questionnaire, answers), action=f"/o/{state.context.token}",
-        submission_id=secrets.token_urlsafe(18), scale=SATISFACTION_SCALE,
-        unknown_option=UNKNOWN_OPTION,
-    )
-
-
-@post("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
-async def open_submit(request: Request, token: FromPath[str]) -> Template:
-    if not await _open_submits.allow(client_ip(request), request.app.state.settings.secret_key):
-        return page(request, "survey/message.html", status_code=429, reason="rate",
-                    message="提交过于频繁，请稍后再试。")
-    try:
-        state = await submissions.open_link(token, open_mode=True)
-    except SubmissionRefused as refusal:
-        return _refusal_page(request, refusal)
-    form = await request.form()
-    answers = coerce_form_answers(state.questionnaire, _form_lists(form))
-    device = _device_hash(request, state.context.campaign_id)
-    try:
-        receipt = await submissions.submit_open_response(
-            state, str(form.get("_submission_id", "")), answers, device_hash=device
-        )
-    except SubmissionRefused as refusal:
-        if refusal.problems:
-            return _render_open(request, state, answers, refusal.problems, 400)
-        return _refusal_page(request, refusal)
-    return page(request, "survey/thanks.html", receipt=receipt,
-                campaign_name=state.context.campaign_name)
-
-
-ROUTES = [survey_page, survey_submit, survey_autosave, open_page, open_submit]
+ROUTES = [survey_page, survey_submit, survey_autosave]

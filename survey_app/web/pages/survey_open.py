@@ -1,0 +1,173 @@
+"""Open links (/o/{token}, posters with a QR code): paged like an invitation, with progress and
+a draft per device; no token per person; final submissions rate limited per address; a device
+that has already submitted is told so when it opens the link."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
+from questionnaires.flow import section_after, section_before, visible_sections
+from survey_app.services import open_links, submissions
+from survey_app.services.submissions import LinkState, SubmissionRefused
+from survey_app.web.guards import PUBLIC
+from survey_app.web.pages.survey import (
+    _first_section_with_problem,
+    _form_lists,
+    _refusal_page,
+    _render_step,
+)
+from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
+from survey_app.web.rendering import client_ip, page
+
+_open_submits = SharedRateLimiter("open-submit", limit=10, window_seconds=3600)
+_open_views = RateLimiter(limit=120, window_seconds=60)
+DEVICE_COOKIE = "dev"
+OPEN_INTRO = (
+    "您好！区绩效考核办公室正在开展“{campaign}”，欢迎您参与。本问卷面向所有企业和群众公开，"
+    "不记名，每台手机或电脑可以填写一次，中途离开后用同一设备再次打开即可接着填写。"
+)
+
+
+def _device(request: Request) -> tuple[str, str | None]:
+    """(device id, a new cookie value to set or None)."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if cookie:
+        return cookie, None
+    fresh = secrets.token_urlsafe(16)
+    return fresh, fresh
+
+
+def _with_cookie(request: Request, response: Response, fresh: str | None) -> Response:
+    if fresh:
+        secure = request.app.state.settings.secure_cookies or request.url.scheme == "https"
+        response.set_cookie(DEVICE_COOKIE, fresh, max_age=365 * 86400, httponly=True,
+                            samesite="lax", path="/o/", secure=secure)
+    return response
+
+
+def _step(request: Request, state: LinkState, section_id: str, answers: dict[str, Any],
+          errors: dict[str, str] | None = None, status_code: int = 200,
+          submission_id: str | None = None) -> Response | Template:
+    return _render_step(request, state, section_id, answers, errors, status_code,
+                        submission_id=submission_id,
+                        open_intro=OPEN_INTRO.format(campaign=state.context.campaign_name))
+
+
+async def _state(request: Request, token: str, device: str) -> tuple[LinkState, str]:
+    return await open_links.open_for_device(token, request.app.state.settings.secret_key, device)
+
+
+@get("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def open_page(request: Request, token: FromPath[str],
+                    step: FromQuery[str | None] = None) -> Response:
+    if not _open_views.allow(client_ip(request)):
+        return page(request, "survey/message.html", status_code=429, reason="rate",
+                    message="访问过于频繁，请稍后再试。")
+    device, fresh = _device(request)
+    try:
+        state, _hashed = await _state(request, token, device)
+    except SubmissionRefused as refusal:
+        return _refusal_page(request, refusal)
+    visible = visible_sections(state.questionnaire, state.draft)
+    resume_at = state.draft_section if state.draft_section in visible else visible[0]
+    section_id = step if step in visible else resume_at
+    return _with_cookie(request, _step(request, state, section_id, state.draft), fresh)
+
+
+async def _final(request: Request, state: LinkState, hashed: str, submission_id: str,
+                 answers: dict[str, Any], section_id: str | None) -> Response:
+    if not await _open_submits.allow(client_ip(request), request.app.state.settings.secret_key):
+        return page(request, "survey/message.html", status_code=429, reason="rate",
+                    message="提交过于频繁，请稍后再试。")
+    try:
+        receipt = await submissions.submit_open_response(state, submission_id, answers,
+                                                         device_hash=hashed)
+    except SubmissionRefused as refusal:
+        if refusal.problems:
+            first = _first_section_with_problem(state.questionnaire, refusal.problems)
+            return _step(request, state, first or section_id or state.questionnaire.sections[0].id,
+                         answers, refusal.problems, 400, submission_id=submission_id or None)
+        return _refusal_page(request, refusal)
+    await open_links.forget_draft(state, hashed)
+    return page(request, "survey/thanks.html", receipt=receipt,
+                campaign_name=state.context.campaign_name)
+
+
+@post("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def open_submit(request: Request, token: FromPath[str]) -> Response:
+    form = await request.form()
+    fields = _form_lists(form)
+    submission_id = str(form.get("_submission_id", ""))
+    device, fresh = _device(request)
+    try:
+        state, hashed = await _state(request, token, device)
+    except SubmissionRefused as refusal:
+        if refusal.reason == "used" and submission_id:  # a repeated final POST: same receipt
+            try:
+                state = await submissions.open_link(token, open_mode=True)
+                hashed = open_links.device_hash(request.app.state.settings.secret_key,
+                                                state.context.campaign_id, device)
+                receipt = await submissions.submit_open_response(state, submission_id, {},
+                                                                 device_hash=hashed)
+                return page(request, "survey/thanks.html", receipt=receipt,
+                            campaign_name=state.context.campaign_name)
+            except SubmissionRefused as again:
+                return _refusal_page(request, again)
+        return _refusal_page(request, refusal)
+    questionnaire = state.questionnaire
+    section_id = str(form.get("_section", ""))
+    if not section_id:  # the whole questionnaire at once (a page from before paging)
+        whole = dict(coerce_form_answers(questionnaire, fields))
+        return _with_cookie(request, await _final(request, state, hashed, submission_id, whole, None),
+                            fresh)
+    if questionnaire.find_section(section_id) is None:
+        return _refusal_page(request, SubmissionRefused("invalid", "页面已过期，请重新打开链接。"))
+    submitted = coerce_form_answers(questionnaire, fields, section_id)
+    answers = merge_section_answers(questionnaire, state.draft, submitted, section_id)
+    action = str(form.get("_action", "next"))
+    if action == "prev":
+        await open_links.save_draft(state, hashed, answers, section_id)
+        previous = section_before(questionnaire, answers, section_id) or section_id
+        return _with_cookie(request, Redirect(path=f"/o/{token}?step={previous}"), fresh)
+    errors = validate_answers(questionnaire, answers, section_id=section_id)
+    if errors:
+        await open_links.save_draft(state, hashed, answers, section_id)
+        return _with_cookie(request, _step(request, state, section_id, answers, errors, 400,
+                                  submission_id=submission_id or None), fresh)
+    following = section_after(questionnaire, answers, section_id)
+    if following is not None:
+        await open_links.save_draft(state, hashed, answers, following)
+        return _with_cookie(request, Redirect(path=f"/o/{token}?step={following}"), fresh)
+    return _with_cookie(request, await _final(request, state, hashed, submission_id, answers, section_id),
+                        fresh)
+
+
+
+
+@post("/o/{token:str}/draft", opt=PUBLIC, include_in_schema=False)
+async def open_autosave(request: Request, token: FromPath[str]) -> Response:
+    """survey.js saves a device's answers every few seconds, as on invitation links."""
+    device, _fresh = _device(request)
+    if _fresh:  # no device cookie yet: nothing of this device to resume
+        return Response({"saved": False}, status_code=409)
+    try:
+        state, hashed = await _state(request, token, device)
+    except SubmissionRefused as refusal:
+        return Response({"saved": False, "message": refusal.message}, status_code=409)
+    form = await request.form()
+    section_id = str(form.get("_section", ""))
+    if state.questionnaire.find_section(section_id) is None:
+        return Response({"saved": False}, status_code=400)
+    submitted = coerce_form_answers(state.questionnaire, _form_lists(form), section_id)
+    answers = merge_section_answers(state.questionnaire, state.draft, submitted, section_id)
+    saved = await open_links.save_draft(state, hashed, answers, state.draft_section or section_id)
+    return Response({"saved": saved}, status_code=200 if saved else 413)
+
+
+ROUTES = [open_page, open_submit, open_autosave]

@@ -1,0 +1,146 @@
+"""Finding 1: units are managed in the browser (create, edit, deactivate, never delete one with
+data, classes as a list, XLSX import/export), and every change is audited."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook, load_workbook
+
+from survey_app.db.queries import audit
+from survey_app.db.tables import Unit, UnitCategory
+from tests.conftest import login, post_form
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def admin_client(client, make_user):  # type: ignore[no-untyped-def]
+    await make_user("admin1", "admin")
+    await login(client, "admin1")
+    return client
+
+
+async def test_admin_adds_a_class_then_creates_edits_and_deactivates_a_unit(
+        client, make_user) -> None:
+    await admin_client(client, make_user)
+    added = await post_form(client, "/admin/units", "/admin/units/categories",
+                            {"op": "add", "name": "街道"})
+    assert added.status_code in (302, 303)
+    assert await UnitCategory.count() == 1
+    created = await post_form(client, "/admin/units", "/admin/units", {
+        "code": "S01", "name": "城关街道办事处", "category": "街道", "sort_order": "3"})
+    assert created.status_code in (302, 303)
+    listing = await client.get(created.headers["location"])
+    assert "已创建单位 城关街道办事处" in listing.text
+    unit = await Unit.select().where(Unit.code == "S01").first()
+    assert unit["category"] == "街道" and unit["sort_order"] == 3 and unit["active"]
+
+    edited = await post_form(client, f"/admin/units/{unit['id']}/edit",
+                             f"/admin/units/{unit['id']}/edit",
+                             {"code": "S01", "name": "城关街道", "category": "街道",
+                              "sort_order": "1"})
+    assert edited.status_code in (302, 303)
+    assert (await Unit.select(Unit.name).where(Unit.id == unit["id"]).first())["name"] == "城关街道"
+
+    off = await post_form(client, "/admin/units", f"/admin/units/{unit['id']}/active",
+                          {"active": "0"})
+    assert off.status_code in (302, 303)
+    assert not (await Unit.select(Unit.active).where(Unit.id == unit["id"]).first())["active"]
+    actions = [e.action for e in await audit.recent_events()]
+    for action in ("unit_category.create", "unit.create", "unit.update", "unit.deactivate"):
+        assert action in actions
+
+
+async def test_a_form_with_an_error_keeps_what_was_typed(client, make_user, make_unit) -> None:
+    await make_unit("U01", "区发展和改革局", "职能部门")
+    await admin_client(client, make_user)
+    response = await post_form(client, "/admin/units", "/admin/units", {
+        "code": "U01", "name": "区司法局（新）", "category": "职能部门", "sort_order": "x"})
+    assert response.status_code == 400
+    assert "单位代码 U01 已存在" in response.text and "排序须为整数" in response.text
+    assert 'value="区司法局（新）"' in response.text and 'value="x"' in response.text
+    assert await Unit.count() == 1
+
+
+async def test_a_unit_with_data_is_never_deleted(client, make_user, make_unit) -> None:
+    used = await make_unit("U01", "区发展和改革局")
+    unused = await make_unit("U02", "区司法局")
+    await make_user("viewer1", "unit_viewer", unit_code="U01")  # an account names U01
+    await admin_client(client, make_user)
+    refused = await post_form(client, f"/admin/units/{used}/edit", f"/admin/units/{used}/delete",
+                              {"confirm": "1"})
+    assert refused.status_code == 409
+    assert "不能删除，只能停用" in refused.text and "账号 1 条" in refused.text
+    unconfirmed = await post_form(client, f"/admin/units/{unused}/edit",
+                                  f"/admin/units/{unused}/delete", {})
+    assert unconfirmed.status_code == 400
+    assert await Unit.count() == 2
+    done = await post_form(client, f"/admin/units/{unused}/edit",
+                           f"/admin/units/{unused}/delete", {"confirm": "1"})
+    assert done.status_code in (302, 303)
+    assert [r["code"] for r in await Unit.select(Unit.code)] == ["U01"]
+    assert "unit.delete" in [e.action for e in await audit.recent_events()]
+
+
+async def test_import_reports_every_error_and_writes_nothing(client, make_user) -> None:
+    await admin_client(client, make_user)
+    await post_form(client, "/admin/units", "/admin/units/categories",
+                    {"op": "add", "name": "职能部门"})
+    bad = xlsx([["代码", "名称", "类别", "状态"],
+                ["U01", "区发展和改革局", "职能部门", "参加考评"],
+                ["U02", "", "外星部门", "参加考评"],
+                ["U01", "区司法局", "职能部门", "也许"]])
+    page = await client.get("/admin/units")
+    from tests.conftest import csrf_from
+
+    response = await client.post("/admin/units/import", data={"_csrf_token": csrf_from(page.text)},
+                                 files={"file": ("units.xlsx", bad)})
+    assert response.status_code == 400
+    for text in ("第 3 行", "请填写单位名称", "外星部门", "第 4 行", "与第 2 行重复",
+                 "状态须为"):
+        assert text in response.text
+    assert await Unit.count() == 0
+
+    good = xlsx([["代码", "名称", "类别", "排序", "状态"],
+                 ["U01", "区发展和改革局", "职能部门", 1, "参加考评"],
+                 ["U02", "区司法局", "职能部门", 2, "停用"]])
+    done = await client.post("/admin/units/import", data={"_csrf_token": csrf_from(page.text)},
+                             files={"file": ("units.xlsx", good)})
+    assert done.status_code in (302, 303)
+    rows = {r["code"]: r for r in await Unit.select()}
+    assert rows["U02"]["name"] == "区司法局" and not rows["U02"]["active"]
+
+    export = await client.get("/admin/units/export.xlsx")
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == ["代码", "名称", "类别", "排序", "状态"]
+    assert ["U02", "区司法局", "职能部门", 2, "停用"] in values
+    assert "unit.import" in [e.action for e in await audit.recent_events()]
+
+
+async def test_a_class_in_use_cannot_be_removed_and_renaming_moves_its_units(
+        client, make_user, make_unit) -> None:
+    await admin_client(client, make_user)
+    await post_form(client, "/admin/units", "/admin/units/categories", {"op": "add", "name": "园区"})
+    await make_unit("P01", "高新区管委会", "园区")
+    refused = await post_form(client, "/admin/units", "/admin/units/categories",
+                              {"op": "delete", "name": "园区"})
+    assert refused.status_code == 400 and "还有 1 个单位属于类别“园区”" in refused.text
+    await post_form(client, "/admin/units", "/admin/units/categories",
+                    {"op": "rename", "name": "园区", "new_name": "开发区"})
+    assert (await Unit.select(Unit.category).first())["category"] == "开发区"
+
+
+async def test_only_admins_manage_units(client, make_user) -> None:
+    await make_user("office1", "office")
+    await login(client, "office1")
+    assert (await client.get("/admin/units")).status_code == 403
