@@ -75,3 +75,7 @@ async def set_active(user_id: int, active: bool, *, actor: CurrentUser, ip: str)
         actor_name=actor.username, target=target.username, ip=ip,
     )
     return target.username
+
+
+async def list_users() -> list[users.UserRecord]:
+    return await users.list_users()

@@ -799,3 +799,17 @@ async def record_entry(
         "entry.submit", actor_id=actor.id, actor_name=actor.name, target=campaign.code,
         ip=actor.ip, detail={"invitation": invitation_id, "channel": channel},
     )
+
+
+async def list_campaigns() -> list[CampaignRecord]:
+    return await queries.list_campaigns()
+
+
+async def open_campaigns() -> list[CampaignRecord]:
+    """Campaigns whose links are being answered (where paper questionnaires are keyed in)."""
+    return await queries.campaigns_with_status("open")
+
+
+async def published_versions() -> list[queries.VersionChoice]:
+    """Published questionnaire versions a new campaign may use."""
+    return await queries.published_versions()

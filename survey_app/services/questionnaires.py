@@ -18,6 +18,7 @@ from questionnaires.shipped import shipped_questionnaires
 from questionnaires.xlsform import read_xlsform
 from survey_app.db.queries import audit
 from survey_app.db.queries import questionnaires as queries
+from survey_app.db.queries.questionnaires import VersionRecord as VersionRecord  # for the pages
 from survey_app.errors import InvalidInput
 from survey_app.services.auth import CurrentUser
 
@@ -179,3 +180,12 @@ async def install_shipped(actor: CurrentUser | None = None) -> dict[str, int]:
         await publish(version_id, actor)
         published[questionnaire.id] = version_id
     return published
+
+
+async def questionnaire_lines() -> list[queries.QuestionnaireLine]:
+    """Every questionnaire with its versions, for the list page."""
+    return await queries.questionnaire_lines()
+
+
+async def versions_of(questionnaire_id: int) -> list[queries.VersionRecord]:
+    return await queries.versions_of(questionnaire_id)

@@ -29,6 +29,7 @@ from questionnaires.roster import (
 from survey_app.db.queries import audit
 from survey_app.db.queries import jobs as job_queries
 from survey_app.db.queries import roster as queries
+from survey_app.db.queries.roster import RosterFilter as RosterFilter  # for the pages
 from survey_app.errors import InvalidInput
 from survey_app.services import roster_review
 from survey_app.services.auth import CurrentUser

@@ -17,7 +17,9 @@ from analysis.tabular import write_xlsx
 from survey_app.db.queries import audit
 from survey_app.db.queries import units as queries
 from survey_app.db.queries.units import UnitForm, UnitRecord
+from survey_app.errors import InvalidInput, NotFound
 from survey_app.services.auth import CurrentUser
+from survey_app.services.scope import require_unit_access
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 USAGE_LABELS = {
@@ -37,7 +39,7 @@ _ACTIVE_WORDS = {"参加考评": True, "启用": True, "正常": True, "是": Tr
 MAX_IMPORT_ROWS = 2_000
 
 
-class UnitError(ValueError):
+class UnitError(InvalidInput):
     """A Chinese message about a unit request that cannot be done."""
 
 
@@ -292,3 +294,12 @@ async def import_units(data: bytes, *, actor: CurrentUser | None,
 
 async def sort_order_of(unit_id: int) -> int:
     return (await queries.sort_orders()).get(unit_id, 0)
+
+
+async def find_visible_unit(user: CurrentUser, unit_id: int) -> UnitRecord:
+    """A unit a user may look at; another unit, for a unit viewer, is simply "not found"."""
+    require_unit_access(user, unit_id)
+    unit = await queries.find_unit(unit_id)
+    if unit is None:
+        raise NotFound("单位不存在")
+    return unit

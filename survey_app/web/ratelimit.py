@@ -9,14 +9,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections import deque
 
-from survey_app.db.queries import ratelimit as queries
+from survey_app.services.rate_limits import PRUNE_EVERY, SharedRateLimiter
 
-PRUNE_EVERY = 600  # seconds between deletions of expired windows (per process)
+__all__ = ["PRUNE_EVERY", "RateLimiter", "SharedRateLimiter"]
 
 
 class RateLimiter:
@@ -39,21 +37,3 @@ class RateLimiter:
             return False
         hits.append(now)
         return True
-
-
-class SharedRateLimiter:
-    def __init__(self, scope: str, limit: int, window_seconds: int) -> None:
-        self.scope = scope
-        self.limit = limit
-        self.window = window_seconds
-        self._pruned_at = 0.0
-
-    async def allow(self, key: str, secret: str, now: float | None = None) -> bool:
-        now = time.time() if now is None else now
-        if now - self._pruned_at >= PRUNE_EVERY:
-            self._pruned_at = now
-            await queries.prune_windows(int(now))
-        number = int(now // self.window)
-        client = hmac.new(secret.encode(), f"{self.scope}|{key}".encode(), hashlib.sha256).hexdigest()[:40]
-        hits = await queries.count_hit(f"{self.scope}:{client}:{number}", (number + 1) * self.window)
-        return hits <= self.limit

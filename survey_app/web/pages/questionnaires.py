@@ -19,13 +19,11 @@ from questionnaires.answers import coerce_form_answers, validate_answers
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
 from questionnaires.definition import dump_yaml
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
-from survey_app.db.queries import questionnaires as versions
-from survey_app.db.queries.questionnaires import VersionRecord
 from survey_app.roles import ADMIN, ANALYST, OFFICE
 from survey_app.services import authoring, questionnaires
 from survey_app.services.auth import CurrentUser
 from survey_app.services.authoring import ExportFormat
-from survey_app.services.questionnaires import AUDIENCES, AuthoringError
+from survey_app.services.questionnaires import AUDIENCES, AuthoringError, VersionRecord
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
@@ -59,7 +57,7 @@ async def _load(version_id: int) -> tuple[VersionRecord, Questionnaire]:
 
 @get("/questionnaires", opt=VIEWERS)
 async def questionnaire_list(request: Request) -> Template:
-    return page(request, "admin/questionnaires.html", lines=await versions.questionnaire_lines(),
+    return page(request, "admin/questionnaires.html", lines=await questionnaires.questionnaire_lines(),
                 audiences=AUDIENCES)
 
 
@@ -146,7 +144,7 @@ async def _edit_page(
     notice: str | None = None, error: AuthoringError | None = None,
 ) -> Template:
     newer_draft = next(
-        (v for v in await versions.versions_of(version.questionnaire_id)
+        (v for v in await questionnaires.versions_of(version.questionnaire_id)
          if v.status == "draft" and v.version_no > version.version_no),
         None,
     )

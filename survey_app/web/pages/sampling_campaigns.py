@@ -14,7 +14,6 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.roster import FRAME_FIELDS, RosterKind
-from survey_app.db.queries import campaigns as campaign_queries
 from survey_app.roles import ADMIN, OFFICE
 from survey_app.services import campaigns, distribution, lifecycle
 from survey_app.services.roster import ROSTER_KINDS
@@ -47,8 +46,8 @@ async def _list_page(
 ) -> Template:
     return page(
         request, "admin/campaigns.html", status_code=status_code,
-        campaigns=await campaign_queries.list_campaigns(),
-        versions=await campaign_queries.published_versions(), error=error,
+        campaigns=await campaigns.list_campaigns(),
+        versions=await campaigns.published_versions(), error=error,
         values=values or {}, **_LABELS,
     )
 

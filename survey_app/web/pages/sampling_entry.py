@@ -19,7 +19,6 @@ from litestar.response import Redirect, Template
 from questionnaires.answers import coerce_form_answers
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
 from questionnaires.paper import question_numbers
-from survey_app.db.queries import campaigns as campaign_queries
 from survey_app.roles import ADMIN, DATA_ENTRY
 from survey_app.services import campaigns
 from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
@@ -42,7 +41,7 @@ async def _open_campaign(campaign_id: int) -> campaigns.CampaignRecord:
 @get("/entry", opt=roles(DATA_ENTRY, ADMIN))
 async def entry_home(request: Request) -> Template:
     return page(request, "entry/index.html",
-                campaigns=await campaign_queries.campaigns_with_status("open"))
+                campaigns=await campaigns.open_campaigns())
 
 
 @get("/entry/{campaign_id:int}", opt=roles(DATA_ENTRY, ADMIN))

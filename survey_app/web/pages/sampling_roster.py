@@ -8,7 +8,6 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from survey_app.db.queries.roster import RosterFilter
 from survey_app.roles import ADMIN
 from survey_app.services import roster
 from survey_app.web.guards import roles
@@ -35,7 +34,7 @@ async def roster_list(
     a: FromQuery[str] = "0", label: FromQuery[str] = "",
 ) -> Template:
     kind = kind if kind in roster.ROSTER_KINDS else "enterprise"
-    roster_filter = RosterFilter(
+    roster_filter = roster.RosterFilter(
         kind=kind, industry=industry[:64], size_class=size[:32], place=place[:64],
         status=status if status in roster.STATUS_LABELS else "", search=q.strip()[:64],
     )

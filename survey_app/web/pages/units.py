@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from litestar import Request, get
-from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
-from survey_app.db.queries import units
 from survey_app.roles import ADMIN, ALL_ROLES, ANALYST, OFFICE, UNIT_VIEWER
-from survey_app.services.scope import require_unit_access
+from survey_app.services import units
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
@@ -27,11 +25,7 @@ async def unit_list(request: Request) -> Template | Redirect:
 async def unit_detail(request: Request, unit_id: RecordId) -> Template:
     user = current_user(request)
     assert user is not None
-    require_unit_access(user, unit_id)
-    unit = await units.find_unit(unit_id)
-    if unit is None:
-        raise NotFoundException("单位不存在")
-    return page(request, "admin/unit.html", unit=unit)
+    return page(request, "admin/unit.html", unit=await units.find_visible_unit(user, unit_id))
 
 
 ROUTES = [unit_list, unit_detail]

@@ -9,9 +9,8 @@ from litestar import Request, get, post
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Response, Template
 
-from survey_app.db.queries import units, users
 from survey_app.roles import ADMIN, ROLE_LABELS
-from survey_app.services import accounts, auth, mfa
+from survey_app.services import accounts, auth, mfa, units
 from survey_app.services import audit_log as audit_log_service
 from survey_app.web.guards import current_user, roles
 from survey_app.web.notices import notice_query, notice_text
@@ -23,7 +22,7 @@ async def _users_page(request: Request, error: str | None = None, status: int = 
                       notice: str | None = None, values: dict[str, str] | None = None,
                       temporary: tuple[str, str] | None = None) -> Template:
     return page(
-        request, "admin/users.html", status_code=status, users=await users.list_users(),
+        request, "admin/users.html", status_code=status, users=await accounts.list_users(),
         units=await units.list_units(), role_labels=ROLE_LABELS, error=error, notice=notice,
         mfa_roles=request.app.state.settings.mfa_roles, values=values or {},
         temporary=temporary, now=dt.datetime.now(dt.UTC),
