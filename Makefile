@@ -46,9 +46,10 @@ run:
 	$(BIN)/survey-app demo
 	$(BIN)/survey-app serve
 
+# The runtime lock is constrained by the test lock, so `make run` uses exactly the tested versions.
 lock: | $(UV)
-	$(LOCK) pyproject.toml requirements/build.in -o requirements/runtime.lock
 	$(LOCK) pyproject.toml requirements/build.in --extra test -o requirements/test.lock
+	$(LOCK) pyproject.toml requirements/build.in --constraints requirements/test.lock -o requirements/runtime.lock
 	$(LOCK) requirements/tools.in -o requirements/tools.lock
 
 # Headless Chromium from Debian for the page tests (never a downloaded browser).

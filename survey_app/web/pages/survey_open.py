@@ -24,6 +24,7 @@ from survey_app.web.pages.survey import (
 )
 from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
 from survey_app.web.rendering import client_ip, page
+from survey_app.web.static_assets import NO_COMPRESSION
 
 _open_submits = SharedRateLimiter("open-submit", limit=10, window_seconds=3600)
 _open_views = RateLimiter(limit=120, window_seconds=60)
@@ -63,7 +64,7 @@ async def _state(request: Request, token: str, device: str) -> tuple[LinkState, 
     return await open_links.open_for_device(token, request.app.state.settings.secret_key, device)
 
 
-@get("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
+@get("/o/{token:str}", opt={**PUBLIC, NO_COMPRESSION: True}, include_in_schema=False)
 async def open_page(request: Request, token: FromPath[str],
                     step: FromQuery[str | None] = None) -> Response:
     if not _open_views.allow(client_ip(request)):

@@ -82,10 +82,10 @@ async def user_unlock(request: Request, user_id: RecordId) -> Response:
     actor = current_user(request)
     assert actor is not None
     try:
-        username = await accounts.unlock(user_id, actor=actor, ip=client_ip(request))
+        await accounts.unlock(user_id, actor=actor, ip=client_ip(request))
     except auth.AccountError as problem:
         return await _users_page(request, str(problem), 400)  # type: ignore[return-value]
-    return await _users_page(request, notice=f"已解锁账号 {username}")  # type: ignore[return-value]
+    return Redirect(path="/admin/users", query_params=notice_query("account_unlocked"))
 
 
 @post("/admin/users/{user_id:int}/password-reset", opt=ACCOUNTS)
@@ -107,11 +107,11 @@ async def user_set_active(request: Request, user_id: RecordId) -> Response:
     assert actor is not None
     active = str((await request.form()).get("active", "")) == "1"
     try:
-        username = await accounts.set_active(user_id, active, actor=actor, ip=client_ip(request))
+        await accounts.set_active(user_id, active, actor=actor, ip=client_ip(request))
     except auth.AccountError as problem:
         return await _users_page(request, str(problem), 400)  # type: ignore[return-value]
-    notice = f"已启用账号 {username}" if active else f"已停用账号 {username}，其会话已结束"
-    return await _users_page(request, notice=notice)  # type: ignore[return-value]
+    return Redirect(path="/admin/users",
+                    query_params=notice_query("account_enabled" if active else "account_disabled"))
 
 
 @post("/admin/users/{user_id:int}/mfa-reset", opt=ACCOUNTS)
