@@ -30,8 +30,13 @@ Mapping between XLSForm and our model (documented for authors):
 | text / textarea   | `text` / `text` with appearance `multiline`                              |
 
 Also imported: `or_other` (an option 其他 plus a text question `<name>_other`), `calculate` rows
-(inlined into the expressions that use them), `begin loop over <list>` (unrolled per choice),
-`begin repeat` (answered once, with a warning). Media, GPS, barcode and the like import as a
+(inlined into the expressions that use them; `${calc}` in a label shows as 〔calc〕),
+`begin loop over <list>` (unrolled per choice), and `begin repeat`: expanded into numbered copies
+of its questions (`q_1` … `q_n`): n = a literal `repeat_count`; or up to 5 copies (3 inside
+another repeat, fewer for long repeats) shown while `repeat_count` (an earlier answer) — or an
+added question `<repeat>_count` — is at least k. Every copy is an ordinary question, so answers,
+drafts, paper entry, exports and unit scores need nothing special; `position(..)` inside a copy
+is its number and `sum(${q})` outside adds the copies. Media, GPS, barcode and the like import as a
 note naming the unsupported type, with a warning; metadata (`start`, `deviceid` …) is skipped
 with a warning. Every problem is reported at once with sheet, row and column, and the warnings
 travel with them (XlsformError.warnings) when an import fails.

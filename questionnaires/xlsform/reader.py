@@ -2,23 +2,20 @@
 
 Groups become sections. A group inside a group becomes its own section whose title joins the
 enclosing titles ("外层 / 内层") and whose `relevant` joins theirs with `and`; questions after
-it continue in a section of the enclosing group. A repeat is imported once (its questions are
-answered a single time, with a warning); `begin loop over <list>` is unrolled once per choice.
+it continue in a section of the enclosing group. A repeat becomes numbered copies of its
+questions (see expand_repeat); `begin loop over <list>` is unrolled once per choice.
 A group left without questions is dropped with a warning.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from questionnaires.checks import Locator, Place, check_questionnaire
+from questionnaires.checks import check_questionnaire
 from questionnaires.model import (
-    NAME_PATTERN,
-    ROW_SEPARATOR,
     Problem,
     Question,
     Questionnaire,
@@ -26,7 +23,10 @@ from questionnaires.model import (
     Section,
 )
 from questionnaires.xlsform.choices import OptionLists, read_choices
+from questionnaires.xlsform.copies import Context, Instance, groups, integer, spread_references, suffixed
+from questionnaires.xlsform.locations import SECTION_KEYS, SectionDraft, locator, once
 from questionnaires.xlsform.logic import Calculations, normalise_quotes, pipe_text, rename
+from questionnaires.xlsform.names import safe_name, unique, unique_names
 from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
 from questionnaires.xlsform.structure import Group, Row, parse_tree
 from questionnaires.xlsform.vocabulary import (
@@ -45,53 +45,6 @@ from questionnaires.xlsform.vocabulary import (
 from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
 
 EXPRESSION_KEYS = ("relevant", "constraint", "required", "choice_filter")
-SECTION_KEYS = {"id": "name", "title": "label", "description": "hint"}
-SURVEY_KEYS = {"id": "name", "title": "label", "options": "type", "allow_decimal": "type"}
-SETTINGS_KEYS = {"id": "form_id", "title": "form_title", "sections": ""}
-
-
-@dataclass
-class SectionDraft:
-    id: str
-    title: str
-    description: str
-    relevant: str
-    row: int  # begin group row, or the first loose question's row
-    grouped: bool
-    questions: list[Draft] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Instance:
-    """One copy of a repeat or loop: its questions get `suffix`, references between them
-    follow, `position(..)` is its number and `%(label)s` / `%(name)s` its choice."""
-
-    suffix: str
-    names: frozenset[str]  # names of the rows inside the repeat or loop
-    position: int
-    texts: tuple[tuple[str, str], ...] = ()
-    repeat: bool = False
-
-    def apply(self, row: Row) -> Row:
-        cells = {key: self.text(value) for key, value in row.cells.items()}
-        if row.cells.get("name"):
-            cells["name"] = f"{row.cells['name']}_{self.suffix}"
-        return Row(row.number, cells, row.kind, row.argument)
-
-    def text(self, value: str) -> str:
-        for old, new in self.texts:
-            value = value.replace(old, new)
-        if "${" in value:
-            value = rename(value, {name: f"{name}_{self.suffix}" for name in self.names})
-        return _POSITION.sub(str(self.position), value) if "position" in value else value
-
-
-@dataclass(frozen=True)
-class _Context:
-    titles: tuple[str, ...] = ()
-    relevants: tuple[str, ...] = ()
-    group: Group | None = None
-    instances: tuple[_Instance, ...] = ()  # innermost last
 
 
 class Reader:
@@ -133,7 +86,7 @@ class Reader:
         self.rows = RowReader(survey, self.choice_lists, self.external, self.problems, self.warnings)
         if self.check_columns(survey):
             tree = parse_tree(survey, self.problems)
-            self.walk(tree, _Context())
+            self.walk(tree, Context())
             self.finish()
         questionnaire = self.build()
         if not self.problems and not questionnaire.sections:
@@ -141,7 +94,7 @@ class Reader:
                 [Problem("survey 工作表", "没有可作答的题目（计算项、元数据等已跳过，见提示）")],
                 self.warnings,
             )
-        problems = _once(self.problems + self.semantic_problems(questionnaire))
+        problems = once(self.problems + self.semantic_problems(questionnaire))
         if problems:
             raise _with_warnings(problems, self.warnings)
         return questionnaire
@@ -180,7 +133,7 @@ class Reader:
 
     # -- the tree --
 
-    def walk(self, group: Group, context: _Context) -> int:
+    def walk(self, group: Group, context: Context) -> int:
         """Add the questions of a group's children; returns how many were added."""
         added = 0
         for child in group.children:
@@ -195,13 +148,13 @@ class Reader:
         return added
 
     def walk_group(
-        self, group: Group, context: _Context, title: str, relevant: str = "", *, copy: bool = False
+        self, group: Group, context: Context, title: str, relevant: str = "", *, copy: bool = False
     ) -> int:
         if group.kind == "repeat" and not copy:
             return self.expand_repeat(group, context, title)
         own = self.instance_text(normalise_quotes(group.row.cells.get("relevant", "")), context)
         relevants = [r for r in (own, relevant) if r]
-        inner = _Context(
+        inner = Context(
             titles=(*context.titles, title) if title else context.titles,
             relevants=(*context.relevants, *relevants),
             group=group,
@@ -224,18 +177,18 @@ class Reader:
         return added
 
     @staticmethod
-    def instance_text(text: str, context: _Context) -> str:
+    def instance_text(text: str, context: Context) -> str:
         for instance in context.instances:
             text = instance.text(text)
         return text
 
-    def expand_repeat(self, group: Group, context: _Context, title: str) -> int:
+    def expand_repeat(self, group: Group, context: Context, title: str) -> int:
         """A repeat becomes `count` copies of its questions (`name_1` … `name_n`); copy k is
         shown when the number of entries is at least k. Each copy is an ordinary question, so
         answers, drafts, paper entry, exports and scores need nothing special."""
         where = self.survey.where(group.row.number, "type")
         count_text = self.instance_text(normalise_quotes(group.row.cells.get("repeat_count", "")), context)
-        literal = _integer(count_text)
+        literal = integer(count_text)
         label = title or group.name
         if literal is not None:
             count, condition = max(0, min(literal, MAX_REPEAT_COPIES)), ""
@@ -250,16 +203,15 @@ class Reader:
             nested = any(instance.repeat for instance in context.instances)
             # Few enough copies that the expanded questionnaire stays within the limits
             # (about REPEAT_QUESTION_BUDGET questions and REPEAT_PAGE_BUDGET pages per repeat).
-            inner = _groups(group)
             rows = len(group.rows())
-            pages = 1 + sum(NESTED_REPEAT_COPIES if g.kind == "repeat" else 1 for g in inner)
+            pages = 1 + sum(NESTED_REPEAT_COPIES if g.kind == "repeat" else 1 for g in groups(group))
             count = min(
                 NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES,
                 max(1, REPEAT_QUESTION_BUDGET // max(1, rows)),
                 max(1, REPEAT_PAGE_BUDGET // pages),
             )
             if not count_text:
-                counter = f"{_suffixed(group.name, context)}_count"
+                counter = f"{suffixed(group.name, context)}_count"
                 self.add(
                     Draft(
                         {
@@ -277,10 +229,10 @@ class Reader:
                 count_text = f"${{{counter}}}"
             condition = count_text
         names = frozenset(
-            _suffixed(name, context)
+            suffixed(name, context)
             for name in (
                 *(row.cells.get("name", "") for row in group.rows()),
-                *(g.name for g in _groups(group)),
+                *(g.name for g in groups(group)),
             )
         )
         self.repeats[group.name] = (count, names)
@@ -294,13 +246,13 @@ class Reader:
         )
         added = 0
         for k in range(1, count + 1):
-            instance = _Instance(str(k), names, k, repeat=True)
+            instance = Instance(str(k), names, k, repeat=True)
             inner = replace(context, instances=(*context.instances, instance))
             shown = f"({condition}) >= {k}" if condition else ""
             added += self.walk_group(group, inner, f"{label}（第 {k} 项）", shown, copy=True)
         return added
 
-    def unroll(self, group: Group, context: _Context) -> int:
+    def unroll(self, group: Group, context: Context) -> int:
         list_name = group.row.argument
         options = self.choice_lists.get(list_name)
         where = self.survey.where(group.row.number, "type")
@@ -312,15 +264,15 @@ class Reader:
             return 0
         added = 0
         title = group.row.cells.get("label", "")
-        names = frozenset(_suffixed(row.cells.get("name", ""), context) for row in group.rows())
+        names = frozenset(suffixed(row.cells.get("name", ""), context) for row in group.rows())
         for index, (option, _) in enumerate(options, start=1):
             texts = (("%(label)s", option.label), ("%(name)s", option.value))
-            instance = _Instance(option.value, names, index, texts)
+            instance = Instance(option.value, names, index, texts)
             inner = replace(context, instances=(*context.instances, instance))
             added += self.walk_group(group, inner, instance.text(title) if title else option.label)
         return added
 
-    def add_row(self, row: Row, context: _Context) -> int:
+    def add_row(self, row: Row, context: Context) -> int:
         if context.instances:
             cells = dict(row.cells)
             for key in (*EXPRESSION_KEYS, "calculation", "repeat_count"):
@@ -364,7 +316,7 @@ class Reader:
             self.failed_names.add(name)
         return sum(self.add(draft, context) for draft in drafts)
 
-    def add(self, draft: Draft, context: _Context) -> int:
+    def add(self, draft: Draft, context: Context) -> int:
         if self.current is None:
             group = context.group
             grouped = group is not None
@@ -395,26 +347,14 @@ class Reader:
     # -- names, calculations, labels --
 
     def spread(self, source: str, row: int, key: str) -> str:
-        """References from outside a repeat to a question inside it: `sum(${x})` adds up the
-        copies, any other `${x}` reads the first copy (with a warning)."""
-        if "${" not in source:
-            return source
-        for count, names in self.repeats.values():
-            for name in names:
-                if name not in source or count < 1:
-                    continue
-                copies = " + ".join(f"sum(${{{name}_{k}}})" for k in range(1, count + 1))
-                source = re.sub(r"sum\(\s*\$\{\s*" + re.escape(name) + r"\s*\}\s*\)", f"({copies})", source)
-                found = re.search(r"\$\{\s*" + re.escape(name) + r"\s*\}", source)
-                if found:
-                    source = rename(source, {name: f"{name}_1"})
-                    self.warnings.append(
-                        Problem(
-                            self.survey.where(row, key),
-                            f"${{{name}}} 是重复组中的题目，已按第 1 项（{name}_1）计算",
-                        )
-                    )
-        return source
+        text, first_copies = spread_references(source, self.repeats)
+        for name in first_copies:
+            self.warnings.append(
+                Problem(
+                    self.survey.where(row, key), f"${{{name}}} 是重复组中的题目，已按第 1 项（{name}_1）计算"
+                )
+            )
+        return text
 
     def finish(self) -> None:
         if self.repeats:
@@ -430,7 +370,7 @@ class Reader:
         names = self.unique_names()
         sections_seen: set[str] = set(names.values()) | {d.name for s in self.sections for d in s.questions}
         for index, section in enumerate(self.sections):
-            section.id = _unique(_safe_name(section.id) or f"part{index + 1}", sections_seen)
+            section.id = unique(safe_name(section.id) or f"part{index + 1}", sections_seen)
             sections_seen.add(section.id)
             if section.relevant:
                 section.relevant = self.expression(rename(section.relevant, names), section.row, "relevant")
@@ -491,31 +431,7 @@ class Reader:
         return text
 
     def unique_names(self) -> dict[str, str]:
-        """Make question names valid and unique (XLSForm needs them unique only within a group);
-        returns old name -> new name for the references."""
-        taken: set[str] = set()
-        renamed: dict[str, str] = {}
-        scopes: set[tuple[int, str]] = set()
-        for section in self.sections:
-            for draft in section.questions:
-                old = draft.name
-                if (draft.scope, old) in scopes:
-                    continue  # the same name twice in one group: a problem, reported by the checks
-                scopes.add((draft.scope, old))
-                new = _safe_name(old) if draft.values["type"] != QuestionType.MATRIX_RATING else old
-                new = _unique(new, taken) if new else new
-                taken.add(new)
-                if new != old:
-                    draft.values["name"] = new
-                    renamed.setdefault(old, new)
-                    reason = "重名" if _safe_name(old) == old else "不是有效的题目名"
-                    self.warnings.append(
-                        Problem(self.survey.where(draft.row, "name"), f"题目名“{old}”{reason}，已改为“{new}”")
-                    )
-        for name in list(renamed):
-            if name in taken:  # a duplicate: references keep pointing at the first one
-                del renamed[name]
-        return renamed
+        return unique_names(self.sections, self.survey, self.warnings)
 
     # -- the result --
 
@@ -533,7 +449,7 @@ class Reader:
                 )
             )
         form_id = self.settings.get("form_id", "")
-        safe_id = _safe_name(form_id) if form_id else DEFAULT_FORM_ID
+        safe_id = safe_name(form_id) if form_id else DEFAULT_FORM_ID
         if safe_id != form_id and form_id:
             self.warnings.append(
                 Problem("settings 工作表的 form_id", f"问卷编号“{form_id}”已改为“{safe_id}”")
@@ -548,7 +464,7 @@ class Reader:
         )
 
     def semantic_problems(self, questionnaire: Questionnaire) -> list[Problem]:
-        problems = check_questionnaire(questionnaire, self.locator())
+        problems = check_questionnaire(questionnaire, locator(self.survey, self.sections, self.choice_lists))
         if self.problems:  # a section emptied by a failed row, or no label column, is not news
             consequences = ("该部分没有题目", "缺少题目文字（label）", "问卷至少需要一个部分")
             problems = [p for p in problems if p.message not in consequences]
@@ -561,63 +477,11 @@ class Reader:
             if not ("不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in hidden))
         ]
 
-    def locator(self) -> Locator:
-        survey = self.survey
-
-        def locate(place: Place) -> str:
-            if place.section is None:
-                settings_key = SETTINGS_KEYS.get(place.field, place.field)
-                return "settings 工作表" + (f"的 {settings_key}" if settings_key else "")
-            draft = self.sections[place.section]
-            if place.question is None:
-                if not draft.grouped:
-                    return f"survey 工作表第 {draft.row} 行起未分组的题目"
-                return _where(survey, draft.row, SECTION_KEYS.get(place.field, place.field))
-            return self.question_location(draft.questions[place.question], place)
-
-        return locate
-
-    def question_location(self, draft: Draft, place: Place) -> str:
-        survey = self.survey
-        if place.field == "options" and draft.list_name in self.choice_lists:
-            options = self.choice_lists[draft.list_name]
-            if place.item is not None and place.item < len(options):
-                return f"choices 工作表第 {options[place.item][1]} 行（列表 {draft.list_name}）"
-            return f"choices 工作表的列表 {draft.list_name}"
-        if place.field == "rows" and place.item is not None and place.item < len(draft.row_rows):
-            return _where(survey, draft.row_rows[place.item], "name")
-        return _where(survey, draft.row, SURVEY_KEYS.get(place.field, place.field))
-
 
 def _with_warnings(problems: list[Problem], warnings: list[Problem]) -> Exception:
     from questionnaires.xlsform import XlsformError
 
     return XlsformError(problems, tuple(warnings))
-
-
-def _where(sheet: Sheet, row: int, key: str) -> str:
-    return sheet.where(row, key if key in sheet.chosen else "")
-
-
-def _safe_name(name: str) -> str:
-    text = re.sub(r"[^A-Za-z0-9_.-]", "_", name.strip())
-    text = re.sub(f"{ROW_SEPARATOR}+", "_", text)
-    if text and not re.match(r"[A-Za-z_]", text):
-        text = "_" + text
-    text = text[:64]
-    return text if NAME_PATTERN.fullmatch(text) else ""
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    if name not in taken:
-        return name
-    number = 2
-    while f"{name[:60]}_{number}" in taken:
-        number += 1
-    return f"{name[:60]}_{number}"
-
-
-_POSITION = re.compile(r"position\(\s*\.\.\s*\)")
 
 
 def _same_page(first: SectionDraft, second: SectionDraft) -> bool:
@@ -627,43 +491,3 @@ def _same_page(first: SectionDraft, second: SectionDraft) -> bool:
         second.relevant,
         second.grouped,
     )
-
-
-def _once(problems: list[Problem]) -> list[Problem]:
-    """Copies of a repeat or loop repeat their row's problems: each is said once, for the first
-    copy, with the number of copies that share it."""
-    groups: dict[tuple[str, str], list[Problem]] = {}
-    for problem in problems:
-        key = (problem.location, re.sub(r"(\$\{[A-Za-z0-9_.-]*?)(?:_[0-9]+)+\}", r"\1}", problem.message))
-        if problem not in groups.setdefault(key, []):
-            groups[key].append(problem)
-    said = []
-    for same in groups.values():
-        first = same[0]
-        extra = f"（另有 {len(same) - 1} 份重复组副本有同样的问题）" if len(same) > 1 else ""
-        said.append(Problem(first.location, first.message + extra))
-    return said
-
-
-def _suffixed(name: str, context: _Context) -> str:
-    """The name a row inside the enclosing repeats and loops gets (outer copies first)."""
-    for instance in context.instances:
-        if name in instance.names:
-            name = f"{name}_{instance.suffix}"
-    return name
-
-
-def _integer(text: str) -> int | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return int(value) if value.is_integer() else None
-
-
-def _groups(group: Group) -> list[Group]:
-    found: list[Group] = []
-    for child in group.children:
-        if isinstance(child, Group):
-            found.extend([child, *_groups(child)])
-    return found
