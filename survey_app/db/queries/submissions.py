@@ -148,7 +148,9 @@ async def find_link_state(token: str) -> tuple[InvitationContext, dict[str, Any]
     """The invitation, its campaign, version hash and saved draft in ONE query, as plain rows
     (no Piccolo objects: this runs on every respondent page)."""
     engine = Invitation._meta.db
-    if isinstance(engine, SerialSQLiteEngine):
+    if isinstance(engine, SerialSQLiteEngine) and engine.current_transaction.get() is None:
+        # The point reader is another connection: inside a transaction (the demo's load) it
+        # would not see the rows written so far, so the read goes through the transaction.
         rows = engine.select_now(_LINK_STATE_SQL.replace("{}", "?"), [token])
     else:
         rows = await engine.run_querystring(QueryString(_LINK_STATE_SQL, token))
