@@ -8,13 +8,18 @@ then prints:
    questionnaire and for the 40-question page (target: <= 30 KB gzip);
 2. pages/s and p50/p99 latency of GET /s/{token} with N concurrent clients for a fixed time
    (wrk if installed, `apt-get install wrk`; otherwise an httpx async client), for the first
-   step of the enterprise survey and for the 40-question page, tokens drawn at random;
+   step of the enterprise survey and for the 40-question page, tokens drawn at random, each
+   beside its ceiling measured in the same run: a bare Litestar app (bench/_ceiling_app.py,
+   same venv, same uvicorn) returning the same page's gzip bytes from memory; then the static
+   files and /healthz;
 3. submissions/s and p50/p99 of complete final POSTs of the 40-question survey, one per
-   distinct invitation, then reconciles the count with the database (0 lost, 0 doubled);
+   distinct invitation, then reconciles the count with the database (0 lost, 0 doubled), beside
+   a bare driver (sqlite3 / asyncpg) writing the same rows per transaction in the same run;
 4. with --profile: where the server's time goes while serving the 40-question page (py-spy).
 
     .venv/bin/python bench/survey_page.py
     .venv/bin/python bench/survey_page.py --clients 64 --seconds 15 --profile
+    .venv/bin/python bench/survey_page.py --engine postgres --submissions 8000
 
 The client runs on the same machine as the server: on a 2-core box they share the CPU, so read
 the figures as a lower bound for one worker.

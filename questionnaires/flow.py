@@ -7,9 +7,12 @@ environment expressions read (`${name}` -> answer text), which survey.js mirrors
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
 
 from questionnaires.expressions import (
     EvaluationContext,
@@ -74,10 +77,36 @@ def condition_holds(
         return None
 
 
+_RECENT: dict[tuple[int, date, str], tuple[Questionnaire, Visibility]] = {}
+_RECENT_SIZE = 64
+
+
 def evaluate_visibility(
     questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None
 ) -> Visibility:
+    """What skip logic shows for these answers. One request asks this several times for the
+    same answers (validate, clean, score, next step), so the last results are remembered, keyed
+    by the questionnaire object, the day and the answers' canonical JSON."""
     day = today or china_today()
+    try:
+        canonical = json.dumps(answers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return _evaluate_visibility(questionnaire, answers, day)
+    key = (id(questionnaire), day, canonical)
+    hit = _RECENT.get(key)
+    if hit is not None and hit[0] is questionnaire:
+        return hit[1]
+    visibility = _evaluate_visibility(questionnaire, answers, day)
+    if len(_RECENT) >= _RECENT_SIZE:
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # other threads
+            _RECENT.pop(next(iter(_RECENT)))
+    _RECENT[key] = (questionnaire, visibility)  # the questionnaire is kept: its id stays unique
+    return visibility
+
+
+def _evaluate_visibility(
+    questionnaire: Questionnaire, answers: Mapping[str, object], day: date
+) -> Visibility:
     values: dict[str, str] = {}
     sections: list[str] = []
     questions: set[str] = set()
@@ -93,7 +122,7 @@ def evaluate_visibility(
             questions.add(question.name)
             if question.name in answers:
                 values.update(answer_environment(question, answers[question.name]))
-    return Visibility(tuple(sections), frozenset(questions), values)
+    return Visibility(tuple(sections), frozenset(questions), MappingProxyType(values))
 
 
 def visible_questions(

@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PHONE = {"width": 375, "height": 667}
-SERVER_START_SECONDS = 60
+SERVER_START_SECONDS = 180  # a loaded CI box imports the app slowly
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -212,13 +212,22 @@ async def load_draft(invitation_id: int) -> tuple[dict[str, Any], str]:
     return json_value(row["answers"], {}), row["section"]
 
 
+_SAVE_DRAFT_SQL = (
+    'INSERT INTO response_draft (invitation, answers, section, updated_at) VALUES ({}, {}, {}, {})'
+    " ON CONFLICT (invitation) DO UPDATE SET answers = excluded.answers,"
+    " section = excluded.section, updated_at = excluded.updated_at"
+)
+
+
 async def save_draft(invitation_id: int, answers: dict[str, Any], section: str) -> None:
-    async with Draft._meta.db.transaction():
-        updated = await Draft.update(
-            {Draft.answers: answers, Draft.section: section, Draft.updated_at: utcnow()}
-        ).where(Draft.invitation == invitation_id).returning(Draft.id)
-        if not updated:
-            await Draft.insert(Draft(invitation=invitation_id, answers=answers, section=section))
+    """One statement (an upsert on the unique invitation), on SQLite in one writer call."""
+    values = [invitation_id, json.dumps(answers, ensure_ascii=False), section, utcnow()]
+    engine = Draft._meta.db
+    if isinstance(engine, SerialSQLiteEngine):
+        sql = _SAVE_DRAFT_SQL.replace("{}", "?")
+        await engine.run_in_writer(lambda connection: connection.execute(sql, values))
+        return
+    await engine.run_querystring(QueryString(_SAVE_DRAFT_SQL, *values))
 
 
 def _stored(row: dict) -> StoredResponse:
