@@ -59,21 +59,24 @@ def _invalid_path(path: str) -> bool:
 
 
 def _origin_allowed(scope: Scope, settings: Settings) -> bool:
-    """A browser's Origin on a state-changing request must be this site (absent: allowed;
-    the CSRF token still applies)."""
-    origin = None
-    host = None
+    """A state-changing request from a browser must come from this site: a foreign `Origin`,
+    or `Sec-Fetch-Site: cross-site`, is refused. An absent or `null` Origin is allowed (with
+    `Referrer-Policy: no-referrer`, which every page sends, Chromium posts same-site forms
+    with `Origin: null`); the CSRF token still applies."""
+    origin = host = fetch_site = None
     for key, value in scope.get("headers", []):
         if key == b"origin":
             origin = value.decode("latin-1").strip()
         elif key == b"host":
             host = value.decode("latin-1").strip()
-    if origin is None:
-        return True
-    parts = urlsplit(origin)
-    if origin == "null" or not parts.netloc:
+        elif key == b"sec-fetch-site":
+            fetch_site = value.decode("latin-1").strip().lower()
+    if fetch_site == "cross-site":
         return False
-    return parts.netloc == urlsplit(settings.base_url).netloc or parts.netloc == host
+    if origin is None or origin == "null":
+        return True
+    netloc = urlsplit(origin).netloc
+    return bool(netloc) and (netloc == urlsplit(settings.base_url).netloc or netloc == host)
 
 
 def _replace_cookie(scope: Scope, name: str, value: str) -> None:

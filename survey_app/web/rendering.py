@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 from litestar import Request, Response
 from litestar.response import Template
 
+from survey_app.config import Settings
 from survey_app.services.auth import SESSION_COOKIE
 from survey_app.web.guards import current_user
+from survey_app.web.middleware import CSRF_COOKIE, bound_csrf_token
 
 R = TypeVar("R", bound=Response)
 
@@ -42,8 +44,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-def with_session_cookie(response: R, token: str, secure: bool) -> R:
+def with_session_cookie(response: R, token: str, settings: Settings) -> R:
+    """The new session's cookie, and its own CSRF token: a login always changes both."""
+    secure = settings.secure_cookies
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/",
+    )
+    response.set_cookie(
+        CSRF_COOKIE, bound_csrf_token(settings.secret_key, token), httponly=True,
+        samesite="lax", secure=secure, path="/",
     )
     return response

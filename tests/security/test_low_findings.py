@@ -100,6 +100,9 @@ async def test_a_post_from_another_origin_is_refused(app, make_user) -> None:
         foreign = await browser.post("/logout", data={"_csrf_token": token},
                                      headers={"origin": "https://evil.example"})
         assert foreign.status_code == 403
+        cross = await browser.post("/logout", data={"_csrf_token": token},
+                                   headers={"sec-fetch-site": "cross-site", "origin": "null"})
+        assert cross.status_code == 403
         same = await browser.post("/logout", data={"_csrf_token": token},
                                   headers={"origin": "http://testserver.local"})
         assert same.status_code in (302, 303)

@@ -50,7 +50,7 @@ async def login_submit(request: Request) -> Response:
         response = Redirect(path=step_page, query_params={"next": target}, status_code=303)
     else:
         response = Redirect(path="/account/password" if outcome.must_change_password else target)
-    return with_session_cookie(response, outcome.session_token, settings.secure_cookies)
+    return with_session_cookie(response, outcome.session_token, settings)
 
 
 @post("/logout", opt=roles(*ALL_ROLES, allow_pending_password=True, mfa_step="any"))

@@ -74,7 +74,7 @@ async def mfa_enrol(request: Request) -> Template:
         return await _mfa_page(request, target, error=str(problem), status_code=400)
     response = _no_store(page(request, "auth/mfa_codes.html", codes=codes, next=target,
                               enrolled=True))
-    return with_session_cookie(response, token, settings.secure_cookies)
+    return with_session_cookie(response, token, settings)
 
 
 @get("/account/mfa/verify", opt=VERIFY)
@@ -111,7 +111,7 @@ async def mfa_verify(request: Request) -> Response:
     if verified.method == "recovery":
         target = f"/account/mfa?recovery_left={verified.codes_left}"
     response = Redirect(path=target, status_code=303)
-    return with_session_cookie(response, verified.session_token, settings.secure_cookies)
+    return with_session_cookie(response, verified.session_token, settings)
 
 
 @post("/account/mfa/recovery-codes", opt=MANAGE)
