@@ -50,8 +50,10 @@ UNASSIGNED = -1
 UNASSIGNED_LABEL = "未归类/新议题"
 MAX_THEMES = 40
 FIT_SAMPLE = 50000
-FIT_NONZEROS = 400_000
+FIT_NONZEROS = 250_000
 _MIN_FIT_SAMPLE = 2000
+_LONG_ROW_WORDS = 20
+_LONG_ROW_BUDGET = 20
 N_REPRESENTATIVES = 5
 DEFAULT_MIN_CONFIDENCE = 0.5
 _SENTIMENT_SAMPLE = 400
@@ -218,10 +220,12 @@ def cluster_rows(
     lengths = np.asarray(x.sum(axis=1)).ravel()
     with_words = np.flatnonzero(lengths > 0)
     rng = np.random.default_rng(seed)
-    if with_words.size:
-        # Long opinions: fit on as many word presences as 50,000 short ones would give.
-        per_row = float(lengths[with_words].mean())
+    per_row = float(lengths[with_words].mean()) if with_words.size else 0.0
+    if per_row > _LONG_ROW_WORDS:
+        # Long opinions: fit on a budget of word presences, assign the rest by posterior,
+        # and start from fewer clusters (tempered long rows rarely need more than 20).
         fit_sample = min(fit_sample, max(_MIN_FIT_SAMPLE, int(FIT_NONZEROS / per_row)))
+        max_themes = min(max_themes, _LONG_ROW_BUDGET)
     fit_rows = with_words[_fit_rows(with_words.size, fit_sample, rng)]
     labels = np.full(x.shape[0], UNASSIGNED, dtype=np.int64)
     if fit_rows.size == 0:

@@ -30,7 +30,8 @@ DEFAULT_BETA = 0.1
 _BLOCKS_PER_SWEEP = 16
 _MAX_SETTLE_SWEEPS = 5
 _RESTART_BUDGET = 200_000  # documents × chains
-_RESTART_NONZERO_BUDGET = 3_000_000  # word presences × chains
+_RESTART_NONZERO_BUDGET = 1_000_000  # word presences × chains, for long rows
+_LONG_ROW_WORDS = 20
 _MAX_RESTARTS = 10
 _ASSIGN_CHUNK = 20000
 # A sweep that moves fewer documents than this share ends the sampling early: with long
@@ -162,9 +163,12 @@ def fit_dmm(
     n_docs = x.shape[0]
     n_clusters = max(1, min(n_clusters, n_docs))
     if restarts is None:
-        by_docs = _RESTART_BUDGET // max(1, n_docs)
-        by_words = _RESTART_NONZERO_BUDGET // max(1, x.nnz)
-        restarts = int(np.clip(min(by_docs, by_words), 2, _MAX_RESTARTS))
+        restarts = _RESTART_BUDGET // max(1, n_docs)
+        if x.nnz > _LONG_ROW_WORDS * n_docs:
+            # Long opinions: a chain costs many short-text chains and settles in a few
+            # sweeps; the budget is in word presences.
+            restarts = min(restarts, _RESTART_NONZERO_BUDGET // max(1, x.nnz))
+        restarts = int(np.clip(restarts, 2, _MAX_RESTARTS))
     rng = np.random.default_rng(seed)
     best: _BlockedSampler | None = None
     best_evidence = -np.inf
