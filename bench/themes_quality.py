@@ -153,6 +153,9 @@ def mean_scores(
     return totals, clusters, small, largest, seconds / len(SEEDS)
 
 
+SKIP_SILHOUETTE = False
+
+
 def methods(
     texts: Sequence[str], tokens: Sequence[Sequence[str]], n_gold: int
 ) -> list[tuple[str, Callable[[int], Sequence[int]]]]:
@@ -162,12 +165,13 @@ def methods(
             texts, tokens=tokens, k=k, seed=seed, sentiments=[0.0] * len(texts)
         ).assignments
 
-    return [
+    chosen = [
         ("DMM themes, k given", themes(n_gold)),
         ("baseline TF-IDF+SVD+KMeans, k given", lambda seed: baseline(tokens, n_gold, seed)),
         ("DMM themes, automatic k", themes(None)),
         ("baseline, k by silhouette", lambda seed: baseline(tokens, None, seed)),
     ]
+    return chosen[:3] if SKIP_SILHOUETTE else chosen
 
 
 def score_set(
@@ -225,8 +229,13 @@ def main() -> None:
     parser.add_argument("--no-long", action="store_true", help="skip the long-text checks")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed run")
     parser.add_argument("--only-long", action="store_true", help="only the long-text checks")
+    parser.add_argument("--no-silhouette", action="store_true",
+                        help="skip the (slow) baseline with k chosen by silhouette")
+    parser.add_argument("--only-speed", action="store_true", help="only the speed run")
     parser.add_argument("--labels", action="store_true", help="print the automatic labels")
     args = parser.parse_args()
+    global SKIP_SILHOUETTE
+    SKIP_SILHOUETTE = args.no_silhouette
     paths = [Path(p) for p in args.csv] or sorted(Path(args.data_dir).glob("*.csv"))
     segmenter = Segmenter()
     segmenter.warm_up()
@@ -235,9 +244,9 @@ def main() -> None:
         texts, gold = read_labelled(path)
         if path.name == REVIEWS_FILE:
             reviews = (texts, gold)
-        if not args.only_long:
+        if not (args.only_long or args.only_speed):
             score_set(path.name, texts, gold, segmenter, show_labels=args.labels)
-    if reviews is not None and not args.no_long:
+    if reviews is not None and not (args.no_long or args.only_speed):
         score_set(f"reviews>{LONG_MIN_CHARS}", *long_reviews(*reviews), segmenter,
                   show_labels=args.labels)
         score_set(f"concat~{MESSAGE_CHARS}", *concatenated(*reviews), segmenter,

@@ -18,10 +18,12 @@ from analysis.themes.edit import (
     unpin_keyword,
 )
 from analysis.themes.model import ThemeModel, ThemeModelError
+from analysis.themes.wording import TextDictionary, is_readable_keyword
 
 __all__ = [
     "UNASSIGNED",
     "UNASSIGNED_LABEL",
+    "TextDictionary",
     "Theme",
     "ThemeInputError",
     "ThemeModel",
@@ -29,6 +31,7 @@ __all__ = [
     "ThemeRun",
     "assign_to_themes",
     "discover_themes",
+    "is_readable_keyword",
     "merge_themes",
     "pin_keyword",
     "rename_theme",

@@ -3,18 +3,21 @@ of them, and representative opinions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from analysis.themes.dmm import MixtureCounts
+from analysis.themes.wording import is_readable_keyword
 
 N_KEYWORDS = 10
 LABEL_WORDS = 3
 LABEL_SEPARATOR = "、"
 EMPTY_LABEL = "未命名主题"
 _MAX_CANDIDATES = 5000
+# A keyword is in at least this share of its theme's opinions (and in two of them).
+MIN_KEYWORD_SUPPORT = 0.03
 
 
 def class_tfidf(counts: MixtureCounts) -> np.ndarray:
@@ -31,19 +34,36 @@ def class_tfidf(counts: MixtureCounts) -> np.ndarray:
 
 
 def top_keywords(
-    weights: np.ndarray, vocabulary: Sequence[str], n: int = N_KEYWORDS
+    weights: np.ndarray,
+    vocabulary: Sequence[str],
+    n: int = N_KEYWORDS,
+    *,
+    support: np.ndarray | None = None,
+    min_support: float = 0.0,
+    stop_words: Iterable[str] = (),
 ) -> list[tuple[str, float]]:
-    order = np.argsort(-weights, kind="stable")[:n]
-    return [(vocabulary[i], round(float(weights[i]), 4)) for i in order if weights[i] > 0]
+    """The ``n`` heaviest words that read as keywords (see wording.is_readable_keyword).
+    With ``support`` (the theme's document count per word), words in fewer than
+    ``min_support`` of the theme's opinions are passed over: a word of two opinions in a
+    theme of two hundred says nothing about the theme."""
+    stop = frozenset(stop_words)
+    keywords: list[tuple[str, float]] = []
+    for i in np.argsort(-weights, kind="stable"):
+        if weights[i] <= 0 or len(keywords) == n:
+            break
+        if support is not None and support[i] < min_support:
+            continue
+        if is_readable_keyword(vocabulary[i], stop):
+            keywords.append((vocabulary[i], round(float(weights[i]), 4)))
+    return keywords
 
 
 def label_from_keywords(keywords: Sequence[tuple[str, float]], n_words: int = LABEL_WORDS) -> str:
     """The first keywords that do not repeat each other ("停车" is dropped after "停车难"),
-    words of two or more characters first: a lone 买 or 快 reads badly in a label."""
-    words = [word for word, _ in keywords]
-    ranked = [w for w in words if len(w) > 1] + [w for w in words if len(w) == 1]
+    of two or more characters only: a lone 买 or 快 reads badly in a label."""
+    words = [word for word, _ in keywords if len(word) > 1]
     chosen: list[str] = []
-    for word in ranked:
+    for word in words:
         if not any(word in other or other in word for other in chosen):
             chosen.append(word)
         if len(chosen) == n_words:

@@ -13,7 +13,7 @@ every other opinion is assigned by its posterior.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from analysis.sentiment import score_sentiment
 from analysis.text import Segmenter, clean_opinion, default_segmenter
 from analysis.themes.corpus import build_vocabulary, doc_term_matrix
 from analysis.themes.describe import (
+    MIN_KEYWORD_SUPPORT,
     class_tfidf,
     label_from_keywords,
     representatives,
@@ -34,23 +35,34 @@ from analysis.themes.describe import (
 from analysis.themes.dmm import (
     DEFAULT_ALPHA,
     DEFAULT_BETA,
+    DEFAULT_LENGTH_CAP,
+    MixtureCounts,
     assign_by_posterior,
     count_clusters,
     fit_dmm,
+    length_weights,
     merge_by_evidence,
 )
 from analysis.themes.model import ThemeModel
+from analysis.themes.wording import TextDictionary
 
 UNASSIGNED = -1
 UNASSIGNED_LABEL = "未归类/新议题"
 MAX_THEMES = 40
 FIT_SAMPLE = 50000
+FIT_NONZEROS = 250_000
+_MIN_FIT_SAMPLE = 2000
+_LONG_ROW_WORDS = 20
+_LONG_ROW_BUDGET = 20
 N_REPRESENTATIVES = 5
 DEFAULT_MIN_CONFIDENCE = 0.5
 _SENTIMENT_SAMPLE = 400
 # A new cluster takes over a previous theme's id when their word distributions are at
 # least this similar (cosine): below it, the theme is new.
 _MIN_IDENTITY_SIMILARITY = 0.5
+# Without a given k, a cluster under 1 % of the opinions (and under 3 opinions) is dissolved.
+MIN_THEME_SHARE = 0.01
+_MIN_THEME_SIZE = 3
 
 
 class ThemeInputError(ValueError):
@@ -105,12 +117,23 @@ def prepare_corpus(
     *,
     tokens: Sequence[Sequence[str]] | None = None,
     segmenter: Segmenter | None = None,
+    dictionary: TextDictionary | None = None,
 ) -> _Corpus:
+    """Cleaned texts and their tokens. The analyst's ``dictionary`` (words, synonyms, stop
+    words) applies to given tokens too; its words are kept whole when segmenting here
+    (unless a ``segmenter`` is given)."""
     cleaned = [clean_opinion(text) for text in texts]
     if tokens is None:
-        tokens = (segmenter or default_segmenter()).segment(cleaned)
+        if segmenter is None:
+            if dictionary is not None and not dictionary.is_empty:
+                segmenter = dictionary.segmenter()
+            else:
+                segmenter = default_segmenter()
+        tokens = segmenter.segment(cleaned)
     elif len(tokens) != len(texts):
         raise ThemeInputError("分词结果的条数与意见条数不一致")
+    if dictionary is not None and not dictionary.is_empty:
+        tokens = dictionary.apply(tokens)
     return _Corpus(cleaned, tokens)
 
 
@@ -125,21 +148,27 @@ def discover_themes(
     segmenter: Segmenter | None = None,
     max_themes: int = MAX_THEMES,
     fit_sample: int = FIT_SAMPLE,
+    dictionary: TextDictionary | None = None,
+    length_cap: float | None = DEFAULT_LENGTH_CAP,
 ) -> ThemeRun:
     """Group opinions into themes. ``k`` fixes the number of themes (at most k come out:
     the model may leave a cluster empty); otherwise it is chosen automatically, up to
     ``max_themes``. With ``previous`` (the model of an earlier run) themes that match an
     earlier theme keep its id and custom label, and its pinned keywords apply.
     ``tokens`` (one list per text) skips segmentation; ``sentiments`` (one per text) skips
-    sentiment scoring, which is otherwise done on a sample of each theme."""
+    sentiment scoring, which is otherwise done on a sample of each theme.
+    ``dictionary``: the analyst's words, synonyms and stop words (see wording.py); its stop
+    words are never keywords either. ``length_cap``: see dmm.py (None: no tempering)."""
     if k is not None and k < 1:
         raise ThemeInputError("主题数 k 必须是正整数")
-    corpus = prepare_corpus(texts, tokens=tokens, segmenter=segmenter)
+    corpus = prepare_corpus(texts, tokens=tokens, segmenter=segmenter, dictionary=dictionary)
     # The vocabulary comes from the same kind of sample the mixture is fitted on.
     vocabulary_rows = _fit_rows(len(texts), fit_sample, np.random.default_rng(seed))
     vocabulary = build_vocabulary([corpus.tokens[i] for i in vocabulary_rows])
     x = doc_term_matrix(corpus.tokens, vocabulary)
-    labels = cluster_rows(x, k=k, seed=seed, max_themes=max_themes, fit_sample=fit_sample)
+    labels = cluster_rows(
+        x, k=k, seed=seed, max_themes=max_themes, fit_sample=fit_sample, length_cap=length_cap
+    )
     n_clusters = int(labels.max(initial=-1)) + 1
     ids, next_id = _theme_ids(x, labels, n_clusters, vocabulary, previous)
     assignments = np.where(labels >= 0, ids[np.maximum(labels, 0)], UNASSIGNED)
@@ -157,6 +186,8 @@ def discover_themes(
         next_theme_id=next_id,
         sentiments=sentiments,
         seed=seed,
+        label_stop_words=dictionary.stop_words if dictionary is not None else (),
+        length_cap=length_cap,
     )
 
 
@@ -179,31 +210,75 @@ def cluster_rows(
     seed: int,
     max_themes: int = MAX_THEMES,
     fit_sample: int = FIT_SAMPLE,
+    length_cap: float | None = DEFAULT_LENGTH_CAP,
+    min_share: float = MIN_THEME_SHARE,
 ) -> np.ndarray:
     """Cluster label (0..K-1, 0 the largest) of every row of ``x``; -1 for rows without
-    any vocabulary word. Fitted on at most ``fit_sample`` rows, the rest by posterior."""
+    any vocabulary word. Fitted on at most ``fit_sample`` rows, the rest by posterior.
+    ``length_cap``: long rows count as this many words (see dmm.py). Without k, clusters
+    under ``min_share`` of the rows are dissolved into the others."""
     lengths = np.asarray(x.sum(axis=1)).ravel()
     with_words = np.flatnonzero(lengths > 0)
     rng = np.random.default_rng(seed)
+    per_row = float(lengths[with_words].mean()) if with_words.size else 0.0
+    if per_row > _LONG_ROW_WORDS:
+        # Long opinions: fit on a budget of word presences, assign the rest by posterior,
+        # and start from fewer clusters (tempered long rows rarely need more than 20).
+        fit_sample = min(fit_sample, max(_MIN_FIT_SAMPLE, int(FIT_NONZEROS / per_row)))
+        max_themes = min(max_themes, _LONG_ROW_BUDGET)
     fit_rows = with_words[_fit_rows(with_words.size, fit_sample, rng)]
     labels = np.full(x.shape[0], UNASSIGNED, dtype=np.int64)
     if fit_rows.size == 0:
         return labels
     x_fit = x[fit_rows]
     budget = k if k is not None else auto_cluster_budget(fit_rows.size, max_themes)
-    fit_labels = fit_dmm(x_fit, budget, seed=seed)
+    fit_labels = fit_dmm(x_fit, budget, seed=seed, length_cap=length_cap)
     counts = count_clusters(x_fit, fit_labels, int(fit_labels.max()) + 1)
     if k is None:
-        merged = merge_by_evidence(counts, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA)
+        weights = length_weights(lengths[fit_rows], length_cap)
+        merged = merge_by_evidence(
+            counts,
+            alpha=DEFAULT_ALPHA,
+            beta=DEFAULT_BETA,
+            word_scale=1.0 if weights is None else float(weights.mean()),
+        )
         fit_labels = merged[fit_labels]
         counts = count_clusters(x_fit, fit_labels, int(fit_labels.max()) + 1)
+        fit_labels, counts = _dissolve_small(x_fit, fit_labels, counts, min_share, length_cap)
     rest = np.setdiff1d(with_words, fit_rows, assume_unique=True)
     labels[fit_rows] = fit_labels
     if rest.size:
         labels[rest] = assign_by_posterior(
-            x[rest], counts, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA
+            x[rest], counts, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA, length_cap=length_cap
         )
     return _order_by_size(labels)
+
+
+def _dissolve_small(
+    x: sp.csr_matrix,
+    labels: np.ndarray,
+    counts: MixtureCounts,
+    min_share: float,
+    length_cap: float | None,
+) -> tuple[np.ndarray, MixtureCounts]:
+    """Move the rows of clusters under ``min_share`` of the rows (and never fewer than
+    _MIN_THEME_SIZE) to their most probable remaining cluster. A handful of opinions that
+    share a rare word is not a theme an analyst can act on; a new issue that keeps coming
+    back is surfaced by assignment (the 新议题 bucket) instead."""
+    floor = max(_MIN_THEME_SIZE, min_share * labels.size)
+    small = counts.doc_counts < floor
+    if not small.any() or small.all():
+        return labels, counts
+    kept = np.flatnonzero(~small)
+    kept_counts = MixtureCounts(counts.doc_counts[kept], counts.word_counts[kept])
+    moving = np.flatnonzero(small[labels])
+    mapping = np.full(counts.n_clusters, -1, dtype=np.int64)
+    mapping[kept] = np.arange(kept.size)
+    labels = mapping[labels]
+    labels[moving] = assign_by_posterior(
+        x[moving], kept_counts, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA, length_cap=length_cap
+    )
+    return labels, count_clusters(x, labels, kept.size)
 
 
 def _order_by_size(labels: np.ndarray) -> np.ndarray:
@@ -286,6 +361,8 @@ def build_run(
     next_theme_id: int,
     sentiments: Sequence[float] | None,
     seed: int,
+    label_stop_words: Iterable[str] = (),
+    length_cap: float | None = DEFAULT_LENGTH_CAP,
 ) -> ThemeRun:
     """Everything derived from a final assignment: the model's counts, keywords, labels,
     representatives and sentiment of each theme (largest theme first)."""
@@ -295,7 +372,16 @@ def build_run(
     row_of_id = {int(tid): row for row, tid in enumerate(theme_ids)}
     rows = np.array([row_of_id.get(int(a), -1) for a in assignments], dtype=np.int64)
     counts = count_clusters(x, rows, len(theme_ids))
-    keywords = [top_keywords(weights, vocabulary) for weights in class_tfidf(counts)]
+    keywords = [
+        top_keywords(
+            weights,
+            vocabulary,
+            support=counts.word_counts[row],
+            min_support=max(2.0, MIN_KEYWORD_SUPPORT * counts.doc_counts[row]),
+            stop_words=label_stop_words,
+        )
+        for row, weights in enumerate(class_tfidf(counts))
+    ]
     model = ThemeModel(
         vocabulary=vocabulary,
         theme_ids=tuple(int(tid) for tid in theme_ids),
@@ -306,6 +392,7 @@ def build_run(
         custom_labels={tid: lab for tid, lab in custom_labels.items() if tid in row_of_id},
         pins={word: tid for word, tid in pins.items() if tid in row_of_id},
         next_theme_id=max(next_theme_id, int(theme_ids.max(initial=-1)) + 1),
+        length_cap=length_cap,
     )
     rng = np.random.default_rng(seed)
     themes = []
@@ -351,11 +438,13 @@ def assign_to_themes(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     tokens: Sequence[Sequence[str]] | None = None,
     segmenter: Segmenter | None = None,
+    dictionary: TextDictionary | None = None,
 ) -> list[int]:
     """Theme id of each new opinion, or -1 when it fits none: no known word, explained
     better by the overall word distribution than by any theme, or a best theme whose
-    posterior probability is below ``min_confidence``. Pinned keywords apply first."""
-    corpus = prepare_corpus(texts, tokens=tokens, segmenter=segmenter)
+    posterior probability is below ``min_confidence``. Pinned keywords apply first.
+    ``dictionary`` should be the one the model's run used."""
+    corpus = prepare_corpus(texts, tokens=tokens, segmenter=segmenter, dictionary=dictionary)
     x = doc_term_matrix(corpus.tokens, model.vocabulary)
     assignments = np.full(len(texts), UNASSIGNED, dtype=np.int64)
     has_words = np.asarray(x.sum(axis=1)).ravel() > 0

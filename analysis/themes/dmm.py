@@ -7,6 +7,13 @@ at a time; here a sweep visits them in random blocks and samples every document 
 at once against the counts of all other blocks, which keeps the behaviour of the sequential
 sampler (blocks are small relative to the corpus) at the speed of matrix products.
 Documents are binary word-presence rows, for which the sampler's formula is exact.
+
+Long documents (citizens' messages of a few hundred characters) make the posterior of each
+document so peaked that a chain freezes in its first partition and every idiosyncratic group
+of messages holds on to a cluster of its own. With ``length_cap`` a document of L > cap words
+weighs its word likelihood by cap / L (a tempered, "power" likelihood): it counts as much
+evidence as a document of ``cap`` words, while its words still all shape the clusters. Short
+texts (fewer words than the cap) are unaffected.
 """
 
 from __future__ import annotations
@@ -23,8 +30,24 @@ DEFAULT_BETA = 0.1
 _BLOCKS_PER_SWEEP = 16
 _MAX_SETTLE_SWEEPS = 5
 _RESTART_BUDGET = 200_000  # documents × chains
+_RESTART_NONZERO_BUDGET = 1_000_000  # word presences × chains, for long rows
+_LONG_ROW_WORDS = 20
 _MAX_RESTARTS = 10
 _ASSIGN_CHUNK = 20000
+# A sweep that moves fewer documents than this share ends the sampling early: with long
+# documents a chain settles within a few sweeps and the rest would change nothing.
+_SETTLED_SHARE = 0.002
+_MIN_SWEEPS = 6
+# Small inputs are cheap and need every sweep to leave a poor first partition.
+_EARLY_STOP_MIN_DOCS = 2000
+DEFAULT_LENGTH_CAP = 30.0
+
+
+def length_weights(lengths: np.ndarray, length_cap: float | None) -> np.ndarray | None:
+    """cap / length for documents longer than the cap, else 1; None when nothing is capped."""
+    if length_cap is None or lengths.size == 0 or lengths.max(initial=0) <= length_cap:
+        return None
+    return np.minimum(1.0, length_cap / np.maximum(lengths, 1.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,17 +75,24 @@ def count_clusters(x: sp.csr_matrix, labels: np.ndarray, n_clusters: int) -> Mix
 
 
 def log_posterior(
-    x: sp.csr_matrix, counts: MixtureCounts, *, alpha: float, beta: float
+    x: sp.csr_matrix,
+    counts: MixtureCounts,
+    *,
+    alpha: float,
+    beta: float,
+    length_cap: float | None = None,
 ) -> np.ndarray:
     """Unnormalised log p(cluster | document) for every row of ``x`` (documents × K)."""
+    lengths = np.asarray(x.sum(axis=1)).ravel()
     return _log_scores(
         x,
-        np.asarray(x.sum(axis=1)).ravel(),
+        lengths,
         counts.doc_counts,
         np.log(counts.word_counts + beta),
         counts.word_counts.sum(axis=1),
         alpha=alpha,
         beta=beta,
+        weights=length_weights(lengths, length_cap),
     )
 
 
@@ -75,6 +105,7 @@ def _log_scores(
     *,
     alpha: float,
     beta: float,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     vocabulary_mass = log_word_weights.shape[1] * beta
     # Σ_{i<L} log(n_k + Vβ + i) = lgamma(n_k + Vβ + L) − lgamma(n_k + Vβ), computed once per
@@ -83,10 +114,12 @@ def _log_scores(
     base = totals + vocabulary_mass
     length_table = gammaln(base[None, :] + distinct[:, None]) - gammaln(base)[None, :]
     word_term = np.asarray(x @ log_word_weights.T)
+    word_term -= length_table[inverse]
+    if weights is not None:
+        word_term *= weights[:, None]
     with np.errstate(divide="ignore"):
         prior = np.log(doc_counts + alpha)
     word_term += prior[None, :]
-    word_term -= length_table[inverse]
     return word_term
 
 
@@ -117,6 +150,7 @@ def fit_dmm(
     beta: float = DEFAULT_BETA,
     sweeps: int = 20,
     restarts: int | None = None,
+    length_cap: float | None = None,
 ) -> np.ndarray:
     """Cluster labels in 0..K'-1 (K' ≤ ``n_clusters``: clusters may empty out, which is how
     the model lowers the number of clusters by itself).
@@ -124,16 +158,22 @@ def fit_dmm(
     Each of ``restarts`` chains samples for ``sweeps`` sweeps, then moves every document to
     its most probable cluster until nothing changes; the chain with the highest evidence
     wins. Small corpora get more chains (they are cheap, and a single chain on a few dozen
-    opinions often settles in a poor partition)."""
+    opinions often settles in a poor partition); so do inputs with few word presences.
+    ``length_cap``: see the module's docstring."""
     n_docs = x.shape[0]
     n_clusters = max(1, min(n_clusters, n_docs))
     if restarts is None:
-        restarts = int(np.clip(_RESTART_BUDGET // max(1, n_docs), 2, _MAX_RESTARTS))
+        restarts = _RESTART_BUDGET // max(1, n_docs)
+        if x.nnz > _LONG_ROW_WORDS * n_docs:
+            # Long opinions: a chain costs many short-text chains and settles in a few
+            # sweeps; the budget is in word presences.
+            restarts = min(restarts, _RESTART_NONZERO_BUDGET // max(1, x.nnz))
+        restarts = int(np.clip(restarts, 2, _MAX_RESTARTS))
     rng = np.random.default_rng(seed)
     best: _BlockedSampler | None = None
     best_evidence = -np.inf
     for _ in range(restarts):
-        chain = _BlockedSampler(x, n_clusters, alpha, beta, rng)
+        chain = _BlockedSampler(x, n_clusters, alpha, beta, rng, length_cap=length_cap)
         chain.run(sweeps, greedy=False)
         chain.settle()
         evidence = chain.evidence()
@@ -159,12 +199,16 @@ class _BlockedSampler:
         alpha: float,
         beta: float,
         rng: np.random.Generator,
+        *,
+        length_cap: float | None = None,
     ) -> None:
         self.x = x
         self.alpha = alpha
         self.beta = beta
         self.rng = rng
         self.lengths = np.asarray(x.sum(axis=1)).ravel()
+        self.weights = length_weights(self.lengths, length_cap)
+        self.n_clusters = n_clusters
         self.labels = rng.integers(0, n_clusters, x.shape[0])
         counts = count_clusters(x, self.labels, n_clusters)
         self.doc_counts = counts.doc_counts
@@ -184,11 +228,19 @@ class _BlockedSampler:
         # small part of the corpus (one block would condition on nothing at all).
         n_blocks = max(1, min(_BLOCKS_PER_SWEEP, n_docs))
         bounds = np.linspace(0, n_docs, n_blocks + 1).astype(np.int64)
-        for _ in range(sweeps):
+        for sweep in range(sweeps):
+            before = self.labels.copy()
             order = self.rng.permutation(n_docs)
             shuffled = self.x[order]  # one fancy index per sweep, then cheap row slices
             for start, stop in itertools.pairwise(bounds):
                 self._resample(order[start:stop], shuffled[start:stop], greedy=greedy)
+            moved = np.count_nonzero(before != self.labels)
+            if (
+                n_docs >= _EARLY_STOP_MIN_DOCS
+                and sweep + 1 >= _MIN_SWEEPS
+                and moved <= _SETTLED_SHARE * n_docs
+            ):
+                return
 
     def settle(self) -> None:
         """Greedy sweeps until no document moves (or a few sweeps have passed)."""
@@ -209,6 +261,7 @@ class _BlockedSampler:
             self.totals,
             alpha=self.alpha,
             beta=self.beta,
+            weights=None if self.weights is None else self.weights[block],
         )
         new_labels = scores.argmax(axis=1) if greedy else self._draw(scores)
         self.labels[block] = new_labels
@@ -225,38 +278,55 @@ class _BlockedSampler:
     def _move(
         self, x_block: sp.csr_matrix, lengths: np.ndarray, labels: np.ndarray, *, sign: float
     ) -> None:
+        # Word presences per (cluster, word) of the block, duplicates summed by a sparse
+        # product (np.add.at is an order of magnitude slower on long documents).
+        indicator = sp.csr_matrix(
+            (np.ones(labels.size), (labels, np.arange(labels.size))),
+            shape=(self.n_clusters, labels.size),
+        )
+        delta = (indicator @ x_block).tocoo()
         n_words = self.word_counts.shape[1]
-        rows = np.repeat(labels, np.diff(x_block.indptr))
-        flat = rows * n_words + x_block.indices
+        flat = delta.row.astype(np.int64) * n_words + delta.col
         counts = self.word_counts.reshape(-1)  # a view: word_counts is C-contiguous
-        np.add.at(counts, flat, sign)
+        counts[flat] += sign * delta.data
         self.log_weights.reshape(-1)[flat] = np.log(counts[flat] + self.beta)
         np.add.at(self.doc_counts, labels, sign)
         np.add.at(self.totals, labels, sign * lengths)
 
 
 def assign_by_posterior(
-    x: sp.csr_matrix, counts: MixtureCounts, *, alpha: float, beta: float
+    x: sp.csr_matrix,
+    counts: MixtureCounts,
+    *,
+    alpha: float,
+    beta: float,
+    length_cap: float | None = None,
 ) -> np.ndarray:
     """Most probable cluster of each row, in chunks to bound memory on large inputs."""
     labels = np.empty(x.shape[0], dtype=np.int64)
     for start in range(0, x.shape[0], _ASSIGN_CHUNK):
         chunk = x[start : start + _ASSIGN_CHUNK]
         labels[start : start + chunk.shape[0]] = log_posterior(
-            chunk, counts, alpha=alpha, beta=beta
+            chunk, counts, alpha=alpha, beta=beta, length_cap=length_cap
         ).argmax(axis=1)
     return labels
 
 
 def merge_by_evidence(
-    counts: MixtureCounts, *, alpha: float, beta: float, target: int | None = None
+    counts: MixtureCounts,
+    *,
+    alpha: float,
+    beta: float,
+    target: int | None = None,
+    word_scale: float = 1.0,
 ) -> np.ndarray:
     """Greedy agglomeration of clusters: repeatedly merge the pair whose merge raises the
     collapsed evidence most. With ``target`` merge down to that many clusters; without, stop
     when no merge raises the evidence (the automatic number of themes).
-    Returns the new label (0..K'-1) of every old cluster."""
+    Returns the new label (0..K'-1) of every old cluster. ``word_scale`` < 1 weighs the word
+    evidence down (long documents, see ``length_cap``) so that it does not drown the prior."""
     doc_counts = counts.doc_counts.copy()
-    word_counts = counts.word_counts.copy()
+    word_counts = counts.word_counts * word_scale
     alive = [int(k) for k in np.flatnonzero(doc_counts > 0)]
     group_of = np.where(doc_counts > 0, np.arange(counts.n_clusters), -1)
     own = _cluster_evidence(doc_counts, word_counts, alpha, beta)

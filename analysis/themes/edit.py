@@ -62,6 +62,7 @@ def split_theme(
         next_theme_id=int(new_ids.max()) + 1,
         sentiments=sentiments,
         seed=seed,
+        length_cap=model.length_cap,
     )
 
 
@@ -99,6 +100,7 @@ def merge_themes(
         next_theme_id=model.next_theme_id,
         sentiments=sentiments,
         seed=0,
+        length_cap=model.length_cap,
     )
 
 
@@ -132,6 +134,7 @@ def pin_keyword(
         next_theme_id=model.next_theme_id,
         sentiments=sentiments,
         seed=0,
+        length_cap=model.length_cap,
     )
 
 

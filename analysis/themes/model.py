@@ -36,6 +36,8 @@ class ThemeModel:
     custom_labels: Mapping[int, str] = field(default_factory=dict)
     pins: Mapping[str, int] = field(default_factory=dict)
     next_theme_id: int = 0
+    # Long opinions count as this many words (see dmm.py); None in models stored before it.
+    length_cap: float | None = None
 
     def label_of(self, theme_id: int) -> str:
         return self.custom_labels.get(theme_id) or self.auto_labels[self.row_of(theme_id)]
@@ -59,7 +61,9 @@ class ThemeModel:
             np.concatenate([self.counts.doc_counts, background.doc_counts]),
             np.vstack([self.counts.word_counts, background.word_counts]),
         )
-        scores = log_posterior(x, stacked, alpha=self.alpha, beta=self.beta)
+        scores = log_posterior(
+            x, stacked, alpha=self.alpha, beta=self.beta, length_cap=self.length_cap
+        )
         scores -= scores.max(axis=1, keepdims=True)
         return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
 
@@ -99,6 +103,7 @@ class ThemeModel:
             "custom_labels": {str(k): v for k, v in self.custom_labels.items()},
             "pins": dict(self.pins),
             "next_theme_id": self.next_theme_id,
+            "length_cap": self.length_cap,
         }
 
     @classmethod
@@ -125,6 +130,7 @@ class ThemeModel:
                 custom_labels={int(k): str(v) for k, v in data["custom_labels"].items()},
                 pins={str(k): int(v) for k, v in data["pins"].items()},
                 next_theme_id=int(data["next_theme_id"]),
+                length_cap=None if data.get("length_cap") is None else float(data["length_cap"]),
             )
         except (KeyError, TypeError, ValueError, IndexError) as error:
             raise ThemeModelError(f"无法读取主题模型：数据不完整或已损坏（{error}）") from error
