@@ -30,7 +30,10 @@ _MAX_ID = 2**31 - 1
 
 # Workflow states of a theme (待处理 → 已转办 → 整改中 → 已办结).
 PENDING, ASSIGNED, RECTIFYING, DONE = "pending", "assigned", "rectifying", "done"
+# The unit reported it done; the analyst or office accepts (验收) or returns it (退回).
+REVIEW = "review"
 OPEN_STATUSES = (ASSIGNED, RECTIFYING)
+HANDED_STATUSES = (ASSIGNED, RECTIFYING, REVIEW, DONE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class CorpusOpinion:
     theme_id: int | None
     locked: bool
     sentiment: float | None
+    set_aside: str = ""  # "", "empty" (content-free) or "excluded"
+    sentiment_label: str = ""  # the analyst's correction, if any
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class OpinionView:
     theme_id: int | None
     theme_label: str | None
     locked: bool
+    sentiment_label: str = ""
+    set_aside: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,23 +196,26 @@ async def campaign_ids_with_status(statuses: Sequence[str]) -> list[int]:
 
 async def corpus_opinions(scope: OpinionFilter | None) -> list[CorpusOpinion]:
     """Opinions in `scope` (None: every opinion), oldest first."""
-    query = Opinion.select(
-        Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment
-    ).order_by(Opinion.id)
+    query = Opinion.select(*_CORPUS_COLUMNS).order_by(Opinion.id)
     if scope is not None and not scope.is_empty:
         query = query.where(*_filter_clauses(scope))
     return [_corpus_opinion(row) for row in await query]
 
 
 async def unassigned_opinions() -> list[CorpusOpinion]:
+    """Opinions in no theme that are not set aside (new, or held as 新议题)."""
     rows = await (
-        Opinion.select(
-            Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment
-        )
-        .where(Opinion.theme.is_null())
+        Opinion.select(*_CORPUS_COLUMNS)
+        .where(Opinion.theme.is_null(), Opinion.set_aside == "")
         .order_by(Opinion.id)
     )
     return [_corpus_opinion(row) for row in rows]
+
+
+_CORPUS_COLUMNS = (
+    Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment,
+    Opinion.set_aside, Opinion.sentiment_label,
+)
 
 
 def _corpus_opinion(row: dict[str, Any]) -> CorpusOpinion:
@@ -215,6 +225,8 @@ def _corpus_opinion(row: dict[str, Any]) -> CorpusOpinion:
         theme_id=row["theme"],
         locked=bool(row["theme_locked"]),
         sentiment=row["sentiment"],
+        set_aside=row["set_aside"] or "",
+        sentiment_label=row["sentiment_label"] or "",
     )
 
 
@@ -390,28 +402,6 @@ async def move_opinions(opinion_ids: Sequence[int], theme_id: int) -> int:
     return moved
 
 
-# --- Hand-over --------------------------------------------------------------------------
-
-
-async def hand_over(theme_id: int, unit_id: int, deadline: dt.datetime, note: str) -> None:
-    await Theme.update(
-        {
-            Theme.status: ASSIGNED,
-            Theme.unit: unit_id,
-            Theme.deadline: deadline,
-            Theme.handover_note: note,
-            Theme.updated_at: utcnow(),
-        }
-    ).where(Theme.id == theme_id)
-
-
-async def record_reply(theme_id: int, status: str, reply: str) -> None:
-    now = utcnow()
-    await Theme.update(
-        {Theme.status: status, Theme.reply: reply, Theme.replied_at: now, Theme.updated_at: now}
-    ).where(Theme.id == theme_id)
-
-
 # --- Reading themes ---------------------------------------------------------------------
 
 _THEME_COLUMNS: tuple[Column | Any, ...] = (
@@ -523,7 +513,12 @@ async def count_themes_with_opinions(scope: OpinionFilter) -> int:
 
 
 async def unassigned_count(scope: OpinionFilter) -> int:
-    return int(await Opinion.count().where(Opinion.theme.is_null(), *_filter_clauses(scope)))
+    return int(await Opinion.count().where(
+        Opinion.theme.is_null(), Opinion.set_aside == "", *_filter_clauses(scope)))
+
+
+async def set_aside_count(scope: OpinionFilter, reason: str) -> int:
+    return int(await Opinion.count().where(Opinion.set_aside == reason, *_filter_clauses(scope)))
 
 
 async def unit_breakdown(
@@ -590,6 +585,8 @@ _OPINION_COLUMNS: tuple[Any, ...] = (
     Opinion.theme,
     Opinion.theme.label.as_alias("theme_label"),
     Opinion.theme_locked,
+    Opinion.sentiment_label,
+    Opinion.set_aside,
 )
 
 
@@ -606,11 +603,15 @@ def _opinion_view(row: dict[str, Any]) -> OpinionView:
         theme_id=row["theme"],
         theme_label=row["theme_label"],
         locked=bool(row["theme_locked"]),
+        sentiment_label=row["sentiment_label"] or "",
+        set_aside=row["set_aside"] or "",
     )
 
 
 def _theme_clause(theme_id: int | None) -> Where | Any:
-    return Opinion.theme.is_null() if theme_id is None else Opinion.theme == theme_id
+    if theme_id is None:
+        return Opinion.theme.is_null() & (Opinion.set_aside == "")
+    return Opinion.theme == theme_id
 
 
 async def theme_opinions(
@@ -699,7 +700,7 @@ async def handed_over_themes(
 ) -> list[ThemeRecord]:
     """Themes handed to a unit (None: to any unit), nearest deadline first."""
     query = Theme.select(*_THEME_COLUMNS).where(
-        Theme.status.is_in([ASSIGNED, RECTIFYING, DONE]), Theme.unit.is_not_null()
+        Theme.status.is_in(list(HANDED_STATUSES)), Theme.unit.is_not_null()
     )
     if unit_id is not None:
         query = query.where(Theme.unit == unit_id)
@@ -709,7 +710,7 @@ async def handed_over_themes(
 
 async def count_handed_over(unit_id: int | None) -> int:
     query = Theme.count().where(
-        Theme.status.is_in([ASSIGNED, RECTIFYING, DONE]), Theme.unit.is_not_null()
+        Theme.status.is_in(list(HANDED_STATUSES)), Theme.unit.is_not_null()
     )
     if unit_id is not None:
         query = query.where(Theme.unit == unit_id)
