@@ -156,14 +156,15 @@ async def finish_proposal(run_id: int, status: str, model: dict[str, Any] | None
     await ThemeRun.update(values).where(ThemeRun.id == run_id)
 
 
-async def live_theme_keywords() -> dict[int, list[str]]:
-    """Keywords and pinned keywords of every live theme (what an opinion must share with a
-    theme to join it by assignment)."""
+async def live_theme_keywords(top: int = 3) -> dict[int, list[str]]:
+    """The `top` keywords and the pinned keywords of every live theme (what an opinion must
+    share with a theme to join it by assignment)."""
     rows = await Theme.select(Theme.id, Theme.keywords, Theme.pinned_keywords).where(
         Theme.merged_into.is_null()
     )
     return {
-        row["id"]: [*json_value(row["keywords"], []), *json_value(row["pinned_keywords"], [])]
+        row["id"]: [*json_value(row["keywords"], [])[:top],
+                    *json_value(row["pinned_keywords"], [])]
         for row in rows
     }
 
