@@ -201,7 +201,7 @@ async def test_a_stale_review_cannot_be_confirmed_and_a_discarded_one_changes_no
 async def test_planted_new_topic_is_held_and_proposed_and_content_free_set_aside(
     db, analyst
 ) -> None:
-    ids, later = await _seed()
+    _, later = await _seed()
     await _run(analyst, k=6)
     held = (await themes.overview(themes.OpinionFilter(), 1)).unassigned
     noise = [await add_opinion(later, t, unit_code="U01") for t in NOISE]
