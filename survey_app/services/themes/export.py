@@ -8,11 +8,13 @@ from dataclasses import asdict
 
 from analysis.tabular import write_xlsx
 from analysis.themes import UNASSIGNED_LABEL
-from survey_app.db.queries import audit
+from survey_app.db.queries import audit, theme_search
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.auth import CurrentUser
 from survey_app.services.themes.common import (
+    CHANNEL_LABELS,
+    SENTIMENT_LABELS,
     STATUS_LABELS,
     china_date,
     china_time,
@@ -28,7 +30,7 @@ THEME_SHEET_HEADER = [
 ]
 OPINION_SHEET_HEADER = [
     "意见编号", "调查批次", "期别", "单位代码", "单位名称", "题目", "渠道", "意见内容", "情感",
-    "主题编号", "主题名称", "人工调整",
+    "人工校正情感", "主题编号", "主题名称", "人工调整",
 ]
 
 
@@ -36,6 +38,7 @@ async def export_report(user: CurrentUser, ip: str, scope: OpinionFilter) -> byt
     lines, _, _ = await theme_lines(scope, limit=100_000, offset=0)
     opinions = await queries.export_opinions(scope)
     names = await queries.unit_names()
+    titles = await theme_search.question_titles()
     theme_rows = [
         [
             line.theme.id, line.theme.label, "、".join(line.theme.keywords), line.count,
@@ -49,9 +52,11 @@ async def export_report(user: CurrentUser, ip: str, scope: OpinionFilter) -> byt
     ]
     opinion_rows = [
         [
-            o.id, o.campaign_name, o.period, o.unit_code, names.get(o.unit_code, ""), o.question,
-            o.channel, o.text, None if o.sentiment is None else round(o.sentiment, 3),
-            o.theme_id, o.theme_label if o.theme_id is not None else UNASSIGNED_LABEL,
+            o.id, o.campaign_name, o.period, o.unit_code, names.get(o.unit_code, ""),
+            titles.get(o.question, o.question), CHANNEL_LABELS.get(o.channel, o.channel), o.text,
+            None if o.sentiment is None else round(o.sentiment, 3),
+            SENTIMENT_LABELS.get(o.sentiment_label, ""), o.theme_id,
+            o.theme_label if o.theme_id is not None else UNASSIGNED_LABEL,
             "是" if o.locked else "",
         ]
         for o in opinions

@@ -363,6 +363,36 @@ async def review_rectification(request: Request, theme_id: RecordId) -> Response
     return Redirect(path=f"/themes/assigned/{theme_id}")
 
 
+# --- Search and charts -------------------------------------------------------------------------
+
+
+@get("/themes/search", opt=roles(*READERS))
+async def search_page(
+    request: Request, q: FromQuery[str] = "", period: FromQuery[str] = "",
+    campaign: FromQuery[str] = "", unit: FromQuery[str] = "", question: FromQuery[str] = "",
+    channel: FromQuery[str] = "", industry: FromQuery[str] = "", size_class: FromQuery[str] = "",
+    street: FromQuery[str] = "", page: FromQuery[int] = 1,
+) -> Template:
+    params = {"q": q, "period": period, "campaign": campaign, "unit": unit,
+              "question": question, "channel": channel, "industry": industry,
+              "size_class": size_class, "street": street}
+    error = None
+    result = charts = None
+    try:
+        wanted = themes.parse_search(q, period, campaign, unit, question, channel, industry,
+                                     size_class, street)
+        result = await themes.search(wanted, page)
+        charts = None if result.suppressed else await themes.charts(wanted)
+    except themes.ThemeError as problem:
+        error = str(problem)
+    return rendering.page(
+        request, "analysis/search.html", status_code=400 if error else 200, error=error,
+        params=params, qs=urlencode({k: v for k, v in params.items() if v}),
+        result=result, charts=charts, choices=await themes.search_choices(),
+        attribute_labels=themes.ATTRIBUTE_LABELS, channel_labels=themes.CHANNEL_LABELS,
+    )
+
+
 # --- New issues, sentiment corrections, word lists --------------------------------------------
 
 
@@ -423,4 +453,5 @@ ROUTES = [
     rename_theme, merge_themes, split_theme, pin_keyword, unpin_keyword, move_opinions,
     hand_over, assigned_list, assigned_page, reply, review_page, review_decision,
     review_rectification, accept_new_issue, correct_sentiment, lexicon_page, save_lexicon,
+    search_page,
 ]
