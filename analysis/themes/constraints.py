@@ -112,7 +112,8 @@ def constrained_run(
                     final[i] = theme_id
     rest = [i for i in free if final[i] == UNASSIGNED]
     # 2. The others are clustered afresh; clusters may match unprotected themes only.
-    if len(rest) >= MIN_FREE_K:
+    # (Without a word shared by enough of them there is nothing to cluster: they stay 新议题.)
+    if len(rest) >= MIN_FREE_K and build_vocabulary([tokens[i] for i in rest]):
         busy = {int(t) for t in final[final >= 0]} & protected
         free_k = None if k is None else min(len(rest), max(MIN_FREE_K, k - len(busy)))
         matchable = None
