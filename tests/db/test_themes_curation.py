@@ -225,3 +225,20 @@ async def test_planted_new_topic_is_held_and_proposed_and_content_free_set_aside
     await _run(analyst)  # the accepted theme is a decision: a run keeps it whole
     assert await _members(theme_id) == set(noise)
     assert await _themes_of(empty) == Counter({None: len(CONTENT_FREE)})
+
+
+async def test_an_exclusion_made_while_a_review_waits_still_stands(db, analyst) -> None:
+    ids, _ = await _seed()
+    job_id = await themes.submit_discovery(analyst, "", themes.DiscoveryRequest(k=6))
+    assert await run_next_job("test")
+    job = await jobs.find_job(job_id)
+    assert job is not None and job.status == "done"
+    spam = ids["parking"][0]
+    assert await themes.exclude_opinions(analyst, "", [spam]) == 1
+    await themes.confirm_run(analyst, "", job.result["run"])
+    row = await Opinion.select(Opinion.theme, Opinion.set_aside).where(Opinion.id == spam).first()
+    assert row == {"theme": None, "set_aside": "excluded"}
+    assert await Opinion.count().where(Opinion.theme.is_not_null()) > 50
+    await _run(analyst)  # and no later run brings it back
+    row = await Opinion.select(Opinion.theme, Opinion.set_aside).where(Opinion.id == spam).first()
+    assert row == {"theme": None, "set_aside": "excluded"}

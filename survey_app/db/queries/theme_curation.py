@@ -81,6 +81,25 @@ async def set_aside(opinion_ids: Sequence[int], reason: str) -> None:
         await Opinion.update(values).where(Opinion.id.is_in(chunk))
 
 
+async def held_by_analyst(opinion_ids: Sequence[int]) -> tuple[set[int], set[int]]:
+    """Of the given opinions: (those excluded by an analyst, those with a corrected
+    sentiment) — a proposal computed before these decisions must not undo them."""
+    excluded: set[int] = set()
+    corrected: set[int] = set()
+    ids = list(opinion_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = await Opinion.select(Opinion.id, Opinion.set_aside, Opinion.sentiment_label).where(
+            Opinion.id.is_in(ids[start : start + _CHUNK]),
+            (Opinion.set_aside == "excluded") | (Opinion.sentiment_label != ""),
+        )
+        for row in rows:
+            if row["set_aside"] == "excluded":
+                excluded.add(row["id"])
+            if row["sentiment_label"]:
+                corrected.add(row["id"])
+    return excluded, corrected
+
+
 async def correct_sentiment(opinion_id: int, label: str, value: float | None) -> None:
     await Opinion.update(
         {Opinion.sentiment_label: label, Opinion.sentiment: value}

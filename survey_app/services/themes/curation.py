@@ -294,7 +294,7 @@ async def move_opinions(
 
 async def exclude_opinions(user: CurrentUser, ip: str, opinion_ids: Sequence[int]) -> int:
     """Set opinions aside for good (off-topic, spam): no run or assignment puts them in a
-    theme again; the analyst can restore them from the theme list's set-aside count."""
+    theme again (they are counted on the theme list)."""
     if not opinion_ids:
         raise ThemeError("请先勾选要排除的意见")
     async with MODEL_LOCK:

@@ -272,6 +272,10 @@ async def confirm_run(user: CurrentUser, ip: str, run_id: int) -> None:
                   if s.label_edited}
         labels = {int(t["id"]): str(t["label"]) for t in proposal["themes"]}
         new_ids = [int(t) for t in proposal["new_ids"]]
+        # Exclusions and sentiment corrections made since the run still stand.
+        excluded, corrected = await theme_curation.held_by_analyst(
+            [int(o) for o, _ in proposal["assign"]] + [int(o) for o, _ in proposal["sentiments"]]
+        )
         async with queries.transaction():
             rows = await queries.insert_themes([labels[t] for t in new_ids])
             id_map = {int(t["id"]): int(t["id"]) for t in proposal["themes"]}
@@ -281,12 +285,13 @@ async def confirm_run(user: CurrentUser, ip: str, run_id: int) -> None:
             )
             await theme_curation.finish_proposal(run_id, "done", model)
             await queries.set_opinion_themes(
-                [(int(o), id_map[int(t)] if int(t) >= 0 else None) for o, t in proposal["assign"]]
+                [(int(o), id_map[int(t)] if int(t) >= 0 else None) for o, t in proposal["assign"]
+                 if int(o) not in excluded]
             )
             await theme_curation.set_aside(proposal["empty"], EMPTY)
             await theme_curation.set_aside(proposal["clear"], "")
             await queries.set_opinion_sentiments(
-                [(int(o), float(v)) for o, v in proposal["sentiments"]]
+                [(int(o), float(v)) for o, v in proposal["sentiments"] if int(o) not in corrected]
             )
             await queries.describe_themes(
                 [
