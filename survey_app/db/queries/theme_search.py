@@ -12,7 +12,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from survey_app.db.queries._rows import json_value
-from survey_app.db.queries.themes import _OPINION_COLUMNS, OpinionView, _opinion_view
+from survey_app.db.queries.theme_opinions import _OPINION_COLUMNS, OpinionView, _opinion_view
 from survey_app.db.tables import Campaign, Opinion
 
 ATTRIBUTES = ("industry", "size_class", "street")

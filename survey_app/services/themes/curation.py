@@ -19,6 +19,7 @@ from analysis.themes import (
 )
 from analysis.themes.novelty import propose_new_themes
 from survey_app.db.queries import audit, theme_curation
+from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries.themes import PENDING, ThemeRecord
 from survey_app.jobs.runner import submit_job
@@ -276,7 +277,7 @@ async def move_opinions(
         raise ThemeError("请先勾选要移动的意见")
     async with MODEL_LOCK:  # a run in progress would not see the opinions as moved by hand
         await _live_theme(target_id)
-        found = await queries.existing_opinion_ids(sorted(set(opinion_ids)))
+        found = await opinion_queries.existing_opinion_ids(sorted(set(opinion_ids)))
         if len(found) != len(set(opinion_ids)):
             raise ThemeError("部分意见不存在，请刷新页面后重试")
         async with queries.transaction():
@@ -298,7 +299,7 @@ async def exclude_opinions(user: CurrentUser, ip: str, opinion_ids: Sequence[int
     if not opinion_ids:
         raise ThemeError("请先勾选要排除的意见")
     async with MODEL_LOCK:
-        found = await queries.existing_opinion_ids(sorted(set(opinion_ids)))
+        found = await opinion_queries.existing_opinion_ids(sorted(set(opinion_ids)))
         if len(found) != len(set(opinion_ids)):
             raise ThemeError("部分意见不存在，请刷新页面后重试")
         sources = {

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from analysis.tabular import write_xlsx
 from analysis.themes import UNASSIGNED_LABEL
 from survey_app.db.queries import audit, theme_search
-from survey_app.db.queries import themes as queries
+from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.auth import CurrentUser
 from survey_app.services.themes.common import (
@@ -36,8 +36,8 @@ OPINION_SHEET_HEADER = [
 
 async def export_report(user: CurrentUser, ip: str, scope: OpinionFilter) -> bytes:
     lines, _, _ = await theme_lines(scope, limit=100_000, offset=0)
-    opinions = await queries.export_opinions(scope)
-    names = await queries.unit_names()
+    opinions = await opinion_queries.export_opinions(scope)
+    names = await opinion_queries.unit_names()
     titles = await theme_search.question_titles()
     theme_rows = [
         [

@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 
 from analysis.text import mask_personal_info
 from survey_app.db.queries import audit, theme_curation, theme_handover, units
+from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.db.queries.theme_handover import ThreadEntry
@@ -180,8 +181,8 @@ async def handed_over(user: CurrentUser, page: int) -> HandedOver:
     unit_id = user.unit_id if user.role == UNIT_VIEWER else None
     if user.role == UNIT_VIEWER and unit_id is None:
         return HandedOver([], pager_for(1, 0), 0)
-    pager = pager_for(page, await queries.count_handed_over(unit_id))
-    themes = await queries.handed_over_themes(unit_id, limit=pager.size, offset=pager.offset)
+    pager = pager_for(page, await opinion_queries.count_handed_over(unit_id))
+    themes = await opinion_queries.handed_over_themes(unit_id, limit=pager.size, offset=pager.offset)
     now = utcnow()
     lines = [(t, t.is_overdue(now)) for t in themes]
     return HandedOver(lines, pager, sum(1 for _, late in lines if late))

@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
+from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries import units
 from survey_app.db.queries._rows import utcnow
@@ -84,7 +85,7 @@ async def theme_lines(
     records = await queries.themes_by_ids(ids)
     breakdown = await queries.unit_breakdown(scope, ids)
     per_theme, totals = await queries.period_counts(scope, ids)
-    names = await queries.unit_names()
+    names = await opinion_queries.unit_names()
     now_period, before_period = _compared_periods(
         sorted(totals), await queries.campaign_periods(scope.campaign_ids)
     )
@@ -192,16 +193,16 @@ async def theme_detail(theme_id: int | None, scope: OpinionFilter, page: int) ->
             raise NotFoundException("主题不存在")
         keywords = [*theme.keywords, *theme.pinned_keywords]
     representatives = (
-        await queries.opinions_by_ids(theme.representatives, theme_id=theme.id, scope=scope)
+        await opinion_queries.opinions_by_ids(theme.representatives, theme_id=theme.id, scope=scope)
         if theme is not None else []
     )
     shown = [o.id for o in representatives]
-    total = await queries.count_theme_opinions(theme_id, scope, exclude=shown)
+    total = await opinion_queries.count_theme_opinions(theme_id, scope, exclude=shown)
     pager = pager_for(page, total)
-    opinions = await queries.theme_opinions(
+    opinions = await opinion_queries.theme_opinions(
         theme_id, scope, exclude=shown, limit=pager.size, offset=pager.offset
     )
-    names = await queries.unit_names()
+    names = await opinion_queries.unit_names()
     units = []
     if theme is not None:
         breakdown = await queries.unit_breakdown(scope, [theme.id])
@@ -234,8 +235,8 @@ class FilterChoices:
 
 async def filter_choices() -> FilterChoices:
     return FilterChoices(
-        campaigns=await queries.campaign_options(),
+        campaigns=await opinion_queries.campaign_options(),
         units=await units.list_units(active_only=True),
-        questions=await queries.distinct_opinion_values("question"),
-        channels=await queries.distinct_opinion_values("channel"),
+        questions=await opinion_queries.distinct_opinion_values("question"),
+        channels=await opinion_queries.distinct_opinion_values("channel"),
     )

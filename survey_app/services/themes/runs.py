@@ -15,6 +15,7 @@ from analysis.themes import ThemeInputError, ThemeRun, assign_to_themes
 from analysis.themes.constraints import Constraints, constrained_run
 from analysis.themes.novelty import fits_theme, is_content_free
 from survey_app.db.queries import audit, theme_curation
+from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries.themes import CorpusOpinion, OpinionFilter, ThemeState
 from survey_app.jobs.runner import submit_job
@@ -72,7 +73,7 @@ def parse_discovery_form(
 async def submit_discovery(user: CurrentUser, ip: str, request: DiscoveryRequest) -> int:
     campaign_ids = request.campaign_ids
     if campaign_ids:
-        known = {c.id for c in await queries.campaign_options()}
+        known = {c.id for c in await opinion_queries.campaign_options()}
         if not set(campaign_ids) <= known:
             raise ThemeError("所选调查批次不存在，请刷新页面后重试")
     else:

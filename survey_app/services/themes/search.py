@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import theme_search
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries.theme_search import ATTRIBUTES, SearchFilter
@@ -78,13 +79,13 @@ class SearchChoices:
 async def search_choices() -> SearchChoices:
     titles = await theme_search.question_titles()
     attributes = await theme_search.attribute_choices()
-    names = await queries.unit_names()
+    names = await opinion_queries.unit_names()
     return SearchChoices(
         periods=await theme_search.periods(),
-        campaigns=await queries.campaign_options(),
+        campaigns=await opinion_queries.campaign_options(),
         units=sorted(names.items()),
-        questions=[(q, titles.get(q, q)) for q in await queries.distinct_opinion_values("question")],
-        channels=await queries.distinct_opinion_values("channel"),
+        questions=[(q, titles.get(q, q)) for q in await opinion_queries.distinct_opinion_values("question")],
+        channels=await opinion_queries.distinct_opinion_values("channel"),
         attributes={
             name: [value for value, n in attributes.get(name, []) if n >= MIN_RESPONDENTS]
             for name in ATTRIBUTES
