@@ -11,7 +11,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Max
 
-from survey_app.db.queries._rows import aware, json_value
+from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import Opinion, Theme, ThemeDecision, ThemeRun
 
 _CHUNK = 500
@@ -64,6 +64,42 @@ async def decisions_of(theme_id: int) -> list[Decision]:
 async def max_theme_id() -> int:
     rows = await Theme.select(Max(Theme.id, alias="top"))
     return int(rows[0]["top"] or 0) if rows else 0
+
+
+# --- Labels, pins, merges and moves ------------------------------------------------------
+
+
+async def rename_theme(theme_id: int, label: str) -> None:
+    await Theme.update(
+        {Theme.label: label[:128], Theme.label_edited: True, Theme.updated_at: utcnow()}
+    ).where(Theme.id == theme_id)
+
+
+async def set_pinned_keywords(theme_id: int, keywords: Sequence[str]) -> None:
+    await Theme.update(
+        {Theme.pinned_keywords: list(keywords), Theme.updated_at: utcnow()}
+    ).where(Theme.id == theme_id)
+
+
+async def mark_merged(absorbed: Sequence[int], target: int) -> None:
+    """Absorbed themes point at the target, and so does whatever pointed at them."""
+    if not absorbed:
+        return
+    await Theme.update({Theme.merged_into: target, Theme.pinned_keywords: []}).where(
+        Theme.id.is_in(list(absorbed)) | Theme.merged_into.is_in(list(absorbed))
+    )
+    await Opinion.update({Opinion.theme: target}).where(Opinion.theme.is_in(list(absorbed)))
+
+
+async def move_opinions(opinion_ids: Sequence[int], theme_id: int) -> int:
+    """Put opinions into a theme by hand; re-runs keep them there (theme_locked)."""
+    moved = 0
+    for chunk in [list(opinion_ids)[i : i + _CHUNK] for i in range(0, len(opinion_ids), _CHUNK)]:
+        rows = await Opinion.update({Opinion.theme: theme_id, Opinion.theme_locked: True}).where(
+            Opinion.id.is_in(chunk)
+        ).returning(Opinion.id)
+        moved += len(rows)
+    return moved
 
 
 # --- Opinions set aside and corrected --------------------------------------------------------

@@ -365,42 +365,6 @@ async def refresh_theme_stats() -> None:
     )
 
 
-# --- Curation ---------------------------------------------------------------------------
-
-
-async def rename_theme(theme_id: int, label: str) -> None:
-    await Theme.update(
-        {Theme.label: label[:128], Theme.label_edited: True, Theme.updated_at: utcnow()}
-    ).where(Theme.id == theme_id)
-
-
-async def set_pinned_keywords(theme_id: int, keywords: Sequence[str]) -> None:
-    await Theme.update(
-        {Theme.pinned_keywords: list(keywords), Theme.updated_at: utcnow()}
-    ).where(Theme.id == theme_id)
-
-
-async def mark_merged(absorbed: Sequence[int], target: int) -> None:
-    """Absorbed themes point at the target, and so does whatever pointed at them."""
-    if not absorbed:
-        return
-    await Theme.update({Theme.merged_into: target, Theme.pinned_keywords: []}).where(
-        Theme.id.is_in(list(absorbed)) | Theme.merged_into.is_in(list(absorbed))
-    )
-    await Opinion.update({Opinion.theme: target}).where(Opinion.theme.is_in(list(absorbed)))
-
-
-async def move_opinions(opinion_ids: Sequence[int], theme_id: int) -> int:
-    """Put opinions into a theme by hand; re-runs keep them there (theme_locked)."""
-    moved = 0
-    for chunk in _chunks(opinion_ids):
-        rows = await Opinion.update({Opinion.theme: theme_id, Opinion.theme_locked: True}).where(
-            Opinion.id.is_in(chunk)
-        ).returning(Opinion.id)
-        moved += len(rows)
-    return moved
-
-
 # --- Reading themes ---------------------------------------------------------------------
 
 _THEME_COLUMNS: tuple[Column | Any, ...] = (

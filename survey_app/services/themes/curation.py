@@ -207,21 +207,21 @@ async def _record_edit_in_rows(edit: ThemeEdit, registry: Registry) -> None:
     states = registry.states
     if edit.kind == "merge":
         pins = [w for tid in (edit.theme_id, *edit.others) for w in states[tid].pinned_keywords]
-        await queries.mark_merged(edit.others, edit.theme_id)
-        await queries.set_pinned_keywords(edit.theme_id, list(dict.fromkeys(pins)))
+        await theme_curation.mark_merged(edit.others, edit.theme_id)
+        await theme_curation.set_pinned_keywords(edit.theme_id, list(dict.fromkeys(pins)))
         if edit.label:
-            await queries.rename_theme(edit.theme_id, edit.label)
+            await theme_curation.rename_theme(edit.theme_id, edit.label)
     elif edit.kind == "split":
-        await queries.set_pinned_keywords(edit.theme_id, [])
+        await theme_curation.set_pinned_keywords(edit.theme_id, [])
     else:
         for tid, state in states.items():
             if edit.keyword in state.pinned_keywords and tid != edit.theme_id:
-                await queries.set_pinned_keywords(
+                await theme_curation.set_pinned_keywords(
                     tid, [w for w in state.pinned_keywords if w != edit.keyword]
                 )
         current = states[edit.theme_id].pinned_keywords
         if edit.keyword not in current:
-            await queries.set_pinned_keywords(edit.theme_id, [*current, edit.keyword])
+            await theme_curation.set_pinned_keywords(edit.theme_id, [*current, edit.keyword])
 
 
 # --- Edits that need no re-clustering -----------------------------------------------------
@@ -244,7 +244,7 @@ async def rename(user: CurrentUser, ip: str, theme_id: int, label: str) -> None:
         raise ThemeError(f"主题名称不能超过 {MAX_LABEL} 个字")
     async with MODEL_LOCK:  # a run in progress would not see the new label as the analyst's
         theme = await _live_theme(theme_id)
-        await queries.rename_theme(theme_id, label)
+        await theme_curation.rename_theme(theme_id, label)
         await theme_curation.record_decisions(
             [theme_id], "rename", {"from": theme.label, "to": label}, user.id
         )
@@ -260,7 +260,7 @@ async def unpin(user: CurrentUser, ip: str, theme_id: int, keyword: str) -> None
         theme = await _live_theme(theme_id)
         if keyword not in theme.pinned_keywords:
             raise ThemeError(f"关键词“{keyword[:MAX_KEYWORD]}”没有固定在该主题上")
-        await queries.set_pinned_keywords(
+        await theme_curation.set_pinned_keywords(
             theme_id, [w for w in theme.pinned_keywords if w != keyword]
         )
         await theme_curation.record_decisions([theme_id], "unpin", {"keyword": keyword}, user.id)
@@ -281,7 +281,7 @@ async def move_opinions(
         if len(found) != len(set(opinion_ids)):
             raise ThemeError("部分意见不存在，请刷新页面后重试")
         async with queries.transaction():
-            moved = await queries.move_opinions(found, target_id)
+            moved = await theme_curation.move_opinions(found, target_id)
             await theme_curation.record_decisions(
                 [target_id], "move", {"opinions": found[:200]}, user.id
             )
