@@ -30,7 +30,7 @@ THEME_SHEET_HEADER = [
 ]
 OPINION_SHEET_HEADER = [
     "意见编号", "调查批次", "期别", "单位代码", "单位名称", "题目", "渠道", "意见内容", "情感",
-    "人工校正情感", "主题编号", "主题名称", "人工调整",
+    "主题编号", "主题名称", "人工调整", "人工校正情感",
 ]
 
 
@@ -55,9 +55,8 @@ async def export_report(user: CurrentUser, ip: str, scope: OpinionFilter) -> byt
             o.id, o.campaign_name, o.period, o.unit_code, names.get(o.unit_code, ""),
             titles.get(o.question, o.question), CHANNEL_LABELS.get(o.channel, o.channel), o.text,
             None if o.sentiment is None else round(o.sentiment, 3),
-            SENTIMENT_LABELS.get(o.sentiment_label, ""), o.theme_id,
-            o.theme_label if o.theme_id is not None else UNASSIGNED_LABEL,
-            "是" if o.locked else "",
+            o.theme_id, o.theme_label if o.theme_id is not None else UNASSIGNED_LABEL,
+            "是" if o.locked else "", SENTIMENT_LABELS.get(o.sentiment_label, ""),
         ]
         for o in opinions
     ]
