@@ -337,6 +337,9 @@ class ThemeRun(Table, tablename="theme_run"):
     seed = Integer(default=0)
     model = JSONB(default={})
     opinion_count = Integer(default=0)
+    # A clustering run is first a proposal (status "proposed"): what it would change, for
+    # the analyst to confirm (migration 0011).
+    proposal = JSONB(default={})
     job = ForeignKey(Job, null=True, on_delete=OnDelete.set_null)
     created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -380,6 +383,52 @@ class Opinion(Table, tablename="opinion"):
     sentiment = DoublePrecision(null=True, default=None)
     theme = ForeignKey(Theme, null=True, on_delete=OnDelete.set_null, index=True)
     theme_locked = Boolean(default=False)  # moved by an analyst: re-runs keep it
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Migration 0011 (themes13): "" in the themes; "empty" a content-free answer (无, 暂无 …),
+    # "excluded" set aside by an analyst. Neither ever joins a theme.
+    set_aside = Varchar(length=16, default="")
+    # The analyst's correction of the sentiment class ("positive", "neutral", "negative"):
+    # runs keep it instead of the computed score.
+    sentiment_label = Varchar(length=16, default="")
+
+
+class ThemeDecision(Table, tablename="theme_decision"):
+    """An analyst's decision on a theme (rename, pin, move, merge, split, hand-over …): a
+    theme with any decision keeps its id and its opinions through every later run."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    theme = ForeignKey(Theme, null=False, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16, null=False)
+    detail = JSONB(default={})
+    actor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ThemeReply(Table, tablename="theme_reply"):
+    """The rectification thread of a handed-over theme, in order: the unit's replies and the
+    analyst's or office's acceptance (验收) or return (退回)."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    theme = ForeignKey(Theme, null=False, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16, null=False)  # reply accept return
+    status = Varchar(length=16, default="")  # the theme's status after this entry
+    text = Text(default="")
+    actor = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    actor_name = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ThemeLexicon(Table, tablename="theme_lexicon"):
+    """Versioned word lists for the next clustering run: synonyms, stop words, custom words."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    kind = Varchar(length=16, null=False)  # synonyms stop_words custom_words
+    version = Integer(default=1)
+    entries = JSONB(default=[])
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -469,6 +518,9 @@ ALL_TABLES: list[type[Table]] = [
     Opinion,
     ThemeRun,
     Theme,
+    ThemeDecision,
+    ThemeReply,
+    ThemeLexicon,
     ScoreRun,
     UnitScore,
     AppraisalScheme,

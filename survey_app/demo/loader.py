@@ -131,6 +131,7 @@ async def _derive(seed: int, rng: random.Random, progress: Progress) -> None:
     progress("已计算 2026-Q3 各单位满意度指数，并按示例考核方案（3:6:1）评定等次")
 
     result = await themes.run_discovery({"campaign_ids": [], "seed": seed})
+    await themes.confirm_run(admin, "", result["run"])  # a run applies once reviewed
     await _hand_over_demo_theme(admin)
     progress(f"意见主题分析：{result['opinions']} 条意见归为 {result['themes']} 个主题")
 

@@ -35,6 +35,8 @@ POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/questionnaires/versions/\{[^}]+\}/preview", None, frozenset({ADMIN, ANALYST, OFFICE})),
     (r"^/questionnaires", None, frozenset({ADMIN})),
     (r"^/themes/assigned/\{[^}]+\}/reply$", WRITE, frozenset({UNIT})),
+    # Acceptance (验收) or return (退回) of a unit's rectification: the analyst or the office.
+    (r"^/themes/assigned/\{[^}]+\}/review$", WRITE, frozenset({ADMIN, ANALYST, OFFICE})),
     (r"^/themes/assigned", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
     (r"^/themes", READ, frozenset({ADMIN, ANALYST, OFFICE})),
     (r"^/themes", WRITE, frozenset({ADMIN, ANALYST})),

@@ -52,6 +52,8 @@ async def test_first_page_shows_title_notice_and_progress(client, db) -> None:
     assert page.status_code == 200
     assert "企业营商环境满意度调查" in page.text
     assert "任何单位都看不到您的个人答卷" in page.text
+    # What units do see, said exactly: the masked text of opinions about themselves.
+    assert "单位只能看到涉及本单位的意见原文，看不到填写人和其他答案" in page.text
     assert "第 1 /" in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
 

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from survey_app.db.queries import audit
-from survey_app.db.tables import Theme, Unit
+from survey_app.db.tables import Opinion, Theme, Unit
 from survey_app.services import themes
 from tests.conftest import csrf_from, login, post_form
 from tests.web.test_themes_pages import _analyst_with_themes, _theme_of
@@ -75,24 +75,86 @@ async def test_unit_viewer_sees_and_answers_only_its_own_theme(client, make_user
     assert "停车" in page.text and len(re.findall(r'class="opinion"', page.text)) == 20
     assert "转办整改" not in page.text  # the analyst's forms are not on the unit's page
     empty = await post_form(client, f"/themes/assigned/{parking}",
-                            f"/themes/assigned/{parking}/reply", {"status": "done", "reply": ""})
+                            f"/themes/assigned/{parking}/reply", {"status": "review", "reply": ""})
     assert empty.status_code == 400 and "请填写整改措施" in empty.text
+    # The unit cannot close the matter itself.
+    closing = await post_form(client, f"/themes/assigned/{parking}",
+                              f"/themes/assigned/{parking}/reply",
+                              {"status": "done", "reply": "已处理"})
+    assert closing.status_code == 400 and "整改中或报请验收" in closing.text
     working = await post_form(client, f"/themes/assigned/{parking}",
                               f"/themes/assigned/{parking}/reply",
                               {"status": "rectifying", "reply": "已增设 200 个停车位"})
     assert working.headers["location"] == f"/themes/assigned/{parking}"
     assert "整改中" in (await client.get(f"/themes/assigned/{parking}")).text
     await post_form(client, f"/themes/assigned/{parking}", f"/themes/assigned/{parking}/reply",
-                    {"status": "done", "reply": "停车位已全部建成"})
+                    {"status": "review", "reply": "停车位已全部建成"})
     row = await Theme.select(Theme.status, Theme.reply, Theme.replied_at).where(
         Theme.id == parking).first()
-    assert row["status"] == "done" and row["reply"] == "停车位已全部建成"
+    assert row["status"] == "review" and row["reply"] == "停车位已全部建成"
     assert row["replied_at"] is not None
-    done_page = await client.get(f"/themes/assigned/{parking}")
+    page = await client.get(f"/themes/assigned/{parking}")
+    # The second reply did not overwrite the first: both are in the thread, in order.
+    assert page.text.index("已增设 200 个停车位") < page.text.index("停车位已全部建成")
+    assert "待验收" in page.text and "验收通过" not in page.text
+    refused_accept = await client.post(f"/themes/assigned/{parking}/review", data={
+        "decision": "accept", "comment": "", "_csrf_token": csrf_from(page.text)})
+    assert refused_accept.status_code in (403, 404)
+    assert (await Theme.select(Theme.status).where(Theme.id == parking).first())["status"] == (
+        "review")
+
+    # The analyst returns it with a comment, the unit replies again, the analyst accepts.
+    await login(client, "analyst1")
+    review_page = f"/themes/assigned/{parking}"
+    silent = await post_form(client, review_page, f"{review_page}/review",
+                             {"decision": "return", "comment": " "})
+    assert silent.status_code == 400 and "请填写退回意见" in silent.text
+    await post_form(client, review_page, f"{review_page}/review",
+                    {"decision": "return", "comment": "请补充新建车位的位置清单"})
+    assert (await Theme.select(Theme.status).where(Theme.id == parking).first())["status"] == (
+        "rectifying")
+    early = await post_form(client, review_page, f"{review_page}/review",
+                            {"decision": "accept", "comment": ""})
+    assert early.status_code == 400 and "报请验收后才能验收" in early.text
+    await login(client, "viewer1")
+    returned = await client.get(review_page)
+    assert "退回重办" in returned.text and "请补充新建车位的位置清单" in returned.text
+    await post_form(client, review_page, f"{review_page}/reply",
+                    {"status": "review", "reply": "位置清单见附件"})
+    await login(client, "analyst1")
+    accepted = await post_form(client, review_page, f"{review_page}/review",
+                               {"decision": "accept", "comment": "同意办结"})
+    assert accepted.headers["location"] == review_page
+    assert (await Theme.select(Theme.status).where(Theme.id == parking).first())["status"] == (
+        "done")
+    await login(client, "viewer1")
+    done_page = await client.get(review_page)
     assert "已办结" in done_page.text and "答复整改情况" not in done_page.text
+    thread = ["已增设 200 个停车位", "停车位已全部建成", "请补充新建车位的位置清单", "位置清单见附件",
+              "同意办结"]
+    positions = [done_page.text.index(text) for text in thread]
+    assert positions == sorted(positions)
     transitions = [e.detail for e in await audit.recent_events(action="themes.reply")]
-    assert transitions == [{"from": "rectifying", "to": "done"},
+    assert transitions == [{"from": "rectifying", "to": "review"},
+                           {"from": "rectifying", "to": "review"},
                            {"from": "assigned", "to": "rectifying"}]
+    assert [e.detail["to"] for e in await audit.recent_events(action="themes.accept")] == ["done"]
+    assert [e.detail["to"] for e in await audit.recent_events(action="themes.return")] == [
+        "rectifying"]
+
+
+async def test_unit_sees_only_the_opinions_about_itself(client, make_user) -> None:
+    parking, _ = await _hand_over_parking(client, make_user)
+    other = await Opinion.select(Opinion.id, Opinion.text).where(Opinion.unit_code == "U03").first()
+    await Opinion.update({Opinion.theme: parking}).where(Opinion.id == other["id"])
+    analyst_page = await client.get(f"/themes/assigned/{parking}")
+    assert other["text"] in analyst_page.text  # the analyst sees the whole theme
+    await make_user("viewer1", "unit_viewer", unit_code="U01")
+    await login(client, "viewer1")
+    page = await client.get(f"/themes/assigned/{parking}")
+    assert page.status_code == 200 and other["text"] not in page.text
+    assert "只列出本主题中涉及本单位的意见" in page.text
+    assert len(re.findall(r'class="opinion"', page.text)) == 20
 
 
 async def test_themes_not_handed_over_are_invisible_to_units(client, make_user) -> None:
@@ -108,8 +170,12 @@ async def test_overdue_themes_are_flagged(client, make_user) -> None:
     parking, _ = await _hand_over_parking(client, make_user)
     await Theme.update({Theme.deadline: dt.datetime.now(dt.UTC) - dt.timedelta(days=1)}).where(
         Theme.id == parking)
-    assert "已逾期" in (await client.get("/themes/assigned")).text
+    listing = (await client.get("/themes/assigned")).text
+    assert "已逾期" in listing and "本页有 1 项已超过整改期限" in listing
     assert "已逾期" in (await client.get(f"/themes/{parking}")).text
+    # Reported done in time for acceptance: waiting on the reviewer, not overdue.
+    await Theme.update({Theme.status: "review"}).where(Theme.id == parking)
+    assert "已逾期" not in (await client.get("/themes/assigned")).text
     await Theme.update({Theme.status: "done"}).where(Theme.id == parking)
     assert "已逾期" not in (await client.get("/themes/assigned")).text
 

@@ -26,7 +26,19 @@ async def _analyst_with_themes(client, make_user) -> Seeded:  # type: ignore[no-
     assert "排队中" in queued.text
     assert await run_next_job("test")
     done = await client.get(job_url)
-    assert "已完成" in done.text and 'href="/themes"' in done.text
+    review_url = re.search(r'href="(/themes/review/\d+)"', done.text)
+    assert "已完成" in done.text and "100%" in done.text and review_url
+    # Nothing changes until the analyst has seen the review and confirmed it.
+    assert await Opinion.count().where(Opinion.theme.is_not_null()) == 0
+    review = await client.get(review_url.group(1))
+    assert "聚类结果确认" in review.text and "新主题" in review.text
+    assert "确认前当前主题不会改变" in review.text
+    listing = await client.get("/themes")
+    assert review_url.group(1) in listing.text
+    confirmed = await post_form(client, review_url.group(1), review_url.group(1),
+                                {"decision": "confirm"})
+    assert confirmed.status_code in (302, 303) and confirmed.headers["location"] == "/themes"
+    assert await Opinion.count().where(Opinion.theme.is_not_null()) > 50
     return seeded
 
 
@@ -91,7 +103,7 @@ async def test_theme_page_marks_keywords_and_escapes_opinion_text(client, make_u
 
 async def test_theme_page_pages_through_opinions(client, make_user, monkeypatch) -> None:
     seeded = await _analyst_with_themes(client, make_user)
-    monkeypatch.setattr(themes, "PAGE_SIZE", 4)
+    monkeypatch.setattr(themes.reading, "PAGE_SIZE", 4)
     approval = await _theme_of(seeded.ids["approval"])
     first = await client.get(f"/themes/{approval}")
     second = await client.get(f"/themes/{approval}", params={"page": 2})

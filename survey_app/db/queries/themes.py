@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns import Column
-from piccolo.columns.combination import Where
 from piccolo.query.functions.aggregate import Avg, Count
 from piccolo.querystring import QueryString
 
 from survey_app.db.queries._rows import aware, json_value, utcnow
-from survey_app.db.tables import Campaign, Opinion, Theme, ThemeRun, Unit
+from survey_app.db.tables import Campaign, Opinion, Theme, ThemeRun
 
 # Rows per UPDATE … WHERE id IN (…): far below both engines' limits on bound parameters.
 _CHUNK = 500
@@ -30,7 +29,10 @@ _MAX_ID = 2**31 - 1
 
 # Workflow states of a theme (待处理 → 已转办 → 整改中 → 已办结).
 PENDING, ASSIGNED, RECTIFYING, DONE = "pending", "assigned", "rectifying", "done"
+# The unit reported it done; the analyst or office accepts (验收) or returns it (退回).
+REVIEW = "review"
 OPEN_STATUSES = (ASSIGNED, RECTIFYING)
+HANDED_STATUSES = (ASSIGNED, RECTIFYING, REVIEW, DONE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class CorpusOpinion:
     theme_id: int | None
     locked: bool
     sentiment: float | None
+    set_aside: str = ""  # "", "empty" (content-free) or "excluded"
+    sentiment_label: str = ""  # the analyst's correction, if any
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,8 @@ class OpinionView:
     theme_id: int | None
     theme_label: str | None
     locked: bool
+    sentiment_label: str = ""
+    set_aside: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,23 +195,26 @@ async def campaign_ids_with_status(statuses: Sequence[str]) -> list[int]:
 
 async def corpus_opinions(scope: OpinionFilter | None) -> list[CorpusOpinion]:
     """Opinions in `scope` (None: every opinion), oldest first."""
-    query = Opinion.select(
-        Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment
-    ).order_by(Opinion.id)
+    query = Opinion.select(*_CORPUS_COLUMNS).order_by(Opinion.id)
     if scope is not None and not scope.is_empty:
         query = query.where(*_filter_clauses(scope))
     return [_corpus_opinion(row) for row in await query]
 
 
 async def unassigned_opinions() -> list[CorpusOpinion]:
+    """Opinions in no theme that are not set aside (new, or held as 新议题)."""
     rows = await (
-        Opinion.select(
-            Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment
-        )
-        .where(Opinion.theme.is_null())
+        Opinion.select(*_CORPUS_COLUMNS)
+        .where(Opinion.theme.is_null(), Opinion.set_aside == "")
         .order_by(Opinion.id)
     )
     return [_corpus_opinion(row) for row in rows]
+
+
+_CORPUS_COLUMNS = (
+    Opinion.id, Opinion.text, Opinion.theme, Opinion.theme_locked, Opinion.sentiment,
+    Opinion.set_aside, Opinion.sentiment_label,
+)
 
 
 def _corpus_opinion(row: dict[str, Any]) -> CorpusOpinion:
@@ -215,6 +224,8 @@ def _corpus_opinion(row: dict[str, Any]) -> CorpusOpinion:
         theme_id=row["theme"],
         locked=bool(row["theme_locked"]),
         sentiment=row["sentiment"],
+        set_aside=row["set_aside"] or "",
+        sentiment_label=row["sentiment_label"] or "",
     )
 
 
@@ -354,64 +365,6 @@ async def refresh_theme_stats() -> None:
     )
 
 
-# --- Curation ---------------------------------------------------------------------------
-
-
-async def rename_theme(theme_id: int, label: str) -> None:
-    await Theme.update(
-        {Theme.label: label[:128], Theme.label_edited: True, Theme.updated_at: utcnow()}
-    ).where(Theme.id == theme_id)
-
-
-async def set_pinned_keywords(theme_id: int, keywords: Sequence[str]) -> None:
-    await Theme.update(
-        {Theme.pinned_keywords: list(keywords), Theme.updated_at: utcnow()}
-    ).where(Theme.id == theme_id)
-
-
-async def mark_merged(absorbed: Sequence[int], target: int) -> None:
-    """Absorbed themes point at the target, and so does whatever pointed at them."""
-    if not absorbed:
-        return
-    await Theme.update({Theme.merged_into: target, Theme.pinned_keywords: []}).where(
-        Theme.id.is_in(list(absorbed)) | Theme.merged_into.is_in(list(absorbed))
-    )
-    await Opinion.update({Opinion.theme: target}).where(Opinion.theme.is_in(list(absorbed)))
-
-
-async def move_opinions(opinion_ids: Sequence[int], theme_id: int) -> int:
-    """Put opinions into a theme by hand; re-runs keep them there (theme_locked)."""
-    moved = 0
-    for chunk in _chunks(opinion_ids):
-        rows = await Opinion.update({Opinion.theme: theme_id, Opinion.theme_locked: True}).where(
-            Opinion.id.is_in(chunk)
-        ).returning(Opinion.id)
-        moved += len(rows)
-    return moved
-
-
-# --- Hand-over --------------------------------------------------------------------------
-
-
-async def hand_over(theme_id: int, unit_id: int, deadline: dt.datetime, note: str) -> None:
-    await Theme.update(
-        {
-            Theme.status: ASSIGNED,
-            Theme.unit: unit_id,
-            Theme.deadline: deadline,
-            Theme.handover_note: note,
-            Theme.updated_at: utcnow(),
-        }
-    ).where(Theme.id == theme_id)
-
-
-async def record_reply(theme_id: int, status: str, reply: str) -> None:
-    now = utcnow()
-    await Theme.update(
-        {Theme.status: status, Theme.reply: reply, Theme.replied_at: now, Theme.updated_at: now}
-    ).where(Theme.id == theme_id)
-
-
 # --- Reading themes ---------------------------------------------------------------------
 
 _THEME_COLUMNS: tuple[Column | Any, ...] = (
@@ -523,7 +476,12 @@ async def count_themes_with_opinions(scope: OpinionFilter) -> int:
 
 
 async def unassigned_count(scope: OpinionFilter) -> int:
-    return int(await Opinion.count().where(Opinion.theme.is_null(), *_filter_clauses(scope)))
+    return int(await Opinion.count().where(
+        Opinion.theme.is_null(), Opinion.set_aside == "", *_filter_clauses(scope)))
+
+
+async def set_aside_count(scope: OpinionFilter, reason: str) -> int:
+    return int(await Opinion.count().where(Opinion.set_aside == reason, *_filter_clauses(scope)))
 
 
 async def unit_breakdown(
@@ -574,144 +532,3 @@ async def campaign_periods(campaign_ids: Sequence[int]) -> list[str]:
         return []
     rows = await Campaign.select(Campaign.period).where(Campaign.id.is_in(list(campaign_ids)))
     return sorted({row["period"] for row in rows})
-
-
-# --- Reading opinions -------------------------------------------------------------------
-
-_OPINION_COLUMNS: tuple[Any, ...] = (
-    Opinion.id,
-    Opinion.text,
-    Opinion.unit_code,
-    Opinion.question,
-    Opinion.channel,
-    Opinion.campaign.name.as_alias("campaign_name"),
-    Opinion.campaign.period.as_alias("period"),
-    Opinion.sentiment,
-    Opinion.theme,
-    Opinion.theme.label.as_alias("theme_label"),
-    Opinion.theme_locked,
-)
-
-
-def _opinion_view(row: dict[str, Any]) -> OpinionView:
-    return OpinionView(
-        id=row["id"],
-        text=row["text"],
-        unit_code=row["unit_code"] or "",
-        question=row["question"],
-        channel=row["channel"] or "",
-        campaign_name=row["campaign_name"] or "",
-        period=row["period"] or "",
-        sentiment=row["sentiment"],
-        theme_id=row["theme"],
-        theme_label=row["theme_label"],
-        locked=bool(row["theme_locked"]),
-    )
-
-
-def _theme_clause(theme_id: int | None) -> Where | Any:
-    return Opinion.theme.is_null() if theme_id is None else Opinion.theme == theme_id
-
-
-async def theme_opinions(
-    theme_id: int | None,
-    scope: OpinionFilter,
-    *,
-    exclude: Sequence[int] = (),
-    limit: int,
-    offset: int,
-) -> list[OpinionView]:
-    """One page of a theme's opinions (None: the unassigned ones), oldest first."""
-    clauses = [_theme_clause(theme_id), *_filter_clauses(scope)]
-    if exclude:
-        clauses.append(Opinion.id.not_in(list(exclude)))
-    rows = await (
-        Opinion.select(*_OPINION_COLUMNS)
-        .where(*clauses)
-        .order_by(Opinion.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [_opinion_view(row) for row in rows]
-
-
-async def count_theme_opinions(
-    theme_id: int | None, scope: OpinionFilter, *, exclude: Sequence[int] = ()
-) -> int:
-    clauses = [_theme_clause(theme_id), *_filter_clauses(scope)]
-    if exclude:
-        clauses.append(Opinion.id.not_in(list(exclude)))
-    return int(await Opinion.count().where(*clauses))
-
-
-async def opinions_by_ids(
-    opinion_ids: Sequence[int], *, theme_id: int, scope: OpinionFilter
-) -> list[OpinionView]:
-    """The given opinions that still belong to the theme and the scope, in the given order."""
-    if not opinion_ids:
-        return []
-    rows = await Opinion.select(*_OPINION_COLUMNS).where(
-        Opinion.id.is_in(list(opinion_ids)), Opinion.theme == theme_id, *_filter_clauses(scope)
-    )
-    by_id = {row["id"]: _opinion_view(row) for row in rows}
-    return [by_id[i] for i in opinion_ids if i in by_id]
-
-
-async def export_opinions(scope: OpinionFilter) -> list[OpinionView]:
-    rows = await Opinion.select(*_OPINION_COLUMNS).where(*_filter_clauses(scope)).order_by(
-        Opinion.id
-    )
-    return [_opinion_view(row) for row in rows]
-
-
-async def existing_opinion_ids(opinion_ids: Sequence[int]) -> list[int]:
-    found: list[int] = []
-    for chunk in _chunks(_valid_ids(opinion_ids)):
-        rows = await Opinion.select(Opinion.id).where(Opinion.id.is_in(chunk))
-        found.extend(row["id"] for row in rows)
-    return sorted(found)
-
-
-# --- Filter choices and the unit pages ----------------------------------------------------
-
-
-async def campaign_options() -> list[CampaignOption]:
-    rows = await Campaign.select(
-        Campaign.id, Campaign.name, Campaign.period, Campaign.status
-    ).order_by(Campaign.id, ascending=False)
-    return [CampaignOption(row["id"], row["name"], row["period"], row["status"]) for row in rows]
-
-
-async def distinct_opinion_values(column: str) -> list[str]:
-    """The questions or channels opinions exist for (filter choices)."""
-    field = {"question": Opinion.question, "channel": Opinion.channel}[column]
-    rows = await Opinion.select(field).distinct().order_by(field)
-    return [row[column] for row in rows if row[column]]
-
-
-async def unit_names() -> dict[str, str]:
-    rows = await Unit.select(Unit.code, Unit.name)
-    return {row["code"]: row["name"] for row in rows}
-
-
-async def handed_over_themes(
-    unit_id: int | None, *, limit: int, offset: int
-) -> list[ThemeRecord]:
-    """Themes handed to a unit (None: to any unit), nearest deadline first."""
-    query = Theme.select(*_THEME_COLUMNS).where(
-        Theme.status.is_in([ASSIGNED, RECTIFYING, DONE]), Theme.unit.is_not_null()
-    )
-    if unit_id is not None:
-        query = query.where(Theme.unit == unit_id)
-    rows = await query.order_by(Theme.deadline).order_by(Theme.id).limit(limit).offset(offset)
-    return [_theme_record(row) for row in rows]
-
-
-async def count_handed_over(unit_id: int | None) -> int:
-    query = Theme.count().where(
-        Theme.status.is_in([ASSIGNED, RECTIFYING, DONE]), Theme.unit.is_not_null()
-    )
-    if unit_id is not None:
-        query = query.where(Theme.unit == unit_id)
-    return int(await query)
-

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
@@ -74,6 +75,7 @@ async def _render_list(
     return rendering.page(
         request, "analysis/themes.html", status_code=status_code, error=error,
         overview=await themes.overview(scope, page_no), choices=await themes.filter_choices(),
+        pending_review=await themes.pending_review(),
         **_common(request, scope),
     )
 
@@ -100,6 +102,40 @@ async def run_clustering(request: Request) -> Response | Template:
         return await _render_list(request, themes.OpinionFilter(), 1, error=str(problem),
                                   status_code=400)
     return Redirect(path=f"/jobs/{job_id}")
+
+
+# --- Reviewing a run before it applies --------------------------------------------------------
+
+
+async def _render_review(
+    request: Request, run_id: int, *, error: str | None = None, status_code: int = 200
+) -> Template:
+    found = await themes.review(run_id)
+    if found is None:
+        raise NotFoundException("聚类结果不存在")
+    return rendering.page(request, "analysis/review.html", status_code=status_code,
+                          error=error, review=found)
+
+
+@get("/themes/review/{run_id:int}", opt=roles(*READERS))
+async def review_page(request: Request, run_id: RecordId) -> Template:
+    return await _render_review(request, run_id)
+
+
+@post("/themes/review/{run_id:int}", opt=roles(*EDITORS))
+async def review_decision(request: Request, run_id: RecordId) -> Response | Template:
+    form = await request.form()
+    decision = str(form.get("decision", ""))
+    try:
+        if decision == "confirm":
+            await themes.confirm_run(_user(request), client_ip(request), run_id)
+        elif decision == "discard":
+            await themes.discard_run(_user(request), client_ip(request), run_id)
+        else:
+            raise themes.ThemeError("请选择确认采用或放弃")
+    except themes.ThemeError as problem:
+        return await _render_review(request, run_id, error=str(problem), status_code=400)
+    return Redirect(path="/themes" if decision == "confirm" else f"/themes/review/{run_id}")
 
 
 @post("/themes/assign-new", opt=roles(*EDITORS))
@@ -137,6 +173,8 @@ async def _render_detail(
     return rendering.page(
         request, "analysis/theme.html", status_code=status_code, error=error,
         detail=await themes.theme_detail(theme_id, scope, page_no),
+        proposals=await themes.new_issue_proposals() if theme_id is None else [],
+        sentiment_labels=themes.SENTIMENT_LABELS,
         units=await themes.active_units(),
         default_deadline=themes.default_deadline().isoformat(),
         working_days=themes.DEFAULT_HANDOVER_WORKING_DAYS,
@@ -243,10 +281,13 @@ async def move_opinions(request: Request) -> Response | Template:
     try:
         try:
             opinion_ids = [int(v) for v in form.getall("opinion", [])]
-            target = int(str(form.get("target", "")))
+            target = int(str(form.get("target", "") or 0))
         except ValueError:
             raise themes.ThemeError("请勾选要移动的意见并选择目标主题") from None
-        await themes.move_opinions(_user(request), client_ip(request), opinion_ids, target)
+        if str(form.get("action", "")) == "exclude":
+            await themes.exclude_opinions(_user(request), client_ip(request), opinion_ids)
+        else:
+            await themes.move_opinions(_user(request), client_ip(request), opinion_ids, target)
     except themes.ThemeError as problem:
         return await _render_detail(request, source_id, themes.OpinionFilter(), 1, error=str(problem),
                                     status_code=400)
@@ -283,10 +324,12 @@ async def _render_assigned(
     request: Request, theme_id: int, page_no: int, *, error: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    detail = await themes.handed_over_detail(_user(request), theme_id, page_no)
-    return rendering.page(request, "analysis/assigned_theme.html", status_code=status_code, error=error,
-                 detail=detail, status_labels=themes.STATUS_LABELS,
-                 channel_labels=themes.CHANNEL_LABELS)
+    handed = await themes.handed_over_detail(_user(request), theme_id, page_no)
+    return rendering.page(request, "analysis/assigned_theme.html", status_code=status_code,
+                          error=error, detail=handed.detail, thread=handed.thread,
+                          can_review=handed.can_review, thread_labels=themes.THREAD_LABELS,
+                          status_labels=themes.STATUS_LABELS,
+                          channel_labels=themes.CHANNEL_LABELS)
 
 
 @get("/themes/assigned/{theme_id:int}", opt=roles(*READERS, UNIT_VIEWER))
@@ -307,8 +350,108 @@ async def reply(request: Request, theme_id: RecordId) -> Response | Template:
     return Redirect(path=f"/themes/assigned/{theme_id}")
 
 
+@post("/themes/assigned/{theme_id:int}/review", opt=roles(*READERS))
+async def review_rectification(request: Request, theme_id: RecordId) -> Response | Template:
+    """The analyst or the office accepts (验收) or returns (退回) a unit's report."""
+    form = await request.form()
+    try:
+        await themes.review_rectification(_user(request), client_ip(request), theme_id,
+                                          str(form.get("decision", "")),
+                                          str(form.get("comment", "")))
+    except themes.ThemeError as problem:
+        return await _render_assigned(request, theme_id, 1, error=str(problem), status_code=400)
+    return Redirect(path=f"/themes/assigned/{theme_id}")
+
+
+# --- Search and charts -------------------------------------------------------------------------
+
+
+@get("/themes/search", opt=roles(*READERS))
+async def search_page(
+    request: Request, q: FromQuery[str] = "", period: FromQuery[str] = "",
+    campaign: FromQuery[str] = "", unit: FromQuery[str] = "", question: FromQuery[str] = "",
+    channel: FromQuery[str] = "", industry: FromQuery[str] = "", size_class: FromQuery[str] = "",
+    street: FromQuery[str] = "", page: FromQuery[int] = 1,
+) -> Template:
+    params = {"q": q, "period": period, "campaign": campaign, "unit": unit,
+              "question": question, "channel": channel, "industry": industry,
+              "size_class": size_class, "street": street}
+    error = None
+    result = charts = None
+    try:
+        wanted = themes.parse_search(q, period, campaign, unit, question, channel, industry,
+                                     size_class, street)
+        result = await themes.search(wanted, page)
+        charts = None if result.suppressed else await themes.charts(wanted)
+    except themes.ThemeError as problem:
+        error = str(problem)
+    return rendering.page(
+        request, "analysis/search.html", status_code=400 if error else 200, error=error,
+        params=params, qs=urlencode({k: v for k, v in params.items() if v}),
+        result=result, charts=charts, choices=await themes.search_choices(),
+        attribute_labels=themes.ATTRIBUTE_LABELS, channel_labels=themes.CHANNEL_LABELS,
+    )
+
+
+# --- New issues, sentiment corrections, word lists --------------------------------------------
+
+
+@post("/themes/new-issue", opt=roles(*EDITORS))
+async def accept_new_issue(request: Request) -> Response | Template:
+    form = await request.form()
+    try:
+        theme_id = await themes.create_theme_from_issue(
+            _user(request), client_ip(request), str(form.get("word", ""))[:40])
+    except themes.ThemeError as problem:
+        return await _render_detail(request, None, themes.OpinionFilter(), 1, error=str(problem),
+                                    status_code=400)
+    return Redirect(path=f"/themes/{theme_id}")
+
+
+@post("/themes/opinions/{opinion_id:int}/sentiment", opt=roles(*EDITORS))
+async def correct_sentiment(request: Request, opinion_id: RecordId) -> Response | Template:
+    form = await request.form()
+    back = str(form.get("back", ""))
+    back = back if re.fullmatch(r"/themes(/[0-9a-z/]*)?", back) else "/themes"
+    try:
+        await themes.correct_sentiment(_user(request), client_ip(request), opinion_id,
+                                       str(form.get("label", "")))
+    except themes.ThemeError as problem:
+        return await _render_list(request, themes.OpinionFilter(), 1, error=str(problem),
+                                  status_code=400)
+    return Redirect(path=back)
+
+
+async def _render_lexicon(
+    request: Request, *, error: str | None = None, typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return rendering.page(request, "analysis/lexicon.html", status_code=status_code,
+                          error=error, lists=await themes.word_lists(), typed=typed or {})
+
+
+@get("/themes/lexicon", opt=roles(*READERS))
+async def lexicon_page(request: Request) -> Template:
+    return await _render_lexicon(request)
+
+
+@post("/themes/lexicon", opt=roles(*EDITORS))
+async def save_lexicon(request: Request) -> Response | Template:
+    form = await request.form()
+    kind = str(form.get("kind", ""))
+    text = str(form.get("entries", ""))[:200_000]
+    try:
+        await themes.save_list(_user(request), client_ip(request), kind, text)
+    except themes.ThemeError as problem:
+        return await _render_lexicon(request, error=str(problem), typed={kind: text},
+                                     status_code=400)
+    return Redirect(path="/themes/lexicon")
+
+
 ROUTES = [
     theme_list, run_clustering, assign_new, export_report, theme_page, unassigned_page,
     rename_theme, merge_themes, split_theme, pin_keyword, unpin_keyword, move_opinions,
-    hand_over, assigned_list, assigned_page, reply,
+    hand_over, assigned_list, assigned_page, reply, review_page, review_decision,
+    review_rectification, accept_new_issue, correct_sentiment, lexicon_page, save_lexicon,
+    search_page,
 ]
