@@ -6,6 +6,7 @@ from typing import Any
 
 from survey_app.web.api import health, v1
 from survey_app.web.pages import (
+    appraisal,
     auth,
     dashboard,
     jobs,
@@ -22,7 +23,7 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, users, survey, questionnaires,
-    sampling, themes, scores,
+    sampling, themes, scores, appraisal,
 )
 
 

@@ -64,6 +64,7 @@ STEP_UP: set[tuple[str, str]] = {
     ("/admin/users/{user_id:int}/mfa-reset", WRITE),
     ("/admin/api-tokens", READ), ("/admin/api-tokens", WRITE),
     ("/appraisal/results/{result_id:int}/override", WRITE),  # grade override
+    ("/appraisal/runs/{run_id:int}/publish", WRITE),  # results become visible to units and the API
     ("/account/mfa/recovery-codes", WRITE), ("/account/mfa/renew", WRITE),
     ("/account/mfa/disable", WRITE),
 }

@@ -22,7 +22,7 @@ from litestar.params import Parameter
 
 from survey_app.db.queries import scores as queries
 from survey_app.services import api_tokens, scores
-from survey_app.services.appraisal import year_results
+from survey_app.services.appraisal_publication import published_units
 from survey_app.web.guards import PUBLIC
 
 MAX_LIMIT = 500
@@ -171,7 +171,10 @@ class AppraisalItem:
     computed_grade: str
     overridden: bool
     card: str  # 黄牌 | 红牌 | ""
+    card_reason: str
     needs_review: bool
+    override_reason: str
+    quota_reason: str  # why an override breaks the forced distribution, if it does
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,8 @@ class AppraisalPage:
     guards=[bearer_guard],
     tags=["api v1"],
     summary="年度考核得分、排名和等次",
-    description=AUTH_NOTE + "权限范围 appraisal:read。取该年度最新一版已计算的考核方案。",
+    description=AUTH_NOTE
+    + "权限范围 appraisal:read。只返回该年度最近一次发布的考核结果（草稿不返回）；computed_at 为发布时间。",
 )
 async def api_appraisal(
     year: Annotated[int, Parameter(ge=1900, le=2999, description="考核年度，如 2026")],
@@ -198,34 +202,37 @@ async def api_appraisal(
     limit: Limit = 100,
 ) -> AppraisalPage:
     position = _decode(after, (str,))
-    scheme, _ = await year_results(year)
-    if scheme is None:
+    run, published = await published_units(year)
+    if run is None:
         return AppraisalPage(year, None, None, None, [], None)
-    rows = await queries.appraisal_results_after(scheme.id, position[0] if position else None, limit + 1)
+    ordered = sorted(published, key=lambda u: u["unit_code"])
+    rows = [u for u in ordered if position is None or u["unit_code"] > position[0]][: limit + 1]
     items = [
         AppraisalItem(
-            unit_code=r.unit_code,
-            unit_name=r.unit_name,
-            unit_class=str(r.details.get("class", r.category)),
-            year=r.year,
-            total=r.total,
-            rank=r.rank,
-            grade=r.final_grade,
-            computed_grade=r.grade,
-            overridden=bool(r.override_grade),
-            card=r.card,
-            needs_review=bool(r.details.get("needs_review")),
+            unit_code=u["unit_code"],
+            unit_name=u["unit_name"],
+            unit_class=u["class"],
+            year=year,
+            total=u["total"],
+            rank=u["rank"],
+            grade=u["final_grade"],
+            computed_grade=u["grade"],
+            overridden=bool(u["override_grade"]),
+            card=u["card"],
+            card_reason=u.get("card_reason", ""),
+            needs_review=bool(u["needs_review"]),
+            override_reason=u.get("override_reason", ""),
+            quota_reason=u.get("quota_reason", ""),
         )
-        for r in rows[:limit]
+        for u in rows[:limit]
     ]
-    computed = max((r.computed_at for r in rows if r.computed_at), default=None)
     return AppraisalPage(
         year=year,
-        scheme_name=scheme.name,
-        scheme_version=scheme.version_no,
-        computed_at=computed.isoformat() if computed else None,
+        scheme_name=run.scheme_name,
+        scheme_version=run.scheme_version,
+        computed_at=run.published_at.isoformat() if run.published_at else None,
         items=items,
-        next_cursor=_encode([rows[limit - 1].unit_code]) if len(rows) > limit else None,
+        next_cursor=_encode([rows[limit - 1]["unit_code"]]) if len(rows) > limit else None,
     )
 
 

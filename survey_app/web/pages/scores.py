@@ -9,13 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -23,7 +22,7 @@ from analysis.scoring.mapping import MAPPINGS
 from survey_app.db.queries import scores as score_queries
 from survey_app.db.queries import units
 from survey_app.jobs.runner import submit_job
-from survey_app.services import api_tokens, appraisal, scores
+from survey_app.services import api_tokens, appraisal, appraisal_publication, scores
 from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
@@ -130,10 +129,10 @@ def _polyline(points: list[tuple[float, float]]) -> str:
     return f'<polyline points="{coordinates}" fill="none" stroke="#b71c1c" stroke-width="2"/>'
 
 
-async def _grades(period: str | None) -> dict[int, score_queries.AppraisalRecord]:
-    """Appraisal results of the period's year by unit id (none for a period without a year)."""
+async def _grades(period: str | None) -> dict[int, dict[str, Any]]:
+    """Published appraisal results of the period's year by unit id (drafts are never shown here)."""
     year = period[:4] if period else ""
-    return await appraisal.results_by_unit(int(year)) if year.isdigit() else {}
+    return await appraisal_publication.published_by_unit(int(year)) if year.isdigit() else {}
 
 
 # --- the period list ------------------------------------------------------------------------
@@ -228,7 +227,7 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
         "views": views,
         "charts": {v.audience: trend_svg(v.trend, f"{unit.name}{v.label}指数趋势") for v in views},
         "result": grades.get(unit_id),
-        "result_lines": appraisal.result_details(grades[unit_id]) if unit_id in grades else [],
+        "result_lines": appraisal_publication.result_lines(grades[unit_id]) if unit_id in grades else [],
         "flag_labels": scores.flag_labels,
     }
 
@@ -288,99 +287,7 @@ async def quality_review(request: Request, response_id: RecordId) -> Response | 
     return Redirect(path=f"/scores/quality/{reviewed.campaign_id}")
 
 
-# --- appraisal ------------------------------------------------------------------------------
-
-
-async def _appraisal_page(
-    request: Request,
-    year: int | None,
-    *,
-    error: str | None = None,
-    notes: Sequence[str] = (),
-    status_code: int = 200,
-) -> Template:
-    versions = await score_queries.scheme_versions()
-    years = sorted({v.year for v in versions}, reverse=True)
-    year = year if year in years else (years[0] if years else None)
-    scheme, results = await appraisal.year_results(year) if year else (None, [])
-    by_class: dict[str, list[score_queries.AppraisalRecord]] = {}
-    for r in sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.unit_code)):
-        by_class.setdefault(str(r.details.get("class", r.category)), []).append(r)
-    return page(
-        request,
-        "scores/appraisal.html",
-        status_code=status_code,
-        year=year,
-        years=years,
-        versions=[v for v in versions if v.year == year],
-        scheme=scheme,
-        by_class=by_class,
-        error=error,
-        notes=notes,
-    )
-
-
-@get("/appraisal", opt=roles(*OFFICE_ROLES))
-async def appraisal_home(request: Request, year: FromQuery[int | None] = None) -> Template:
-    return await _appraisal_page(request, year)
-
-
-async def _upload(form: Any) -> bytes | None:
-    file = form.get("file")
-    if not isinstance(file, UploadFile):
-        return None
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise appraisal.AppraisalFailed(f"上传的指标表超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
-    return data or None
-
-
-@post("/appraisal/run", opt=roles(*OFFICE_ROLES))
-async def appraisal_run(request: Request) -> Template:
-    form = await request.form()
-    scheme_id = str(form.get("scheme", ""))
-    record = await score_queries.find_scheme(int(scheme_id)) if scheme_id.isdigit() else None
-    if record is None:
-        return await _appraisal_page(request, None, error="请选择考核方案版本", status_code=400)
-    try:
-        summary = await appraisal.run_scheme(record.id, await _upload(form), **_actor(request))
-    except appraisal.AppraisalFailed as problem:
-        return await _appraisal_page(request, record.year, error=str(problem), status_code=400)
-    notes = [f"已按「{record.name}」第{record.version_no}版计算 {summary.units} 个单位", *summary.notes]
-    return await _appraisal_page(request, record.year, notes=notes)
-
-
-@post(
-    "/appraisal/results/{result_id:int}/override",
-    opt=roles(*OFFICE_ROLES, step_up=True, step_up_back="/appraisal"),
-)
-async def appraisal_override(request: Request, result_id: RecordId) -> Response | Template:
-    form = await request.form()
-    result = await score_queries.find_result(result_id)
-    if result is None:
-        raise NotFoundException("考核结果不存在")
-    try:
-        await appraisal.override_grade(
-            result_id, str(form.get("grade", "")), str(form.get("reason", "")), **_actor(request)
-        )
-    except appraisal.AppraisalFailed as problem:
-        return await _appraisal_page(request, result.year, error=str(problem), status_code=400)
-    return Redirect(path=f"/appraisal?year={result.year}")
-
-
-@get("/appraisal/export", opt=roles(*OFFICE_ROLES))
-async def appraisal_export(
-    request: Request,
-    scheme: Annotated[int, Parameter(query="scheme", ge=1, le=2_147_483_647)],
-    format: FromQuery[str] = "xlsx",
-) -> Response:
-    try:
-        content, filename = await appraisal.export_results(
-            scheme, "csv" if format == "csv" else "xlsx", **_actor(request)
-        )
-    except appraisal.AppraisalFailed as problem:
-        raise NotFoundException(str(problem)) from None
-    return _download(content, filename)
+# --- appraisal schemes (results, 计算 and 发布 are in pages/appraisal.py) ------------------
 
 
 async def _schemes_page(
@@ -490,10 +397,6 @@ ROUTES = [
     unit_report,
     quality_list,
     quality_review,
-    appraisal_home,
-    appraisal_run,
-    appraisal_override,
-    appraisal_export,
     scheme_editor,
     scheme_save,
     token_list,
