@@ -154,7 +154,8 @@ def _demo_indicators(rng: random.Random) -> bytes:
     header = ["单位", "期间", "重点工作", "单位评", "工单办结率", "工单响应时长", "加分", "上级表彰", "扣分",
               "差评扣分", "一票否决"]
     rows = [
-        [unit.code, "Q3", round(rng.uniform(80, 98), 1), round(rng.uniform(80, 96), 1),
+        [unit.code, "Q3", round(rng.uniform(80, 98), 1),
+         round(rng.uniform(80, 96), 1) if unit.category == "职能部门" else None,
          round(rng.uniform(86, 100), 1) if unit.category == "职能部门" else None,
          round(rng.uniform(2, 30), 1) if unit.category != "职能部门" else None,
          rng.choice([0, 0, 0, 1, 2]), 0, rng.choice([0, 0, 0, 0, 1, 3]), 0, "否"]

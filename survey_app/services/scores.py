@@ -24,6 +24,7 @@ from analysis.scoring.errors import ScoringError
 from analysis.scoring.estimators import LinearisedMoments
 from analysis.scoring.flags import Flag
 from analysis.scoring.items import ItemCell, ItemEstimate, item_estimates
+from analysis.scoring.intervals import bounded_interval
 from analysis.scoring.mapping import ScoreMapping, get_mapping
 from analysis.scoring.patterns import (
     LEVELS,
@@ -637,7 +638,8 @@ def unit_details(o: UnitOutcome) -> dict[str, Any]:
         "raw_score": index.raw_score,
         "se": estimate.se if estimate else None,
         "moe": estimate.moe if estimate else None,
-        "ci": [estimate.ci_low, estimate.ci_high] if estimate else None,
+        "ci": _bounded_ci(estimate),
+        "ci_symmetric": [estimate.ci_low, estimate.ci_high] if estimate else None,
         "df": estimate.df if estimate else None,
         "deff_kish": estimate.deff_kish if estimate else None,
         "deff_design": estimate.deff_design if estimate else None,
@@ -652,6 +654,15 @@ def unit_details(o: UnitOutcome) -> dict[str, Any]:
         "items": items,
         "weights_rule": o.spec.describe(),
     }
+
+
+def _bounded_ci(estimate: Any) -> list[float | None] | None:
+    """The 95 % interval on the logit scale, inside [0, 100] (analysis/scoring/intervals.py)."""
+    if estimate is None:
+        return None
+    if estimate.se is None or estimate.t_quantile is None:
+        return [estimate.ci_low, estimate.ci_high]
+    return list(bounded_interval(estimate.mean, estimate.se, estimate.t_quantile))
 
 
 def _item_detail(e: ItemEstimate, info: ItemInfo | None, weight: float) -> dict[str, Any]:
