@@ -140,7 +140,10 @@ async def _derive(seed: int, rng: random.Random, progress: Progress) -> None:
         scheme_id, _demo_indicators(rng), "演示指标数据.csv", **actor
     )
     await appraisal_inputs.apply_upload(upload_id, **actor)
-    draft = await appraisal_runs.compute_draft(appraisal_runs.RunRequest(scheme_id, ("Q3",)), **actor)
+    request = appraisal_runs.RunRequest(
+        scheme_id, ("Q3",), include_low=("Q3",), low_reason="演示数据：样本较小时仍计入，便于演示"
+    )  # the reason is recorded only when the demo's samples fall below the scheme's thresholds
+    draft = await appraisal_runs.compute_draft(request, **actor)
     await appraisal_publication.publish(draft.run_id, "", **actor)
     progress("已计算 2026-Q3 各单位满意度指数，并按示例考核方案（3:6:1）评定等次")
 

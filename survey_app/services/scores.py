@@ -23,8 +23,8 @@ from typing import Any
 from analysis.scoring.errors import ScoringError
 from analysis.scoring.estimators import LinearisedMoments
 from analysis.scoring.flags import Flag
-from analysis.scoring.items import ItemCell, ItemEstimate, item_estimates
 from analysis.scoring.intervals import bounded_interval
+from analysis.scoring.items import ItemCell, ItemEstimate, item_estimates
 from analysis.scoring.mapping import ScoreMapping, get_mapping
 from analysis.scoring.patterns import (
     LEVELS,

@@ -8,6 +8,7 @@ from survey_app.web.api import health, v1
 from survey_app.web.pages import (
     appraisal,
     auth,
+    cards,
     dashboard,
     jobs,
     mfa,
@@ -23,7 +24,7 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, users, survey, questionnaires,
-    sampling, themes, scores, appraisal,
+    sampling, themes, scores, appraisal, cards,
 )
 
 

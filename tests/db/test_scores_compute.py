@@ -8,7 +8,6 @@ import math
 import pytest
 
 from analysis.scoring.intervals import bounded_interval
-
 from analysis.scoring.reference import unit_index_from_records
 from analysis.scoring.unit_index import IndexSpec
 from analysis.scoring.weighting import StratumFrame

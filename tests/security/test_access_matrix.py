@@ -41,6 +41,9 @@ POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/scores/export", READ, frozenset({ADMIN, ANALYST, OFFICE})),
     (r"^/scores", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
     (r"^/appraisal", None, frozenset({ADMIN, OFFICE})),
+    (r"^/cards/\{[^}]+\}/plan$", WRITE, frozenset({UNIT})),  # the unit's rectification plan
+    (r"^/cards$", READ, frozenset({ADMIN, OFFICE, UNIT})),  # a unit sees its own cards only
+    (r"^/cards", WRITE, frozenset({ADMIN, OFFICE})),
     (r"^/units/\{", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
     (r"^/(units|account/(password|confirm|mfa(/.*)?)|logout|jobs/.*|api/jobs/.*)?$", None, STAFF),
 ]

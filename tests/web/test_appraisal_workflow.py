@@ -88,7 +88,9 @@ async def _office(client, make_user, make_unit, *, close_q3: bool = True) -> dic
 
 
 async def _scheme_id() -> int:
-    row = await AppraisalScheme.select(AppraisalScheme.id).order_by(AppraisalScheme.id, ascending=False).first()
+    row = (
+        await AppraisalScheme.select(AppraisalScheme.id).order_by(AppraisalScheme.id, ascending=False).first()
+    )
     assert row is not None
     return int(row["id"])
 
@@ -218,7 +220,17 @@ async def test_template_is_generated_from_the_scheme(client, make_user, make_uni
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     rows = list(book["指标数据"].iter_rows(values_only=True))
-    assert rows[0] == ("单位代码", "单位名称", "类别", "期间", "重点工作", "工单办结率", "加分", "扣分", "一票否决")
+    assert rows[0] == (
+        "单位代码",
+        "单位名称",
+        "类别",
+        "期间",
+        "重点工作",
+        "工单办结率",
+        "加分",
+        "扣分",
+        "一票否决",
+    )
     assert len(rows) == 1 + len(UNITS) * 4
     first_q3 = next(r for r in rows if r[0] == "U01" and r[3] == "Q3")
     assert first_q3[1] == "区发展和改革局" and first_q3[4] == 60 and isinstance(first_q3[4], int | float)
@@ -227,7 +239,9 @@ async def test_template_is_generated_from_the_scheme(client, make_user, make_uni
     book.save(buffer)
     page = await client.get("/appraisal/inputs")
     data = {"scheme": str(await _scheme_id()), "_csrf_token": csrf_from(page.text)}
-    back = await client.post("/appraisal/inputs", data=data, files={"file": ("模板.xlsx", buffer.getvalue(), "x")})
+    back = await client.post(
+        "/appraisal/inputs", data=data, files={"file": ("模板.xlsx", buffer.getvalue(), "x")}
+    )
     assert back.status_code in (302, 303), back.text
 
 
@@ -237,8 +251,8 @@ async def test_template_is_generated_from_the_scheme(client, make_user, make_uni
 async def test_open_small_campaign_is_excluded_unless_decided(client, make_user, make_unit) -> None:
     """Repro: Q4 from a running campaign with n = 16 entered at full quarterly weight."""
     ids = await _office(client, make_user, make_unit)
-    await seed_campaign(code="c2026q4", period="2026-Q4", strata=(Stratum("大型", 40, 200), Stratum("小型", 300, 300)),
-                        respondents=(6, 10), seed=4)  # fmt: skip
+    strata = (Stratum("大型", 40, 200), Stratum("小型", 300, 300))  # 500 invited, 16 answered
+    await seed_campaign(code="c2026q4", period="2026-Q4", strata=strata, respondents=(6, 10), seed=4)
     await scores.compute_scores(scores.ScoreOptions("2026-Q4", "enterprise"), actor_id=None, actor_name="t")
     await upload_and_apply(client, indicator_csv(full_rows("Q3") + full_rows("Q4")))
     page = await client.get("/appraisal")
@@ -252,13 +266,21 @@ async def test_open_small_campaign_is_excluded_unless_decided(client, make_user,
     q3_only = await run(client, periods=("Q3",))
     assert q3_only.status_code == 200 and "本次只计入 Q3（0.3）" in q3_only.text
     q3_totals = await totals()
-    included = await run(client, periods=("Q3", "Q4"), include_low="Q4", low_reason="考核委员会决定计入第四季度")
+    included = await run(
+        client, periods=("Q3", "Q4"), include_low="Q4", low_reason="考核委员会决定计入第四季度"
+    )
     assert included.status_code == 200
     assert "Q4 精度不足：企业调查：进行中，n = 16，回收率 3.2%，精度不足" in included.text
     assert await totals() != q3_totals
     event = (await audit.recent_events(action="appraisal.run"))[0]
-    assert event.detail["include_low"] == ["Q4"] and event.detail["low_reason"] == "考核委员会决定计入第四季度"
-    row = await AppraisalResult.select(AppraisalResult.details).where(AppraisalResult.unit == ids["U01"]).first()
+    assert (
+        event.detail["include_low"] == ["Q4"] and event.detail["low_reason"] == "考核委员会决定计入第四季度"
+    )
+    row = (
+        await AppraisalResult.select(AppraisalResult.details)
+        .where(AppraisalResult.unit == ids["U01"])
+        .first()
+    )
     assert row is not None and "精度不足" in json.dumps(json_value(row["details"], {}), ensure_ascii=False)
 
 
@@ -388,9 +410,8 @@ async def test_an_override_settles_needs_review(client, make_user, make_unit) ->
                             {"grade": "良好", "reason": "复核后上调，名额内"})  # fmt: skip
     assert other.status_code == 400  # it would leave no 一般 where 3:6:1 requires 1
     assert "「良好」及以上将有 10 个，超过 3:6:1 强制分布允许的 9 个" in other.text
-    confirmed = await post_form(client, "/appraisal", f"/appraisal/results/{row['id']}/override", {
-        "grade": "良好", "reason": "复核后上调", "confirm_quota": "1", "quota_reason": "考核委员会〔2026〕4号决议",
-    })  # fmt: skip
+    form = {"grade": "良好", "reason": "复核后上调", "confirm_quota": "1", "quota_reason": "〔2026〕4号决议"}
+    confirmed = await post_form(client, "/appraisal", f"/appraisal/results/{row['id']}/override", form)
     assert confirmed.status_code in (302, 303)
     page = await client.get("/appraisal")
     assert page.text.count("待复核") == 0 and "已调整" in page.text
@@ -402,7 +423,10 @@ async def test_weights_not_summing_to_one_are_refused(client, make_user, make_un
     typo = SCHEME.replace("{key: 重点工作, weight: 0.4}", "{key: 重点工作, weight: 0.5}")
     refused = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": typo})
     assert refused.status_code == 400
-    assert "类别「职能部门」的指标权重之和为 1.1，应为 1（企业评 0.4、重点工作 0.5、工单办结率 0.2）" in refused.text
+    assert (
+        "类别「职能部门」的指标权重之和为 1.1，应为 1（企业评 0.4、重点工作 0.5、工单办结率 0.2）"
+        in refused.text
+    )
     assert "系统不会自动折算" in refused.text and "weight: 0.5" in refused.text
     periods = SCHEME.replace("Q4: 0.4}", "Q4: 0.5}")
     refused = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": periods})
@@ -429,12 +453,16 @@ async def test_overrides_are_carried_to_a_new_scheme_version_for_review(client, 
                     {"grade": "良好", "reason": "存在通报问题，下调一档"})  # fmt: skip
     assert (await publish(client)).status_code == 200
     v2 = SCHEME.replace("name: 测试考核方案", "name: 测试考核方案（修订）")
-    assert (await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": v2})).status_code == 302
+    assert (
+        await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": v2})
+    ).status_code == 302
     page = await run(client)
     assert page.status_code == 200 and "沿用的等次调整（待复核）" in page.text
-    carried = await AppraisalResult.select().where(
-        (AppraisalResult.unit == top["unit"]) & (AppraisalResult.scheme == await _scheme_id())
-    ).first()
+    carried = (
+        await AppraisalResult.select()
+        .where((AppraisalResult.unit == top["unit"]) & (AppraisalResult.scheme == await _scheme_id()))
+        .first()
+    )
     assert carried is not None and carried["override_grade"] == "良好"
     assert "沿用第1版的调整，待复核" in carried["override_reason"]
     assert top["unit"] in ids.values()

@@ -87,7 +87,8 @@ async def _run(client, upload: bytes | None = None):  # type: ignore[no-untyped-
             return scheme_id, staged
         url = staged.headers["location"]
         await post_form(client, url, f"{url}/apply", {})
-    response = await post_form(client, "/appraisal", "/appraisal/run", {"scheme": str(scheme_id), "periods": "Q3"})
+    form = {"scheme": str(scheme_id), "periods": "Q3"}
+    response = await post_form(client, "/appraisal", "/appraisal/run", form)
     return scheme_id, response
 
 
@@ -95,7 +96,8 @@ async def test_run_grades_stored_scores_with_uploaded_indicators(client, make_us
     ids = await _office_with_scores(client, make_user, make_unit)
     upload = "单位,期间,重点工作\nU01,Q3,90\n区市场监督管理局,2026-Q3,40\n".encode()
     _, response = await _run(client, upload)
-    assert response.status_code == 200 and "已按「测试考核方案」第1版计算 2 个单位，结果为草稿" in response.text
+    assert response.status_code == 200
+    assert "已按「测试考核方案」第1版计算 2 个单位，结果为草稿" in response.text
     results = {r["unit"]: r for r in await AppraisalResult.select()}
     satisfaction = {r["unit"]: r["index_value"] for r in await UnitScore.select()}
     for code, key_task in (("U01", 90), ("U02", 40)):

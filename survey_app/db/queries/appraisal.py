@@ -477,3 +477,14 @@ async def update_card(card_id: int, **values: Any) -> None:
 async def unit_codes() -> dict[str, int]:
     rows = await Unit.select(Unit.id, Unit.code)
     return {r["code"]: r["id"] for r in rows}
+
+
+async def published_runs(limit: int = 5) -> list[RunRecord]:
+    """Published runs, newest first (one per year at most)."""
+    rows = (
+        await AppraisalRun.select(*_RUN_COLUMNS)
+        .where(AppraisalRun.status == "published")
+        .order_by(AppraisalRun.id, ascending=False)
+        .limit(limit)
+    )
+    return [_run(r) for r in rows]
