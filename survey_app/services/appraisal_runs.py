@@ -216,6 +216,23 @@ async def compute_draft(request: RunRequest, *, actor_id: int, actor_name: str, 
     return DraftSummary(run_id, len(current), tuple(notes), len(diff), tuple(carried))
 
 
+async def preview_grades(
+    scheme: Scheme, periods: Sequence[str], include_low: Sequence[str]
+) -> dict[str, tuple[float | None, int | None, str]]:
+    """(total, rank, grade) by unit code for a scheme on the stored data; nothing is stored."""
+    keys = [key for key, _ in scheme.periods]
+    chosen = [key for key in keys if key in periods]
+    if not chosen:
+        chosen = [s.key for s in await period_statuses(scheme) if s.default_included]
+    if not chosen:
+        raise AppraisalFailed("修改后的方案中没有可计算的期间")
+    low = [key for key in chosen if key in include_low]
+    all_units = await units.list_units(active_only=True)
+    table = await _input_table(scheme, chosen, low, await inputs.stored_cells(scheme.year), all_units)
+    result = _grade(table, scheme)
+    return {u.unit: (u.score, u.assignment.rank, u.grade or "") for c in result.classes for u in c.units}
+
+
 # --- the input table ------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from survey_app.services import (
     appraisal_overrides,
     appraisal_publication,
     appraisal_runs,
+    appraisal_scheme_form,
 )
 from survey_app.services.roles import ADMIN, OFFICE
 from survey_app.web.guards import roles
@@ -313,3 +314,67 @@ ROUTES = [
     inputs_apply,
     inputs_discard,
 ]
+
+
+# --- scheme versions through a form, with a what-if preview -------------------------------
+
+
+async def _form_page(
+    request: Request,
+    base: Any,
+    values: dict[str, str] | None = None,
+    *,
+    note: str = "",
+    preview: Any = None,
+    new_rules: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    fields = appraisal_scheme_form.form_fields(base.yaml_text)
+    groups: dict[str, list[Any]] = {}
+    for field in fields:
+        groups.setdefault(field.group, []).append(field)
+    return page(
+        request,
+        "appraisal/scheme_form.html",
+        status_code=status_code,
+        base=base,
+        groups=groups,
+        values=values or {f.name: f.value for f in fields},
+        note=note,
+        preview=preview,
+        new_rules=new_rules,
+        error=error,
+    )
+
+
+@get("/appraisal/schemes/form", opt=roles(*OFFICE_ROLES))
+async def scheme_form(request: Request, version: SchemeParam) -> Template:
+    base = await appraisal.find_scheme(version)
+    if base is None:
+        raise NotFoundException("考核方案版本不存在")
+    return await _form_page(request, base)
+
+
+@post("/appraisal/schemes/form", opt=roles(*OFFICE_ROLES))
+async def scheme_form_submit(request: Request) -> Response | Template:
+    form = await request.form()
+    chosen = str(form.get("version", ""))
+    base = await appraisal.find_scheme(int(chosen)) if chosen.isdigit() else None
+    if base is None:
+        raise NotFoundException("考核方案版本不存在")
+    names = {f.name for f in appraisal_scheme_form.form_fields(base.yaml_text)}
+    values = {name: str(form.get(name, "")) for name in names}
+    note = str(form.get("note", ""))
+    try:
+        text, scheme = appraisal_scheme_form.apply_form(base.yaml_text, values)
+        if form.get("action") == "save":
+            scheme_id, _ = await appraisal.save_scheme(text, note or "表单修改", **_actor(request))
+            return Redirect(path=f"/appraisal/schemes?{urlencode({'version': scheme_id})}")
+        preview = await appraisal_scheme_form.what_if(scheme)
+    except appraisal.AppraisalFailed as problem:
+        return await _form_page(request, base, values, note=note, error=str(problem), status_code=400)
+    return await _form_page(request, base, values, note=note, preview=preview, new_rules=scheme.describe())
+
+
+ROUTES += [scheme_form, scheme_form_submit]
