@@ -16,6 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -50,8 +51,14 @@ TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 
 
-def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litestar:
-    """Build the app. Pass `engine` to share one already started (tests, benchmarks)."""
+_SCHEMA_FLAGS: dict[int, bool] = {}  # each route's own include_in_schema, before create_app
+
+
+def create_app(
+    settings: Settings, engine: Engine[Any] | None = None, *, document_pages: bool = False
+) -> Litestar:
+    """Build the app. Pass `engine` to share one already started (tests, benchmarks).
+    `/schema` documents the API; `document_pages` adds the HTML pages (for the fuzz test)."""
     owns_engine = engine is None
     if engine is None:
         engine = build_engine(settings)
@@ -79,9 +86,15 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
                 await stop_engine(engine)
 
     logging.basicConfig(level=settings.log_level)
+    route_list = routes.all_routes()
+    for route in route_list:  # /schema documents the API only, not the HTML pages
+        documented = _SCHEMA_FLAGS.setdefault(id(route), route.include_in_schema)
+        if not document_pages and not any(path.startswith("/api/") for path in route.paths):
+            documented = False
+        route.include_in_schema = documented
     app = Litestar(
         route_handlers=[
-            *routes.all_routes(),
+            *route_list,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
         ],
         guards=[access_guard],
@@ -105,6 +118,15 @@ def create_app(settings: Settings, engine: Engine[Any] | None = None) -> Litesta
             title="满意度调查与绩效评估平台 API", version="1.0.0", path="/schema",
             # JSON and YAML only: the HTML renderers load scripts and fonts from CDNs.
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer",
+                        description="API 令牌（sat_ 开头），由系统管理员或考核办创建，按权限范围授权",
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
         ),
         exception_handlers={
             HTTPException: http_exception_handler,

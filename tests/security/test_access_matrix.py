@@ -25,6 +25,7 @@ POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/(login|healthz)$", None, PUBLIC),
     (r"^/[so]/", None, PUBLIC),  # respondents: the token in the link is the credential
     (r"^/api/v1/", READ, PUBLIC),  # bearer API tokens, checked by the API itself
+    (r"^/admin/api-tokens", None, frozenset({ADMIN, OFFICE})),  # the office feeds its appraisal system
     (r"^/admin/", None, frozenset({ADMIN})),
     (r"^/roster", None, frozenset({ADMIN})),
     (r"^/campaigns(/\{[^}]+\})?(/(monitor|report))?$", READ, frozenset({ADMIN, OFFICE})),

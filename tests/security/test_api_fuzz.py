@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -50,6 +51,15 @@ def _request_kwargs(case: Any) -> dict[str, Any]:
     if body is not None and type(body).__name__ != "NotSet":
         kwargs["json"] = body
     return kwargs
+
+
+@pytest.fixture
+async def app(db, settings):  # type: ignore[no-untyped-def]
+    """The app with its HTML pages documented too (the public /schema lists only the API), so
+    that every form and page is fuzzed."""
+    from survey_app.app import create_app
+
+    return create_app(settings, engine=db, document_pages=True)
 
 
 async def test_documented_operations_never_fail_with_5xx_or_break_their_schema(

@@ -339,8 +339,8 @@ async def test_api_returns_only_the_published_run(client, make_user, make_unit) 
     token = await _token(client, "考核系统", ["appraisal:read"])
     client.cookies.clear()
     headers = {"Authorization": f"Bearer {token}"}
-    body = (await client.get("/api/v1/appraisal", params={"year": 2026}, headers=headers)).json()
-    assert body["items"] == [] and body["scheme_name"] is None
+    unpublished = await client.get("/api/v1/appraisal", params={"year": 2026}, headers=headers)
+    assert unpublished.status_code == 404 and unpublished.json()["detail"] == "2026 年度还没有发布的考核结果"
     client.cookies.update(office_cookies)
     assert (await publish(client)).status_code == 200
     client.cookies.clear()

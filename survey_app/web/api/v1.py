@@ -14,16 +14,23 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Parameter
+from litestar.response import Template
 
 from survey_app.db.queries import scores as queries
 from survey_app.services import api_tokens, scores
 from survey_app.services.appraisal_publication import published_units
 from survey_app.web.guards import PUBLIC
+from survey_app.web.rendering import page
 
 MAX_LIMIT = 500
 AUTH_NOTE = "需要 API 令牌：请求头 Authorization: Bearer <令牌>，令牌由系统管理员创建。"
@@ -125,6 +132,9 @@ async def api_scores(
 ) -> ScoresPage:
     position = _decode(after, (int, str))
     runs = {run.id: run for run in await scores.latest_runs(period)}
+    if not runs:
+        known = "、".join((await scores.period_choices())[:12]) or "无"
+        raise NotFoundException(f"期间「{period[:32]}」没有满意度得分；有得分的期间：{known}")
     rows = await queries.scores_after(
         sorted(runs), (position[0], position[1]) if position else None, limit + 1
     )
@@ -204,7 +214,7 @@ async def api_appraisal(
     position = _decode(after, (str,))
     run, published = await published_units(year)
     if run is None:
-        return AppraisalPage(year, None, None, None, [], None)
+        raise NotFoundException(f"{year} 年度还没有发布的考核结果")
     ordered = sorted(published, key=lambda u: u["unit_code"])
     rows = [u for u in ordered if position is None or u["unit_code"] > position[0]][: limit + 1]
     items = [
@@ -236,4 +246,18 @@ async def api_appraisal(
     )
 
 
-ROUTES: list[Any] = [api_scores, api_appraisal]
+@get("/api/v1/docs", opt=PUBLIC, include_in_schema=False)
+async def api_docs(request: Request) -> Template:
+    """The API described for people, from the same OpenAPI document as /schema (served here,
+    nothing from a CDN)."""
+    document = request.app.openapi_schema.to_schema()
+    operations = [
+        {"method": method.upper(), "path": path, **operation}
+        for path, item in sorted(document.get("paths", {}).items())
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "delete", "patch")
+    ]
+    return page(request, "api_docs.html", operations=operations, document=document)
+
+
+ROUTES: list[Any] = [api_scores, api_appraisal, api_docs]

@@ -357,12 +357,12 @@ async def _tokens_page(
     return response
 
 
-@get("/admin/api-tokens", opt=roles(ADMIN, step_up=True))
+@get("/admin/api-tokens", opt=roles(ADMIN, OFFICE, step_up=True))
 async def token_list(request: Request) -> Template:
     return await _tokens_page(request)
 
 
-@post("/admin/api-tokens", opt=roles(ADMIN, step_up=True, step_up_back="/admin/api-tokens"))
+@post("/admin/api-tokens", opt=roles(ADMIN, OFFICE, step_up=True, step_up_back="/admin/api-tokens"))
 async def token_create(request: Request) -> Template:
     form = await request.form()
     days = str(form.get("days", "")).strip()
@@ -380,7 +380,7 @@ async def token_create(request: Request) -> Template:
     return await _tokens_page(request, issued=issued)
 
 
-@post("/admin/api-tokens/{token_id:int}/revoke", opt=roles(ADMIN))
+@post("/admin/api-tokens/{token_id:int}/revoke", opt=roles(ADMIN, OFFICE))
 async def token_revoke(request: Request, token_id: RecordId) -> Response | Template:
     try:
         await api_tokens.revoke_token(token_id, **_actor(request))
