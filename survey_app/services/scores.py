@@ -620,6 +620,7 @@ def unit_details(o: UnitOutcome) -> dict[str, Any]:
     index, estimate = o.index, o.index.estimate
     weights = dict(index.item_weights)
     info = {item.key: item for item in o.items}
+    labels = {item.key: item.label for item in o.items}
     items = [_item_detail(e, info.get(e.item), weights.get(e.item, 0.0)) for e in index.items]
     dimensions = []
     for dimension, _ in o.spec.dimension_weights:
@@ -650,10 +651,18 @@ def unit_details(o: UnitOutcome) -> dict[str, Any]:
         "stratum_response_rates": [list(pair) for pair in index.stratum_response_rates],
         "flags": [{"flag": r.flag.value, "label": r.flag.label, "detail": r.detail} for r in index.flags],
         "suppressed_items": list(index.suppressed_items),
+        "suppressed_labels": [labels.get(key, key) for key in index.suppressed_items],
         "dimensions": dimensions,
         "items": items,
-        "weights_rule": o.spec.describe(),
+        "weights_rule": _with_labels(o.spec.describe(), labels),
     }
+
+
+def _with_labels(text: str, labels: dict[str, str]) -> str:
+    """Item keys (approval_items__attitude) in a rule text replaced by their questions."""
+    for key in sorted(labels, key=len, reverse=True):
+        text = text.replace(key, labels[key])
+    return text
 
 
 def _bounded_ci(estimate: Any) -> list[float | None] | None:

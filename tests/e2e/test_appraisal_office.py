@@ -4,6 +4,7 @@ published result. Data are seeded with the test-side engine; everything else is 
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -111,3 +112,31 @@ async def test_office_uploads_computes_reviews_and_publishes(
     await expect(result).to_contain_text(shown_published)
     draft_total = office.locator("table.results tr", has_text="区公安分局").locator("td.num").nth(1)
     assert (await draft_total.inner_text()).strip() != shown_published
+
+
+PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
+
+
+async def test_the_unit_report_prints_on_at_most_two_a4_pages(site: Site, settings: Any) -> None:
+    """Repro: the printed unit report ran to 5 A4 pages with near-blank pages, one-character
+    columns and raw keys (approval_items__attitude)."""
+    from survey_app.db.tables import Unit
+    from survey_app.demo.loader import DEMO_ACCOUNTS, load_demo
+
+    assert await load_demo(settings, seed=11, enterprises=600, residents=600, progress=lambda _: None)
+    unit = await Unit.select(Unit.id).where(Unit.code == "U07").first()
+    assert unit is not None
+    username, password, _ = next(a for a in DEMO_ACCOUNTS if a[0] == "unit07")
+    page = await desktop(site)
+    await page.goto("/login")
+    await page.fill('input[name="username"]', username)
+    await page.fill('input[name="password"]', password)
+    await page.click("button.primary")
+    await page.goto(f"/scores/units/{unit['id']}/report")
+    await expect(page.locator("section.appraisal-result")).to_contain_text("年度考核（已发布）")
+    text = await page.locator("main").inner_text()
+    assert "__" not in text, "raw item keys in the report"
+    await page.emulate_media(media="print")
+    pdf = await page.pdf(format="A4", print_background=False)
+    pages = len(PDF_PAGE.findall(pdf))
+    assert 1 <= pages <= 2, f"the report prints on {pages} A4 pages"

@@ -40,6 +40,7 @@ POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/themes", WRITE, frozenset({ADMIN, ANALYST})),
     (r"^/scores/(compute|quality)", None, frozenset({ADMIN, OFFICE})),
     (r"^/scores/export", READ, frozenset({ADMIN, ANALYST, OFFICE})),
+    (r"^/scores/reports$", READ, frozenset({ADMIN, ANALYST, OFFICE})),  # every unit's report
     (r"^/scores", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
     (r"^/appraisal", None, frozenset({ADMIN, OFFICE})),
     (r"^/cards/\{[^}]+\}/plan$", WRITE, frozenset({UNIT})),  # the unit's rectification plan

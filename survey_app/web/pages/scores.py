@@ -232,6 +232,17 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
     }
 
 
+@get("/scores/reports", opt=roles(*READERS))
+async def all_reports(request: Request, period: FromQuery[str | None] = None) -> Template:
+    """Every unit's report of the period, one after another with page breaks: one print job."""
+    periods = await scores.period_choices()
+    period = period if period in periods else await scores.default_period(periods)
+    runs = await scores.period_scores(period) if period else []
+    unit_ids = sorted({row.unit_id for r in runs for row in r.rows})
+    reports = [await _unit_context(request, unit_id, period) for unit_id in unit_ids]
+    return page(request, "scores/report_all.html", printing=True, reports=reports, period=period)
+
+
 @get("/scores/units/{unit_id:int}", opt=roles(*VIEWERS))
 async def unit_card(request: Request, unit_id: RecordId, period: FromQuery[str | None] = None) -> Template:
     return page(request, "scores/unit.html", **await _unit_context(request, unit_id, period))
@@ -395,6 +406,7 @@ ROUTES = [
     score_export,
     unit_card,
     unit_report,
+    all_reports,
     quality_list,
     quality_review,
     scheme_editor,
