@@ -109,3 +109,6 @@ async def test_scores_page_keeps_satisfaction_apart_from_the_appraisal(client, m
     assert page.status_code == 200
     assert "<th>等次</th>" not in page.text and "<th>预警</th>" not in page.text
     assert "本表只列满意度" in page.text
+    assert '<svg class="ranking"' in page.text and "企业评价 · 职能部门：满意度指数与 95% 区间" in page.text
+    reports = await client.get("/scores/reports", params={"period": "2026-Q3"})
+    assert reports.status_code == 200 and reports.text.count('class="report-page"') == 2

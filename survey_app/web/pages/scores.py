@@ -27,6 +27,7 @@ from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
 from survey_app.services.themes import CHANNEL_LABELS
+from survey_app.web.charts import RankedValue, ranking_svg
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
@@ -135,6 +136,21 @@ async def _grades(period: str | None) -> dict[int, dict[str, Any]]:
     return await appraisal_publication.published_by_unit(int(year)) if year.isdigit() else {}
 
 
+def _rankings(runs: Sequence[scores.RunScores]) -> list[tuple[str, Markup]]:
+    """One ranking chart per audience and unit class, with interval whiskers."""
+    charts = []
+    for r in runs:
+        classes: dict[str, list[RankedValue]] = {}
+        for row in r.rows:
+            low, high = (row.details.get("ci") or (None, None))[:2]
+            point = RankedValue(row.unit_name, row.index_value, low, high)
+            classes.setdefault(row.category, []).append(point)
+        for category, values in classes.items():
+            title = f"{r.audience_label} · {category}：满意度指数与 95% 区间"
+            charts.append((title, ranking_svg(values, title)))
+    return charts
+
+
 # --- the period list ------------------------------------------------------------------------
 
 
@@ -162,6 +178,7 @@ async def _scores_page(
         runs=runs,
         grades=grades,
         quality=await scores.quality_summaries(campaigns),
+        rankings=[] if viewer else _rankings(runs),
         audiences=scores.AUDIENCES,
         mappings=MAPPINGS,
         can_compute=user.role in OFFICE_ROLES,
