@@ -13,8 +13,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.appraisal.scheme import SurveyGate
 from survey_app.db.queries import appraisal as store
-from survey_app.db.queries import audit
+from survey_app.db.queries import audit, invitations
+from survey_app.db.queries import campaigns as campaign_queries
+from survey_app.db.queries import scores as score_queries
 from survey_app.services.appraisal import MAX_REASON, AppraisalFailed
 from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import UNIT_VIEWER
@@ -107,6 +110,33 @@ async def review(card_id: int, decision: str, note: str, user: CurrentUser, ip: 
 
 
 @dataclass(frozen=True)
+class CampaignRate:
+    name: str
+    period: str
+    responses: int
+    invited: int
+    low: bool  # below the default survey thresholds: will not count in the appraisal by default
+
+    @property
+    def rate(self) -> float | None:
+        return self.responses / self.invited if self.invited else None
+
+
+async def open_campaign_rates() -> list[CampaignRate]:
+    """Running campaigns with their responses and response rates, lowest rate first."""
+    lines = []
+    campaigns = await campaign_queries.campaigns_with_status("open")
+    counts = await score_queries.status_counts([c.id for c in campaigns])
+    gate = SurveyGate()
+    for campaign in campaigns:
+        responses = sum(c.count for c in counts if c.campaign_id == campaign.id and c.status == "complete")
+        invited = await invitations.count_invitations(campaign.id)
+        low = responses < gate.min_responses or (invited > 0 and responses / invited < gate.min_response_rate)
+        lines.append(CampaignRate(campaign.name, campaign.period, responses, invited, low))
+    return sorted(lines, key=lambda c: (c.rate if c.rate is not None else 2.0, c.name))
+
+
+@dataclass(frozen=True)
 class Panel:
     """What the appraisal asks of the signed-in user, for the dashboard."""
 
@@ -116,6 +146,8 @@ class Panel:
     open_cards: list[CardLine] = field(default_factory=list)
     published: dict[str, Any] | None = None
     published_year: int | None = None
+    campaigns: list[CampaignRate] = field(default_factory=list)
+    history: list[Any] = field(default_factory=list)
 
 
 async def panel_for(user: CurrentUser) -> Panel:
@@ -140,4 +172,5 @@ async def panel_for(user: CurrentUser) -> Panel:
         drafts=await store.draft_runs(),
         overdue=[c for c in lines if c.overdue],
         plans_to_review=[c for c in lines if c.card.status == "submitted"],
+        campaigns=await open_campaign_rates(),
     )

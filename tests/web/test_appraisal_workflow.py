@@ -259,6 +259,8 @@ async def test_open_small_campaign_is_excluded_unless_decided(client, make_user,
     assert re.search(r'value="Q3" aria-label="计入 Q3" checked', page.text)
     assert re.search(r'value="Q4" aria-label="计入 Q4">', page.text)  # not checked by default
     assert "企业调查：进行中，n = 16，回收率 3.2%，精度不足" in page.text
+    home = await client.get("/")
+    assert "进行中的调查与回收率" in home.text and "回收不足，暂不计入考核" in home.text
     refused = await run(client, periods=("Q3", "Q4"))
     assert refused.status_code == 400 and "默认不计入" in refused.text and "n = 16" in refused.text
     no_reason = await run(client, periods=("Q3", "Q4"), include_low="Q4")
@@ -293,6 +295,8 @@ async def test_units_and_the_api_see_only_published_results(client, make_user, m
     await upload_and_apply(client, indicator_csv(full_rows()))
     draft = await run(client)
     assert "草稿" in draft.text and "本年度还没有发布过结果" in draft.text
+    home = await client.get("/")
+    assert "考核待办" in home.text and "待审核发布" in home.text
     await make_user("unit03", "unit_viewer", unit_code="U03")
     await make_user("admin1", "admin")
     office_cookies = dict(client.cookies)
@@ -384,6 +388,8 @@ async def test_override_breaking_the_quota_needs_a_second_confirmation(client, m
     assert "区考核委员会〔2026〕3号决议" in [c for line in lines for c in line]
     event = (await audit.recent_events(action="appraisal.override"))[0]
     assert event.detail["quota_reason"] == "区考核委员会〔2026〕3号决议"
+    history = await client.get(f"/scores/units/{target['unit']}")
+    assert "等次调整记录" in history.text and "良好 → 优秀" in history.text
     # a downgrade inside the quota needs no second confirmation
     top = await AppraisalResult.select().where(AppraisalResult.grade == "优秀").first()
     assert top is not None

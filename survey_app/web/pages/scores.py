@@ -22,7 +22,7 @@ from analysis.scoring.mapping import MAPPINGS
 from survey_app.db.queries import scores as score_queries
 from survey_app.db.queries import units
 from survey_app.jobs.runner import submit_job
-from survey_app.services import api_tokens, appraisal, appraisal_publication, scores
+from survey_app.services import api_tokens, appraisal, appraisal_overrides, appraisal_publication, scores
 from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
@@ -246,6 +246,9 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
         "result": grades.get(unit_id),
         "result_lines": appraisal_publication.result_lines(grades[unit_id]) if unit_id in grades else [],
         "flag_labels": scores.flag_labels,
+        "override_history": await appraisal_overrides.history(unit_id)
+        if _user(request).role in OFFICE_ROLES
+        else [],
     }
 
 
