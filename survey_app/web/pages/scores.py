@@ -22,7 +22,15 @@ from analysis.scoring.mapping import MAPPINGS
 from survey_app.db.queries import scores as score_queries
 from survey_app.db.queries import units
 from survey_app.jobs.runner import submit_job
-from survey_app.services import api_tokens, appraisal, appraisal_overrides, appraisal_publication, scores
+from survey_app.services import (
+    api_tokens,
+    appraisal,
+    appraisal_overrides,
+    appraisal_publication,
+    scores,
+    scores_exports,
+    scores_quality,
+)
 from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
@@ -177,7 +185,7 @@ async def _scores_page(
         periods=periods,
         runs=runs,
         grades=grades,
-        quality=await scores.quality_summaries(campaigns),
+        quality=await scores_quality.quality_summaries(campaigns),
         rankings=[] if viewer else _rankings(runs),
         audiences=scores.AUDIENCES,
         mappings=MAPPINGS,
@@ -219,7 +227,7 @@ async def score_compute(request: Request) -> Response | Template:
 @get("/scores/export", opt=roles(*READERS))
 async def score_export(request: Request, period: FromQuery[str], format: FromQuery[str] = "xlsx") -> Response:
     try:
-        content, filename = await scores.export_scores(
+        content, filename = await scores_exports.export_scores(
             period, "csv" if format == "csv" else "xlsx", **_actor(request)
         )
     except scores.ScoresError as problem:
@@ -283,7 +291,7 @@ async def _quality_page(
     campaign = await score_queries.find_campaign(campaign_id)
     if campaign is None:
         raise NotFoundException("调查批次不存在")
-    [summary] = await scores.quality_summaries([campaign])
+    [summary] = await scores_quality.quality_summaries([campaign])
     return page(
         request,
         "scores/quality.html",
@@ -291,9 +299,9 @@ async def _quality_page(
         campaign=campaign,
         summary=summary,
         responses=await score_queries.flagged_responses(campaign_id),
-        quality_labels=scores.quality_labels,
+        quality_labels=scores_quality.quality_labels,
         channel_labels=CHANNEL_LABELS,
-        reviewed=scores.REVIEWED,
+        reviewed=scores_quality.REVIEWED,
         error=error,
     )
 
@@ -307,7 +315,7 @@ async def quality_list(request: Request, campaign_id: RecordId) -> Template:
 async def quality_review(request: Request, response_id: RecordId) -> Response | Template:
     form = await request.form()
     try:
-        reviewed = await scores.review_response(
+        reviewed = await scores_quality.review_response(
             response_id, str(form.get("decision", "")), str(form.get("reason", "")), **_actor(request)
         )
     except scores.ScoresError as problem:
