@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analysis.tabular import SheetData, write_csv, write_xlsx
+from analysis.report_xlsx import INTEGER, PERCENT, SCORE, Sheet, write_report_xlsx
+from analysis.tabular import write_csv
 from survey_app.db.queries import audit
 from survey_app.db.queries import scores as queries
 from survey_app.services.scores import (
@@ -35,8 +36,29 @@ def _export_row(label: str, row: queries.UnitScoreRecord) -> list[object]:
         _round(d.get("response_rate"), 4), _round(d.get("shrunk"), 2),
         "、".join(flag_labels(" ".join(row.flags))),
         "；".join(f["detail"] for f in d.get("flags", [])),
-        "、".join(d.get("suppressed_items", [])), d.get("weights_rule", ""),
+        "、".join(d.get("suppressed_labels") or d.get("suppressed_items", [])), d.get("weights_rule", ""),
     ]  # fmt: skip
+
+
+FORMATS = {
+    "满意度指数": SCORE, "误差范围(±)": SCORE, "置信区间下限": SCORE, "置信区间上限": SCORE,
+    "收缩后得分": SCORE, "标准误": "0.000", "满意率": PERCENT, "基本满意率": PERCENT, "知晓率": PERCENT,
+    "回收率": PERCENT, "有效样本": INTEGER, "排名": INTEGER,
+}  # fmt: skip
+LONG_HEADER = ("评价对象", "期间", "单位代码", "单位名称", "类别", "指标", "数值")
+LONG_MEASURES = ("满意度指数", "误差范围(±)", "置信区间下限", "置信区间上限", "满意率", "知晓率", "有效样本")
+
+
+def _long_rows(rows: Sequence[tuple[str, queries.UnitScoreRecord]], period: str) -> list[list[object]]:
+    """One row per unit and measure: ready for a pivot table."""
+    lines: list[list[object]] = []
+    for label, row in rows:
+        values = dict(zip(EXPORT_HEADER, _export_row(label, row), strict=True))
+        for measure in LONG_MEASURES:
+            if isinstance(values[measure], int | float):
+                unit = [row.unit_code, row.unit_name, row.category]
+                lines.append([label, period, *unit, measure, values[measure]])
+    return lines
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -79,15 +101,17 @@ async def export_scores(
         content = write_csv([_export_row(label, row) for label, row in rows], EXPORT_HEADER)
     else:
         categories = sorted({row.category for _, row in rows})
-        sheets: dict[str, SheetData] = {
+        sheets: dict[str, Sheet] = {
             category: (
                 EXPORT_HEADER,
                 [_export_row(label, row) for label, row in rows if row.category == category],
+                FORMATS,
             )
             for category in categories
         }
-        sheets["计算规则与阈值"] = (("项目", "内容"), rules_rows(runs))
-        content = write_xlsx(sheets)
+        sheets["长表"] = (LONG_HEADER, _long_rows(rows, period), {"数值": "0.0000"})
+        sheets["计算规则与阈值"] = (("项目", "内容"), rules_rows(runs), {})
+        content = write_report_xlsx(sheets)
         fmt = "xlsx"
     await audit.record_event(
         "scores.export",
