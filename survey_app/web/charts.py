@@ -72,3 +72,73 @@ def ranking_svg(values: Sequence[RankedValue], title: str) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (built here from numbers and escaped text)
+
+
+def bars_svg(values: Sequence[tuple[str, float | None]], title: str, high: float = 100.0) -> Markup:
+    """Horizontal bars on a 0–high scale with the value written at the end (e.g. the year's
+    score of each appraisal component)."""
+    shown = [(label, v) for label, v in values if v is not None]
+    if not shown:
+        return Markup("")
+    width, height = 640, TOP + ROW * len(shown) + 8
+    plot = width - LABEL - RIGHT
+    parts = [
+        f'<svg class="bars" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(shown):
+        y = TOP + ROW * i
+        length = max(0.0, min(value, high)) / high * plot
+        parts.append(
+            f'<text x="{LABEL - 8}" y="{y + 14}" text-anchor="end" font-size="11" fill="#1f2933">'
+            f"{escape(label)}</text>"
+            f'<rect x="{LABEL}" y="{y + 4}" width="{length:.1f}" height="{ROW - 8}" fill="#b71c1c" '
+            'fill-opacity="0.75"/>'
+            f'<text x="{LABEL + length + 4:.1f}" y="{y + 14}" font-size="11" fill="#1f2933">'
+            f"{value:.2f}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (built here from numbers and escaped text)
+
+
+LEVEL_COLOURS = ("#1b5e20", "#66bb6a", "#fdd835", "#fb8c00", "#c62828", "#9e9e9e", "#bdbdbd")
+
+
+def distribution_svg(items: Sequence[tuple[str, Sequence[tuple[str, float]]]], title: str) -> Markup:
+    """One stacked bar per item: the share of each answer level, best level first."""
+    rows = [(label, shares) for label, shares in items if shares]
+    if not rows:
+        return Markup("")
+    levels = list(dict.fromkeys(level for _, shares in rows for level, _ in shares))
+    width, height = 640, TOP + ROW * len(rows) + 30
+    plot = width - LABEL - 16
+    parts = [
+        f'<svg class="distribution" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, level in enumerate(levels):
+        colour = LEVEL_COLOURS[i % len(LEVEL_COLOURS)]
+        parts.append(
+            f'<rect x="{LABEL + i * 70}" y="6" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{LABEL + i * 70 + 14}" y="15" font-size="10" fill="#1f2933">'
+            f"{escape(level)}</text>"
+        )
+    for row, (label, shares) in enumerate(rows):
+        y = TOP + ROW * row
+        parts.append(
+            f'<text x="{LABEL - 8}" y="{y + 14}" text-anchor="end" font-size="11" fill="#1f2933">'
+            f"{escape(label[:14])}</text>"
+        )
+        start = 0.0
+        for level, share in shares:
+            colour = LEVEL_COLOURS[levels.index(level) % len(LEVEL_COLOURS)]
+            length = max(0.0, share) * plot
+            parts.append(
+                f'<rect x="{LABEL + start:.1f}" y="{y + 4}" width="{length:.1f}" height="{ROW - 8}" '
+                f'fill="{colour}"><title>{escape(level)} {share:.0%}</title></rect>'
+            )
+            start += length
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (built here from numbers and escaped text)

@@ -24,3 +24,17 @@ def test_ranking_chart_orders_units_and_draws_their_intervals() -> None:
 
 def test_no_chart_without_values() -> None:
     assert str(ranking_svg([RankedValue("区统计局", None, None, None)], "空")) == ""
+
+
+def test_component_bars_and_answer_distributions() -> None:
+    from survey_app.web.charts import bars_svg, distribution_svg
+
+    bars = str(bars_svg([("满意度", 88.5), ("重点工作", 92.0), ("工单办结率", None)], "<考核>"))
+    assert "&lt;考核&gt;" in bars and "88.50" in bars and "92.00" in bars and "工单办结率" not in bars
+    widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"', bars)]
+    assert widths[0] < widths[1]  # 88.5 is drawn shorter than 92
+    shares = [("非常满意", 0.4), ("满意", 0.3), ("基本满意", 0.15), ("不满意", 0.1), ("非常不满意", 0.05)]
+    stacked = str(distribution_svg([("服务态度", shares)], "分布"))
+    drawn = [float(w) for w in re.findall(r'width="([\d.]+)" height="14" fill', stacked)]
+    assert len(drawn) == 5 and abs(sum(drawn) - (640 - 170 - 16)) < 0.5
+    assert "<title>非常满意 40%</title>" in stacked

@@ -104,7 +104,10 @@ async def test_overdue_cards_are_flagged_for_the_office(client, make_user, make_
 
 
 async def test_scores_page_keeps_satisfaction_apart_from_the_appraisal(client, make_user, make_unit) -> None:
-    await _published_with_cards(client, make_user, make_unit)
+    ids, _ = await _published_with_cards(client, make_user, make_unit)
+    unit_page = await client.get(f"/scores/units/{ids['U01']}")
+    assert '<svg class="bars"' in unit_page.text and '<table class="grid components">' in unit_page.text
+    assert '<svg class="distribution"' in unit_page.text
     page = await client.get("/scores", params={"period": "2026-Q3"})
     assert page.status_code == 200
     assert "<th>等次</th>" not in page.text and "<th>预警</th>" not in page.text

@@ -35,7 +35,7 @@ from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.scope import require_unit_access
 from survey_app.services.themes import CHANNEL_LABELS
-from survey_app.web.charts import RankedValue, ranking_svg
+from survey_app.web.charts import RankedValue, bars_svg, distribution_svg, ranking_svg
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
@@ -238,6 +238,11 @@ async def score_export(request: Request, period: FromQuery[str], format: FromQue
 # --- unit cards -----------------------------------------------------------------------------
 
 
+def _distributions(view: Any) -> list[tuple[str, Any]]:
+    items = view.score.details.get("items", []) if view.score else []
+    return [(item["label"], item["distribution"]) for item in items]
+
+
 async def _unit_context(request: Request, unit_id: int, period: str | None) -> dict[str, Any]:
     require_unit_access(_user(request), unit_id)
     unit = await units.find_unit(unit_id)
@@ -245,6 +250,12 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
         raise NotFoundException("单位不存在或无权查看")
     period, periods, views = await scores.unit_scores(unit_id, period)
     grades = await _grades(period)
+    lines = appraisal_publication.result_lines(grades[unit_id]) if unit_id in grades else []
+    components = [
+        (str(name).removesuffix("（年度）"), value)
+        for name, value in lines
+        if str(name).endswith("（年度）") and isinstance(value, int | float)
+    ]
     return {
         "unit": unit,
         "period": period,
@@ -254,6 +265,12 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
         "result": grades.get(unit_id),
         "result_lines": appraisal_publication.result_lines(grades[unit_id]) if unit_id in grades else [],
         "flag_labels": scores.flag_labels,
+        "components": components,
+        "components_chart": bars_svg(components, f"{unit.name}年度考核各指标得分"),
+        "distribution_charts": {
+            v.audience: distribution_svg(_distributions(v), f"{unit.name}{v.label}各题回答分布")
+            for v in views
+        },
         "override_history": await appraisal_overrides.history(unit_id)
         if _user(request).role in OFFICE_ROLES
         else [],
