@@ -18,6 +18,7 @@ from survey_app.db.queries import appraisal as store
 from survey_app.db.queries import audit, invitations
 from survey_app.db.queries import campaigns as campaign_queries
 from survey_app.db.queries import scores as score_queries
+from survey_app.services import themes
 from survey_app.services.appraisal import MAX_REASON, AppraisalFailed
 from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import UNIT_VIEWER
@@ -147,6 +148,7 @@ class Panel:
     published: dict[str, Any] | None = None
     published_year: int | None = None
     campaigns: list[CampaignRate] = field(default_factory=list)
+    themes: list[Any] = field(default_factory=list)  # (handed theme, overdue) for a unit
     history: list[Any] = field(default_factory=list)
 
 
@@ -163,8 +165,9 @@ async def panel_for(user: CurrentUser) -> Panel:
             if mine is not None:
                 year = run.year
                 break
+        handed = await themes.handed_over(user, 1)
         return Panel(open_cards=[c for c in lines if c.card.status != "lifted"], published=mine,
-                     published_year=year)  # fmt: skip
+                     published_year=year, themes=handed.themes[:10])  # fmt: skip
     if user.role not in ("admin", "office"):
         return Panel()
     lines = await register()

@@ -115,3 +115,15 @@ async def test_scores_page_keeps_satisfaction_apart_from_the_appraisal(client, m
     assert '<svg class="ranking"' in page.text and "企业评价 · 职能部门：满意度指数与 95% 区间" in page.text
     reports = await client.get("/scores/reports", params={"period": "2026-Q3"})
     assert reports.status_code == 200 and reports.text.count('class="report-page"') == 2
+
+
+async def test_unit_dashboard_lists_handed_themes_with_deadlines(client, make_user) -> None:
+    from tests.web.test_themes_handover import _hand_over_parking
+
+    parking, _ = await _hand_over_parking(client, make_user)
+    client.cookies.clear()
+    await make_user("unit1", "unit_viewer", unit_code="U01")
+    await login(client, "unit1")
+    home = await client.get("/")
+    assert "考核待办" in home.text and f'href="/themes/assigned/{parking}"' in home.text
+    assert "待整改回复</a>，期限" in home.text
