@@ -22,7 +22,6 @@ from survey_app.services import themes
 from survey_app.services.appraisal import MAX_REASON, AppraisalFailed
 from survey_app.services.auth import CurrentUser
 from survey_app.services.roles import UNIT_VIEWER
-from survey_app.services.scope import can_see_unit
 
 STATUS_LABELS = {
     "open": "待提交整改方案",
@@ -59,7 +58,7 @@ async def register(year: int | None = None, unit_id: int | None = None) -> list[
 
 async def _card_for(card_id: int, user: CurrentUser) -> store.CardRecord:
     card = await store.find_card(card_id)
-    if card is None or not can_see_unit(user, card.unit_id):
+    if card is None or (user.role == UNIT_VIEWER and user.unit_id != card.unit_id):
         raise CardNotFound("预警记录不存在或无权查看")
     return card
 
