@@ -17,6 +17,7 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
@@ -71,7 +72,8 @@ def _document(route_handlers: list[Any], *, pages: bool) -> list[Any]:
 def create_app(
     settings: Settings, engine: Engine[Any] | None = None, *, document_pages: bool = False
 ) -> Litestar:
-    """Build the app. Pass `engine` to share one already started (tests, benchmarks)."""
+    """Build the app. Pass `engine` to share one already started (tests, benchmarks).
+    `/schema` documents the API; `document_pages` adds the HTML pages (for the fuzz test)."""
     owns_engine = engine is None
     if engine is None:
         engine = build_engine(settings)
@@ -123,6 +125,15 @@ def create_app(
             title="满意度调查与绩效评估平台 API", version="1.0.0", path="/schema",
             # JSON and YAML only: the HTML renderers load scripts and fonts from CDNs.
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer",
+                        description="API 令牌（sat_ 开头），由系统管理员或考核办创建，按权限范围授权",
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
         ),
         exception_handlers={
             HTTPException: http_exception_handler,

@@ -78,6 +78,21 @@ class ClassScheme:
 
 
 @dataclass(frozen=True)
+class SurveyGate:
+    """When a survey period may count: below either threshold it is left out unless the office
+    decides otherwise (an open campaign never counts by default)."""
+
+    min_responses: int = 30
+    min_response_rate: float = 0.2  # share of invitations answered, 0–1
+
+    def describe(self) -> str:
+        return (
+            f"满意度调查计入条件：调查已结束，有效答卷不少于 {self.min_responses} 份，"
+            f"回收率不低于 {self.min_response_rate:.0%}；否则默认不计入，须经明确决定方可计入。"
+        )
+
+
+@dataclass(frozen=True)
 class Scheme:
     name: str
     year: int
@@ -85,6 +100,7 @@ class Scheme:
     periods: tuple[tuple[str, float], ...]
     adjustments: AdjustmentPolicy
     classes: tuple[ClassScheme, ...]
+    survey_gate: SurveyGate = SurveyGate()
 
     def class_named(self, name: str) -> ClassScheme | None:
         return next((c for c in self.classes if c.name == name), None)
@@ -94,6 +110,7 @@ class Scheme:
             [
                 f"考核方案：{self.name}（{self.year} 年度，版本 {self.version}）",
                 describe_periods(self.periods),
+                self.survey_gate.describe(),
                 self.adjustments.describe(),
                 *(c.describe() for c in self.classes),
             ]
@@ -133,6 +150,7 @@ def parse_scheme(data: object) -> Scheme:
             "grading",
             "warnings",
             "classes",
+            "survey_periods",
         },
         (),
     )
@@ -166,7 +184,16 @@ def parse_scheme(data: object) -> Scheme:
     names = [c.name for c in classes]
     if len(set(names)) != len(names):
         _fail(("classes",), "考核类别名称不能重复")
+    gate = _table(top.get("survey_periods", {}), ("survey_periods",))
+    _keys(gate, {"min_responses", "min_response_rate"}, ("survey_periods",))
+    rate = _number(gate.get("min_response_rate", 0.2), ("survey_periods", "min_response_rate"), minimum=0.0)
+    if rate > 1:
+        _fail(("survey_periods", "min_response_rate"), f"回收率用 0–1 之间的小数表示，实际为「{rate}」")
+    survey_gate = SurveyGate(
+        _integer(gate.get("min_responses", 30), ("survey_periods", "min_responses"), 0, 1_000_000), rate
+    )
     return Scheme(
+        survey_gate=survey_gate,
         name=_text(top.get("name"), ("name",)),
         year=_integer(top.get("year"), ("year",), 1900, 2999),
         version=_text(top.get("version", "1"), ("version",)),
@@ -174,6 +201,30 @@ def parse_scheme(data: object) -> Scheme:
         adjustments=policy,
         classes=classes,
     )
+
+
+WEIGHT_TOLERANCE = 1e-6
+
+
+def weight_sum_problems(scheme: Scheme) -> list[str]:
+    """Chinese messages for every weight set that does not sum to 1 (the engine would rescale
+    them silently; a scheme the office saves must say exactly what it means)."""
+    problems = []
+    total = sum(w for _, w in scheme.periods)
+    if abs(total - 1) > WEIGHT_TOLERANCE:
+        shown = "、".join(f"{k} {w:g}" for k, w in scheme.periods)
+        problems.append(f"期间权重之和为 {total:g}，应为 1（{shown}）")
+    for unit_class in scheme.classes:
+        for group in unit_class.root.walk():
+            if not group.parts:
+                continue
+            total = sum(p.weight for p in group.parts)
+            if abs(total - 1) > WEIGHT_TOLERANCE:
+                where = f"类别「{unit_class.name}」"
+                where += "" if group.key == TOTAL else f"指标「{group.label}」下"
+                shown = "、".join(f"{p.label} {p.weight:g}" for p in group.parts)
+                problems.append(f"{where}的指标权重之和为 {total:g}，应为 1（{shown}）")
+    return problems
 
 
 def _periods(value: object, path: tuple[str, ...]) -> tuple[tuple[str, float], ...]:

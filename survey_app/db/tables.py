@@ -491,7 +491,94 @@ class AppraisalResult(Table, tablename="appraisal_result"):
     details = JSONB(default={})
     inputs_hash = Varchar(length=64, default="")
     computed_at = Timestamptz(default=TimestamptzNow())
+    quota_reason = Text(default="")  # why an override may break the forced distribution
     # UNIQUE (scheme, unit): a unique index made by migration 0002.
+
+
+class IndicatorUpload(Table, tablename="indicator_upload"):
+    """One upload of non-survey indicators: validated, previewed (pending), then applied."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    year = Integer(default=0, index=True)
+    filename = Varchar(length=200, default="")
+    status = Varchar(length=16, default="pending")  # pending applied discarded
+    cells = JSONB(default={})  # {"cells": [[unit_code, period, column, value], ...]}
+    summary = JSONB(default={})  # the changes it made (old → new per cell)
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    applied_at = Timestamptz(null=True, default=None)
+
+
+class IndicatorValue(Table, tablename="indicator_value"):
+    """The stored value of one indicator cell; the upload that last set it."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    year = Integer(default=0)
+    period = Varchar(length=16, default="")  # the scheme's period key: Q1 … Q4, 全年
+    unit = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
+    column_name = Varchar(length=64, default="")
+    value = DoublePrecision(null=True, default=None)
+    upload = ForeignKey(IndicatorUpload, null=True, on_delete=OnDelete.set_null)
+    updated_at = Timestamptz(default=TimestamptzNow())
+    # UNIQUE (year, period, unit, column_name): migration 0011.
+
+
+class AppraisalRun(Table, tablename="appraisal_run"):
+    """A 计算: draft until 发布 freezes its results (a snapshot) for units and the API."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    scheme = ForeignKey(AppraisalScheme, null=False, on_delete=OnDelete.cascade)
+    year = Integer(default=0, index=True)
+    status = Varchar(length=16, default="draft")  # draft published superseded discarded
+    dataset_upload = Integer(null=True, default=None)  # the last applied indicator upload
+    inputs_hash = Varchar(length=64, default="")
+    settings = JSONB(default={})  # periods, decisions, confirmations, notes
+    results = JSONB(default={})  # {"units": [...]} frozen at 发布
+    diff = JSONB(default={})  # against the last published run
+    created_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    published_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    published_at = Timestamptz(null=True, default=None)
+    publish_reason = Text(default="")
+
+
+class AppraisalOverrideLog(Table, tablename="appraisal_override_log"):
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    unit = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
+    year = Integer(default=0)
+    scheme = ForeignKey(AppraisalScheme, null=True, on_delete=OnDelete.set_null)
+    computed_grade = Varchar(length=16, default="")
+    from_grade = Varchar(length=16, default="")
+    to_grade = Varchar(length=16, default="")
+    reason = Text(default="")
+    quota_reason = Text(default="")
+    actor_name = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AppraisalCard(Table, tablename="appraisal_card"):
+    """The red/yellow card register: issued at 发布, rectified by the unit, lifted by the office."""
+
+    id: Serial  # Piccolo adds the primary key; declared for type checkers
+
+    year = Integer(default=0)
+    unit = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
+    period = Varchar(length=16, default="")
+    color = Varchar(length=8, default="")  # 红牌 黄牌
+    reason = Text(default="")
+    run = ForeignKey(AppraisalRun, null=True, on_delete=OnDelete.set_null)
+    issued_at = Timestamptz(default=TimestamptzNow())
+    deadline = Timestamptz(null=True, default=None)
+    status = Varchar(length=16, default="open")  # open submitted returned lifted
+    plan = Text(default="")
+    plan_at = Timestamptz(null=True, default=None)
+    office_note = Text(default="")
+    lifted_at = Timestamptz(null=True, default=None)
+    lifted_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
 
 
 ALL_TABLES: list[type[Table]] = [
@@ -525,4 +612,9 @@ ALL_TABLES: list[type[Table]] = [
     UnitScore,
     AppraisalScheme,
     AppraisalResult,
+    IndicatorUpload,
+    IndicatorValue,
+    AppraisalRun,
+    AppraisalOverrideLog,
+    AppraisalCard,
 ]

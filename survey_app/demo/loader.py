@@ -11,6 +11,7 @@ import random
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from analysis.tabular import write_csv
 from survey_app.config import Settings
@@ -30,7 +31,16 @@ from survey_app.demo.content import (
     demo_units,
 )
 from survey_app.demo.sampling_demo import seed_open_campaign
-from survey_app.services import appraisal, campaigns, scores, submissions, themes
+from survey_app.services import (
+    appraisal,
+    appraisal_inputs,
+    appraisal_publication,
+    appraisal_runs,
+    campaigns,
+    scores,
+    submissions,
+    themes,
+)
 from survey_app.services.auth import CurrentUser, create_account
 from survey_app.services.questionnaires import install_shipped, questionnaire_for_version
 from survey_app.services.roster import SYSTEM
@@ -125,9 +135,16 @@ async def _derive(seed: int, rng: random.Random, progress: Progress) -> None:
     scheme_id, _ = await appraisal.save_scheme(
         appraisal.example_yaml(), "演示方案", actor_id=admin.id, actor_name=admin.username, ip=""
     )
-    await appraisal.run_scheme(
-        scheme_id, _demo_indicators(rng), actor_id=admin.id, actor_name=admin.username, ip=""
+    actor: dict[str, Any] = {"actor_id": admin.id, "actor_name": admin.username, "ip": ""}
+    upload_id = await appraisal_inputs.stage_upload(
+        scheme_id, _demo_indicators(rng), "演示指标数据.csv", **actor
     )
+    await appraisal_inputs.apply_upload(upload_id, **actor)
+    request = appraisal_runs.RunRequest(
+        scheme_id, ("Q3",), include_low=("Q3",), low_reason="演示数据：样本较小时仍计入，便于演示"
+    )  # the reason is recorded only when the demo's samples fall below the scheme's thresholds
+    draft = await appraisal_runs.compute_draft(request, **actor)
+    await appraisal_publication.publish(draft.run_id, "", **actor)
     progress("已计算 2026-Q3 各单位满意度指数，并按示例考核方案（3:6:1）评定等次")
 
     result = await themes.run_discovery({"campaign_ids": [], "seed": seed})
@@ -138,11 +155,14 @@ async def _derive(seed: int, rng: random.Random, progress: Progress) -> None:
 
 def _demo_indicators(rng: random.Random) -> bytes:
     """The non-survey indicators a district keeps elsewhere (key work, 12345 work orders)."""
-    header = ["单位", "期间", "重点工作", "单位评", "工单办结率", "工单响应时长", "加分", "扣分"]
+    header = ["单位", "期间", "重点工作", "单位评", "工单办结率", "工单响应时长", "加分", "上级表彰", "扣分",
+              "差评扣分", "一票否决"]
     rows = [
-        [unit.code, "Q3", round(rng.uniform(80, 98), 1), round(rng.uniform(80, 96), 1),
-         round(rng.uniform(86, 100), 1), round(rng.uniform(2, 30), 1),
-         rng.choice([0, 0, 0, 1, 2]), rng.choice([0, 0, 0, 0, 1, 3])]
+        [unit.code, "Q3", round(rng.uniform(80, 98), 1),
+         round(rng.uniform(80, 96), 1) if unit.category == "职能部门" else None,
+         round(rng.uniform(86, 100), 1) if unit.category == "职能部门" else None,
+         round(rng.uniform(2, 30), 1) if unit.category != "职能部门" else None,
+         rng.choice([0, 0, 0, 1, 2]), 0, rng.choice([0, 0, 0, 0, 1, 3]), 0, "否"]
         for unit in demo_units()
     ]
     return write_csv(rows, header)

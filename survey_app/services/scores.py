@@ -1,5 +1,6 @@
-"""Satisfaction scores per unit and period: computation (a job), review of response quality,
-and the read models behind the scores pages, the exports and the API.
+"""Satisfaction scores per unit and period: computation (a job) and the read models behind
+the scores pages and the API. Response quality review is in scores_quality, exports in
+scores_exports.
 
 One score run covers one period and one audience (企业 or 居民: the two are different
 populations and feed different appraisal components). Its campaigns' strata are kept apart
@@ -23,6 +24,7 @@ from typing import Any
 from analysis.scoring.errors import ScoringError
 from analysis.scoring.estimators import LinearisedMoments
 from analysis.scoring.flags import Flag
+from analysis.scoring.intervals import bounded_interval
 from analysis.scoring.items import ItemCell, ItemEstimate, item_estimates
 from analysis.scoring.mapping import ScoreMapping, get_mapping
 from analysis.scoring.patterns import (
@@ -35,14 +37,6 @@ from analysis.scoring.patterns import (
     answer_cells,
     residual_sums,
 )
-from analysis.scoring.quality import (
-    MatrixAnswers,
-    QualityIssue,
-    QualityThresholds,
-    ResponseDuration,
-    flag_speeders,
-    flag_straight_lines,
-)
 from analysis.scoring.settings import ScoringSettings
 from analysis.scoring.shrinkage import UnitEstimate, shrink_scores
 from analysis.scoring.unit_index import (
@@ -53,7 +47,6 @@ from analysis.scoring.unit_index import (
     plan_unit_index,
 )
 from analysis.scoring.weighting import StratumFrame, nonresponse_weights
-from analysis.tabular import SheetData, write_csv, write_xlsx
 from questionnaires.definition import from_canonical_dict
 from questionnaires.model import ROW_SEPARATOR, DefinitionError, QuestionType
 from questionnaires.ratings import rated_items
@@ -620,6 +613,7 @@ def unit_details(o: UnitOutcome) -> dict[str, Any]:
     index, estimate = o.index, o.index.estimate
     weights = dict(index.item_weights)
     info = {item.key: item for item in o.items}
+    labels = {item.key: item.label for item in o.items}
     items = [_item_detail(e, info.get(e.item), weights.get(e.item, 0.0)) for e in index.items]
     dimensions = []
     for dimension, _ in o.spec.dimension_weights:
@@ -638,7 +632,8 @@ def unit_details(o: UnitOutcome) -> dict[str, Any]:
         "raw_score": index.raw_score,
         "se": estimate.se if estimate else None,
         "moe": estimate.moe if estimate else None,
-        "ci": [estimate.ci_low, estimate.ci_high] if estimate else None,
+        "ci": _bounded_ci(estimate),
+        "ci_symmetric": [estimate.ci_low, estimate.ci_high] if estimate else None,
         "df": estimate.df if estimate else None,
         "deff_kish": estimate.deff_kish if estimate else None,
         "deff_design": estimate.deff_design if estimate else None,
@@ -649,10 +644,27 @@ def unit_details(o: UnitOutcome) -> dict[str, Any]:
         "stratum_response_rates": [list(pair) for pair in index.stratum_response_rates],
         "flags": [{"flag": r.flag.value, "label": r.flag.label, "detail": r.detail} for r in index.flags],
         "suppressed_items": list(index.suppressed_items),
+        "suppressed_labels": [labels.get(key, key) for key in index.suppressed_items],
         "dimensions": dimensions,
         "items": items,
-        "weights_rule": o.spec.describe(),
+        "weights_rule": _with_labels(o.spec.describe(), labels),
     }
+
+
+def _with_labels(text: str, labels: dict[str, str]) -> str:
+    """Item keys (approval_items__attitude) in a rule text replaced by their questions."""
+    for key in sorted(labels, key=len, reverse=True):
+        text = text.replace(key, labels[key])
+    return text
+
+
+def _bounded_ci(estimate: Any) -> list[float | None] | None:
+    """The 95 % interval on the logit scale, inside [0, 100] (analysis/scoring/intervals.py)."""
+    if estimate is None:
+        return None
+    if estimate.se is None or estimate.t_quantile is None:
+        return [estimate.ci_low, estimate.ci_high]
+    return list(bounded_interval(estimate.mean, estimate.se, estimate.t_quantile))
 
 
 def _item_detail(e: ItemEstimate, info: ItemInfo | None, weight: float) -> dict[str, Any]:
@@ -678,147 +690,6 @@ def _item_detail(e: ItemEstimate, info: ItemInfo | None, weight: float) -> dict[
 def flag_labels(codes: str) -> list[str]:
     """Chinese labels of a stored flag string ("LOW_PRECISION HIGH_DEFF")."""
     return [Flag(code).label for code in codes.split() if code in Flag.__members__]
-
-
-# --- response quality (§A2.7): flag, review, publish the counts ----------------------------
-
-REVIEWED = "REVIEWED"  # stored beside the flags once a reviewer kept or excluded the response
-MAX_REASON = 200
-
-
-@dataclass(frozen=True)
-class QualitySummary:
-    campaign: ScoredCampaign
-    complete: int
-    excluded: int
-    speeders: int
-    straight_lines: int
-    flagged: int  # responses with any flag
-    pending: int  # flagged, still complete and not yet reviewed
-    flagged_excluded: int  # flagged and excluded after review
-
-
-def quality_codes(marks: str) -> list[str]:
-    return [code for code in marks.split() if code != REVIEWED]
-
-
-def quality_labels(marks: str) -> list[str]:
-    known = {issue.value: issue.label for issue in QualityIssue}
-    return [known[code] for code in quality_codes(marks) if code in known]
-
-
-async def refresh_quality_flags(
-    campaign_ids: Sequence[int], thresholds: QualityThresholds | None = None
-) -> int:
-    """Re-flag speeders and straight-liners; a reviewer's mark survives if the flags did not
-    change. Returns the number of flagged responses. Nothing is excluded here."""
-    thresholds = thresholds or QualityThresholds()
-    flagged = 0
-    for campaign_id in campaign_ids:
-        durations = await queries.response_durations(campaign_id)
-        issues: dict[int, set[str]] = defaultdict(set)
-        for flag in flag_speeders(
-            [ResponseDuration(str(rid), float(seconds)) for rid, seconds in durations], thresholds
-        ):
-            issues[int(flag.response_id)].add(flag.issue.value)
-        candidates = await queries.uniform_matrices(campaign_id, thresholds.straight_line_min_rows)
-        matrices = [
-            MatrixAnswers(str(c.response_id), c.question, (str(c.level),) * c.rows) for c in candidates
-        ]
-        for flag in flag_straight_lines(matrices, thresholds):
-            issues[int(flag.response_id)].add(flag.issue.value)
-        old = await queries.quality_marks(campaign_id)
-        new = {}
-        for response_id in set(old) | set(issues):
-            codes = " ".join(sorted(issues.get(response_id, ())))
-            previous = old.get(response_id, "")
-            if codes and codes == " ".join(sorted(quality_codes(previous))):
-                codes = previous  # unchanged: keep the reviewer's mark
-            if codes != previous:
-                new[response_id] = codes
-        await queries.write_quality_marks(new)
-        flagged += len(issues)
-    return flagged
-
-
-async def quality_summaries(campaigns: Sequence[ScoredCampaign]) -> list[QualitySummary]:
-    counts = await queries.status_counts([c.id for c in campaigns])
-    result = []
-    for campaign in campaigns:
-        mine = [c for c in counts if c.campaign_id == campaign.id]
-
-        def total(predicate: Callable[[queries.StatusCount], bool], rows: list = mine) -> int:
-            return sum(c.count for c in rows if predicate(c))
-
-        result.append(
-            QualitySummary(
-                campaign=campaign,
-                complete=total(lambda c: c.status == "complete"),
-                excluded=total(lambda c: c.status == "excluded"),
-                speeders=total(lambda c: QualityIssue.SPEEDER.value in c.quality_flags.split()),
-                straight_lines=total(lambda c: QualityIssue.STRAIGHT_LINE.value in c.quality_flags.split()),
-                flagged=total(lambda c: bool(quality_codes(c.quality_flags))),
-                pending=total(
-                    lambda c: (
-                        bool(quality_codes(c.quality_flags))
-                        and c.status == "complete"
-                        and REVIEWED not in c.quality_flags.split()
-                    )
-                ),
-                flagged_excluded=total(
-                    lambda c: bool(quality_codes(c.quality_flags)) and c.status == "excluded"
-                ),
-            )
-        )
-    return result
-
-
-REVIEW_DECISIONS = {"exclude": "剔除", "keep": "保留", "restore": "恢复"}
-
-
-async def review_response(
-    response_id: int, decision: str, reason: str, *, actor_id: int, actor_name: str, ip: str
-) -> queries.ReviewedResponse:
-    """Exclude, keep or restore a response after review; the reason is required and audited."""
-    response = await queries.find_response(response_id)
-    if response is None:
-        raise ScoresError("答卷不存在")
-    reason = reason.strip()
-    if decision not in REVIEW_DECISIONS:
-        raise ScoresError("请选择剔除、保留或恢复")
-    if len(reason) < 2:
-        raise ScoresError(f"请填写{REVIEW_DECISIONS[decision]}的理由（至少 2 个字）")
-    if len(reason) > MAX_REASON:
-        raise ScoresError(f"理由不能超过 {MAX_REASON} 个字")
-    codes = quality_codes(response.quality_flags)
-    marked = " ".join([*codes, REVIEWED]) if codes else ""
-    if decision == "exclude":
-        if response.status != "complete":
-            raise ScoresError("只能剔除有效（已完成）的答卷")
-        if not codes:
-            raise ScoresError("只有被标记为质量可疑的答卷才能在复核后剔除")
-        await queries.set_review(
-            response_id, status="excluded", exclusion_reason=reason, quality_flags=marked
-        )
-    elif decision == "keep":
-        if response.status != "complete" or not codes:
-            raise ScoresError("只有被标记且仍有效的答卷可以复核保留")
-        await queries.set_review(response_id, status="complete", exclusion_reason="", quality_flags=marked)
-    else:
-        if response.status != "excluded":
-            raise ScoresError("只有已剔除的答卷可以恢复")
-        await queries.set_review(response_id, status="complete", exclusion_reason="", quality_flags=marked)
-    await audit.record_event(
-        f"response.{decision}",
-        actor_id=actor_id,
-        actor_name=actor_name,
-        target=f"答卷 {response_id}",
-        ip=ip,
-        detail={"campaign": response.campaign_id, "reason": reason, "flags": codes},
-    )
-    found = await queries.find_response(response_id)
-    assert found is not None
-    return found
 
 
 # --- read models ----------------------------------------------------------------------------
@@ -908,88 +779,3 @@ async def period_choices() -> list[str]:
 async def default_period(periods: Sequence[str]) -> str | None:
     """The latest period with computed scores, else the latest period there is."""
     return await queries.latest_scored_period() or (periods[0] if periods else None)
-
-
-# --- exports --------------------------------------------------------------------------------
-
-EXPORT_HEADER = (
-    "评价对象", "类别", "排名", "单位代码", "单位名称", "有效样本", "满意度指数", "标准误",
-    "误差范围(±)", "置信区间下限", "置信区间上限", "满意率", "基本满意率", "知晓率", "回收率",
-    "收缩后得分", "标记", "标记说明", "未计入的题目", "权重规则",
-)  # fmt: skip
-
-
-def _export_row(label: str, row: queries.UnitScoreRecord) -> list[object]:
-    d = row.details
-    ci = d.get("ci") or (None, None)
-    return [
-        label, row.category, d.get("rank"), row.unit_code, row.unit_name, row.n,
-        _round(row.index_value, 2), _round(row.std_error, 3), _round(row.margin, 2),
-        _round(ci[0], 2), _round(ci[1], 2), _round(row.satisfied_rate, 4),
-        _round(d.get("broad_satisfaction_rate"), 4), _round(row.awareness, 4),
-        _round(d.get("response_rate"), 4), _round(d.get("shrunk"), 2),
-        "、".join(flag_labels(" ".join(row.flags))),
-        "；".join(f["detail"] for f in d.get("flags", [])),
-        "、".join(d.get("suppressed_items", [])), d.get("weights_rule", ""),
-    ]  # fmt: skip
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def rules_rows(runs: Sequence[RunScores]) -> list[list[object]]:
-    """The rules and inputs of each run, one (项目, 内容) line each."""
-    rows: list[list[object]] = []
-    for r in runs:
-        s = r.run.settings
-        rows += [
-            [f"【{r.audience_label}】期间", r.run.period],
-            ["计算编号", r.run.id],
-            ["计算时间（UTC）", r.run.created_at.isoformat() if r.run.created_at else ""],
-            ["输入数据指纹（SHA-256）", r.run.inputs_hash],
-            ["调查批次", "、".join(f"{c['code']} {c['name']}" for c in s.get("campaigns", []))],
-            ["维度权重", "、".join(f"{n}={w:g}" for n, w in s.get("dimension_weights", []))
-             or "各维度等权"],
-            ["无回答调整系数上限", s.get("max_adjustment")],
-        ]  # fmt: skip
-        rows += [["规则", line] for line in str(s.get("rules", "")).splitlines()]
-        rows += [
-            ["抽样层", f"{st['key']}：受访 {st['respondents']}，抽中 {st['sampled'] or '—'}，"
-             f"总体 {st['population'] or '—'}，调整系数 {st['adjustment']:.4g}"]
-            for st in s.get("strata", [])
-        ]  # fmt: skip
-    return rows
-
-
-async def export_scores(
-    period: str, fmt: str, *, actor_id: int, actor_name: str, ip: str
-) -> tuple[bytes, str]:
-    """XLSX (one sheet per unit class plus the rules) or CSV of the period's latest scores."""
-    runs = await period_scores(period)
-    if not runs:
-        raise ScoresError(f"期间 {period} 还没有计算满意度得分")
-    rows = [(r.audience_label, row) for r in runs for row in r.rows]
-    if fmt == "csv":
-        content = write_csv([_export_row(label, row) for label, row in rows], EXPORT_HEADER)
-    else:
-        categories = sorted({row.category for _, row in rows})
-        sheets: dict[str, SheetData] = {
-            category: (
-                EXPORT_HEADER,
-                [_export_row(label, row) for label, row in rows if row.category == category],
-            )
-            for category in categories
-        }
-        sheets["计算规则与阈值"] = (("项目", "内容"), rules_rows(runs))
-        content = write_xlsx(sheets)
-        fmt = "xlsx"
-    await audit.record_event(
-        "scores.export",
-        actor_id=actor_id,
-        actor_name=actor_name,
-        target=period,
-        ip=ip,
-        detail={"format": fmt, "runs": [r.run.id for r in runs], "rows": len(rows)},
-    )
-    return content, f"满意度得分_{period}.{fmt}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -39,8 +40,32 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+_SOURCES = {
+    "query": "查询参数", "path": "路径参数", "body": "请求内容", "header": "请求头", "cookie": "Cookie",
+}
+
+
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
+def _named_parameters(exc: HTTPException) -> str:
+    """"参数 period（查询参数）缺少或格式不正确" for a validation error naming its parameters."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    named = [
+        f"{e['key']}（{_SOURCES.get(str(getattr(e.get('source'), 'value', e.get('source'))), '参数')}）"
+        for e in extra
+        if isinstance(e, dict) and e.get("key")
+    ]
+    missing = _MISSING.search(str(exc.detail or ""))  # Litestar names a missing one in English
+    if missing:
+        named.append(f"{missing.group(2)}（{_SOURCES.get(missing.group(1), '参数')}）")
+    return f"参数 {'、'.join(dict.fromkeys(named))}缺少或格式不正确" if named else ""
+
+
 def _message(exc: HTTPException) -> str:
     detail = str(exc.detail or "")
+    if exc.status_code == 400 and not _is_chinese(detail) and _named_parameters(exc):
+        return _named_parameters(exc)
     if exc.status_code == 403 and "CSRF" in detail:
         return "页面已过期或表单来源无法验证，请刷新页面后重试。"
     if exc.status_code == 404:
@@ -71,6 +96,9 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         return Redirect(path=f"/login?next={request.url.path}")
     message = _message(exc)
     if _wants_json(request):
+        detail = str(exc.detail or "")
+        if exc.status_code == 404 and _is_chinese(detail):
+            message = detail  # the API says which record or period it does not know
         return _json_error(message, exc.status_code)
     return page(  # type: ignore[return-value]
         request,

@@ -7,9 +7,11 @@ from typing import Any
 from survey_app.web import static_assets
 from survey_app.web.api import health, v1
 from survey_app.web.pages import (
+    appraisal,
     auth,
     campaign_lifecycle,
     campaign_open_link,
+    cards,
     dashboard,
     jobs,
     mfa,
@@ -28,8 +30,8 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
-    questionnaires, questionnaire_paper,
-    sampling, campaign_lifecycle, campaign_open_link, themes, scores, static_assets,
+    questionnaires, questionnaire_paper, sampling, campaign_lifecycle, campaign_open_link, themes,
+    scores, appraisal, cards, static_assets,
 )
 
 

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from analysis.scoring.intervals import bounded_interval
 from analysis.scoring.reference import unit_index_from_records
 from analysis.scoring.unit_index import IndexSpec
 from analysis.scoring.weighting import StratumFrame
@@ -58,7 +59,12 @@ async def test_stored_unit_score_equals_the_reference_index(db, make_unit) -> No
     for item in expected.items:
         assert items[item.item]["mean"] == pytest.approx(item.mean, abs=1e-9)
         assert items[item.item]["n_unaware"] == item.n_unaware
-    assert got.details["ci"] == pytest.approx([estimate_of(expected).ci_low, estimate_of(expected).ci_high])
+    estimate = estimate_of(expected)
+    assert got.details["ci_symmetric"] == pytest.approx([estimate.ci_low, estimate.ci_high])
+    assert estimate.se is not None and estimate.t_quantile is not None
+    bounded = bounded_interval(estimate.mean, estimate.se, estimate.t_quantile)
+    assert got.details["ci"] == pytest.approx(list(bounded))
+    assert 0 < bounded[0] < estimate.mean < bounded[1] < 100
 
 
 async def test_unit_rated_by_few_is_suppressed_but_keeps_its_raw_score(db, make_unit) -> None:

@@ -26,6 +26,7 @@ POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/[so]/", None, PUBLIC),  # respondents: the token in the link is the credential
     (r"^/static/", READ, PUBLIC),  # stylesheet and script, served from memory
     (r"^/api/v1/", READ, PUBLIC),  # bearer API tokens, checked by the API itself
+    (r"^/admin/api-tokens", None, frozenset({ADMIN, OFFICE})),  # the office feeds its appraisal system
     (r"^/admin/", None, frozenset({ADMIN})),
     (r"^/roster", None, frozenset({ADMIN})),
     (r"^/campaigns(/\{[^}]+\})?(/(monitor|report))?$", READ, frozenset({ADMIN, OFFICE})),
@@ -42,8 +43,12 @@ POLICY: list[tuple[str, str | None, frozenset[str] | str]] = [
     (r"^/themes", WRITE, frozenset({ADMIN, ANALYST})),
     (r"^/scores/(compute|quality)", None, frozenset({ADMIN, OFFICE})),
     (r"^/scores/export", READ, frozenset({ADMIN, ANALYST, OFFICE})),
+    (r"^/scores/reports$", READ, frozenset({ADMIN, ANALYST, OFFICE})),  # every unit's report
     (r"^/scores", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
     (r"^/appraisal", None, frozenset({ADMIN, OFFICE})),
+    (r"^/cards/\{[^}]+\}/plan$", WRITE, frozenset({UNIT})),  # the unit's rectification plan
+    (r"^/cards$", READ, frozenset({ADMIN, OFFICE, UNIT})),  # a unit sees its own cards only
+    (r"^/cards", WRITE, frozenset({ADMIN, OFFICE})),
     (r"^/units/\{", READ, frozenset({ADMIN, ANALYST, OFFICE, UNIT})),
     (r"^/(units|account/(password|confirm|mfa(/.*)?)|logout|jobs/.*|api/jobs/.*)?$", None, STAFF),
 ]
@@ -71,6 +76,7 @@ STEP_UP: set[tuple[str, str]] = {
     ("/campaigns/{campaign_id:int}/reminders/batch.xlsx", WRITE),  # full phone numbers
     ("/admin/api-tokens", READ), ("/admin/api-tokens", WRITE),
     ("/appraisal/results/{result_id:int}/override", WRITE),  # grade override
+    ("/appraisal/runs/{run_id:int}/publish", WRITE),  # results become visible to units and the API
     ("/account/mfa/recovery-codes", WRITE), ("/account/mfa/renew", WRITE),
     ("/account/mfa/disable", WRITE),
 }

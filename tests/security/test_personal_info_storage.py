@@ -122,7 +122,7 @@ async def test_drafts_are_validated_and_bounded_like_submissions(client, db) -> 
 
 
 async def test_the_migration_masks_what_was_stored_before(db) -> None:
-    from survey_app.db.migrations import survey_0011_sec17_mask_stored_text as migration
+    from survey_app.db.migrations import survey_0011_mask_stored_text as migration
     from survey_app.db.tables import Theme
 
     _, tokens = await _campaign()

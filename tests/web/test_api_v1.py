@@ -111,13 +111,13 @@ async def test_keyset_pagination_walks_every_unit_once(client, make_user, make_u
     assert bad.status_code == 400 and "分页游标" in bad.json()["error"]
     too_many = await client.get("/api/v1/scores", params={"period": "2026-Q3", "limit": 501}, headers=headers)
     assert too_many.status_code == 400
-    empty = await client.get("/api/v1/scores", params={"period": "2025-Q1"}, headers=headers)
-    assert empty.json() == {"period": "2025-Q1", "items": [], "next_cursor": None}
+    unknown = await client.get("/api/v1/scores", params={"period": "2025-Q1"}, headers=headers)
+    assert unknown.status_code == 404 and "期间「2025-Q1」没有满意度得分" in unknown.json()["detail"]
 
 
-async def test_token_form_errors_are_chinese_and_admin_only(client, make_user) -> None:
-    await make_user("office1", "office")
-    await login(client, "office1")
+async def test_token_form_errors_are_chinese_and_for_admin_and_office(client, make_user) -> None:
+    await make_user("analyst1", "analyst")
+    await login(client, "analyst1")
     assert (await client.get("/admin/api-tokens")).status_code == 403
     client.cookies.clear()
     await make_user("admin1", "admin")

@@ -9,7 +9,7 @@ import io
 from openpyxl import load_workbook
 
 from survey_app.db.queries import audit
-from survey_app.db.tables import AppraisalResult, AppraisalScheme, UnitScore
+from survey_app.db.tables import AppraisalResult, AppraisalScheme, Campaign, UnitScore
 from survey_app.services import scores
 from tests.conftest import csrf_from, login, post_form
 from tests.db.test_scores_seed import Stratum, first_row, seed_campaign
@@ -36,6 +36,7 @@ classes:
 async def _office_with_scores(client, make_user, make_unit) -> dict[str, int]:  # type: ignore[no-untyped-def]
     ids = {"U01": await make_unit("U01", "区发展和改革局"), "U02": await make_unit("U02", "区市场监督管理局")}
     await seed_campaign(strata=(Stratum("大型", 40, 16), Stratum("小型", 300, 40)), respondents=(14, 36))
+    await Campaign.update({Campaign.status: "closed"}).where(Campaign.code == "c2026q3")  # counts in full
     await scores.compute_scores(scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t")
     await make_user("office1", "office")
     await login(client, "office1")
@@ -70,13 +71,24 @@ async def test_scheme_editor_validates_and_keeps_versions(client, make_user, mak
 
 
 async def _run(client, upload: bytes | None = None):  # type: ignore[no-untyped-def]
+    """Save the scheme, store the indicator upload (with zero adjustments) and compute Q3."""
     await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": SCHEME})
     scheme_id = (await first_row(AppraisalScheme.select(AppraisalScheme.id)))["id"]
-    page = await client.get("/appraisal")
-    empty = ("", b"", "application/octet-stream")  # a form submitted without choosing a file
-    files = {"file": ("指标.csv", upload, "text/csv") if upload else empty}
-    data = {"scheme": str(scheme_id), "_csrf_token": csrf_from(page.text)}
-    response = await client.post("/appraisal/run", data=data, files=files)
+    if upload:
+        lines = upload.decode().strip().splitlines()
+        table = "\n".join([lines[0] + ",加分,扣分,一票否决", *(line + ",0,0,否" for line in lines[1:])])
+        page = await client.get("/appraisal/inputs")
+        staged = await client.post(
+            "/appraisal/inputs",
+            data={"scheme": str(scheme_id), "_csrf_token": csrf_from(page.text)},
+            files={"file": ("指标.csv", table.encode(), "text/csv")},
+        )
+        if staged.status_code != 302:
+            return scheme_id, staged
+        url = staged.headers["location"]
+        await post_form(client, url, f"{url}/apply", {})
+    form = {"scheme": str(scheme_id), "periods": "Q3"}
+    response = await post_form(client, "/appraisal", "/appraisal/run", form)
     return scheme_id, response
 
 
@@ -84,7 +96,8 @@ async def test_run_grades_stored_scores_with_uploaded_indicators(client, make_us
     ids = await _office_with_scores(client, make_user, make_unit)
     upload = "单位,期间,重点工作\nU01,Q3,90\n区市场监督管理局,2026-Q3,40\n".encode()
     _, response = await _run(client, upload)
-    assert response.status_code == 200 and "已按「测试考核方案」第1版计算 2 个单位" in response.text
+    assert response.status_code == 200
+    assert "已按「测试考核方案」第1版计算 2 个单位，结果为草稿" in response.text
     results = {r["unit"]: r for r in await AppraisalResult.select()}
     satisfaction = {r["unit"]: r["index_value"] for r in await UnitScore.select()}
     for code, key_task in (("U01", 90), ("U02", 40)):
@@ -97,7 +110,7 @@ async def test_run_grades_stored_scores_with_uploaded_indicators(client, make_us
     page = await client.get("/appraisal")
     assert "职能部门" in page.text and results[ids["U01"]]["grade"] in page.text
     bad = await _run(client, "单位,期间,重点工作\nU09,Q3,90\n".encode())
-    assert bad[1].status_code == 400 and "第 2 行：单位「U09」不在单位名录中" in bad[1].text
+    assert bad[1].status_code == 400 and "单位「U09」不在单位名录中" in bad[1].text
 
 
 async def test_override_requires_a_reason_and_is_audited(client, make_user, make_unit) -> None:
@@ -116,14 +129,14 @@ async def test_override_requires_a_reason_and_is_audited(client, make_user, make
     assert row["override_grade"] == target and row["grade"] == result["grade"]
     event = (await audit.recent_events(action="appraisal.override"))[0]
     assert event.detail == {
-        "unit": "U02",
+        "unit": "U02",  # the override stays within the thresholds scheme: no quota to break
         "computed": result["grade"],
         "from": result["grade"],
         "to": target,
         "reason": "经考核委员会研究决定调整",
     }
     # a re-run keeps the recorded decision
-    await post_form(client, "/appraisal", "/appraisal/run", {"scheme": str(row["scheme"])})
+    await post_form(client, "/appraisal", "/appraisal/run", {"scheme": str(row["scheme"]), "periods": "Q3"})
     kept = await first_row(AppraisalResult.select().where(AppraisalResult.unit == ids["U02"]))
     assert kept["override_grade"] == target
 
@@ -133,19 +146,30 @@ async def test_appraisal_exports_and_api(client, make_user, make_unit) -> None:
     scheme_id, _ = await _run(client, "单位,期间,重点工作\nU01,Q3,90\nU02,Q3,40\n".encode())
     response = await client.get("/appraisal/export", params={"scheme": scheme_id, "format": "xlsx"})
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["职能部门", "考核规则", "输入数据"]
-    rows = list(book["职能部门"].iter_rows(values_only=True))
-    assert "定级规则" in rows[0] and rows[0][-2:] == ("最终等次", "等次调整理由")
-    assert {r[2] for r in rows[1:]} == {"U01", "U02"}
+    assert "%E8%8D%89%E7%A8%BF" in response.headers["content-disposition"]  # 草稿 in the name
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["职能部门", "长表", "考核规则", "输入数据"]
+    sheet = book["职能部门"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("状态", "单位代码", "单位名称", "类别") and "最终等次" in rows[0]
+    assert {(r[1], r[2]) for r in rows[1:]} == {("U01", "区发展和改革局"), ("U02", "区市场监督管理局")}
+    assert {r[0] for r in rows[1:]} == {"草稿（未发布）"}
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:O{len(rows)}"
+    assert isinstance(rows[1][5], float) and sheet.cell(2, 6).number_format == "0.00"
+    long = list(book["长表"].iter_rows(values_only=True))
+    assert long[0] == ("单位代码", "单位名称", "类别", "期间", "项目", "数值")
+    assert ("U01", "区发展和改革局", "职能部门", "Q3", "重点工作", 90) in long
     inputs = list(book["输入数据"].iter_rows(values_only=True))
-    assert inputs[0][:3] == ("单位", "类别", "期间") and "企业评_误差" in inputs[0]
+    assert inputs[0][:4] == ("单位名称", "单位", "类别", "期间") and "企业评_误差" in inputs[0]
+    assert all(isinstance(r[inputs[0].index("重点工作")], int | float) for r in inputs[1:])
     rules = [r[0] for r in book["考核规则"].iter_rows(values_only=True)]
     assert any("测试考核方案" in str(r) for r in rules)
     csv = await client.get("/appraisal/export", params={"scheme": scheme_id, "format": "csv"})
     assert "最终等次" in csv.content.decode("utf-8-sig")
     assert len(await audit.recent_events(action="appraisal.export")) == 2
 
+    published = await post_form(client, "/appraisal", "/appraisal/runs/1/publish", {})
+    assert published.status_code == 200
     client.cookies.clear()
     await make_user("admin1", "admin")
     await login(client, "admin1")

@@ -103,11 +103,19 @@ async def test_exports_open_with_one_sheet_per_unit_class(client, make_user, mak
     response = await client.get("/scores/export", params={"period": "2026-Q3", "format": "xlsx"})
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["职能部门", "计算规则与阈值"]  # S01 has no answers: no sheet
+    assert book.sheetnames == ["职能部门", "长表", "计算规则与阈值"]  # S01 has no answers: no sheet
     rows = list(book["职能部门"].iter_rows(values_only=True))
     assert rows[0][:6] == ("评价对象", "类别", "排名", "单位代码", "单位名称", "有效样本")
     assert {row[3] for row in rows[1:]} == {"U01", "U02"}
     assert "标记" in rows[0] and "权重规则" in rows[0]
+    styled = load_workbook(io.BytesIO(response.content))["职能部门"]
+    rate_column = rows[0].index("满意率") + 1
+    assert styled.freeze_panes == "A2" and styled.auto_filter.ref.startswith("A1:")
+    assert styled.cell(2, rate_column).number_format == "0.0%"
+    assert isinstance(styled.cell(2, rate_column).value, float) and styled.cell(2, rate_column).value <= 1
+    long = list(book["长表"].iter_rows(values_only=True))
+    assert long[0] == ("评价对象", "期间", "单位代码", "单位名称", "类别", "指标", "数值")
+    assert any(r[2] == "U01" and r[5] == "满意度指数" and isinstance(r[6], float) for r in long[1:])
     rules = [row[1] for row in book["计算规则与阈值"].iter_rows(values_only=True)]
     assert any("样本不足不发布：有效样本少于 10 人" in str(r) for r in rules)
     assert any("国家统计局赋值加权法" in str(r) for r in rules)

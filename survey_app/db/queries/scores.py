@@ -838,26 +838,6 @@ async def appraisal_results(scheme_id: int) -> list[AppraisalRecord]:
     return [_result(r) for r in rows]
 
 
-async def appraisal_results_after(scheme_id: int, after: str | None, limit: int) -> list[AppraisalRecord]:
-    """Keyset page by unit code."""
-    query = AppraisalResult.select(*_RESULT_COLUMNS).where(AppraisalResult.scheme == scheme_id)
-    if after is not None:
-        query = query.where(AppraisalResult.unit.code > after)
-    rows = await query.order_by(AppraisalResult.unit.code).limit(limit)
-    return [_result(r) for r in rows]
-
-
-async def latest_scheme_with_results(year: int) -> int | None:
-    """The newest scheme version of the year that has results."""
-    row = (
-        await AppraisalResult.select(AppraisalResult.scheme)
-        .where(AppraisalResult.year == year)
-        .order_by(AppraisalResult.scheme, ascending=False)
-        .first()
-    )
-    return int(row["scheme"]) if row else None
-
-
 async def find_result(result_id: int) -> AppraisalRecord | None:
     row = await AppraisalResult.select(*_RESULT_COLUMNS).where(AppraisalResult.id == result_id).first()
     return _result(row) if row else None

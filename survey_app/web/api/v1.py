@@ -14,16 +14,23 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Parameter
+from litestar.response import Template
 
 from survey_app.db.queries import scores as queries
 from survey_app.services import api_tokens, scores
-from survey_app.services.appraisal import year_results
+from survey_app.services.appraisal_publication import published_units
 from survey_app.web.guards import PUBLIC
+from survey_app.web.rendering import page
 
 MAX_LIMIT = 500
 AUTH_NOTE = "需要 API 令牌：请求头 Authorization: Bearer <令牌>，令牌由系统管理员创建。"
@@ -125,6 +132,9 @@ async def api_scores(
 ) -> ScoresPage:
     position = _decode(after, (int, str))
     runs = {run.id: run for run in await scores.latest_runs(period)}
+    if not runs:
+        known = "、".join((await scores.period_choices())[:12]) or "无"
+        raise NotFoundException(f"期间「{period[:32]}」没有满意度得分；有得分的期间：{known}")
     rows = await queries.scores_after(
         sorted(runs), (position[0], position[1]) if position else None, limit + 1
     )
@@ -171,7 +181,10 @@ class AppraisalItem:
     computed_grade: str
     overridden: bool
     card: str  # 黄牌 | 红牌 | ""
+    card_reason: str
     needs_review: bool
+    override_reason: str
+    quota_reason: str  # why an override breaks the forced distribution, if it does
 
 
 @dataclass(frozen=True)
@@ -190,7 +203,8 @@ class AppraisalPage:
     guards=[bearer_guard],
     tags=["api v1"],
     summary="年度考核得分、排名和等次",
-    description=AUTH_NOTE + "权限范围 appraisal:read。取该年度最新一版已计算的考核方案。",
+    description=AUTH_NOTE
+    + "权限范围 appraisal:read。只返回该年度最近一次发布的考核结果（草稿不返回）；computed_at 为发布时间。",
 )
 async def api_appraisal(
     year: Annotated[int, Parameter(ge=1900, le=2999, description="考核年度，如 2026")],
@@ -198,35 +212,52 @@ async def api_appraisal(
     limit: Limit = 100,
 ) -> AppraisalPage:
     position = _decode(after, (str,))
-    scheme, _ = await year_results(year)
-    if scheme is None:
-        return AppraisalPage(year, None, None, None, [], None)
-    rows = await queries.appraisal_results_after(scheme.id, position[0] if position else None, limit + 1)
+    run, published = await published_units(year)
+    if run is None:
+        raise NotFoundException(f"{year} 年度还没有发布的考核结果")
+    ordered = sorted(published, key=lambda u: u["unit_code"])
+    rows = [u for u in ordered if position is None or u["unit_code"] > position[0]][: limit + 1]
     items = [
         AppraisalItem(
-            unit_code=r.unit_code,
-            unit_name=r.unit_name,
-            unit_class=str(r.details.get("class", r.category)),
-            year=r.year,
-            total=r.total,
-            rank=r.rank,
-            grade=r.final_grade,
-            computed_grade=r.grade,
-            overridden=bool(r.override_grade),
-            card=r.card,
-            needs_review=bool(r.details.get("needs_review")),
+            unit_code=u["unit_code"],
+            unit_name=u["unit_name"],
+            unit_class=u["class"],
+            year=year,
+            total=u["total"],
+            rank=u["rank"],
+            grade=u["final_grade"],
+            computed_grade=u["grade"],
+            overridden=bool(u["override_grade"]),
+            card=u["card"],
+            card_reason=u.get("card_reason", ""),
+            needs_review=bool(u["needs_review"]),
+            override_reason=u.get("override_reason", ""),
+            quota_reason=u.get("quota_reason", ""),
         )
-        for r in rows[:limit]
+        for u in rows[:limit]
     ]
-    computed = max((r.computed_at for r in rows if r.computed_at), default=None)
     return AppraisalPage(
         year=year,
-        scheme_name=scheme.name,
-        scheme_version=scheme.version_no,
-        computed_at=computed.isoformat() if computed else None,
+        scheme_name=run.scheme_name,
+        scheme_version=run.scheme_version,
+        computed_at=run.published_at.isoformat() if run.published_at else None,
         items=items,
-        next_cursor=_encode([rows[limit - 1].unit_code]) if len(rows) > limit else None,
+        next_cursor=_encode([rows[limit - 1]["unit_code"]]) if len(rows) > limit else None,
     )
 
 
-ROUTES: list[Any] = [api_scores, api_appraisal]
+@get("/api/v1/docs", opt=PUBLIC, include_in_schema=False)
+async def api_docs(request: Request) -> Template:
+    """The API described for people, from the same OpenAPI document as /schema (served here,
+    nothing from a CDN)."""
+    document = request.app.openapi_schema.to_schema()
+    operations = [
+        {"method": method.upper(), "path": path, **operation}
+        for path, item in sorted(document.get("paths", {}).items())
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "delete", "patch")
+    ]
+    return page(request, "api_docs.html", operations=operations, document=document)
+
+
+ROUTES: list[Any] = [api_scores, api_appraisal, api_docs]

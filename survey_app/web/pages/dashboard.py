@@ -6,7 +6,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from survey_app.roles import ALL_ROLES
-from survey_app.services import dashboard
+from survey_app.services import appraisal_cards, dashboard
 from survey_app.web.guards import current_user, roles
 from survey_app.web.rendering import page
 
@@ -15,7 +15,12 @@ from survey_app.web.rendering import page
 async def home(request: Request) -> Template:
     user = current_user(request)
     assert user is not None
-    return page(request, "dashboard/home.html", summary=await dashboard.summary_for(user))
+    return page(
+        request,
+        "dashboard/home.html",
+        summary=await dashboard.summary_for(user),
+        appraisal_panel=await appraisal_cards.panel_for(user),
+    )
 
 
 ROUTES = [home]

@@ -9,13 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -24,10 +23,19 @@ from survey_app.db.queries import scores as score_queries
 from survey_app.db.queries import units
 from survey_app.jobs.runner import submit_job
 from survey_app.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
-from survey_app.services import api_tokens, appraisal, scores
+from survey_app.services import (
+    api_tokens,
+    appraisal,
+    appraisal_overrides,
+    appraisal_publication,
+    scores,
+    scores_exports,
+    scores_quality,
+)
 from survey_app.services.auth import CurrentUser
 from survey_app.services.scope import require_unit_access
 from survey_app.services.themes import CHANNEL_LABELS
+from survey_app.web.charts import RankedValue, bars_svg, distribution_svg, ranking_svg
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
@@ -130,10 +138,25 @@ def _polyline(points: list[tuple[float, float]]) -> str:
     return f'<polyline points="{coordinates}" fill="none" stroke="#b71c1c" stroke-width="2"/>'
 
 
-async def _grades(period: str | None) -> dict[int, score_queries.AppraisalRecord]:
-    """Appraisal results of the period's year by unit id (none for a period without a year)."""
+async def _grades(period: str | None) -> dict[int, dict[str, Any]]:
+    """Published appraisal results of the period's year by unit id (drafts are never shown here)."""
     year = period[:4] if period else ""
-    return await appraisal.results_by_unit(int(year)) if year.isdigit() else {}
+    return await appraisal_publication.published_by_unit(int(year)) if year.isdigit() else {}
+
+
+def _rankings(runs: Sequence[scores.RunScores]) -> list[tuple[str, Markup]]:
+    """One ranking chart per audience and unit class, with interval whiskers."""
+    charts = []
+    for r in runs:
+        classes: dict[str, list[RankedValue]] = {}
+        for row in r.rows:
+            low, high = (row.details.get("ci") or (None, None))[:2]
+            point = RankedValue(row.unit_name, row.index_value, low, high)
+            classes.setdefault(row.category, []).append(point)
+        for category, values in classes.items():
+            title = f"{r.audience_label} · {category}：满意度指数与 95% 区间"
+            charts.append((title, ranking_svg(values, title)))
+    return charts
 
 
 # --- the period list ------------------------------------------------------------------------
@@ -162,7 +185,8 @@ async def _scores_page(
         periods=periods,
         runs=runs,
         grades=grades,
-        quality=await scores.quality_summaries(campaigns),
+        quality=await scores_quality.quality_summaries(campaigns),
+        rankings=[] if viewer else _rankings(runs),
         audiences=scores.AUDIENCES,
         mappings=MAPPINGS,
         can_compute=user.role in OFFICE_ROLES,
@@ -203,7 +227,7 @@ async def score_compute(request: Request) -> Response | Template:
 @get("/scores/export", opt=roles(*READERS))
 async def score_export(request: Request, period: FromQuery[str], format: FromQuery[str] = "xlsx") -> Response:
     try:
-        content, filename = await scores.export_scores(
+        content, filename = await scores_exports.export_scores(
             period, "csv" if format == "csv" else "xlsx", **_actor(request)
         )
     except scores.ScoresError as problem:
@@ -214,6 +238,11 @@ async def score_export(request: Request, period: FromQuery[str], format: FromQue
 # --- unit cards -----------------------------------------------------------------------------
 
 
+def _distributions(view: Any) -> list[tuple[str, Any]]:
+    items = view.score.details.get("items", []) if view.score else []
+    return [(item["label"], item["distribution"]) for item in items]
+
+
 async def _unit_context(request: Request, unit_id: int, period: str | None) -> dict[str, Any]:
     require_unit_access(_user(request), unit_id)
     unit = await units.find_unit(unit_id)
@@ -221,6 +250,12 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
         raise NotFoundException("单位不存在或无权查看")
     period, periods, views = await scores.unit_scores(unit_id, period)
     grades = await _grades(period)
+    lines = appraisal_publication.result_lines(grades[unit_id]) if unit_id in grades else []
+    components = [
+        (str(name).removesuffix("（年度）"), value)
+        for name, value in lines
+        if str(name).endswith("（年度）") and isinstance(value, int | float)
+    ]
     return {
         "unit": unit,
         "period": period,
@@ -228,9 +263,29 @@ async def _unit_context(request: Request, unit_id: int, period: str | None) -> d
         "views": views,
         "charts": {v.audience: trend_svg(v.trend, f"{unit.name}{v.label}指数趋势") for v in views},
         "result": grades.get(unit_id),
-        "result_lines": appraisal.result_details(grades[unit_id]) if unit_id in grades else [],
+        "result_lines": appraisal_publication.result_lines(grades[unit_id]) if unit_id in grades else [],
         "flag_labels": scores.flag_labels,
+        "components": components,
+        "components_chart": bars_svg(components, f"{unit.name}年度考核各指标得分"),
+        "distribution_charts": {
+            v.audience: distribution_svg(_distributions(v), f"{unit.name}{v.label}各题回答分布")
+            for v in views
+        },
+        "override_history": await appraisal_overrides.history(unit_id)
+        if _user(request).role in OFFICE_ROLES
+        else [],
     }
+
+
+@get("/scores/reports", opt=roles(*READERS))
+async def all_reports(request: Request, period: FromQuery[str | None] = None) -> Template:
+    """Every unit's report of the period, one after another with page breaks: one print job."""
+    periods = await scores.period_choices()
+    period = period if period in periods else await scores.default_period(periods)
+    runs = await scores.period_scores(period) if period else []
+    unit_ids = sorted({row.unit_id for r in runs for row in r.rows})
+    reports = [await _unit_context(request, unit_id, period) for unit_id in unit_ids]
+    return page(request, "scores/report_all.html", printing=True, reports=reports, period=period)
 
 
 @get("/scores/units/{unit_id:int}", opt=roles(*VIEWERS))
@@ -253,7 +308,7 @@ async def _quality_page(
     campaign = await score_queries.find_campaign(campaign_id)
     if campaign is None:
         raise NotFoundException("调查批次不存在")
-    [summary] = await scores.quality_summaries([campaign])
+    [summary] = await scores_quality.quality_summaries([campaign])
     return page(
         request,
         "scores/quality.html",
@@ -261,9 +316,9 @@ async def _quality_page(
         campaign=campaign,
         summary=summary,
         responses=await score_queries.flagged_responses(campaign_id),
-        quality_labels=scores.quality_labels,
+        quality_labels=scores_quality.quality_labels,
         channel_labels=CHANNEL_LABELS,
-        reviewed=scores.REVIEWED,
+        reviewed=scores_quality.REVIEWED,
         error=error,
     )
 
@@ -277,7 +332,7 @@ async def quality_list(request: Request, campaign_id: RecordId) -> Template:
 async def quality_review(request: Request, response_id: RecordId) -> Response | Template:
     form = await request.form()
     try:
-        reviewed = await scores.review_response(
+        reviewed = await scores_quality.review_response(
             response_id, str(form.get("decision", "")), str(form.get("reason", "")), **_actor(request)
         )
     except scores.ScoresError as problem:
@@ -288,99 +343,7 @@ async def quality_review(request: Request, response_id: RecordId) -> Response | 
     return Redirect(path=f"/scores/quality/{reviewed.campaign_id}")
 
 
-# --- appraisal ------------------------------------------------------------------------------
-
-
-async def _appraisal_page(
-    request: Request,
-    year: int | None,
-    *,
-    error: str | None = None,
-    notes: Sequence[str] = (),
-    status_code: int = 200,
-) -> Template:
-    versions = await score_queries.scheme_versions()
-    years = sorted({v.year for v in versions}, reverse=True)
-    year = year if year in years else (years[0] if years else None)
-    scheme, results = await appraisal.year_results(year) if year else (None, [])
-    by_class: dict[str, list[score_queries.AppraisalRecord]] = {}
-    for r in sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.unit_code)):
-        by_class.setdefault(str(r.details.get("class", r.category)), []).append(r)
-    return page(
-        request,
-        "scores/appraisal.html",
-        status_code=status_code,
-        year=year,
-        years=years,
-        versions=[v for v in versions if v.year == year],
-        scheme=scheme,
-        by_class=by_class,
-        error=error,
-        notes=notes,
-    )
-
-
-@get("/appraisal", opt=roles(*OFFICE_ROLES))
-async def appraisal_home(request: Request, year: FromQuery[int | None] = None) -> Template:
-    return await _appraisal_page(request, year)
-
-
-async def _upload(form: Any) -> bytes | None:
-    file = form.get("file")
-    if not isinstance(file, UploadFile):
-        return None
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise appraisal.AppraisalFailed(f"上传的指标表超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
-    return data or None
-
-
-@post("/appraisal/run", opt=roles(*OFFICE_ROLES))
-async def appraisal_run(request: Request) -> Template:
-    form = await request.form()
-    scheme_id = str(form.get("scheme", ""))
-    record = await score_queries.find_scheme(int(scheme_id)) if scheme_id.isdigit() else None
-    if record is None:
-        return await _appraisal_page(request, None, error="请选择考核方案版本", status_code=400)
-    try:
-        summary = await appraisal.run_scheme(record.id, await _upload(form), **_actor(request))
-    except appraisal.AppraisalFailed as problem:
-        return await _appraisal_page(request, record.year, error=str(problem), status_code=400)
-    notes = [f"已按「{record.name}」第{record.version_no}版计算 {summary.units} 个单位", *summary.notes]
-    return await _appraisal_page(request, record.year, notes=notes)
-
-
-@post(
-    "/appraisal/results/{result_id:int}/override",
-    opt=roles(*OFFICE_ROLES, step_up=True, step_up_back="/appraisal"),
-)
-async def appraisal_override(request: Request, result_id: RecordId) -> Response | Template:
-    form = await request.form()
-    result = await score_queries.find_result(result_id)
-    if result is None:
-        raise NotFoundException("考核结果不存在")
-    try:
-        await appraisal.override_grade(
-            result_id, str(form.get("grade", "")), str(form.get("reason", "")), **_actor(request)
-        )
-    except appraisal.AppraisalFailed as problem:
-        return await _appraisal_page(request, result.year, error=str(problem), status_code=400)
-    return Redirect(path=f"/appraisal?year={result.year}")
-
-
-@get("/appraisal/export", opt=roles(*OFFICE_ROLES))
-async def appraisal_export(
-    request: Request,
-    scheme: Annotated[int, QueryParameter(ge=1, le=2_147_483_647)],
-    format: FromQuery[str] = "xlsx",
-) -> Response:
-    try:
-        content, filename = await appraisal.export_results(
-            scheme, "csv" if format == "csv" else "xlsx", **_actor(request)
-        )
-    except appraisal.AppraisalFailed as problem:
-        raise NotFoundException(str(problem)) from None
-    return _download(content, filename)
+# --- appraisal schemes (results, 计算 and 发布 are in pages/appraisal.py) ------------------
 
 
 async def _schemes_page(
@@ -450,12 +413,12 @@ async def _tokens_page(
     return response
 
 
-@get("/admin/api-tokens", opt=roles(ADMIN, step_up=True))
+@get("/admin/api-tokens", opt=roles(ADMIN, OFFICE, step_up=True))
 async def token_list(request: Request) -> Template:
     return await _tokens_page(request)
 
 
-@post("/admin/api-tokens", opt=roles(ADMIN, step_up=True, step_up_back="/admin/api-tokens"))
+@post("/admin/api-tokens", opt=roles(ADMIN, OFFICE, step_up=True, step_up_back="/admin/api-tokens"))
 async def token_create(request: Request) -> Template:
     form = await request.form()
     days = str(form.get("days", "")).strip()
@@ -473,7 +436,7 @@ async def token_create(request: Request) -> Template:
     return await _tokens_page(request, issued=issued)
 
 
-@post("/admin/api-tokens/{token_id:int}/revoke", opt=roles(ADMIN))
+@post("/admin/api-tokens/{token_id:int}/revoke", opt=roles(ADMIN, OFFICE))
 async def token_revoke(request: Request, token_id: RecordId) -> Response | Template:
     try:
         await api_tokens.revoke_token(token_id, **_actor(request))
@@ -488,12 +451,9 @@ ROUTES = [
     score_export,
     unit_card,
     unit_report,
+    all_reports,
     quality_list,
     quality_review,
-    appraisal_home,
-    appraisal_run,
-    appraisal_override,
-    appraisal_export,
     scheme_editor,
     scheme_save,
     token_list,
