@@ -29,7 +29,7 @@ from survey_app.db.queries._rows import json_value
 
 ID = "2026-11-21T22:11:17:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "mask personal information in stored free text "
+DESCRIPTION = "mask personal information in stored free text"
 _CHUNK = 500
 
 
