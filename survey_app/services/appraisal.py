@@ -21,10 +21,11 @@ import yaml
 
 from analysis.appraisal.components import ComponentKind
 from analysis.appraisal.errors import AppraisalError
+from analysis.appraisal.input_table import SchemeColumns
 from analysis.appraisal.scheme import Scheme, parse_scheme, weight_sum_problems
-from survey_app.commands.appraise import SchemeColumns
 from survey_app.db.queries import audit
 from survey_app.db.queries import scores as queries
+from survey_app.db.queries.scores import SchemeRecord as SchemeRecord  # for the pages
 from survey_app.errors import InvalidInput
 from survey_app.services.scores import AUDIENCES
 

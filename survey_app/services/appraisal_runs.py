@@ -22,15 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
-
 from analysis.appraisal.engine import AppraisalResult, ClassResult, run_appraisal
 from analysis.appraisal.errors import AppraisalError
+from analysis.appraisal.input_table import parse_score_rows, result_table
 from analysis.appraisal.scheme import Scheme
 from analysis.appraisal.warnings import Card
 from analysis.scoring.errors import ScoringError
 from analysis.scoring.flags import Flag
-from survey_app.commands.appraise import parse_score_rows, result_table
 from survey_app.db.queries import appraisal as store
 from survey_app.db.queries import audit, invitations, units
 from survey_app.db.queries import scores as queries
@@ -298,8 +296,6 @@ def _grade(table: InputTable, scheme: Scheme) -> AppraisalResult:
     try:
         rows = parse_score_rows(list(table.header), numbered, scheme)
         return run_appraisal(rows, scheme)
-    except click.ClickException as error:
-        raise AppraisalFailed(f"输入数据表：{error.format_message()}") from None
     except (AppraisalError, ScoringError) as error:
         raise AppraisalFailed(str(error)) from None
 

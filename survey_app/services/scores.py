@@ -53,6 +53,8 @@ from questionnaires.ratings import rated_items
 from survey_app.db.queries import audit, units
 from survey_app.db.queries import scores as queries
 from survey_app.db.queries.scores import ScoredCampaign, StratumCounts
+from survey_app.db.queries.scores import ScoreRunRecord as ScoreRunRecord  # for the API
+from survey_app.db.queries.scores import UnitScoreRecord as UnitScoreRecord  # for the API
 from survey_app.errors import InvalidInput
 
 AUDIENCES: dict[str, str] = {"enterprise": "企业评价", "resident": "居民评价"}
@@ -779,3 +781,15 @@ async def period_choices() -> list[str]:
 async def default_period(periods: Sequence[str]) -> str | None:
     """The latest period with computed scores, else the latest period there is."""
     return await queries.latest_scored_period() or (periods[0] if periods else None)
+
+
+async def campaigns_in_period(period: str) -> list[ScoredCampaign]:
+    """The campaigns whose answers make up a period's scores (listed beside them)."""
+    return await queries.campaigns_in_period(period)
+
+
+async def scores_after(
+    run_ids: list[int], position: tuple[int, str] | None, limit: int
+) -> list[UnitScoreRecord]:
+    """One page of unit scores of these runs, in (run, unit code) order after `position`."""
+    return await queries.scores_after(run_ids, position, limit)

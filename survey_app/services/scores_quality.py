@@ -19,6 +19,7 @@ from analysis.scoring.quality import (
 from survey_app.db.queries import audit
 from survey_app.db.queries import scores as queries
 from survey_app.db.queries.scores import ScoredCampaign
+from survey_app.errors import NotFound
 from survey_app.services.scores import (
     ScoresError,
 )
@@ -162,3 +163,21 @@ async def review_response(
     found = await queries.find_response(response_id)
     assert found is not None
     return found
+
+
+async def campaign_to_review(campaign_id: int) -> ScoredCampaign:
+    campaign = await queries.find_campaign(campaign_id)
+    if campaign is None:
+        raise NotFound("调查批次不存在")
+    return campaign
+
+
+async def flagged_responses(campaign_id: int) -> list[queries.ReviewedResponse]:
+    return await queries.flagged_responses(campaign_id)
+
+
+async def campaign_of_response(response_id: int) -> int:
+    found = await queries.find_response(response_id)
+    if found is None:
+        raise NotFound("答卷不存在")
+    return found.campaign_id

@@ -45,6 +45,11 @@ def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_the_layer_contracts_hold() -> None:
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
 def _copy_of_the_tree(tmp_path: Path) -> Path:
     for package in ("survey_app", "questionnaires", "analysis"):
         shutil.copytree(ROOT / package, tmp_path / package,

@@ -26,7 +26,6 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Parameter
 from litestar.response import Template
 
-from survey_app.db.queries import scores as queries
 from survey_app.services import api_tokens, scores
 from survey_app.services.appraisal_publication import published_units
 from survey_app.web.guards import PUBLIC
@@ -135,7 +134,7 @@ async def api_scores(
     if not runs:
         known = "、".join((await scores.period_choices())[:12]) or "无"
         raise NotFoundException(f"期间「{period[:32]}」没有满意度得分；有得分的期间：{known}")
-    rows = await queries.scores_after(
+    rows = await scores.scores_after(
         sorted(runs), (position[0], position[1]) if position else None, limit + 1
     )
     items = [_score_item(row, runs[row.run_id]) for row in rows[:limit]]
@@ -145,7 +144,7 @@ async def api_scores(
     )
 
 
-def _score_item(row: queries.UnitScoreRecord, run: queries.ScoreRunRecord) -> UnitScoreItem:
+def _score_item(row: scores.UnitScoreRecord, run: scores.ScoreRunRecord) -> UnitScoreItem:
     ci = row.details.get("ci") or (None, None)
     return UnitScoreItem(
         unit_code=row.unit_code,

@@ -19,8 +19,6 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup
 
 from analysis.scoring.mapping import MAPPINGS
-from survey_app.db.queries import scores as score_queries
-from survey_app.db.queries import units
 from survey_app.jobs.runner import submit_job
 from survey_app.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services import (
@@ -31,9 +29,9 @@ from survey_app.services import (
     scores,
     scores_exports,
     scores_quality,
+    units,
 )
 from survey_app.services.auth import CurrentUser
-from survey_app.services.scope import require_unit_access
 from survey_app.services.themes import CHANNEL_LABELS
 from survey_app.web.charts import RankedValue, bars_svg, distribution_svg, ranking_svg
 from survey_app.web.guards import current_user, roles
@@ -176,7 +174,7 @@ async def _scores_page(
     period = period if period in periods else await scores.default_period(periods)
     runs = await scores.period_scores(period, user.unit_id if viewer else None) if period else []
     grades = await _grades(period)
-    campaigns = await score_queries.campaigns_in_period(period) if period and not viewer else []
+    campaigns = await scores.campaigns_in_period(period) if period and not viewer else []
     return page(
         request,
         "scores/index.html",
@@ -244,10 +242,7 @@ def _distributions(view: Any) -> list[tuple[str, Any]]:
 
 
 async def _unit_context(request: Request, unit_id: int, period: str | None) -> dict[str, Any]:
-    require_unit_access(_user(request), unit_id)
-    unit = await units.find_unit(unit_id)
-    if unit is None:
-        raise NotFoundException("单位不存在或无权查看")
+    unit = await units.find_visible_unit(_user(request), unit_id)
     period, periods, views = await scores.unit_scores(unit_id, period)
     grades = await _grades(period)
     lines = appraisal_publication.result_lines(grades[unit_id]) if unit_id in grades else []
@@ -305,9 +300,7 @@ async def unit_report(request: Request, unit_id: RecordId, period: FromQuery[str
 async def _quality_page(
     request: Request, campaign_id: int, *, error: str | None = None, status_code: int = 200
 ) -> Template:
-    campaign = await score_queries.find_campaign(campaign_id)
-    if campaign is None:
-        raise NotFoundException("调查批次不存在")
+    campaign = await scores_quality.campaign_to_review(campaign_id)
     [summary] = await scores_quality.quality_summaries([campaign])
     return page(
         request,
@@ -315,7 +308,7 @@ async def _quality_page(
         status_code=status_code,
         campaign=campaign,
         summary=summary,
-        responses=await score_queries.flagged_responses(campaign_id),
+        responses=await scores_quality.flagged_responses(campaign_id),
         quality_labels=scores_quality.quality_labels,
         channel_labels=CHANNEL_LABELS,
         reviewed=scores_quality.REVIEWED,
@@ -336,10 +329,8 @@ async def quality_review(request: Request, response_id: RecordId) -> Response | 
             response_id, str(form.get("decision", "")), str(form.get("reason", "")), **_actor(request)
         )
     except scores.ScoresError as problem:
-        found = await score_queries.find_response(response_id)
-        if found is None:
-            raise NotFoundException("答卷不存在") from None
-        return await _quality_page(request, found.campaign_id, error=str(problem), status_code=400)
+        campaign_id = await scores_quality.campaign_of_response(response_id)
+        return await _quality_page(request, campaign_id, error=str(problem), status_code=400)
     return Redirect(path=f"/scores/quality/{reviewed.campaign_id}")
 
 
@@ -350,7 +341,7 @@ async def _schemes_page(
     request: Request,
     text: str,
     *,
-    selected: score_queries.SchemeRecord | None = None,
+    selected: appraisal.SchemeRecord | None = None,
     error: str | None = None,
     notice: str | None = None,
     status_code: int = 200,
@@ -362,7 +353,7 @@ async def _schemes_page(
         text=text,
         selected=selected,
         rules=appraisal.describe_scheme(selected) if selected else "",
-        versions=await score_queries.scheme_versions(),
+        versions=await appraisal.scheme_versions(),
         error=error,
         notice=notice,
     )
@@ -370,9 +361,9 @@ async def _schemes_page(
 
 @get("/appraisal/schemes", opt=roles(*OFFICE_ROLES))
 async def scheme_editor(request: Request, version: FromQuery[int | None] = None) -> Template:
-    selected = await score_queries.find_scheme(version) if version else None
+    selected = await appraisal.find_scheme(version) if version else None
     if selected is None:
-        existing = await score_queries.scheme_versions()
+        existing = await appraisal.scheme_versions()
         selected = existing[0] if existing else None
     notice = "已保存为新版本" if version and selected else None
     text = selected.yaml_text if selected else appraisal.example_yaml()
