@@ -43,7 +43,7 @@ from survey_app.db.engine import build_engine, start_engine, stop_engine
 from survey_app.db.migrations import survey_0002_indexes, survey_0009_unit_rating_data
 from survey_app.db.queries import scores as queries
 from survey_app.db.tables import Campaign, Questionnaire, QuestionnaireVersion, Unit
-from survey_app.services import scores
+from survey_app.services import score_runs, scores
 
 UNITS = 100
 DIMENSIONS = ("服务态度", "办事效率", "政策落实", "廉洁自律", "总体评价")
@@ -317,11 +317,11 @@ async def time_scoring(campaign: int) -> list[tuple[str, float, float]]:
     options = scores.ScoreOptions(period="2026-Q3", audience="enterprise")
     for run in ("first", "again"):  # the first run also warms the pool and the page cache
         wall, cpu = time.perf_counter(), _cpu()
-        await scores.compute_scores(options, actor_id=None, actor_name="bench")
+        await score_runs.compute_scores(options, actor_id=None, actor_name="bench")
         job = f"score job, {run} (strata, patterns, both passes, store)"
         figures.append((job, time.perf_counter() - wall, _cpu() - cpu))
     campaigns = await queries.campaigns_in_period("2026-Q3", "enterprise")
-    items = scores.rated_items_by_campaign(campaigns)
+    items = score_runs.rated_items_by_campaign(campaigns)
     codes = [f"U{u:03d}" for u in range(UNITS)]
     wall, cpu = time.perf_counter(), _cpu()
     patterns = await queries.rating_patterns([campaign], items, codes)

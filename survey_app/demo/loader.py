@@ -37,6 +37,7 @@ from survey_app.services import (
     appraisal_publication,
     appraisal_runs,
     campaigns,
+    score_runs,
     scores,
     submissions,
     themes,
@@ -128,7 +129,7 @@ async def _load(
 async def _derive(seed: int, rng: random.Random, progress: Progress) -> None:
     admin = await _demo_admin()
     for audience in ("enterprise", "resident"):
-        await scores.compute_scores(
+        await score_runs.compute_scores(
             scores.ScoreOptions(period="2026-Q3", audience=audience), actor_id=admin.id,
             actor_name=admin.username,
         )

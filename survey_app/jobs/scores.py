@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from survey_app.db.queries import scores as queries
 from survey_app.jobs.runner import JobContext, JobFailed, job_handler
-from survey_app.services import scores, scores_quality
+from survey_app.services import score_runs, scores, scores_quality
 
 
 @job_handler("scores.compute")
@@ -17,7 +17,7 @@ async def compute_scores_job(context: JobContext) -> dict[str, Any]:
         await context.progress(2, "检查答卷质量（答题过快、整齐划一）")
         campaigns = await queries.campaigns_in_period(options.period, options.audience)
         await scores_quality.refresh_quality_flags([c.id for c in campaigns])
-        run_id = await scores.compute_scores(
+        run_id = await score_runs.compute_scores(
             options,
             actor_id=context.created_by,
             actor_name=str(context.params.get("actor_name", "")),

@@ -13,7 +13,7 @@ from analysis.scoring.unit_index import IndexSpec
 from analysis.scoring.weighting import StratumFrame
 from survey_app.db.queries import audit
 from survey_app.db.queries import scores as queries
-from survey_app.services import scores
+from survey_app.services import score_runs, scores
 from tests.db.test_scores_seed import Stratum, estimate_of, seed_campaign
 
 SPEC = IndexSpec((("服务态度", 1.0), ("办事效率", 1.0)), (("attitude", "服务态度"), ("grid__u1", "办事效率")))
@@ -31,7 +31,7 @@ def _keyed(records, code: str = "c2026q3"):  # type: ignore[no-untyped-def]
 
 
 async def _compute(**options) -> int:  # type: ignore[no-untyped-def]
-    return await scores.compute_scores(
+    return await score_runs.compute_scores(
         scores.ScoreOptions(period="2026-Q3", audience="enterprise", **options),
         actor_id=None,
         actor_name="test",
@@ -182,9 +182,9 @@ def test_dimension_weights_text_is_parsed_with_chinese_errors() -> None:
 def test_level_score_follows_the_mapping() -> None:
     from analysis.scoring.mapping import LINEAR_MAPPING, NBS_MAPPING
 
-    assert [scores.level_score(NBS_MAPPING, level) for level in (5, 4, 3, 2, 1)] == [100, 80, 60, 30, 0]
-    assert scores.level_score(LINEAR_MAPPING, 4) == 75
-    assert math.isclose(scores.level_score(LINEAR_MAPPING, 1), 0)
+    assert [score_runs.level_score(NBS_MAPPING, level) for level in (5, 4, 3, 2, 1)] == [100, 80, 60, 30, 0]
+    assert score_runs.level_score(LINEAR_MAPPING, 4) == 75
+    assert math.isclose(score_runs.level_score(LINEAR_MAPPING, 1), 0)
 
 
 async def test_pass_one_split_into_unit_ranges_loses_nothing(db, make_unit) -> None:

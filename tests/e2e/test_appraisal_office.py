@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from survey_app.db.tables import AppraisalRun, Campaign, User
-from survey_app.services import appraisal, scores, totp
+from survey_app.services import appraisal, score_runs, scores, totp
 from tests.conftest import MFA_SECRETS, TEST_PASSWORD
 from tests.db.test_scores_seed import Stratum, seed_campaign
 from tests.e2e.conftest import Site
@@ -57,7 +57,9 @@ async def test_office_uploads_computes_reviews_and_publishes(
     ids = {code: await make_unit(code, name) for code, name in UNITS}
     await seed_campaign(strata=(Stratum("大型", 40, 16), Stratum("小型", 300, 40)), respondents=(14, 36))
     await Campaign.update({Campaign.status: "closed"}).where(Campaign.code == "c2026q3")
-    await scores.compute_scores(scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t")
+    await score_runs.compute_scores(
+        scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t"
+    )
     office_id = await make_user("office1", "office")
     await make_user("unit03", "unit_viewer", unit_code="U03")
     await appraisal.save_scheme(SCHEME, "首版", actor_id=office_id, actor_name="office1", ip="")

@@ -9,7 +9,7 @@ import re
 
 from survey_app.db.queries import audit
 from survey_app.db.tables import ApiToken
-from survey_app.services import scores
+from survey_app.services import score_runs, scores
 from tests.conftest import login, post_form
 from tests.db.test_scores_seed import first_row, seed_campaign
 
@@ -32,7 +32,9 @@ async def _scored(make_unit, units: int = 3) -> None:  # type: ignore[no-untyped
     for n in range(3, units + 1):
         await make_unit(f"U{n:02d}", f"单位{n}")
     await seed_campaign()
-    await scores.compute_scores(scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t")
+    await score_runs.compute_scores(
+        scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t"
+    )
 
 
 async def test_tokens_are_shown_once_stored_hashed_and_scoped(client, make_user, make_unit) -> None:

@@ -24,7 +24,7 @@ from survey_app.db.tables import (
     IndicatorUpload,
     IndicatorValue,
 )
-from survey_app.services import scores
+from survey_app.services import score_runs, scores
 from tests.conftest import csrf_from, login, post_form
 from tests.db.test_scores_seed import Stratum, seed_campaign
 
@@ -79,7 +79,9 @@ async def _office(client, make_user, make_unit, *, close_q3: bool = True) -> dic
     await seed_campaign(strata=(Stratum("大型", 40, 16), Stratum("小型", 300, 40)), respondents=(14, 36))
     if close_q3:
         await Campaign.update({Campaign.status: "closed"}).where(Campaign.code == "c2026q3")
-    await scores.compute_scores(scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t")
+    await score_runs.compute_scores(
+        scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t"
+    )
     await make_user("office1", "office")
     await login(client, "office1")
     saved = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": SCHEME})
@@ -253,7 +255,9 @@ async def test_open_small_campaign_is_excluded_unless_decided(client, make_user,
     ids = await _office(client, make_user, make_unit)
     strata = (Stratum("大型", 40, 200), Stratum("小型", 300, 300))  # 500 invited, 16 answered
     await seed_campaign(code="c2026q4", period="2026-Q4", strata=strata, respondents=(6, 10), seed=4)
-    await scores.compute_scores(scores.ScoreOptions("2026-Q4", "enterprise"), actor_id=None, actor_name="t")
+    await score_runs.compute_scores(
+        scores.ScoreOptions("2026-Q4", "enterprise"), actor_id=None, actor_name="t"
+    )
     await upload_and_apply(client, indicator_csv(full_rows("Q3") + full_rows("Q4")))
     page = await client.get("/appraisal")
     assert re.search(r'value="Q3" aria-label="计入 Q3" checked', page.text)

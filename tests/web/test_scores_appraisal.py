@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from survey_app.db.queries import audit
 from survey_app.db.tables import AppraisalResult, AppraisalScheme, Campaign, UnitScore
-from survey_app.services import scores
+from survey_app.services import score_runs, scores
 from tests.conftest import csrf_from, login, post_form
 from tests.db.test_scores_seed import Stratum, first_row, seed_campaign
 from tests.web.test_api_v1 import _token
@@ -37,7 +37,9 @@ async def _office_with_scores(client, make_user, make_unit) -> dict[str, int]:  
     ids = {"U01": await make_unit("U01", "区发展和改革局"), "U02": await make_unit("U02", "区市场监督管理局")}
     await seed_campaign(strata=(Stratum("大型", 40, 16), Stratum("小型", 300, 40)), respondents=(14, 36))
     await Campaign.update({Campaign.status: "closed"}).where(Campaign.code == "c2026q3")  # counts in full
-    await scores.compute_scores(scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t")
+    await score_runs.compute_scores(
+        scores.ScoreOptions("2026-Q3", "enterprise"), actor_id=None, actor_name="t"
+    )
     await make_user("office1", "office")
     await login(client, "office1")
     return ids
