@@ -297,16 +297,25 @@ async def survey_autosave(request: Request, token: FromPath[str]) -> Response:
         state = await submissions.open_link(token)
     except SubmissionRefused as refusal:
         return Response({"saved": False, "message": refusal.message}, status_code=409)
-    form = await request.form()
-    section_id = str(form.get("_section", ""))
-    if state.questionnaire.find_section(section_id) is None:
+    merged = await autosaved_answers(request, state)
+    if merged is None:
         return Response({"saved": False}, status_code=400)
-    submitted = coerce_form_answers(state.questionnaire, _form_lists(form), section_id)
-    answers = merge_section_answers(state.questionnaire, state.draft, submitted, section_id)
+    section_id, answers = merged
     # Autosave keeps answers only: the resume step is set by real navigation, so a late
     # autosave from the page being left cannot send the respondent back a step.
     saved = await submissions.save_draft(state, answers, state.draft_section or section_id)
     return Response({"saved": saved}, status_code=200 if saved else 413)
+
+
+async def autosaved_answers(request: Request, state: LinkState) -> tuple[str, dict[str, Any]] | None:
+    """The draft with the posted step's answers merged in, for survey.js's autosave; None when
+    the step is unknown."""
+    form = await request.form()
+    section_id = str(form.get("_section", ""))
+    if state.questionnaire.find_section(section_id) is None:
+        return None
+    submitted = coerce_form_answers(state.questionnaire, _form_lists(form), section_id)
+    return section_id, merge_section_answers(state.questionnaire, state.draft, submitted, section_id)
 
 
 # Open links (/o/…) are answered in pages/survey_open.py.

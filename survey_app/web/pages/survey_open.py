@@ -21,6 +21,7 @@ from survey_app.web.pages.survey import (
     _form_lists,
     _refusal_page,
     _render_step,
+    autosaved_answers,
 )
 from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
 from survey_app.web.rendering import client_ip, page
@@ -161,12 +162,10 @@ async def open_autosave(request: Request, token: FromPath[str]) -> Response:
         state, hashed = await _state(request, token, device)
     except SubmissionRefused as refusal:
         return Response({"saved": False, "message": refusal.message}, status_code=409)
-    form = await request.form()
-    section_id = str(form.get("_section", ""))
-    if state.questionnaire.find_section(section_id) is None:
+    merged = await autosaved_answers(request, state)
+    if merged is None:
         return Response({"saved": False}, status_code=400)
-    submitted = coerce_form_answers(state.questionnaire, _form_lists(form), section_id)
-    answers = merge_section_answers(state.questionnaire, state.draft, submitted, section_id)
+    section_id, answers = merged
     saved = await open_links.save_draft(state, hashed, answers, state.draft_section or section_id)
     return Response({"saved": saved}, status_code=200 if saved else 413)
 
