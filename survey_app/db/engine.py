@@ -234,3 +234,13 @@ async def stop_engine(engine: Engine[Any]) -> None:
             await engine.close_connection_pool()
     elif isinstance(engine, SerialSQLiteEngine):
         await engine.close()
+
+
+def direct_sqlite(engine: Any) -> SerialSQLiteEngine | None:
+    """The engine when a statement may bypass Piccolo (select_now, run_in_writer): SQLite and no
+    transaction open in this task. Inside one (the demo loads in a single transaction) the write
+    lock is already held and other connections cannot see its rows, so statements must go
+    through the transaction."""
+    if isinstance(engine, SerialSQLiteEngine) and engine.current_transaction.get() is None:
+        return engine
+    return None

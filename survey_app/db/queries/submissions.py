@@ -15,7 +15,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from survey_app.db.engine import SerialSQLiteEngine
+from survey_app.db.engine import direct_sqlite
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import (
     Campaign,
@@ -148,10 +148,9 @@ async def find_link_state(token: str) -> tuple[InvitationContext, dict[str, Any]
     """The invitation, its campaign, version hash and saved draft in ONE query, as plain rows
     (no Piccolo objects: this runs on every respondent page)."""
     engine = Invitation._meta.db
-    if isinstance(engine, SerialSQLiteEngine) and engine.current_transaction.get() is None:
-        # The point reader is another connection: inside a transaction (the demo's load) it
-        # would not see the rows written so far, so the read goes through the transaction.
-        rows = engine.select_now(_LINK_STATE_SQL.replace("{}", "?"), [token])
+    direct = direct_sqlite(engine)
+    if direct is not None:
+        rows = direct.select_now(_LINK_STATE_SQL.replace("{}", "?"), [token])
     else:
         rows = await engine.run_querystring(QueryString(_LINK_STATE_SQL, token))
     if not rows:
@@ -223,9 +222,10 @@ async def save_draft(invitation_id: int, answers: dict[str, Any], section: str) 
     """One statement (an upsert on the unique invitation), on SQLite in one writer call."""
     values = [invitation_id, json.dumps(answers, ensure_ascii=False), section, utcnow()]
     engine = Draft._meta.db
-    if isinstance(engine, SerialSQLiteEngine):
+    direct = direct_sqlite(engine)
+    if direct is not None:
         sql = _SAVE_DRAFT_SQL.replace("{}", "?")
-        await engine.run_in_writer(lambda connection: connection.execute(sql, values))
+        await direct.run_in_writer(lambda connection: connection.execute(sql, values))
         return
     await engine.run_querystring(QueryString(_SAVE_DRAFT_SQL, *values))
 
@@ -342,8 +342,9 @@ async def store_submission(new: NewResponse) -> StoredResponse:
     response (the unique constraints are the final arbiter under concurrency).
     """
     engine: Engine[Any] = Response._meta.db
-    if isinstance(engine, SerialSQLiteEngine):
-        return _stored(await engine.run_in_writer(lambda c: _store_sqlite(c, new)))
+    direct = direct_sqlite(engine)
+    if direct is not None:
+        return _stored(await direct.run_in_writer(lambda c: _store_sqlite(c, new)))
     async with engine.transaction():
         insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
         rows = await engine.run_querystring(QueryString(insert, *_response_values(new)))
