@@ -56,7 +56,7 @@ def templates_dir() -> Path:
 
 
 def _is_api(handler: Any) -> bool:
-    return all(path.startswith("/api/") or path == "/healthz" for path in handler.paths)
+    return all(path.startswith("/api/") for path in handler.paths)
 
 
 def _document(route_handlers: list[Any], *, pages: bool) -> list[Any]:

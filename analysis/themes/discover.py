@@ -56,6 +56,9 @@ _LONG_ROW_WORDS = 20
 _LONG_ROW_BUDGET = 20
 N_REPRESENTATIVES = 5
 DEFAULT_MIN_CONFIDENCE = 0.5
+# An opinion is assigned to a theme only when at least this share of its words is known to the
+# model (one of three: 加装电梯 in 加装电梯/审批/能批); otherwise it is held as 新议题.
+MIN_KNOWN_SHARE = 1 / 3
 _SENTIMENT_SAMPLE = 400
 # A new cluster takes over a previous theme's id when their word distributions are at
 # least this similar (cosine): below it, the theme is new.
@@ -440,14 +443,18 @@ def assign_to_themes(
     segmenter: Segmenter | None = None,
     dictionary: TextDictionary | None = None,
 ) -> list[int]:
-    """Theme id of each new opinion, or -1 when it fits none: no known word, explained
-    better by the overall word distribution than by any theme, or a best theme whose
-    posterior probability is below ``min_confidence``. Pinned keywords apply first.
-    ``dictionary`` should be the one the model's run used."""
+    """Theme id of each new opinion, or -1 when it fits none: under a third of its words
+    known to the model (it is mostly about something new: "夜间施工噪音" must not join the
+    street-lamp theme through 夜间 alone), explained better by the overall word distribution
+    than by any theme, or a best theme whose posterior probability is below
+    ``min_confidence``. Pinned keywords apply first. ``dictionary`` should be the one the
+    model's run used."""
     corpus = prepare_corpus(texts, tokens=tokens, segmenter=segmenter, dictionary=dictionary)
     x = doc_term_matrix(corpus.tokens, model.vocabulary)
     assignments = np.full(len(texts), UNASSIGNED, dtype=np.int64)
-    has_words = np.asarray(x.sum(axis=1)).ravel() > 0
+    known = np.asarray(x.sum(axis=1)).ravel()
+    words = np.array([len(t) for t in corpus.tokens], dtype=float)
+    has_words = (known > 0) & (known >= MIN_KNOWN_SHARE * words - 1e-9)
     if model.theme_ids and has_words.any():
         posterior = np.exp(model.log_posterior_with_background(x[has_words]))
         best = posterior[:, :-1].argmax(axis=1)

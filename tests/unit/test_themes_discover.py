@@ -121,6 +121,14 @@ def test_new_opinions_go_to_their_theme_and_unrelated_ones_to_unassigned(run: Th
     assert assign_to_themes(run.model, new) == [parking, elevator, UNASSIGNED, UNASSIGNED]
 
 
+def test_an_opinion_mostly_of_unknown_words_is_held_as_new(run: ThemeRun) -> None:
+    # One known word (小区) among many the model has never seen: a new topic, not parking.
+    mostly_new = "小区旁边酒吧噪音扰民，深夜广场舞喧闹吵得失眠"
+    known_enough = "小区车位太少，停车难"
+    parking = run.assignments[0]
+    assert assign_to_themes(run.model, [mostly_new, known_enough]) == [UNASSIGNED, parking]
+
+
 def test_model_survives_a_json_round_trip(run: ThemeRun) -> None:
     data = json.loads(json.dumps(run.model.to_dict(), ensure_ascii=False))
     restored = ThemeModel.from_dict(data)
