@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from litestar import Request
 
-from survey_app.web.ratelimit import SharedRateLimiter
+from survey_app.services.rate_limits import SharedRateLimiter
 from survey_app.web.rendering import client_ip
 
 WINDOW_SECONDS = 300

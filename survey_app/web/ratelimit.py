@@ -1,20 +1,11 @@
-"""Rate limits for anonymous endpoints (open links).
-
-* `RateLimiter`: sliding window in this process's memory, for cheap high-volume checks (page
-  views); several server processes each allow the limit.
-* `SharedRateLimiter`: fixed windows counted in the database, so the limit holds across every
-  process; for the rare, consequential requests (open-link submissions). Clients are keyed by an
-  HMAC of their address under the app's secret, so no address is stored.
-"""
+"""A per-process rate limit for cheap, high-volume checks (open-link page views): a sliding
+window in memory, so several server processes each allow the limit. Limits that must hold across
+processes are counted in the database (services/rate_limits.py)."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-
-from survey_app.services.rate_limits import PRUNE_EVERY, SharedRateLimiter
-
-__all__ = ["PRUNE_EVERY", "RateLimiter", "SharedRateLimiter"]
 
 
 class RateLimiter:

@@ -4,7 +4,7 @@ database), and no client address is stored."""
 from __future__ import annotations
 
 from survey_app.db.tables import RateWindow
-from survey_app.web.ratelimit import PRUNE_EVERY, SharedRateLimiter
+from survey_app.services.rate_limits import PRUNE_EVERY, SharedRateLimiter
 from tests.conftest import csrf_from
 from tests.support.campaigns import open_campaign, post_fields
 

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.flow import section_after, section_before, visible_sections
 from survey_app.services import open_links, submissions
+from survey_app.services.rate_limits import SharedRateLimiter
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.guards import PUBLIC
 from survey_app.web.pages.survey import (
@@ -23,7 +24,7 @@ from survey_app.web.pages.survey import (
     _render_step,
     autosaved_answers,
 )
-from survey_app.web.ratelimit import RateLimiter, SharedRateLimiter
+from survey_app.web.ratelimit import RateLimiter
 from survey_app.web.rendering import client_ip, page
 from survey_app.web.static_assets import NO_COMPRESSION
 
