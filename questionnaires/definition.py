@@ -38,13 +38,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields as dataclass_fields
 from typing import Any, Literal
 
 import yaml
 
-from questionnaires.checks import check_questionnaire
+from questionnaires.checks import Locator, check_questionnaire
 from questionnaires.model import (
     DefinitionError,
     MatrixRow,
@@ -213,13 +213,18 @@ def _yaml_problem(event: yaml.Event, message: str) -> DefinitionError:
     return DefinitionError([Problem(where, message)])
 
 
-def from_canonical_dict(data: object) -> Questionnaire:
-    """Build and validate a questionnaire from its dict form (canonical, or with choice_lists)."""
+def from_canonical_dict(
+    data: object, locator: Callable[[Questionnaire], Locator] | None = None
+) -> Questionnaire:
+    """Build and validate a questionnaire from its dict form (canonical, or with choice_lists).
+
+    `locator` words the places of semantic problems (default: by position and name, as for
+    YAML); the browser builder names sections and questions by their titles instead."""
     builder = _Builder()
     questionnaire = builder.questionnaire(data)
     if builder.problems or questionnaire is None:
         raise DefinitionError(builder.problems)
-    problems = check_questionnaire(questionnaire)
+    problems = check_questionnaire(questionnaire, locator(questionnaire) if locator else None)
     if problems:
         raise DefinitionError(problems)
     return questionnaire

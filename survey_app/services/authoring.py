@@ -165,12 +165,19 @@ async def unknown_unit_codes(questionnaire: Questionnaire) -> tuple[str, ...]:
 
 async def save_edit(version_id: int, text: str, actor: CurrentUser, ip: str) -> SavedEdit:
     """Save edited YAML: a draft in place, a published version as a new draft."""
+    return await save_questionnaire(version_id, read_text(text).questionnaire, actor, ip)
+
+
+async def save_questionnaire(
+    version_id: int, edited: Questionnaire, actor: CurrentUser, ip: str
+) -> SavedEdit:
+    """Save an edited questionnaire (from the YAML editor or the builder); edit_draft audits."""
     version, _ = await questionnaires.questionnaire_for_version(version_id)
-    edited = read_text(text).questionnaire
     if edited.id != version.questionnaire_code:
         raise AuthoringError("问卷代码不能修改", [
             f"问卷的 id：应为 {version.questionnaire_code}（要另建问卷，请使用“新建问卷”）"
         ])
+    _checked(Imported(edited))
     expected_hash = definition_hash(to_canonical_dict(edited))
     if expected_hash == version.definition_hash:
         return SavedEdit(version, new_version=False, unchanged=True)
@@ -179,12 +186,6 @@ async def save_edit(version_id: int, text: str, actor: CurrentUser, ip: str) -> 
     # edit_draft leaves a version that was published meanwhile untouched; say so, not "saved".
     if saved is None or saved.definition_hash != expected_hash:
         raise AuthoringError("该版本刚刚已被发布，修改没有保存；请再次保存以生成新的草稿版本")
-    if saved_id == version_id:
-        await versions.update_questionnaire_title(version.questionnaire_id, edited.title)
-        await audit.record_event(
-            "questionnaire.edit", actor_id=actor.id, actor_name=actor.username,
-            target=version.questionnaire_code, ip=ip, detail={"version": version.version_no},
-        )
     return SavedEdit(saved, new_version=saved_id != version_id, unchanged=False)
 
 

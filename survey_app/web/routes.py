@@ -15,6 +15,7 @@ from survey_app.web.pages import (
     dashboard,
     jobs,
     mfa,
+    questionnaire_builder,
     questionnaire_paper,
     questionnaires,
     reauth,
@@ -30,7 +31,7 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
-    questionnaires, questionnaire_paper, sampling, campaign_lifecycle, campaign_open_link, themes,
+    questionnaires, questionnaire_builder, questionnaire_paper, sampling, campaign_lifecycle, campaign_open_link, themes,
     scores, appraisal, cards, static_assets,
 )
 

@@ -1,4 +1,5 @@
-"""Questionnaire authoring: list, create (template, upload, text), edit, preview, publish, export.
+"""Questionnaire authoring: list, create (template, upload, text, blank), edit, preview, publish,
+export. The browser builder is in questionnaire_builder.py.
 
 Administrators do everything; the performance office and analysts may look (list, detail,
 preview). The preview renders every section with the respondent macro and survey.js, and never
@@ -20,7 +21,7 @@ from questionnaires.client_logic import form_attributes, question_attributes, se
 from questionnaires.definition import dump_yaml
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
 from survey_app.roles import ADMIN, ANALYST, OFFICE
-from survey_app.services import authoring, questionnaires
+from survey_app.services import authoring, questionnaire_builder, questionnaires
 from survey_app.services.auth import CurrentUser
 from survey_app.services.authoring import ExportFormat
 from survey_app.services.questionnaires import AUDIENCES, AuthoringError, VersionRecord
@@ -95,6 +96,8 @@ async def questionnaire_create(request: Request) -> Response | Template:
     kept = {key: str(form.get(key, "")) for key in ("template", "code", "title", "audience")}
     kept["definition"] = str(form.get("definition", ""))
     shown_source = source
+    if source == "blank":
+        return await _create_blank(request, user, kept)
     try:
         if source == "template":
             imported = authoring.from_template(kept["template"], kept["code"], kept["title"])
@@ -118,6 +121,17 @@ async def questionnaire_create(request: Request) -> Response | Template:
         return await _detail_page(request, version.questionnaire_id, notice=notice,
                                   warnings=imported.warnings)
     return Redirect(path=f"/questionnaires/{version.questionnaire_id}?notice={notice}")
+
+
+async def _create_blank(request: Request, user: CurrentUser, kept: dict[str, str]) -> Response | Template:
+    """A new questionnaire to build in the browser (可视化编辑), from a title alone."""
+    try:
+        version_id = await questionnaire_builder.create_blank(
+            kept["title"], kept["audience"], user, client_ip(request), code=kept["code"]
+        )
+    except AuthoringError as error:
+        return _new_page(request, 400, error, **{**kept, "source": "blank"})
+    return Redirect(path=f"/questionnaires/versions/{version_id}/builder")
 
 
 async def _detail_page(

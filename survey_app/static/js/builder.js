@@ -1,0 +1,674 @@
+/* builder.js: the questionnaire builder (可视化编辑), for templates/admin/questionnaire_builder.html.
+ *
+ * The page embeds the draft as the canonical definition JSON (questionnaires/definition.py) in
+ * <script type="application/json" id="builder-state">. This script edits that JSON in memory,
+ * renders the editor from it (DOM nodes and textContent only, never HTML strings), keeps an undo
+ * history of whole snapshots, shows the draft in a 375 px frame rendered by the server, and saves
+ * it whole. Skip logic and validation are chosen from menus that write the same expressions a
+ * YAML author would (questionnaires/expressions.py); the expression stays visible and editable.
+ * The server re-reads and checks everything, and says where each problem is.
+ */
+(function () {
+  'use strict';
+
+  const root = document.getElementById('builder');
+  const stateEl = document.getElementById('builder-state');
+  if (!root || !stateEl) return;
+  const boot = JSON.parse(stateEl.textContent);
+  let def = boot.definition;
+  let versionId = boot.version;
+  let published = boot.published;
+  const unitGroups = boot.units;
+  const allUnits = unitGroups.flatMap((g) => g.units);
+  const typeLabel = Object.fromEntries(boot.types.map((t) => [t.value, t.label]));
+  const csrf = root.querySelector('input[name="_csrf_token"]').value;
+  const editor = root.querySelector('[data-editor]');
+  const frame = root.querySelector('[data-preview]');
+  const previewStatus = root.querySelector('[data-preview-status]');
+  const problemBox = root.querySelector('[data-problems]');
+  const statusText = root.querySelector('[data-status-text]');
+  const undoButton = root.querySelector('[data-action="undo"]');
+
+  const CHOICE = ['single_choice', 'multiple_choice', 'dropdown'];
+  const TEXT = ['text', 'textarea'];
+  const COMMON = ['name', 'type', 'label', 'hint', 'required', 'required_message', 'relevant', 'constraint', 'constraint_message'];
+  const EXTRA = {
+    single_choice: ['options', 'choice_filter'], dropdown: ['options', 'choice_filter'],
+    multiple_choice: ['options', 'choice_filter', 'max_choices'],
+    rating: ['unit', 'dimension', 'allow_unknown'],
+    matrix_rating: ['rows', 'unit', 'dimension', 'allow_unknown'],
+    number: ['min', 'max', 'allow_decimal'], text: ['max_length', 'opinion', 'unit'],
+    textarea: ['max_length', 'opinion', 'unit'], scale10: [], date: [], note: [],
+  };
+  const SCALE = [['5', '非常满意'], ['4', '满意'], ['3', '基本满意'], ['2', '不满意'], ['1', '非常不满意']];
+
+  // --- small helpers ---------------------------------------------------------------------------
+  const clone = (v) => JSON.parse(JSON.stringify(v));
+  const short = (text, n) => { const t = String(text || '').replace(/\s+/g, ' ').trim(); return t.length > n ? t.slice(0, n) + '…' : t; };
+  function h(tag, props, ...kids) {
+    const el = document.createElement(tag);
+    let value;
+    Object.entries(props || {}).forEach(([k, v]) => {
+      if (v === null || v === undefined || v === false) return;
+      if (k === 'text') el.textContent = v;
+      else if (k === 'value') value = v;
+      else if (k === 'checked') el.checked = true;
+      else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? '' : v);
+    });
+    kids.flat().forEach((c) => { if (c !== null && c !== undefined && c !== false) el.append(c); });
+    if (value !== undefined) el.value = value;
+    return el;
+  }
+  const say = (text) => { statusText.textContent = text; };
+  const quote = (v) => (String(v).indexOf("'") >= 0 ? '"' + v + '"' : "'" + v + "'");
+
+  // --- history -----------------------------------------------------------------------------
+  const past = []; // JSON snapshots before each change, newest last
+  let typing = null; // the field being typed into: one undo step per visit to a field
+  let dirty = false;
+  function edit(change, opts) {
+    const o = opts || {};
+    if (!o.typing || o.typing !== typing) {
+      past.push(JSON.stringify(def));
+      if (past.length > 100) past.shift();
+    }
+    typing = o.typing || null;
+    change();
+    dirty = true;
+    undoButton.disabled = false;
+    if (o.render !== false) render();
+    schedulePreview();
+  }
+  function undo() {
+    if (!past.length) return;
+    def = JSON.parse(past.pop());
+    typing = null;
+    dirty = true;
+    undoButton.disabled = !past.length;
+    render();
+    schedulePreview();
+    say('已撤销上一步修改');
+  }
+  editor.addEventListener('focusin', (e) => { if (e.target.id !== typing) typing = null; });
+
+  // --- names -------------------------------------------------------------------------------
+  const questions = () => def.sections.flatMap((s) => s.questions);
+  function freshName(prefix, taken) {
+    let n = taken.size + 1;
+    while (taken.has(prefix + n)) n += 1;
+    return prefix + n;
+  }
+  const newQuestionName = () => freshName('q', new Set(questions().map((q) => q.name)));
+  const newSectionId = () => freshName('s', new Set([...def.sections.map((s) => s.id), ...questions().map((q) => q.name)]));
+  const EXPRESSION_KEYS = ['relevant', 'constraint', 'required', 'choice_filter'];
+  function renameReferences(items, from, to) { // ${from} and ${from__row} in expressions
+    const pattern = new RegExp('\\$\\{' + from.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&') + '(__[^}]*)?\\}', 'g');
+    items.forEach((item) => EXPRESSION_KEYS.forEach((k) => {
+      if (typeof item[k] === 'string') item[k] = item[k].replace(pattern, (m, row) => '${' + to + (row || '') + '}');
+    }));
+  }
+
+  // --- question types ----------------------------------------------------------------------
+  function conform(q) { // keep only the fields the type has, and give it what it needs
+    const keep = new Set([...COMMON, ...EXTRA[q.type]]);
+    Object.keys(q).forEach((k) => { if (!keep.has(k)) delete q[k]; });
+    if (q.type === 'note') { delete q.required; delete q.constraint; delete q.constraint_message; }
+    if (q.type === 'matrix_rating') { delete q.constraint; delete q.constraint_message; if (!q.rows) q.rows = []; }
+    if (CHOICE.indexOf(q.type) >= 0 && !(q.options && q.options.length)) {
+      q.options = [{ value: '1', label: '选项 1' }, { value: '2', label: '选项 2' }];
+    }
+    if (q.type === 'rating' && !q.unit && allUnits.length) q.unit = allUnits[0].code;
+  }
+  function newQuestion(type) {
+    const q = { name: newQuestionName(), type, label: '' };
+    conform(q);
+    return q;
+  }
+
+  // Options from pasted lines: a line keeps the value of the option with the same text, or of
+  // the option at its place (its text was edited); new lines get the lowest free number.
+  function optionsFromLines(text, old) {
+    const lines = text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    const used = new Set();
+    const result = lines.map((label) => {
+      const same = old.find((o) => o.label === label && !used.has(o.value));
+      if (same) { used.add(same.value); return Object.assign({}, same, { label }); }
+      return { label };
+    });
+    result.forEach((o, i) => {
+      if (o.value !== undefined) return;
+      const prev = old[i];
+      let value = prev && !used.has(prev.value) && lines.indexOf(prev.label) < 0 ? prev.value : null;
+      for (let n = 1; value === null; n += 1) if (!used.has(String(n))) value = String(n);
+      used.add(value);
+      o.value = value;
+    });
+    return result;
+  }
+
+  function rowId(code, taken) {
+    let id = code.replace(/[^A-Za-z0-9_-]/g, '_').replace(/_{2,}/g, '_').slice(0, 30);
+    if (!/^[A-Za-z0-9]/.test(id)) id = 'u' + id;
+    let unique = id;
+    for (let n = 2; taken.has(unique); n += 1) unique = id + '-' + n;
+    taken.add(unique);
+    return unique;
+  }
+  function rowsForUnits(q, codes) { // rows in the unit directory's order; existing rows keep their ids
+    const existing = new Map((q.rows || []).filter((r) => r.unit).map((r) => [r.unit, r]));
+    const others = (q.rows || []).filter((r) => !r.unit);
+    const taken = new Set(others.map((r) => r.id));
+    existing.forEach((r, code) => { if (codes.has(code)) taken.add(r.id); });
+    const rows = allUnits.filter((u) => codes.has(u.code)).map((u) => existing.get(u.code) || { id: rowId(u.code, taken), label: u.name, unit: u.code });
+    return rows.concat(others);
+  }
+
+  // --- what conditions can refer to ---------------------------------------------------------
+  function kindOf(q) {
+    if (q.type === 'multiple_choice') return 'many';
+    if (CHOICE.indexOf(q.type) >= 0) return 'one';
+    if (q.type === 'rating' || q.type === 'matrix_rating') return 'scale';
+    if (q.type === 'number' || q.type === 'scale10') return 'num';
+    return 'text';
+  }
+  function candidatesBefore(si, qi) { // answers of the questions before (si, qi); qi null: before section si
+    const found = [];
+    let number = 0;
+    def.sections.forEach((s, i) => s.questions.forEach((q, j) => {
+      number += 1;
+      if (i > si || (i === si && (qi === null || j >= qi)) || q.type === 'note') return;
+      const base = { kind: kindOf(q), options: q.options || [], unknown: !!q.allow_unknown };
+      if (q.type === 'matrix_rating') {
+        (q.rows || []).forEach((r) => found.push(Object.assign({}, base, { ref: q.name + '__' + r.id, label: number + '. ' + short(q.label, 16) + ' — ' + short(r.label, 14) })));
+      } else found.push(Object.assign({}, base, { ref: q.name, label: number + '. ' + short(q.label, 28) }));
+    }));
+    return found;
+  }
+
+  const OPS = {
+    eq: '等于', ne: '不等于', le: '小于或等于', ge: '大于或等于', lt: '小于', gt: '大于',
+    has: '选中了', hasnt: '没有选中', filled: '已作答', empty: '未作答',
+  };
+  const SYMBOL = { eq: '=', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+  const KIND_OPS = {
+    one: ['eq', 'ne', 'filled', 'empty'], many: ['has', 'hasnt', 'filled', 'empty'],
+    scale: ['eq', 'ne', 'le', 'ge', 'lt', 'gt', 'filled', 'empty'], num: ['eq', 'ne', 'le', 'ge', 'lt', 'gt', 'filled', 'empty'],
+    text: ['filled', 'empty'],
+  };
+  const needsValue = (op) => op !== 'filled' && op !== 'empty';
+  function defaultValue(cand) {
+    if (cand.kind === 'one' || cand.kind === 'many') return cand.options.length ? cand.options[0].value : '';
+    return cand.kind === 'scale' ? '2' : '0';
+  }
+  function conditionText(c, cand) {
+    const ref = '${' + c.ref + '}';
+    if (c.op === 'filled') return ref + " != ''";
+    if (c.op === 'empty') return ref + " = ''";
+    if (c.op === 'has') return 'selected(' + ref + ', ' + quote(c.value) + ')';
+    if (c.op === 'hasnt') return 'not(selected(' + ref + ', ' + quote(c.value) + '))';
+    const numeric = cand && (cand.kind === 'scale' || cand.kind === 'num') && /^-?\d+(\.\d+)?$/.test(c.value);
+    return ref + ' ' + SYMBOL[c.op] + ' ' + (numeric ? c.value : quote(c.value));
+  }
+  const STRING = "(?:'([^']*)'|\"([^\"]*)\")";
+  const RE_NOT = new RegExp('^not\\(\\s*selected\\(\\s*\\$\\{([^}]+)\\}\\s*,\\s*' + STRING + '\\s*\\)\\s*\\)$');
+  const RE_SELECTED = new RegExp('^selected\\(\\s*\\$\\{([^}]+)\\}\\s*,\\s*' + STRING + '\\s*\\)$');
+  const RE_COMPARE = new RegExp('^\\$\\{([^}]+)\\}\\s*(!=|<=|>=|=|<|>)\\s*(?:' + STRING + '|(-?\\d+(?:\\.\\d+)?))$');
+  function parseOne(text, cands) {
+    let m = RE_NOT.exec(text), c = null;
+    if (m) c = { ref: m[1], op: 'hasnt', value: m[2] !== undefined ? m[2] : m[3] };
+    else if ((m = RE_SELECTED.exec(text))) c = { ref: m[1], op: 'has', value: m[2] !== undefined ? m[2] : m[3] };
+    else if ((m = RE_COMPARE.exec(text))) {
+      const str = m[3] !== undefined ? m[3] : m[4];
+      const op = Object.keys(SYMBOL).find((k) => SYMBOL[k] === m[2]);
+      if (str === '' && (op === 'eq' || op === 'ne')) c = { ref: m[1], op: op === 'eq' ? 'empty' : 'filled', value: '' };
+      else c = { ref: m[1], op, value: str !== undefined ? str : m[5] };
+    }
+    const cand = c && cands.find((x) => x.ref === c.ref);
+    return cand && KIND_OPS[cand.kind].indexOf(c.op) >= 0 ? c : null;
+  }
+  function parseCondition(text, cands) { // {join, conds} or null when the menus cannot show it
+    const t = (text || '').trim();
+    if (!t) return { join: 'and', conds: [] };
+    const and = / and /.test(t), or = / or /.test(t);
+    if (and && or) return null;
+    const join = or ? 'or' : 'and';
+    const conds = t.split(join === 'or' ? / or / : / and /).map((p) => parseOne(p.trim(), cands));
+    return conds.every(Boolean) ? { join, conds } : null;
+  }
+  function writeCondition(parsed, cands) {
+    return parsed.conds.map((c) => conditionText(c, cands.find((x) => x.ref === c.ref))).join(' ' + parsed.join + ' ');
+  }
+
+  // Validation of the answer itself (constraint, `.` = this answer).
+  const CHECKS = {
+    num: [['ge', '不小于', '. >= #'], ['le', '不大于', '. <= #'], ['gt', '大于', '. > #'], ['lt', '小于', '. < #']],
+    text: [['minlen', '至少几个字', 'string-length(.) >= #'], ['maxlen', '最多几个字', 'string-length(.) <= #'],
+      ['mobile', '是手机号码', "regex(., '1[3-9][0-9]{9}')"], ['digits', '只含数字', "regex(., '[0-9]+')"]],
+    many: [['minsel', '至少选几项', 'count-selected(.) >= #'], ['maxsel', '至多选几项', 'count-selected(.) <= #']],
+    date: [['past', '不晚于今天', '. <= today()'], ['future', '不早于今天', '. >= today()']],
+  };
+  function checksFor(q) {
+    if (q.type === 'number' || q.type === 'scale10') return CHECKS.num;
+    if (TEXT.indexOf(q.type) >= 0) return CHECKS.text;
+    if (q.type === 'multiple_choice') return CHECKS.many;
+    if (q.type === 'date') return CHECKS.date;
+    return [];
+  }
+  function parseCheck(text, list) {
+    const t = (text || '').trim();
+    for (const [key, , pattern] of list) {
+      const re = new RegExp('^' + pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s*').replace('#', '(-?\\d+(?:\\.\\d+)?)') + '$');
+      const m = re.exec(t);
+      if (m) return { key, value: m[1] || '' };
+    }
+    return null;
+  }
+
+  // --- form controls -------------------------------------------------------------------------
+  function textField(id, label, value, set, opts) {
+    const o = opts || {};
+    const input = h(o.rows ? 'textarea' : 'input', {
+      id, rows: o.rows, type: o.rows ? null : 'text', placeholder: o.placeholder, spellcheck: o.code ? 'false' : null,
+      class: o.code ? 'mono' : null, value: value || '',
+      oninput: (e) => edit(() => set(e.target.value), { typing: id, render: false }),
+      onchange: o.onchange || null,
+    });
+    return h('div', { class: 'bfield' + (o.wide ? ' wide' : '') }, h('label', { for: id, text: label }), input, o.hint ? h('small', { text: o.hint }) : null);
+  }
+  function numberField(id, label, value, set) {
+    return h('div', { class: 'bfield' }, h('label', { for: id, text: label }), h('input', {
+      id, type: 'number', inputmode: 'decimal', value: value === undefined || value === null ? '' : String(value),
+      oninput: (e) => edit(() => { const v = e.target.value.trim(); set(v === '' ? undefined : (isFinite(+v) ? +v : v)); }, { typing: id, render: false }),
+    }));
+  }
+  function checkField(id, label, checked, set) {
+    return h('div', { class: 'bcheck' }, h('input', { id, type: 'checkbox', checked: !!checked, onchange: (e) => edit(() => set(e.target.checked)) }), h('label', { for: id, text: label }));
+  }
+  function selectField(id, label, choices, value, set) {
+    const select = h('select', { id, value: value, onchange: (e) => edit(() => set(e.target.value)) },
+      choices.map((c) => (c.group ? h('optgroup', { label: c.group }, c.items.map((i) => h('option', { value: i.value, text: i.label })))
+        : h('option', { value: c.value, text: c.label }))));
+    return h('div', { class: 'bfield' }, h('label', { for: id, text: label }), select);
+  }
+  function setKey(obj, key, value) { if (value === undefined || value === '' || value === false) delete obj[key]; else obj[key] = value; }
+  const unitChoices = (blank) => [{ value: '', label: blank }].concat(unitGroups.map((g) => ({ group: g.category, items: g.units.map((u) => ({ value: u.code, label: u.name })) })));
+  function tool(label, aria, action, disabled) {
+    return h('button', { type: 'button', class: 'btool', 'aria-label': aria, disabled: !!disabled, onclick: action, text: label });
+  }
+
+  // --- condition editor (skip logic) --------------------------------------------------------
+  function conditionEditor(id, legend, get, cands, set) {
+    const text = get();
+    const parsed = parseCondition(text, cands);
+    const box = h('fieldset', { class: 'bcond' }, h('legend', { text: legend }));
+    const again = () => rebuild(box, () => conditionEditor(id, legend, get, cands, set));
+    const commit = () => { edit(() => set(writeCondition(parsed, cands)), { render: false }); again(); };
+    if (!parsed) {
+      box.append(h('p', { class: 'muted', text: '该条件无法用菜单表示，请直接修改下面的表达式。' }));
+    } else {
+      if (!parsed.conds.length) box.append(h('p', { class: 'muted', text: '目前总是显示。' }));
+      if (parsed.conds.length > 1) {
+        const jid = id + '-join';
+        box.append(h('div', { class: 'bfield' }, h('label', { for: jid, text: '条件之间' }), h('select', {
+          id: jid, value: parsed.join, onchange: (e) => { parsed.join = e.target.value; commit(); },
+        }, h('option', { value: 'and', text: '全部满足' }), h('option', { value: 'or', text: '任一满足' }))));
+      }
+      parsed.conds.forEach((c, i) => {
+        const cand = cands.find((x) => x.ref === c.ref);
+        const row = h('div', { class: 'bcond-row' });
+        const qid = id + '-c' + i + '-q', oid = id + '-c' + i + '-op', vid = id + '-c' + i + '-v';
+        row.append(h('div', { class: 'bfield' }, h('label', { for: qid, text: '题目' }),
+          h('select', { id: qid, value: c.ref, onchange: (e) => { const n = cands.find((x) => x.ref === e.target.value); parsed.conds[i] = { ref: n.ref, op: KIND_OPS[n.kind][0], value: defaultValue(n) }; commit(); } },
+            cands.map((x) => h('option', { value: x.ref, text: x.label })))));
+        row.append(h('div', { class: 'bfield' }, h('label', { for: oid, text: '条件' }),
+          h('select', { id: oid, value: c.op, onchange: (e) => { c.op = e.target.value; if (needsValue(c.op) && c.value === '') c.value = defaultValue(cand); commit(); } },
+            KIND_OPS[cand.kind].map((op) => h('option', { value: op, text: OPS[op] })))));
+        if (needsValue(c.op)) {
+          let control;
+          const choose = (e) => { c.value = e.target.value; commit(); };
+          if (cand.kind === 'one' || cand.kind === 'many') {
+            const opts = cand.options.map((o) => [o.value, o.label]);
+            if (!opts.some((o) => o[0] === c.value)) opts.unshift([c.value, c.value]);
+            control = h('select', { id: vid, value: c.value, onchange: choose }, opts.map(([v, l]) => h('option', { value: v, text: l })));
+          } else if (cand.kind === 'scale') {
+            const opts = SCALE.concat(cand.unknown && (c.op === 'eq' || c.op === 'ne') ? [['unknown', '不了解']] : []);
+            control = h('select', { id: vid, value: c.value, onchange: choose }, opts.map(([v, l]) => h('option', { value: v, text: v === 'unknown' ? l : v + ' ' + l })));
+          } else {
+            control = h('input', {
+              id: vid, type: 'number', value: c.value,
+              oninput: (e) => { c.value = e.target.value.trim() || '0'; edit(() => set(writeCondition(parsed, cands)), { typing: vid, render: false }); box.querySelector('#' + id + '-expr').value = get(); },
+            });
+          }
+          row.append(h('div', { class: 'bfield' }, h('label', { for: vid, text: '答案' }), control));
+        }
+        row.append(tool('删除条件', '删除第 ' + (i + 1) + ' 个条件', () => { parsed.conds.splice(i, 1); commit(); }));
+        box.append(row);
+      });
+      box.append(h('p', {}, h('button', {
+        type: 'button', id: id + '-add', disabled: !cands.length,
+        onclick: () => { const n = cands[cands.length - 1]; parsed.conds.push({ ref: n.ref, op: KIND_OPS[n.kind][0], value: defaultValue(n) }); commit(); },
+        text: cands.length ? '添加条件' : '添加条件（前面没有可引用的题目）',
+      })));
+    }
+    box.append(textField(id + '-expr', '表达式（高级，可直接修改）', text, set, { code: true, onchange: again, hint: '例：${q1} = \'1\' and ${q2} <= 2' }));
+    return box;
+  }
+  function rebuild(box, build) { // replace one part of the editor, keeping the focus on the same control
+    const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : null;
+    box.replaceWith(build());
+    const again = focused && document.getElementById(focused);
+    if (again) again.focus();
+  }
+
+  function checkEditor(id, q) {
+    const list = checksFor(q);
+    const box = h('fieldset', { class: 'bcond' }, h('legend', { text: '答案校验' }));
+    if (list.length) {
+      const parsed = parseCheck(q.constraint, list);
+      if (q.constraint && !parsed) box.append(h('p', { class: 'muted', text: '该校验无法用菜单表示，请直接修改下面的表达式。' }));
+      const current = parsed ? list.find((x) => x[0] === parsed.key) : null;
+      const make = (entry, value) => entry[2].replace('#', value === undefined || value === '' ? '1' : value);
+      const row = h('div', { class: 'bcond-row' });
+      row.append(selectField(id + '-rule', '规则', [{ value: '', label: parsed || !q.constraint ? '不校验' : '（表达式）' }].concat(list.map((x) => ({ value: x[0], label: x[1] }))),
+        parsed ? parsed.key : '', (v) => { const entry = list.find((x) => x[0] === v); setKey(q, 'constraint', entry ? make(entry, parsed && parsed.value) : ''); }));
+      if (current && current[2].indexOf('#') >= 0) {
+        row.append(numberField(id + '-rule-v', '数值', parsed.value, (v) => {
+          q.constraint = make(current, v === undefined ? '' : String(v));
+          const shown = document.getElementById(id + '-expr');
+          if (shown) shown.value = q.constraint;
+        }));
+      }
+      box.append(row);
+    }
+    box.append(textField(id + '-expr', '校验表达式（高级，“.”表示本题答案）', q.constraint, (v) => setKey(q, 'constraint', v.trim()), { code: true, onchange: () => rebuild(box, () => checkEditor(id, q)) }));
+    box.append(textField(id + '-msg', '不符合时的提示', q.constraint_message, (v) => setKey(q, 'constraint_message', v)));
+    return box;
+  }
+
+  // --- units for ratings -----------------------------------------------------------------------
+  function unitMatrix(id, q) {
+    const chosen = new Set((q.rows || []).map((r) => r.unit).filter(Boolean));
+    const setCodes = (codes) => edit(() => { q.rows = rowsForUnits(q, codes); });
+    const box = h('fieldset', { class: 'bunits' }, h('legend', { text: '矩阵行：要评价的单位（已选 ' + chosen.size + ' 个）' }));
+    if (!allUnits.length) box.append(h('p', { class: 'muted' }, '单位名录是空的，请先', h('a', { href: '/admin/units', text: '添加单位' }), '。'));
+    box.append(h('p', { class: 'bunits-all' },
+      h('button', { type: 'button', id: id + '-all', onclick: () => setCodes(new Set(allUnits.map((u) => u.code))), text: '选择全部单位' }), ' ',
+      h('button', { type: 'button', id: id + '-none', onclick: () => setCodes(new Set()), text: '全部取消' })));
+    unitGroups.forEach((g, gi) => {
+      const all = g.units.every((u) => chosen.has(u.code));
+      const group = h('fieldset', { class: 'bunit-group' }, h('legend', { text: g.category + '（' + g.units.length + '）' }),
+        h('button', {
+          type: 'button', class: 'btool', id: id + '-g' + gi, text: all ? '取消本类' : '全选本类', 'aria-label': (all ? '取消' : '全选') + g.category,
+          onclick: () => { const next = new Set(chosen); g.units.forEach((u) => (all ? next.delete(u.code) : next.add(u.code))); setCodes(next); },
+        }));
+      g.units.forEach((u) => {
+        const uid = id + '-u-' + u.code.replace(/[^A-Za-z0-9_-]/g, '_');
+        group.append(h('span', { class: 'bcheck' }, h('input', {
+          id: uid, type: 'checkbox', checked: chosen.has(u.code),
+          onchange: (e) => { const next = new Set(chosen); if (e.target.checked) next.add(u.code); else next.delete(u.code); setCodes(next); },
+        }), h('label', { for: uid, text: u.name })));
+      });
+      box.append(group);
+    });
+    const others = (q.rows || []).filter((r) => !r.unit || !allUnits.some((u) => u.code === r.unit));
+    if (others.length) box.append(h('p', { class: 'muted', text: '其他行：' + others.map((r) => r.label + (r.unit ? '（' + r.unit + '，不在单位名录中）' : '')).join('、') }));
+    return box;
+  }
+
+  // --- one question --------------------------------------------------------------------------
+  let openName = null; // the question whose editor is open
+  let problems = []; // the latest problems from the server, with indices
+
+  function questionEditor(id, q, si, qi) {
+    const body = h('div', { class: 'bq-body' });
+    const mine = problems.filter((p) => p.section === si && p.question === qi);
+    if (mine.length) body.append(h('ul', { class: 'bq-problems' }, mine.map((p) => h('li', { text: p.message }))));
+    body.append(selectField(id + '-type', '题型', boot.types, q.type, (v) => { q.type = v; conform(q); }));
+    body.append(textField(id + '-label', q.type === 'note' ? '说明文字' : '题目文字', q.label, (v) => {
+      q.label = v;
+      const summary = document.getElementById(id + '-summary');
+      if (summary) summary.textContent = v || '（未填题目文字）';
+    }, { rows: 2 }));
+    body.append(textField(id + '-hint', '提示（可不填）', q.hint, (v) => setKey(q, 'hint', v)));
+    if (q.type !== 'note') body.append(checkField(id + '-required', '必答', q.required === true, (v) => setKey(q, 'required', v)));
+    if (CHOICE.indexOf(q.type) >= 0) {
+      body.append(textField(id + '-options', '选项（每行一个，可直接粘贴）', (q.options || []).map((o) => o.label).join('\n'),
+        (v) => { q.options = optionsFromLines(v, q.options || []); }, { rows: Math.max(3, (q.options || []).length + 1) }));
+      if (q.type === 'multiple_choice') body.append(numberField(id + '-max-choices', '最多可选几项（可不填）', q.max_choices, (v) => setKey(q, 'max_choices', v)));
+    }
+    if (q.type === 'rating') body.append(selectField(id + '-unit', '被评价单位', unitChoices('请选择单位'), q.unit || '', (v) => setKey(q, 'unit', v)));
+    if (q.type === 'matrix_rating') body.append(unitMatrix(id, q));
+    if (q.type === 'rating' || q.type === 'matrix_rating') {
+      body.append(textField(id + '-dimension', '评价维度（可不填，如“服务态度”）', q.dimension, (v) => setKey(q, 'dimension', v)));
+      body.append(checkField(id + '-unknown', '增加“不了解”选项', q.allow_unknown, (v) => setKey(q, 'allow_unknown', v)));
+    }
+    if (q.type === 'number') {
+      body.append(h('div', { class: 'brow' }, numberField(id + '-min', '最小值', q.min, (v) => setKey(q, 'min', v)), numberField(id + '-max', '最大值', q.max, (v) => setKey(q, 'max', v))));
+      body.append(checkField(id + '-decimal', '允许小数', q.allow_decimal, (v) => setKey(q, 'allow_decimal', v)));
+    }
+    if (TEXT.indexOf(q.type) >= 0) {
+      body.append(numberField(id + '-maxlen', '最多字数（可不填）', q.max_length, (v) => setKey(q, 'max_length', v)));
+      body.append(checkField(id + '-opinion', '这是意见建议（纳入意见主题分析）', q.opinion, (v) => setKey(q, 'opinion', v)));
+      body.append(selectField(id + '-unit', '意见针对的单位（可不选）', unitChoices('不针对具体单位'), q.unit || '', (v) => setKey(q, 'unit', v)));
+    }
+    body.append(conditionEditor(id + '-relevant', '显示条件（跳题逻辑）：满足时才显示本题', () => q.relevant || '', candidatesBefore(si, qi), (v) => setKey(q, 'relevant', v.trim())));
+    if (q.type !== 'note' && q.type !== 'matrix_rating') body.append(checkEditor(id + '-constraint', q));
+    const advanced = h('details', { class: 'badvanced' }, h('summary', { text: '高级设置' }));
+    advanced.append(h('div', { class: 'bfield' }, h('label', { for: id + '-name', text: '题目编号（数据导出时的列名）' }), h('input', {
+      id: id + '-name', type: 'text', class: 'mono', value: q.name, spellcheck: 'false',
+      onchange: (e) => { const to = e.target.value.trim(), from = q.name; if (to && to !== from) { edit(() => { q.name = to; renameReferences(questions().concat(def.sections), from, to); openName = to; }); } },
+    })));
+    if (q.type !== 'note') {
+      advanced.append(textField(id + '-required-expr', '条件必答（表达式，满足时必答）', typeof q.required === 'string' ? q.required : '', (v) => setKey(q, 'required', v.trim()), { code: true }));
+      advanced.append(textField(id + '-required-msg', '未作答时的提示', q.required_message, (v) => setKey(q, 'required_message', v)));
+    }
+    if (CHOICE.indexOf(q.type) >= 0) advanced.append(textField(id + '-filter', '选项筛选条件（choice_filter 表达式）', q.choice_filter, (v) => setKey(q, 'choice_filter', v.trim()), { code: true }));
+    body.append(advanced);
+    return body;
+  }
+
+  function moveQuestion(si, qi, step) {
+    const list = def.sections[si].questions;
+    const [q] = list.splice(qi, 1);
+    if (qi + step >= 0 && qi + step <= list.length) list.splice(qi + step, 0, q);
+    else if (step < 0) def.sections[si - 1].questions.push(q); // to the end of the previous section
+    else def.sections[si + 1].questions.unshift(q);
+  }
+
+  function questionItem(si, qi, number) {
+    const section = def.sections[si], q = section.questions[qi];
+    const id = 'b-' + q.name.replace(/[^A-Za-z0-9_-]/g, '_');
+    const isOpen = openName === q.name;
+    const first = si === 0 && qi === 0;
+    const last = si === def.sections.length - 1 && qi === section.questions.length - 1;
+    const hasProblem = problems.some((p) => p.section === si && p.question === qi);
+    const li = h('li', { class: 'bq' + (isOpen ? ' open' : '') + (hasProblem ? ' has-problem' : ''), id });
+    li.append(h('div', { class: 'bq-head' },
+      h('button', { type: 'button', class: 'bq-title', id: id + '-toggle', 'aria-expanded': String(isOpen), onclick: () => { openName = isOpen ? null : q.name; render(); } },
+        h('span', { class: 'bq-no', text: number + '.' }), h('span', { class: 'bq-type', text: typeLabel[q.type] || q.type }),
+        h('span', { class: 'bq-label', id: id + '-summary', text: q.label || '（未填题目文字）' }),
+        q.relevant ? h('span', { class: 'bq-flag', text: '有显示条件' }) : null,
+        hasProblem ? h('span', { class: 'bq-flag bad', text: '有问题' }) : null),
+      h('span', { class: 'bq-tools' },
+        tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1)), first),
+        tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1)), last),
+        tool('复制', '复制第 ' + number + ' 题', () => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; })),
+        tool('删除', '删除第 ' + number + ' 题', () => { edit(() => section.questions.splice(qi, 1)); say('已删除第 ' + number + ' 题，可撤销'); }))));
+    if (isOpen) li.append(questionEditor(id, q, si, qi));
+    return li;
+  }
+
+  // --- sections and the whole page --------------------------------------------------------------
+  function sectionCard(si, firstNumber) {
+    const s = def.sections[si];
+    const id = 'b-sec-' + si;
+    const card = h('section', { class: 'card bsection', id, 'aria-labelledby': id + '-h' });
+    card.append(h('div', { class: 'bs-head' }, h('h2', { id: id + '-h', text: '第 ' + (si + 1) + ' 部分' }), h('span', { class: 'bq-tools' },
+      tool('上移', '上移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si - 1, 0, def.sections.splice(si, 1)[0])), si === 0),
+      tool('下移', '下移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si + 1, 0, def.sections.splice(si, 1)[0])), si === def.sections.length - 1),
+      tool('复制', '复制第 ' + (si + 1) + ' 部分', () => edit(() => {
+        const copy = clone(s);
+        copy.id = newSectionId();
+        copy.title = s.title + '（副本）';
+        const taken = new Set(questions().map((q) => q.name));
+        copy.questions.forEach((q) => { const from = q.name; q.name = freshName('q', taken); taken.add(q.name); renameReferences(copy.questions, from, q.name); });
+        def.sections.splice(si + 1, 0, copy);
+      })),
+      tool('删除', '删除第 ' + (si + 1) + ' 部分', () => { edit(() => def.sections.splice(si, 1)); say('已删除第 ' + (si + 1) + ' 部分，可撤销'); }, def.sections.length === 1))));
+    const mine = problems.filter((p) => p.section === si && p.question === null);
+    if (mine.length) card.append(h('ul', { class: 'bq-problems' }, mine.map((p) => h('li', { text: p.message }))));
+    card.append(textField(id + '-title', '部分标题', s.title, (v) => { s.title = v; }));
+    card.append(textField(id + '-desc', '部分说明（可不填）', s.description, (v) => setKey(s, 'description', v)));
+    if (si > 0) {
+      card.append(h('details', { class: 'badvanced', open: !!s.relevant }, h('summary', { text: '本部分的显示条件' + (s.relevant ? '（已设置）' : '') }),
+        conditionEditor(id + '-relevant', '满足时才显示本部分', () => s.relevant || '', candidatesBefore(si, null), (v) => setKey(s, 'relevant', v.trim()))));
+    }
+    card.append(h('ol', { class: 'bquestions', start: firstNumber }, s.questions.map((q, qi) => questionItem(si, qi, firstNumber + qi))));
+    const typeId = id + '-newtype';
+    const typeSelect = h('select', { id: typeId }, boot.types.map((t) => h('option', { value: t.value, text: t.label })));
+    card.append(h('div', { class: 'badd' }, h('label', { for: typeId, text: '题型' }), typeSelect, h('button', {
+      type: 'button', id: id + '-add', text: '添加题目',
+      onclick: () => {
+        const q = newQuestion(typeSelect.value);
+        edit(() => { s.questions.push(q); openName = q.name; });
+        const label = document.getElementById('b-' + q.name + '-label');
+        if (label) label.focus();
+      },
+    })));
+    return card;
+  }
+
+  function headerCard() {
+    return h('section', { class: 'card', 'aria-labelledby': 'b-head-h' }, h('h2', { id: 'b-head-h', text: '问卷信息' }),
+      textField('b-title', '问卷标题', def.title, (v) => { def.title = v; }),
+      textField('b-description', '问卷说明（可不填）', def.description, (v) => setKey(def, 'description', v), { rows: 2 }),
+      textField('b-intro', '开场说明（显示在第一题前：调查目的、隐私说明）', def.intro, (v) => setKey(def, 'intro', v), { rows: 4 }));
+  }
+
+  function selection(el) { try { return [el.selectionStart, el.selectionEnd]; } catch (e) { return null; } }
+  function render() {
+    const active = document.activeElement && editor.contains(document.activeElement) ? document.activeElement : null;
+    const focused = active && active.id, caret = active && selection(active);
+    let number = 1;
+    const cards = def.sections.map((s, si) => { const card = sectionCard(si, number); number += s.questions.length; return card; });
+    editor.replaceChildren(headerCard(), ...cards, h('p', {}, h('button', {
+      type: 'button', id: 'b-add-section', text: '添加部分',
+      onclick: () => edit(() => def.sections.push({ id: newSectionId(), title: '第 ' + (def.sections.length + 1) + ' 部分', questions: [] })),
+    })));
+    const again = focused && document.getElementById(focused);
+    if (again) {
+      again.focus({ preventScroll: true });
+      if (caret && caret[0] !== null) try { again.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text box */ }
+    }
+  }
+
+  // --- server: preview, problems, save -------------------------------------------------------
+  function payload() { // the definition without empty optional fields: what YAML would omit
+    const d = clone(def);
+    const prune = (o, keep) => Object.keys(o).forEach((k) => { if (keep.indexOf(k) < 0 && (o[k] === '' || o[k] === false || o[k] === null)) delete o[k]; });
+    prune(d, ['id', 'title']);
+    d.sections.forEach((s) => { prune(s, ['id', 'title']); s.questions.forEach((q) => prune(q, ['name', 'type', 'label'])); });
+    return { definition: d };
+  }
+  function post(path) {
+    return fetch(path, {
+      method: 'POST', credentials: 'same-origin', body: JSON.stringify(payload()),
+      headers: { 'content-type': 'application/json', 'x-csrftoken': csrf, accept: 'application/json, text/html' },
+    });
+  }
+
+  function showProblems(list, announce) {
+    problems = list;
+    problemBox.replaceChildren();
+    problemBox.hidden = !list.length || !announce;
+    if (list.length && announce) {
+      problemBox.append(h('h2', { text: '有 ' + list.length + ' 处问题需要修改：' }), h('ul', {}, list.map((p) => h('li', {},
+        p.location + '：' + p.message + ' ',
+        p.question !== null && p.question !== undefined && def.sections[p.section] && def.sections[p.section].questions[p.question]
+          ? h('button', { type: 'button', class: 'btool', text: '去修改', onclick: () => openQuestion(p.section, p.question) }) : null))));
+    }
+    render();
+    if (list.length && announce) problemBox.focus();
+  }
+  function openQuestion(si, qi) {
+    const q = def.sections[si].questions[qi];
+    openName = q.name;
+    render();
+    const target = document.getElementById('b-' + q.name.replace(/[^A-Za-z0-9_-]/g, '_') + '-toggle');
+    if (target) { target.scrollIntoView({ block: 'start' }); target.focus(); }
+  }
+
+  let previewTimer = null, previewSeq = 0;
+  function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 600); }
+  async function preview() {
+    const seq = ++previewSeq;
+    previewStatus.textContent = '正在更新预览…';
+    try {
+      const r = await post('/questionnaires/versions/' + versionId + '/builder/preview');
+      if (seq !== previewSeq) return;
+      if (r.ok) {
+        frame.srcdoc = await r.text();
+        const hadProblems = problems.length;
+        previewStatus.textContent = '预览已更新。';
+        if (hadProblems) showProblems([], false);
+      } else if (r.status === 400) {
+        const body = await r.json();
+        previewStatus.textContent = '草稿有 ' + body.problems.length + ' 处问题（已在题目旁标出），预览显示上次正确的内容。';
+        showProblems(body.problems, !problemBox.hidden);
+      } else previewStatus.textContent = '预览暂时无法更新（' + r.status + '）。';
+    } catch (e) {
+      previewStatus.textContent = '预览暂时无法更新，请检查网络。';
+    }
+  }
+  frame.addEventListener('load', () => { // show the open question in the frame
+    const doc = frame.contentDocument;
+    const target = doc && openName && doc.getElementById('q-' + openName);
+    if (target && doc.scrollingElement) doc.scrollingElement.scrollTop = Math.max(0, target.offsetTop - 60);
+  });
+
+  async function save() {
+    say('正在保存…');
+    let r, body;
+    try {
+      r = await post('/questionnaires/versions/' + versionId + '/builder');
+      body = await r.json();
+    } catch (e) {
+      say('保存失败：网络或服务器暂时不可用，修改仍在本页，请稍后再试。');
+      return null;
+    }
+    if (!r.ok) {
+      say((body && body.message) || '保存失败');
+      showProblems((body && body.problems) || [], true);
+      return null;
+    }
+    dirty = false;
+    if (body.version !== versionId) {
+      versionId = body.version;
+      published = false;
+      history.replaceState(null, '', body.builder_url);
+    }
+    showProblems([], false);
+    say(body.message);
+    return body;
+  }
+  async function publish() {
+    const body = await save();
+    if (!body) return;
+    if (published) { say('内容没有变化：该版本已经发布。'); return; }
+    location.href = body.publish_url;
+  }
+
+  root.querySelector('[data-action="save"]').addEventListener('click', save);
+  root.querySelector('[data-action="publish"]').addEventListener('click', publish);
+  undoButton.addEventListener('click', undo);
+  document.addEventListener('keydown', (e) => {
+    const inText = e.target.closest && e.target.closest('input[type=text],input:not([type]),textarea,input[type=number]');
+    if ((e.ctrlKey || e.metaKey) && !e.shiftKey && (e.key === 'z' || e.key === 'Z') && !inText) { e.preventDefault(); undo(); }
+  });
+  window.addEventListener('beforeunload', (e) => { if (dirty) { e.preventDefault(); e.returnValue = ''; } });
+
+  openName = questions().length ? questions()[0].name : null;
+  render();
+  preview();
+})();

@@ -1,0 +1,97 @@
+"""The browser questionnaire builder (可视化编辑): the page, saving a draft, the live preview.
+
+The page embeds the draft definition as JSON; builder.js edits it in memory and posts it whole
+(JSON, with the CSRF token as the x-csrftoken header). Saving and previewing answer 400 with
+every problem located by titles when the draft is wrong; the page keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException, SerializationException
+from litestar.response import Template
+
+from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
+from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
+from survey_app.roles import ADMIN
+from survey_app.services import questionnaire_builder as builder
+from survey_app.services.questionnaire_builder import BuilderRejected
+from survey_app.services.questionnaires import AuthoringError
+from survey_app.web.guards import current_user, roles
+from survey_app.web.params import RecordId
+from survey_app.web.rendering import client_ip, page
+
+AUTHORS = roles(ADMIN)
+
+
+def _rejected(error: BuilderRejected) -> Response:
+    return Response({"ok": False, "message": str(error), "problems": error.located},
+                    status_code=400)
+
+
+async def _posted_definition(request: Request) -> Any:
+    try:
+        body = await request.json()
+    except SerializationException:
+        raise BuilderRejected([{"location": "问卷", "message": "编辑器发送的内容无法读取，请刷新页面后重试",
+                                "section": None, "question": None, "field": ""}]) from None
+    return body.get("definition") if isinstance(body, dict) else None
+
+
+@get("/questionnaires/versions/{version_id:int}/builder", opt=AUTHORS)
+async def builder_page(request: Request, version_id: RecordId) -> Template:
+    try:
+        loaded = await builder.builder_page(version_id)
+    except AuthoringError:
+        raise NotFoundException("问卷版本不存在") from None
+    return page(request, "admin/questionnaire_builder.html", version=loaded.version,
+                state=loaded.state)
+
+
+@post("/questionnaires/versions/{version_id:int}/builder", opt=AUTHORS)
+async def builder_save(request: Request, version_id: RecordId) -> Response:
+    user = current_user(request)
+    assert user is not None  # the route guard let only administrators through
+    try:
+        saved = await builder.save_draft(
+            version_id, await _posted_definition(request), user, client_ip(request)
+        )
+    except BuilderRejected as error:
+        return _rejected(error)
+    except AuthoringError:
+        raise NotFoundException("问卷版本不存在") from None
+    version = saved.version
+    message = (
+        "内容没有变化。" if saved.unchanged
+        else f"已发布的版本不能修改，已保存为新的草稿 v{version.version_no}。" if saved.new_version
+        else f"草稿 v{version.version_no} 已保存。"
+    )
+    return Response({
+        "ok": True, "message": message, "version": version.id,
+        "version_no": version.version_no, "new_version": saved.new_version,
+        "builder_url": f"/questionnaires/versions/{version.id}/builder",
+        "publish_url": f"/questionnaires/versions/{version.id}/publish",
+    })
+
+
+@post("/questionnaires/versions/{version_id:int}/builder/preview", opt=AUTHORS)
+async def builder_preview(request: Request, version_id: RecordId) -> Response | Template:
+    """The draft as respondents see it (one phone screen, every section, skip logic live), for
+    the builder's preview frame; stores nothing."""
+    try:
+        questionnaire = builder.read_draft(await _posted_definition(request))
+    except BuilderRejected as error:
+        return _rejected(error)
+    return page(
+        request, "admin/questionnaire_builder_frame.html", version_id=version_id,
+        questionnaire=questionnaire,
+        section_attrs={s.id: section_attributes(s) for s in questionnaire.sections},
+        question_attrs={q.name: question_attributes(q) for q in questionnaire.iter_questions()},
+        form_attrs=form_attributes(questionnaire, {}), scale=SATISFACTION_SCALE,
+        unknown_option=UNKNOWN_OPTION,
+    )
+
+
+ROUTES = [builder_page, builder_save, builder_preview]
