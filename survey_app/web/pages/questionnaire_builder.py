@@ -50,7 +50,7 @@ async def builder_page(request: Request, version_id: RecordId) -> Template:
                 state=loaded.state)
 
 
-@post("/questionnaires/versions/{version_id:int}/builder", opt=AUTHORS)
+@post("/questionnaires/versions/{version_id:int}/builder", opt=AUTHORS, status_code=200)
 async def builder_save(request: Request, version_id: RecordId) -> Response:
     user = current_user(request)
     assert user is not None  # the route guard let only administrators through
@@ -76,7 +76,7 @@ async def builder_save(request: Request, version_id: RecordId) -> Response:
     })
 
 
-@post("/questionnaires/versions/{version_id:int}/builder/preview", opt=AUTHORS)
+@post("/questionnaires/versions/{version_id:int}/builder/preview", opt=AUTHORS, status_code=200)
 async def builder_preview(request: Request, version_id: RecordId) -> Response | Template:
     """The draft as respondents see it (one phone screen, every section, skip logic live), for
     the builder's preview frame; stores nothing."""
