@@ -578,18 +578,23 @@
     });
   }
 
-  function showProblems(list, announce) {
+  // Problems from a save open the list above the editor (and take the focus); problems from the
+  // live preview only mark the questions, and refresh the list if it is open.
+  function showProblems(list, fromSave) {
+    const same = JSON.stringify(list) === JSON.stringify(problems);
     problems = list;
+    if (same && !fromSave) return;
+    const listed = list.length > 0 && (fromSave || !problemBox.hidden);
     problemBox.replaceChildren();
-    problemBox.hidden = !list.length || !announce;
-    if (list.length && announce) {
+    problemBox.hidden = !listed;
+    if (listed) {
       problemBox.append(h('h2', { text: '有 ' + list.length + ' 处问题需要修改：' }), h('ul', {}, list.map((p) => h('li', {},
         p.location + '：' + p.message + ' ',
         p.question !== null && p.question !== undefined && def.sections[p.section] && def.sections[p.section].questions[p.question]
           ? h('button', { type: 'button', class: 'btool', text: '去修改', onclick: () => openQuestion(p.section, p.question) }) : null))));
     }
     render();
-    if (list.length && announce) problemBox.focus();
+    if (listed && fromSave) problemBox.focus();
   }
   function openQuestion(si, qi) {
     const q = def.sections[si].questions[qi];
@@ -600,26 +605,27 @@
   }
 
   let previewTimer = null, previewSeq = 0;
-  function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 600); }
+  function schedulePreview() { clearTimeout(previewTimer); frame.setAttribute('aria-busy', 'true'); previewTimer = setTimeout(preview, 600); }
   async function preview() {
     const seq = ++previewSeq;
+    frame.setAttribute('aria-busy', 'true');
     previewStatus.textContent = '正在更新预览…';
     try {
       const r = await post('/questionnaires/versions/' + versionId + '/builder/preview');
       if (seq !== previewSeq) return;
       if (r.ok) {
         frame.srcdoc = await r.text();
-        const hadProblems = problems.length;
         previewStatus.textContent = '预览已更新。';
-        if (hadProblems) showProblems([], false);
+        showProblems([], false);
       } else if (r.status === 400) {
         const body = await r.json();
         previewStatus.textContent = '草稿有 ' + body.problems.length + ' 处问题（已在题目旁标出），预览显示上次正确的内容。';
-        showProblems(body.problems, !problemBox.hidden);
+        showProblems(body.problems, false);
       } else previewStatus.textContent = '预览暂时无法更新（' + r.status + '）。';
     } catch (e) {
       previewStatus.textContent = '预览暂时无法更新，请检查网络。';
     }
+    if (seq === previewSeq) frame.setAttribute('aria-busy', 'false');
   }
   frame.addEventListener('load', () => { // show the open question in the frame
     const doc = frame.contentDocument;
