@@ -29,7 +29,10 @@ FIELD_LABELS = {
     "opinion": "意见建议",
 }
 SHORT_TITLE = 24  # characters of a title quoted in a location
-_STRUCTURE_PLACE = re.compile(r"第 (\d+) 部分(?:（[^）]*）)?(?:第 (\d+) 题)?(?:（[^）]*）)?(?:的 ([A-Za-z_]+))?")
+# Where definition.py's structural reader puts a problem: "第 2 部分第 3 题（q5）的 min".
+_STRUCTURE_PLACE = re.compile(
+    r"第 (\d+) 部分(?:（[^）]*）)?(?:第 (\d+) 题)?(?:（[^）]*）)?(?:的 ([A-Za-z_]+))?"
+)
 
 
 @dataclass(frozen=True)

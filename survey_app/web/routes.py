@@ -31,8 +31,8 @@ from survey_app.web.pages import (
 
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
-    questionnaires, questionnaire_builder, questionnaire_paper, sampling, campaign_lifecycle, campaign_open_link, themes,
-    scores, appraisal, cards, static_assets,
+    questionnaires, questionnaire_builder, questionnaire_paper, sampling, campaign_lifecycle,
+    campaign_open_link, themes, scores, appraisal, cards, static_assets,
 )
 
 

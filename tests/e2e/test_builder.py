@@ -79,7 +79,7 @@ async def test_build_preview_undo_save_and_publish(site: Site, make_user, make_u
     await group.get_by_role("button", name="全选职能部门").click()
     await page.check(f"#{matrix}-u-S02")
     await settled(page)
-    await expect(preview.locator(f"#q-q3 .mlabel")).to_have_text(
+    await expect(preview.locator("#q-q3 .mlabel")).to_have_text(
         ["江南街道办事处", "区发展和改革局", "区行政审批局", "区市场监督管理局"])  # directory order
 
     # Undo: a question added by mistake goes away again.

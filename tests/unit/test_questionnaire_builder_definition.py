@@ -33,7 +33,9 @@ def test_places_are_worded_by_titles() -> None:
     assert describe_place(0, 2, "options", 0, "基本情况", long_label) == (
         "第 1 部分「基本情况」第 3 题「您对区税务局在办理涉税业务过程中的服务态度和办事…」的选项 第 1 项"
     )
-    assert describe_place(0, 0, "rows", 4, "", "") == "第 1 部分（未填标题）第 1 题（未填题目文字）的矩阵行 第 5 行"
+    assert describe_place(0, 0, "rows", 4, "", "") == (
+        "第 1 部分（未填标题）第 1 题（未填题目文字）的矩阵行 第 5 行"
+    )
 
 
 def _definition(**question: object) -> dict:
@@ -59,7 +61,8 @@ def test_structural_problems_are_reworded_by_titles() -> None:
     with pytest.raises(BuilderError) as caught:
         read_builder_definition(_definition(type="number", max="很多"))
     [problem] = caught.value.problems
-    assert (problem.location, problem.message) == ("第 1 部分「基本情况」第 2 题「第二题」的最大值", "“很多”不是数字")
+    assert problem.location == "第 1 部分「基本情况」第 2 题「第二题」的最大值"
+    assert problem.message == "“很多”不是数字"
     assert (problem.section, problem.question, problem.field) == (0, 1, "max")
 
 
