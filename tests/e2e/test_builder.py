@@ -151,3 +151,44 @@ async def test_the_shared_district_steps(site: Site, make_user, make_unit) -> No
     assert matrix["relevant"] == "${q1} = '1'"
     assert any(q.get("relevant") == "${q1} = '2'" for q in questions)
     assert any(q.get("opinion") for q in questions)
+
+
+async def _draft_definition(title: str) -> dict:
+    row = await QuestionnaireVersion.select(QuestionnaireVersion.definition).where(
+        (QuestionnaireVersion.status == "draft")
+        & (QuestionnaireVersion.questionnaire.title == title)
+    ).first()
+    assert row is not None
+    definition = row["definition"]
+    return json.loads(definition) if isinstance(definition, str) else definition
+
+
+async def test_duplicate_reorder_delete_and_validation(site: Site, make_user, make_unit) -> None:
+    await _units(make_unit)
+    page = await site.phone(width=1280, height=900)
+    await log_in_as_admin(page, make_user)
+    title = "整理题目的问卷"
+    await create_blank(page, site.url, title)
+    await page.fill("#b-q1-label", "您的年龄段")
+    age = await add_question(page, 0, "number", "贵企业员工人数")
+    await page.select_option(f"#{age}-constraint-rule", "le")  # validation from the menus
+    await page.fill(f"#{age}-constraint-rule-v", "5000")
+    await page.fill(f"#{age}-constraint-msg", "人数不能超过 5000")
+    await expect(page.locator(f"#{age}-constraint-expr")).to_have_value(". <= 5000")
+    await page.get_by_role("button", name="复制第 1 题").click()  # → q3, right after q1
+    await page.get_by_role("button", name="上移第 3 题").click()  # the number question moves up
+    await page.click("#b-add-section")
+    await add_question(page, 1, "note", "感谢您的配合")
+    await page.get_by_role("button", name="复制第 2 部分").click()
+    await page.get_by_role("button", name="删除第 3 部分").click()
+    await expect(page.locator("[data-status-text]")).to_have_text("已删除第 3 部分，可撤销")
+    await settled(page)
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(page.locator("[data-status-text]")).to_contain_text("已保存")
+    definition = await _draft_definition(title)
+    first = definition["sections"][0]["questions"]
+    assert [(q["name"], q["label"]) for q in first] == [
+        ("q1", "您的年龄段"), ("q2", "贵企业员工人数"), ("q3", "您的年龄段")]
+    assert first[1]["constraint"] == ". <= 5000"
+    assert first[1]["constraint_message"] == "人数不能超过 5000"
+    assert [s["questions"][0]["type"] for s in definition["sections"]] == ["single_choice", "note"]

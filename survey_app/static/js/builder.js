@@ -368,7 +368,7 @@
       const parsed = parseCheck(q.constraint, list);
       if (q.constraint && !parsed) box.append(h('p', { class: 'muted', text: '该校验无法用菜单表示，请直接修改下面的表达式。' }));
       const current = parsed ? list.find((x) => x[0] === parsed.key) : null;
-      const make = (entry, value) => entry[2].replace('#', value === undefined || value === '' ? '1' : value);
+      const make = (entry, value) => entry[2].replace('#', value === undefined || value === null || value === '' ? '1' : value);
       const row = h('div', { class: 'bcond-row' });
       row.append(selectField(id + '-rule', '规则', [{ value: '', label: parsed || !q.constraint ? '不校验' : '（表达式）' }].concat(list.map((x) => ({ value: x[0], label: x[1] }))),
         parsed ? parsed.key : '', (v) => { const entry = list.find((x) => x[0] === v); setKey(q, 'constraint', entry ? make(entry, parsed && parsed.value) : ''); }));
