@@ -13,7 +13,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from questionnaires.builder import BuilderError, blank_definition, read_builder_definition
+from questionnaires.builder import (
+    BuilderError,
+    BuilderProblem,
+    blank_definition,
+    read_builder_definition,
+)
 from questionnaires.definition import from_canonical_dict, to_canonical_dict
 from questionnaires.model import QUESTION_TYPE_LABELS, DefinitionError, Questionnaire
 from survey_app.db.queries.questionnaires import VersionRecord
@@ -61,6 +66,12 @@ async def builder_page(version_id: int) -> BuilderPage:
     return BuilderPage(version, state)
 
 
+async def preview_draft(version_id: int, data: object) -> Questionnaire:
+    """The unsaved draft of a version's builder, checked, for the live preview."""
+    await questionnaires.questionnaire_for_version(version_id)  # AuthoringError if none
+    return read_draft(data)
+
+
 def read_draft(data: object) -> Questionnaire:
     """The builder's JSON as a questionnaire, or BuilderRejected with every problem."""
     try:
@@ -74,14 +85,16 @@ async def save_draft(version_id: int, data: object, actor: CurrentUser, ip: str)
     if isinstance(data, dict):
         data = {**data, "id": version.questionnaire_code}  # the builder never changes the code
     edited = read_draft(data)
+    if len(edited.title) > authoring.MAX_TITLE_CHARS:  # the column is shorter than checks allow
+        raise BuilderRejected([BuilderProblem(
+            "问卷的标题", f"标题不能超过 {authoring.MAX_TITLE_CHARS} 个字", field="title"
+        ).as_json()])
     try:
         return await authoring.save_questionnaire(version_id, edited, actor, ip)
-    except AuthoringError as error:  # the title too long for its column, published meanwhile
-        raise BuilderRejected([
-            {"location": "问卷", "message": message, "section": None, "question": None,
-             "field": ""}
-            for message in (error.problems or [str(error)])
-        ]) from None
+    except AuthoringError as error:  # e.g. the version was published meanwhile
+        raise BuilderRejected(
+            [BuilderProblem("问卷", message).as_json() for message in error.problems or [str(error)]]
+        ) from None
 
 
 def _new_code() -> str:
@@ -95,9 +108,9 @@ async def create_blank(
     """A new questionnaire to build in the browser; returns its draft version id."""
     if not title.strip():
         raise AuthoringError("请填写问卷标题")
-    definition = blank_definition(code.strip() or _new_code(), title.strip())
     if len(title.strip()) > authoring.MAX_TITLE_CHARS:
         raise AuthoringError(f"问卷标题不能超过 {authoring.MAX_TITLE_CHARS} 个字")
+    definition = blank_definition(code.strip() or _new_code(), title.strip())
     try:
         questionnaire = from_canonical_dict(definition)
     except DefinitionError as error:

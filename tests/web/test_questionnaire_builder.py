@@ -218,3 +218,22 @@ async def test_other_roles_are_refused(client, make_user, make_unit, role: str) 
             headers={"content-type": "application/json", "x-csrftoken": token},
         )
         assert response.status_code == 403, (role, path)
+
+
+async def test_a_title_too_long_for_its_column_is_located(admin) -> None:
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = {**state["definition"], "title": "很长" * 101}
+    response = await _post_json(admin, version_id, "", definition)
+    assert response.status_code == 400
+    assert response.json()["problems"] == [{"location": "问卷的标题", "message": "标题不能超过 200 个字",
+                                            "section": None, "question": None, "field": "title"}]
+
+
+async def test_an_unknown_version_is_not_found(admin) -> None:
+    version_id = await _blank(admin)
+    page = await admin.get(f"/questionnaires/versions/{version_id}/builder")
+    assert (await admin.get("/questionnaires/versions/999999/builder")).status_code == 404
+    for path in ("", "/preview"):
+        response = await _post_json(admin, 999999, path, {"sections": []}, csrf_from(page.text))
+        assert response.status_code == 404, path

@@ -13,6 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException, SerializationException
 from litestar.response import Template
 
+from questionnaires.builder import BuilderProblem
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
 from survey_app.roles import ADMIN
@@ -35,8 +36,9 @@ async def _posted_definition(request: Request) -> Any:
     try:
         body = await request.json()
     except SerializationException:
-        raise BuilderRejected([{"location": "问卷", "message": "编辑器发送的内容无法读取，请刷新页面后重试",
-                                "section": None, "question": None, "field": ""}]) from None
+        raise BuilderRejected(
+            [BuilderProblem("问卷", "编辑器发送的内容无法读取，请刷新页面后重试").as_json()]
+        ) from None
     return body.get("definition") if isinstance(body, dict) else None
 
 
@@ -81,9 +83,11 @@ async def builder_preview(request: Request, version_id: RecordId) -> Response | 
     """The draft as respondents see it (one phone screen, every section, skip logic live), for
     the builder's preview frame; stores nothing."""
     try:
-        questionnaire = builder.read_draft(await _posted_definition(request))
+        questionnaire = await builder.preview_draft(version_id, await _posted_definition(request))
     except BuilderRejected as error:
         return _rejected(error)
+    except AuthoringError:
+        raise NotFoundException("问卷版本不存在") from None
     return page(
         request, "admin/questionnaire_builder_frame.html", version_id=version_id,
         questionnaire=questionnaire,
