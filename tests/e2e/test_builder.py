@@ -76,7 +76,7 @@ async def test_build_preview_undo_save_and_publish(site: Site, make_user, make_u
     await page.fill("#b-sec-1-title", "停车服务评价")
     matrix = await add_question(page, 1, "matrix_rating", "请评价以下单位的停车管理")
     group = page.locator(f"#{matrix} fieldset.bunit-group", has_text="职能部门")
-    await group.get_by_role("button", name="全选职能部门").click()
+    await group.get_by_role("button", name="全选本类：职能部门").click()
     await page.check(f"#{matrix}-u-S02")
     await settled(page)
     await expect(preview.locator("#q-q3 .mlabel")).to_have_text(

@@ -125,8 +125,9 @@
   }
   function setKey(obj, key, value) { if (value === undefined || value === '' || value === false) delete obj[key]; else obj[key] = value; }
   const unitChoices = (blank) => [{ value: '', label: blank }].concat(unitGroups.map((g) => ({ group: g.category, items: g.units.map((u) => ({ value: u.code, label: u.name })) })));
-  function tool(label, aria, action, disabled) {
-    return h('button', { type: 'button', class: 'btool', 'aria-label': aria, disabled: !!disabled, onclick: action, text: label });
+  // A small button; its accessible name starts with its visible text (WCAG 2.5.3).
+  function tool(label, aria, action, disabled, id) {
+    return h('button', { type: 'button', class: 'btool', id, 'aria-label': aria, disabled: !!disabled, onclick: action, text: label });
   }
 
   // --- condition editor (skip logic) --------------------------------------------------------
@@ -174,7 +175,7 @@
           }
           row.append(h('div', { class: 'bfield' }, h('label', { for: vid, text: '答案' }), control));
         }
-        row.append(tool('删除条件', '删除第 ' + (i + 1) + ' 个条件', () => { parsed.conds.splice(i, 1); commit(); }));
+        row.append(tool('删除条件', '删除条件 ' + (i + 1), () => { parsed.conds.splice(i, 1); commit(); }));
         box.append(row);
       });
       box.append(h('p', {}, h('button', {
@@ -231,7 +232,7 @@
       const all = g.units.every((u) => chosen.has(u.code));
       const group = h('fieldset', { class: 'bunit-group' }, h('legend', { text: g.category + '（' + g.units.length + '）' }),
         h('button', {
-          type: 'button', class: 'btool', id: id + '-g' + gi, text: all ? '取消本类' : '全选本类', 'aria-label': (all ? '取消' : '全选') + g.category,
+          type: 'button', class: 'btool', id: id + '-g' + gi, text: all ? '取消本类' : '全选本类', 'aria-label': (all ? '取消本类：' : '全选本类：') + g.category,
           onclick: () => { const next = new Set(chosen); g.units.forEach((u) => (all ? next.delete(u.code) : next.add(u.code))); setCodes(next); },
         }));
       g.units.forEach((u) => {
@@ -300,6 +301,11 @@
     return body;
   }
 
+  function removed(message) { // the deleted part had the focus: it goes to 撤销, which brings it back
+    say(message);
+    undoButton.focus();
+  }
+
   function moveQuestion(si, qi, step) {
     const list = def.sections[si].questions;
     const [q] = list.splice(qi, 1);
@@ -323,10 +329,10 @@
         q.relevant ? h('span', { class: 'bq-flag', text: '有显示条件' }) : null,
         hasProblem ? h('span', { class: 'bq-flag bad', text: '有问题' }) : null),
       h('span', { class: 'bq-tools' },
-        tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1)), first),
-        tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1)), last),
-        tool('复制', '复制第 ' + number + ' 题', () => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; })),
-        tool('删除', '删除第 ' + number + ' 题', () => { edit(() => section.questions.splice(qi, 1)); say('已删除第 ' + number + ' 题，可撤销'); }))));
+        tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1)), first, id + '-up'),
+        tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1)), last, id + '-down'),
+        tool('复制', '复制第 ' + number + ' 题', () => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; }), false, id + '-copy'),
+        tool('删除', '删除第 ' + number + ' 题', () => { edit(() => section.questions.splice(qi, 1)); removed('已删除第 ' + number + ' 题，可撤销'); }))));
     if (isOpen) li.append(questionEditor(id, q, si, qi));
     return li;
   }
@@ -347,7 +353,7 @@
         copy.questions.forEach((q) => { const from = q.name; q.name = freshName('q', taken); taken.add(q.name); renameReferences(copy.questions, from, q.name); });
         def.sections.splice(si + 1, 0, copy);
       })),
-      tool('删除', '删除第 ' + (si + 1) + ' 部分', () => { edit(() => def.sections.splice(si, 1)); say('已删除第 ' + (si + 1) + ' 部分，可撤销'); }, def.sections.length === 1))));
+      tool('删除', '删除第 ' + (si + 1) + ' 部分', () => { edit(() => def.sections.splice(si, 1)); removed('已删除第 ' + (si + 1) + ' 部分，可撤销'); }, def.sections.length === 1))));
     const mine = problems.filter((p) => p.section === si && p.question === null);
     if (mine.length) card.append(h('ul', { class: 'bq-problems' }, mine.map((p) => h('li', { text: p.message }))));
     card.append(textField(id + '-title', '部分标题', s.title, (v) => { s.title = v; }));
