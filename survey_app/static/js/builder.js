@@ -252,6 +252,7 @@
   // --- one question --------------------------------------------------------------------------
   let openName = null; // the question whose editor is open
   let problems = []; // the latest problems from the server, with indices
+  const advancedOpen = new Set(); // questions whose 高级设置 stay open across re-renders
 
   function questionEditor(id, q, si, qi) {
     const body = h('div', { class: 'bq-body' });
@@ -287,7 +288,10 @@
     }
     body.append(conditionEditor(id + '-relevant', '显示条件（跳题逻辑）：满足时才显示本题', () => q.relevant || '', candidatesBefore(si, qi), (v) => setKey(q, 'relevant', v.trim())));
     if (q.type !== 'note' && q.type !== 'matrix_rating') body.append(checkEditor(id + '-constraint', q));
-    const advanced = h('details', { class: 'badvanced' }, h('summary', { text: '高级设置' }));
+    const advanced = h('details', {
+      class: 'badvanced', open: advancedOpen.has(q.name),
+      ontoggle: (e) => { if (e.target.open) advancedOpen.add(q.name); else advancedOpen.delete(q.name); },
+    }, h('summary', { text: '高级设置' }));
     advanced.append(h('div', { class: 'bfield' }, h('label', { for: id + '-name', text: '题目编号（数据导出时的列名）' }), h('input', {
       id: id + '-name', type: 'text', class: 'mono', value: q.name, spellcheck: 'false',
       onchange: (e) => { const to = e.target.value.trim(), from = q.name; if (to && to !== from) { edit(() => { q.name = to; renameReferences(questions().concat(def.sections), from, to); openName = to; }); } },
