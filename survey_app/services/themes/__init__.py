@@ -28,6 +28,12 @@ from survey_app.services.themes.curation import (
     unpin,
 )
 from survey_app.services.themes.export import export_report
+from survey_app.services.themes.set_aside import (
+    SET_ASIDE_REASONS,
+    SetAsidePage,
+    restore_opinions,
+    set_aside_page,
+)
 from survey_app.services.themes.handover import (
     DEFAULT_HANDOVER_WORKING_DAYS,
     THREAD_LABELS,
@@ -125,6 +131,10 @@ __all__ = [
     "default_deadline",
     "discard_run",
     "exclude_opinions",
+    "restore_opinions",
+    "set_aside_page",
+    "SET_ASIDE_REASONS",
+    "SetAsidePage",
     "export_report",
     "filter_choices",
     "hand_over",

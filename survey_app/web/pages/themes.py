@@ -294,6 +294,42 @@ async def move_opinions(request: Request) -> Response | Template:
     return Redirect(path=back)
 
 
+# --- Opinions set aside: listed and restored ---------------------------------------------------
+
+
+async def _render_set_aside(
+    request: Request, reason: str, page_no: int, *, error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    return rendering.page(
+        request, "analysis/set_aside.html", status_code=status_code, error=error,
+        found=await themes.set_aside_page(reason, page_no), reasons=themes.SET_ASIDE_REASONS,
+        **_common(request, themes.OpinionFilter()),
+    )
+
+
+@get("/themes/set-aside", opt=roles(*READERS))
+async def set_aside_page(
+    request: Request, reason: FromQuery[str] = "excluded", page: FromQuery[int] = 1
+) -> Template:
+    return await _render_set_aside(request, reason, page)
+
+
+@post("/themes/set-aside/restore", opt=roles(*EDITORS))
+async def restore_opinions(request: Request) -> Response | Template:
+    form = await request.form()
+    reason = str(form.get("reason", "excluded"))
+    try:
+        try:
+            opinion_ids = [int(v) for v in form.getall("opinion", [])]
+        except ValueError:
+            raise themes.ThemeError("请先勾选要恢复的意见") from None
+        await themes.restore_opinions(_user(request), client_ip(request), opinion_ids)
+    except themes.ThemeError as problem:
+        return await _render_set_aside(request, reason, 1, error=str(problem), status_code=400)
+    return Redirect(path=f"/themes/set-aside?{urlencode({'reason': reason})}")
+
+
 @post("/themes/{theme_id:int}/handover", opt=roles(*EDITORS))
 async def hand_over(request: Request, theme_id: RecordId) -> Response | Template:
     form = await request.form()
@@ -453,5 +489,5 @@ ROUTES = [
     rename_theme, merge_themes, split_theme, pin_keyword, unpin_keyword, move_opinions,
     hand_over, assigned_list, assigned_page, reply, review_page, review_decision,
     review_rectification, accept_new_issue, correct_sentiment, lexicon_page, save_lexicon,
-    search_page,
+    search_page, set_aside_page, restore_opinions,
 ]
