@@ -131,7 +131,7 @@ def _score_one(text: str) -> float:
             if entry.kind == "sentiment":
                 value = entry.value * factor
                 factor = 1.0
-                if mode == "request" or (mode in ("hearsay",) or praise_muted) and value > 0:
+                if mode == "request" or ((mode in ("hearsay",) or praise_muted) and value > 0):
                     continue
                 if mode == "past":
                     value *= _PAST_WEIGHT

@@ -1,7 +1,7 @@
 """Theme analysis use cases, one module each: clustering runs reviewed before they apply
 (runs), the analyst's durable curation (curation), hand-over to units and the rectification
-thread (handover), reading (reading), search and charts (search), export (export) and the
-analysts' word lists (lexicon). This package re-exports what the web pages and jobs use."""
+thread (handover), reading (reading), search and charts (search), export (export), the
+analysts' word lists (lexicon) and the opinions set aside (set_aside). This package re-exports what the web pages and jobs use."""
 
 from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.themes.common import (
@@ -28,12 +28,6 @@ from survey_app.services.themes.curation import (
     unpin,
 )
 from survey_app.services.themes.export import export_report
-from survey_app.services.themes.set_aside import (
-    SET_ASIDE_REASONS,
-    SetAsidePage,
-    restore_opinions,
-    set_aside_page,
-)
 from survey_app.services.themes.handover import (
     DEFAULT_HANDOVER_WORKING_DAYS,
     THREAD_LABELS,
@@ -53,14 +47,12 @@ from survey_app.services.themes.handover import (
 from survey_app.services.themes.lexicon import KINDS as LEXICON_KINDS
 from survey_app.services.themes.lexicon import WordList, current_lexicon, save_list, word_lists
 from survey_app.services.themes.reading import (
-    FilterChoices,
     MarkedOpinion,
     Overview,
     Pager,
     Segment,
     ThemeDetail,
     ThemeLine,
-    filter_choices,
     highlight,
     overview,
     theme_detail,
@@ -87,6 +79,13 @@ from survey_app.services.themes.search import (
     parse_search,
     search,
     search_choices,
+    search_filter_of,
+)
+from survey_app.services.themes.set_aside import (
+    SET_ASIDE_REASONS,
+    SetAsidePage,
+    restore_opinions,
+    set_aside_page,
 )
 
 __all__ = [
@@ -97,12 +96,12 @@ __all__ = [
     "LEXICON_KINDS",
     "MAX_SPLIT_K",
     "SENTIMENT_LABELS",
+    "SET_ASIDE_REASONS",
     "STATUS_LABELS",
     "THREAD_LABELS",
     "Charts",
     "DiscoveryRequest",
     "EditOutcome",
-    "FilterChoices",
     "HandedDetail",
     "HandedOver",
     "IssueProposal",
@@ -114,6 +113,7 @@ __all__ = [
     "SearchChoices",
     "SearchResult",
     "Segment",
+    "SetAsidePage",
     "ThemeDetail",
     "ThemeEdit",
     "ThemeError",
@@ -131,12 +131,7 @@ __all__ = [
     "default_deadline",
     "discard_run",
     "exclude_opinions",
-    "restore_opinions",
-    "set_aside_page",
-    "SET_ASIDE_REASONS",
-    "SetAsidePage",
     "export_report",
-    "filter_choices",
     "hand_over",
     "handed_over",
     "handed_over_detail",
@@ -152,12 +147,15 @@ __all__ = [
     "rename",
     "reply",
     "request_edit",
+    "restore_opinions",
     "review",
     "review_rectification",
     "run_discovery",
     "save_list",
     "search",
     "search_choices",
+    "search_filter_of",
+    "set_aside_page",
     "submit_assign_new",
     "submit_discovery",
     "theme_detail",

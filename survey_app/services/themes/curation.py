@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from analysis.themes import (
     ThemeInputError,
-    is_readable_keyword,
     ThemeModel,
     ThemeRun,
+    is_readable_keyword,
     merge_themes,
     pin_keyword,
     split_theme,
