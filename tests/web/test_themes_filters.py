@@ -28,6 +28,9 @@ async def test_theme_list_and_charts_filter_by_attributes_and_period(client, mak
     assert f'href="/themes/{parking}' not in many.text
     detail = await client.get(f"/themes/{tax}", params={"industry": "制造业"})
     assert detail.text.count('class="opinion"') == 6
+    # Opinions show the unit's name and the question's title, never their codes.
+    assert "q_advice" not in detail.text and "q_unit" not in detail.text
+    assert "开放题" in detail.text and "单位 U0" not in detail.text
 
     few = await client.get("/themes", params={"industry": "餐饮业"})
     assert "答卷人少于 5 位，不显示" in _row_of(few.text, parking)

@@ -1,7 +1,8 @@
 """Theme analysis use cases, one module each: clustering runs reviewed before they apply
 (runs), the analyst's durable curation (curation), hand-over to units and the rectification
 thread (handover), reading (reading), search and charts (search), export (export), the
-analysts' word lists (lexicon) and the opinions set aside (set_aside). This package re-exports what the web pages and jobs use."""
+analysts' word lists (lexicon) and the opinions set aside (set_aside). This package
+re-exports what the web pages and jobs use."""
 
 from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.themes.common import (

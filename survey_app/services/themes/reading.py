@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from survey_app.db.queries import theme_opinions as opinion_queries
+from survey_app.db.queries import theme_search
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.db.queries.themes import OpinionFilter, OpinionView, ThemeOption, ThemeRecord
@@ -156,6 +157,24 @@ class Segment:
 class MarkedOpinion:
     opinion: OpinionView
     segments: list[Segment]
+    # What the page shows instead of the unit's code and the question's key.
+    unit_name: str = ""
+    question_title: str = ""
+
+
+async def marked_opinions(
+    items: Sequence[OpinionView], keywords: Sequence[str] = ()
+) -> list[MarkedOpinion]:
+    """Opinions with their keywords highlighted, unit names and question titles."""
+    if not items:
+        return []
+    names = await opinion_queries.unit_names()
+    titles = await theme_search.question_titles()
+    return [
+        MarkedOpinion(o, highlight(o.text, keywords), names.get(o.unit_code, o.unit_code),
+                      titles.get(o.question, "") or "开放题")
+        for o in items
+    ]
 
 
 def highlight(text: str, keywords: Sequence[str]) -> list[Segment]:
@@ -224,13 +243,11 @@ async def theme_detail(theme_id: int | None, scope: OpinionFilter, page: int) ->
         breakdown = await queries.unit_breakdown(scope, [theme.id])
         units = [UnitShare(c, names.get(c, c), n) for c, n in breakdown.get(theme.id, [])]
 
-    def marked(items: list[OpinionView]) -> list[MarkedOpinion]:
-        return [MarkedOpinion(o, highlight(o.text, keywords)) for o in items]
-
     return ThemeDetail(
         theme=theme,
-        representatives=marked(representatives) if pager.page == 1 else [],
-        opinions=marked(opinions),
+        representatives=await marked_opinions(representatives, keywords)
+        if pager.page == 1 else [],
+        opinions=await marked_opinions(opinions, keywords),
         pager=pager,
         units=units,
         options=[o for o in await queries.theme_options() if o.id != theme_id],

@@ -19,7 +19,7 @@ from survey_app.services.themes.reading import (
     MIN_RESPONDENTS,
     MarkedOpinion,
     Pager,
-    highlight,
+    marked_opinions,
     pager_for,
 )
 
@@ -69,7 +69,7 @@ async def search(wanted: SearchFilter, page: int) -> SearchResult:
     found = await theme_search.search(wanted, limit=PAGE_SIZE, offset=pager.offset)
     words = [wanted.text] if wanted.text else []
     return SearchResult(
-        wanted, [MarkedOpinion(o, highlight(o.text, words)) for o in found], pager,
+        wanted, await marked_opinions(found, words), pager,
         respondents, False,
     )
 

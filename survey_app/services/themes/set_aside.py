@@ -12,7 +12,7 @@ from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import themes as queries
 from survey_app.services.auth import CurrentUser
 from survey_app.services.themes.common import MODEL_LOCK, PAGE_SIZE, ThemeError
-from survey_app.services.themes.reading import MarkedOpinion, Pager, highlight, pager_for
+from survey_app.services.themes.reading import MarkedOpinion, Pager, marked_opinions, pager_for
 
 SET_ASIDE_REASONS = {"excluded": "人工排除", "empty": "无实质内容"}
 
@@ -34,7 +34,7 @@ async def set_aside_page(reason: str, page: int) -> SetAsidePage:
         reason, limit=PAGE_SIZE, offset=pager.offset
     )
     return SetAsidePage(
-        reason, [MarkedOpinion(o, highlight(o.text, [])) for o in opinions], pager, counts
+        reason, await marked_opinions(opinions), pager, counts
     )
 
 
