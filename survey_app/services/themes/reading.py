@@ -215,8 +215,12 @@ async def _respondents(theme_id: int | None, scope: OpinionFilter) -> int:
     return (await queries.theme_respondents(scope, [theme_id])).get(theme_id, 0)
 
 
-async def theme_detail(theme_id: int | None, scope: OpinionFilter, page: int) -> ThemeDetail:
-    """A theme's opinions (None: the unassigned ones), representatives first, paged."""
+async def theme_detail(
+    theme_id: int | None, scope: OpinionFilter, page: int, *, suppress_small: bool = True
+) -> ThemeDetail:
+    """A theme's opinions (None: the unassigned ones), representatives first, paged.
+    `suppress_small`: an analyst's filter that leaves fewer than MIN_RESPONDENTS respondents
+    shows nothing (a unit reading the opinions about itself is not filtering)."""
     theme = None
     keywords: list[str] = []
     if theme_id is not None:
@@ -224,7 +228,8 @@ async def theme_detail(theme_id: int | None, scope: OpinionFilter, page: int) ->
         if theme is None:
             raise NotFound("主题不存在")
         keywords = [*theme.keywords, *theme.pinned_keywords]
-    if not scope.is_empty and await _respondents(theme_id, scope) < MIN_RESPONDENTS:
+    if (suppress_small and not scope.is_empty
+            and await _respondents(theme_id, scope) < MIN_RESPONDENTS):
         return ThemeDetail(theme, [], [], pager_for(1, 0), [], suppressed=True,
                            overdue=theme.is_overdue(utcnow()) if theme else False)
     representatives = (
