@@ -117,12 +117,19 @@ def test_a_request_and_its_purpose_are_not_praise_but_a_word_with_qing_is_no_req
     assert _classes(["建议增加窗口，现在排队太久了"]) == ["negative"]
 
 
+def test_no_longer_having_to_and_handing_in_again_and_not_having_used() -> None:
+    assert _classes(["再也不用到处开证明了", "不用再来回跑"]) == ["positive"] * 2
+    assert _classes(["前后补了五次材料", "承诺三天，实际用了二十天"]) == ["negative"] * 2
+    assert _classes(["还没有办理过什么业务", "说不上好也说不上差"]) == ["neutral"] * 2
+    assert _classes(["还没有结果"]) == ["negative"]
+
+
 def test_a_reported_problem_solved_the_same_day_is_praise() -> None:
     assert _classes(["反映了噪音扰民的问题，城管当天晚上就来处理了"]) == ["positive"]
 
 
 def test_check_set_accuracy_and_wrong_sign_do_not_regress() -> None:
-    """The 776 hand-labelled opinions: the whole set, its holdout split (never tuned on), and
+    """The 882 hand-labelled opinions: the whole set, its holdout split (never tuned on), and
     its politeness and negation cases."""
     with CHECK_SET.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -136,9 +143,9 @@ def test_check_set_accuracy_and_wrong_sign_do_not_regress() -> None:
     polite = [p for p in pairs if any(word in p[2] for word in ("谢谢", "感谢", "辛苦"))]
     negated = [p for p in pairs if any(word in p[2] for word in ("不", "没", "无", "未"))]
     holdout = [p for p, row in zip(pairs, rows, strict=True) if row["split"] == "holdout"]
-    assert len(pairs) >= 776 and len(holdout) >= 250
+    assert len(pairs) >= 882 and len(holdout) >= 280
     assert len(polite) >= 60 and len(negated) >= 300
-    assert accuracy(pairs) >= 0.93
+    assert accuracy(pairs) >= 0.94
     assert accuracy(holdout) >= 0.85
     assert wrong_sign / len(pairs) <= 0.01
     assert accuracy(polite) >= 0.9
