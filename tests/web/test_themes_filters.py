@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from analysis.table_reading import read_rows
 from tests.web.test_themes_pages import _analyst_with_themes, _row_of, _theme_of
 from tests.web.test_themes_tools import _give_attributes
 
@@ -37,6 +38,13 @@ async def test_theme_list_and_charts_filter_by_attributes_and_period(client, mak
     assert "n=3" not in few.text
     hidden = await client.get(f"/themes/{parking}", params={"industry": "餐饮业"})
     assert "答卷人少于 5 位" in hidden.text and 'class="opinion"' not in hidden.text
+
+    # The export follows the filter and leaves the small group out too.
+    data = (await client.get("/themes/export.xlsx", params={"industry": "制造业"})).content
+    assert len([cells for _, cells in read_rows(data, sheet="意见")]) == 1 + 6
+    data = (await client.get("/themes/export.xlsx", params={"industry": "餐饮业"})).content
+    assert [cells for _, cells in read_rows(data, sheet="意见")][1:] == []
+    assert [cells for _, cells in read_rows(data, sheet="主题")][1:] == []
 
     # By period: the earlier period has 5 + 10 + 5 opinions of the three topics.
     periods = re.findall(r'<option value="(\d{4}-Q\d)"', page.text)
