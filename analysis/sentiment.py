@@ -40,6 +40,7 @@ _POLITE_VALUE = 0.25
 # How much a clause about the past ("以前担心手续繁琐") counts.
 _PAST_WEIGHT = 0.3
 _CLAUSE_SPLIT = re.compile(r"([，。！？；,.!?;~…\s]+)")
+_SENTENCE_END = re.compile(r"[。！？!?]")
 _QUESTION_END = re.compile(r"(?:吗|呢|么)$")
 _QUESTION_WORDS = re.compile(r"怎么办理|如何|哪些|哪里|什么时候|多长时间|多少天|怎么申请|怎么计算|怎么下载")
 _NUMBER = r"(?:[一二两三四五六七八九十百几半\d]+|十几|几十)(?:个)?(?:多)?(?:个)?"
@@ -101,6 +102,8 @@ def _score_one(text: str) -> float:
     total = 0.0
     polite = False
     negative = False
+    # A request's purpose clause is not praise: "建议把指南放到公众号上，方便查看".
+    after_request = False
     parts = _CLAUSE_SPLIT.split(text)
     for clause, delimiter in zip(parts[::2], [*parts[1::2], ""], strict=True):
         if not clause:
@@ -110,6 +113,7 @@ def _score_one(text: str) -> float:
         mode = "request" if "？" in delimiter or "?" in delimiter or _QUESTION_END.search(
             clause
         ) or _QUESTION_WORDS.search(clause) else ""
+        praise_muted = after_request
         factor = 1.0  # degree and negation waiting for the next sentiment word
         position = 0
         while position < len(clause):
@@ -127,7 +131,7 @@ def _score_one(text: str) -> float:
             if entry.kind == "sentiment":
                 value = entry.value * factor
                 factor = 1.0
-                if mode == "request" or (mode == "hearsay" and value > 0):
+                if mode == "request" or ((mode in ("hearsay",) or praise_muted) and value > 0):
                     continue
                 if mode == "past":
                     value *= _PAST_WEIGHT
@@ -140,8 +144,10 @@ def _score_one(text: str) -> float:
             elif entry.kind == "contrast":  # the opinion's point is what follows
                 total *= _BEFORE_CONTRAST
                 mode = "" if mode == "past" else mode
+                praise_muted = False
             elif not mode:  # request, hearsay, past: for the rest of the clause
                 mode = entry.kind
+        after_request = mode == "request" and not _SENTENCE_END.search(delimiter)
     if polite and not negative:
         total += _POLITE_VALUE
     return round(math.tanh(total / _SCALE), 4)

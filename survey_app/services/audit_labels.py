@@ -40,8 +40,12 @@ ACTION_LABELS: dict[str, str] = {
     "appraisal.scheme": "保存考核方案", "appraisal.export": "导出考核结果",
     "themes.run": "意见聚类", "themes.rename": "主题改名", "themes.merge": "合并主题",
     "themes.split": "拆分主题", "themes.move": "移动意见", "themes.pin": "固定关键词",
-    "themes.unpin": "取消固定关键词", "themes.handover": "交办主题", "themes.assign_new": "交办新主题",
+    "themes.unpin": "取消固定关键词", "themes.handover": "交办主题", "themes.assign_new": "归类新意见",
     "themes.reply": "单位回复整改", "themes.export": "导出主题报告", "themes.xlsx": "导出主题表格",
+    "themes.exclude": "排除意见", "themes.restore": "恢复已搁置的意见",
+    "themes.sentiment": "更正意见情感", "themes.create": "采纳新议题为主题",
+    "themes.run_confirm": "确认聚类结果", "themes.run_discard": "放弃聚类结果",
+    "themes.lexicon": "修改词表", "themes.accept": "验收整改", "themes.return": "退回整改",
     "retention.purge": "清除到期个人信息", "audit.export": "导出审计日志",
 }
 # Action types for the filter: prefix -> label.

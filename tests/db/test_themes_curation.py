@@ -11,9 +11,11 @@ import pytest
 
 import survey_app.jobs.handlers  # noqa: F401  (registers the job kinds, as the app does)
 from survey_app.db.queries import jobs
+from survey_app.db.queries import themes as theme_queries
 from survey_app.db.tables import Opinion, Theme, ThemeDecision, ThemeRun, Unit
 from survey_app.jobs.runner import run_next_job
 from survey_app.services import themes
+from survey_app.services.themes.common import load_registry
 from tests.db.test_themes_seed import PARKING, add_opinion, seed_corpus, staff
 
 LAMPS = [
@@ -50,13 +52,18 @@ async def analyst(make_user):  # type: ignore[no-untyped-def]
 
 
 async def _run(analyst, **wanted) -> dict:  # type: ignore[no-untyped-def]
-    """Run clustering as the page does, look at the review, confirm it."""
+    """Run clustering as the page does, look at the review, confirm it. Until the analyst
+    confirms, the current themes stay exactly as they were (review before replace)."""
+    current = await Opinion.select(Opinion.id, Opinion.theme).order_by(Opinion.id)
+    labels = await Theme.select(Theme.id, Theme.label, Theme.status).order_by(Theme.id)
     job_id = await themes.submit_discovery(analyst, "127.0.0.1", themes.DiscoveryRequest(**wanted))
     assert await run_next_job("test")
     job = await jobs.find_job(job_id)
     assert job is not None and job.status == "done", job and job.message
     review = await themes.review(job.result["run"])
     assert review is not None and review.status == "proposed" and not review.stale
+    assert await Opinion.select(Opinion.id, Opinion.theme).order_by(Opinion.id) == current
+    assert await Theme.select(Theme.id, Theme.label, Theme.status).order_by(Theme.id) == labels
     await themes.confirm_run(analyst, "127.0.0.1", job.result["run"])
     return review.review
 
@@ -222,6 +229,18 @@ async def test_planted_new_topic_is_held_and_proposed_and_content_free_set_aside
     assert not set(proposals[0].opinion_ids) & set(empty)
     theme_id = await themes.create_theme_from_issue(analyst, "", "噪音")
     assert await _members(theme_id) == set(noise)
+    record = await theme_queries.find_theme(theme_id)
+    assert record is not None and record.keywords[0] == "噪音" and len(record.keywords) > 1
+    # The accepted theme is in the stored model at once: later opinions on the topic join
+    # it by assignment (归类新意见), without a full run.
+    model = await load_registry()
+    assert model is not None and theme_id in model.model.theme_ids
+    later_noise = [await add_opinion(later, t, unit_code="U02") for t in (
+        "晚上施工噪音太大，吵得睡不着", "噪音扰民，半夜工地还在施工")]
+    job_id = await themes.submit_assign_new(analyst, "")
+    assert await run_next_job("test")
+    assert await _themes_of(later_noise) == Counter({theme_id: len(later_noise)})
+    noise += later_noise
     await _run(analyst)  # the accepted theme is a decision: a run keeps it whole
     assert await _members(theme_id) == set(noise)
     assert await _themes_of(empty) == Counter({None: len(CONTENT_FREE)})

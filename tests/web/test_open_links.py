@@ -30,6 +30,7 @@ async def test_admin_creates_pauses_prints_and_revokes_an_open_link(client, make
     assert len(token) == 16
     poster = await client.get(f"{url}/poster")
     assert poster.status_code == 200 and "<svg" in poster.text and link in poster.text
+    assert "单位只能看到涉及本单位的意见文字，看不到填写人和其他答案" in poster.text
     assert "@page" in (await client.get("/static/css/app.css")).text
 
     await post_form(client, url, url, {"op": "pause"})

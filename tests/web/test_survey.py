@@ -53,7 +53,8 @@ async def test_first_page_shows_title_notice_and_progress(client, db) -> None:
     assert "企业营商环境满意度调查" in page.text
     assert "任何单位都看不到您的个人答卷" in page.text
     # What units do see, said exactly: the masked text of opinions about themselves.
-    assert "单位只能看到涉及本单位的意见原文，看不到填写人和其他答案" in page.text
+    assert ("单位只能看到转交给它的主题中涉及本单位的意见文字（上述信息已替换），"
+            "看不到填写人、您的其他答案，也看不到涉及其他单位的意见") in page.text
     assert "第 1 /" in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
 
@@ -65,6 +66,7 @@ async def test_complete_survey_stores_response_answers_and_masked_opinions(clien
     response, _ = await _walk(client, campaign.tokens[0], campaign.questionnaire, answers)
     assert response.status_code == 200
     assert "谢谢您的参与" in response.text and "回执编号" in response.text
+    assert "单位看不到填写人" in response.text
     stored = await Response.select().first()
     assert stored["channel"] == "online" and stored["stratum"] == "制造业|规上"
     assert stored["design_weight"] == 4.0

@@ -157,6 +157,25 @@ async def test_unit_sees_only_the_opinions_about_itself(client, make_user) -> No
     assert len(re.findall(r'class="opinion"', page.text)) == 20
 
 
+async def test_a_unit_with_few_opinions_reads_them_masked(client, make_user) -> None:
+    """The small-group suppression of the analyst's filters does not hide from a unit the
+    opinions about itself; personal information is masked on the way out."""
+    parking, _ = await _hand_over_parking(client, make_user)
+    about_u03 = await Opinion.select(Opinion.id).where(Opinion.unit_code == "U03").limit(2)
+    await Opinion.update({Opinion.theme: parking}).where(
+        Opinion.id.is_in([row["id"] for row in about_u03]))
+    await Opinion.update({Opinion.text: "停车场收费不合理，请联系我 13812345678"}).where(
+        Opinion.id == about_u03[0]["id"])
+    await Theme.update({Theme.unit: (await Unit.select(Unit.id).where(
+        Unit.code == "U03").first())["id"]}).where(Theme.id == parking)
+    await make_user("viewer3", "unit_viewer", unit_code="U03")
+    await login(client, "viewer3")
+    page = await client.get(f"/themes/assigned/{parking}")
+    assert page.status_code == 200 and len(re.findall(r'class="opinion"', page.text)) == 2
+    assert "13812345678" not in page.text and "请联系我 【手机号】" in page.text
+    assert "答卷人少于 5 位" not in page.text
+
+
 async def test_themes_not_handed_over_are_invisible_to_units(client, make_user) -> None:
     seeded = await _analyst_with_themes(client, make_user)
     tax = await _theme_of(seeded.ids["tax"])

@@ -81,9 +81,13 @@ async def test_filters_narrow_the_list(client, make_user) -> None:
     earlier = await client.get("/themes", params={"campaign": seeded.earlier_campaign,
                                                   "channel": "paper"})
     assert earlier.status_code == 200
-    counts = re.findall(r'<td class="num">(\d+)</td>', earlier.text)
-    # Paper opinions (every 4th) of the earlier campaign (5, 10 and 5 of the topics).
-    assert sorted(int(c) for c in counts) == [2, 2, 3]
+    # Paper opinions (every 4th) of the earlier campaign: 2, 2 and 3 of the three topics,
+    # each fewer than 5 respondents, so no theme's figures are shown.
+    assert re.findall(r'<td class="num">(\d+)</td>', earlier.text) == []
+    assert earlier.text.count("答卷人少于 5 位，不显示") == 6  # 3 rows and 3 chart bars
+    whole = await client.get("/themes", params={"campaign": seeded.earlier_campaign})
+    counts = re.findall(r'<td class="num">(\d+)</td>', whole.text)
+    assert sorted(int(c) for c in counts) == [5, 5, 10]
 
 
 async def test_theme_page_marks_keywords_and_escapes_opinion_text(client, make_user) -> None:

@@ -121,13 +121,22 @@ async def test_sentiment_correction_is_kept_across_runs(client, make_user) -> No
         Opinion.id.is_in(seeded.ids["parking"]), Opinion.sentiment < 0).first()
     opinion = negative["id"]
     parking = await _theme_of(seeded.ids["parking"])
+
+    async def mean() -> float:
+        return (await Theme.select(Theme.sentiment).where(Theme.id == parking).first())[
+            "sentiment"]
+
+    before = await mean()
     done = await post_form(client, f"/themes/{parking}", f"/themes/opinions/{opinion}/sentiment",
                            {"label": "positive", "back": f"/themes/{parking}"})
     assert done.headers["location"] == f"/themes/{parking}"
+    corrected = await mean()
+    assert corrected > before  # the theme's average uses the correction at once …
     await _confirmed_run(client)
     row = await Opinion.select(Opinion.sentiment, Opinion.sentiment_label).where(
         Opinion.id == opinion).first()
     assert row["sentiment_label"] == "positive" and row["sentiment"] > 0
+    assert abs(await mean() - corrected) < 1e-6  # … and after a re-run
     page = await client.get(f"/themes/{parking}")
     assert "人工校正：正面" in page.text
     bad = await post_form(client, f"/themes/{parking}", f"/themes/opinions/{opinion}/sentiment",

@@ -12,6 +12,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Max
 
 from survey_app.db.queries._rows import aware, json_value, utcnow
+from survey_app.db.queries.theme_opinions import _OPINION_COLUMNS, OpinionView, _opinion_view
 from survey_app.db.tables import Opinion, Theme, ThemeDecision, ThemeRun
 
 _CHUNK = 500
@@ -115,6 +116,39 @@ async def set_aside(opinion_ids: Sequence[int], reason: str) -> None:
             values[Opinion.theme] = None
             values[Opinion.theme_locked] = False
         await Opinion.update(values).where(Opinion.id.is_in(chunk))
+
+
+async def set_aside_opinions(reason: str, *, limit: int, offset: int) -> list[OpinionView]:
+    """One page of the opinions set aside for `reason` ("empty" or "excluded"), newest first."""
+    rows = await (
+        Opinion.select(*_OPINION_COLUMNS).where(Opinion.set_aside == reason)
+        .order_by(Opinion.id, ascending=False).limit(limit).offset(offset)
+    )
+    return [_opinion_view(row) for row in rows]
+
+
+async def count_set_aside(reason: str) -> int:
+    return int(await Opinion.count().where(Opinion.set_aside == reason))
+
+
+async def restore_set_aside(opinion_ids: Sequence[int]) -> dict[str, list[int]]:
+    """Return set-aside opinions to 未归类; by the reason they had. A content-free answer the
+    analyst restores is held by hand (theme_locked): runs do not set it aside again and
+    assignment leaves it to the analyst."""
+    restored: dict[str, list[int]] = {"empty": [], "excluded": []}
+    ids = list(opinion_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = await Opinion.select(Opinion.id, Opinion.set_aside).where(
+            Opinion.id.is_in(ids[start : start + _CHUNK]), Opinion.set_aside != ""
+        )
+        for row in rows:
+            restored.setdefault(row["set_aside"], []).append(row["id"])
+    for reason, chosen in restored.items():
+        for start in range(0, len(chosen), _CHUNK):
+            await Opinion.update({
+                Opinion.set_aside: "", Opinion.theme: None, Opinion.theme_locked: reason == "empty",
+            }).where(Opinion.id.is_in(chosen[start : start + _CHUNK]))
+    return restored
 
 
 async def held_by_analyst(opinion_ids: Sequence[int]) -> tuple[set[int], set[int]]:

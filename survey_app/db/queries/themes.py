@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from piccolo.columns import Column
@@ -35,6 +35,9 @@ OPEN_STATUSES = (ASSIGNED, RECTIFYING)
 HANDED_STATUSES = (ASSIGNED, RECTIFYING, REVIEW, DONE)
 
 
+RESPONDENT_ATTRIBUTES = ("industry", "size_class", "street")
+
+
 @dataclass(frozen=True)
 class OpinionFilter:
     """Which opinions a page, export or clustering run covers; empty means "all"."""
@@ -43,13 +46,24 @@ class OpinionFilter:
     unit_code: str = ""
     question: str = ""
     channel: str = ""
+    period: str = ""  # a survey period such as 2026-Q3
+    # Respondent attributes (the enterprise's or resident's record)
+    industry: str = ""
+    size_class: str = ""
+    street: str = ""
 
     def without_campaigns(self) -> OpinionFilter:
-        return OpinionFilter((), self.unit_code, self.question, self.channel)
+        """The same filter over every period (for the shares compared across periods)."""
+        return replace(self, campaign_ids=(), period="")
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in RESPONDENT_ATTRIBUTES if getattr(self, name)}
 
     @property
     def is_empty(self) -> bool:
-        return not (self.campaign_ids or self.unit_code or self.question or self.channel)
+        return not (self.campaign_ids or self.unit_code or self.question or self.channel
+                    or self.period or self.attributes)
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,11 @@ def _filter_clauses(scope: OpinionFilter) -> list[Any]:
         clauses.append(Opinion.question == scope.question)
     if scope.channel:
         clauses.append(Opinion.channel == scope.channel)
+    if scope.period:
+        clauses.append(Opinion.campaign.period == scope.period)
+    respondent: Any = Opinion.response.invitation
+    for name, value in scope.attributes.items():
+        clauses.append(getattr(respondent.respondent, name) == value)
     return clauses
 
 
@@ -464,6 +483,26 @@ async def theme_counts(scope: OpinionFilter, *, limit: int, offset: int) -> list
         .offset(offset)
     )
     return [ThemeCount(row["theme"], int(row["n"]), row["mean"]) for row in rows]
+
+
+async def theme_respondents(scope: OpinionFilter, theme_ids: Sequence[int]) -> dict[int, int]:
+    """Distinct respondents (responses) behind each theme's opinions in `scope`."""
+    if not theme_ids:
+        return {}
+    rows = await Opinion.select(Opinion.theme, Opinion.response).where(
+        Opinion.theme.is_in(list(theme_ids)), *_filter_clauses(scope)
+    ).distinct()
+    counts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        counts[row["theme"]] += 1
+    return dict(counts)
+
+
+async def unassigned_respondents(scope: OpinionFilter) -> int:
+    rows = await Opinion.select(Opinion.response).where(
+        Opinion.theme.is_null(), Opinion.set_aside == "", *_filter_clauses(scope)
+    ).distinct()
+    return len(rows)
 
 
 async def count_themes_with_opinions(scope: OpinionFilter) -> int:

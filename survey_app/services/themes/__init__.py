@@ -1,7 +1,8 @@
 """Theme analysis use cases, one module each: clustering runs reviewed before they apply
 (runs), the analyst's durable curation (curation), hand-over to units and the rectification
-thread (handover), reading (reading), search and charts (search), export (export) and the
-analysts' word lists (lexicon). This package re-exports what the web pages and jobs use."""
+thread (handover), reading (reading), search and charts (search), export (export), the
+analysts' word lists (lexicon) and the opinions set aside (set_aside). This package
+re-exports what the web pages and jobs use."""
 
 from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.themes.common import (
@@ -47,14 +48,12 @@ from survey_app.services.themes.handover import (
 from survey_app.services.themes.lexicon import KINDS as LEXICON_KINDS
 from survey_app.services.themes.lexicon import WordList, current_lexicon, save_list, word_lists
 from survey_app.services.themes.reading import (
-    FilterChoices,
     MarkedOpinion,
     Overview,
     Pager,
     Segment,
     ThemeDetail,
     ThemeLine,
-    filter_choices,
     highlight,
     overview,
     theme_detail,
@@ -81,6 +80,13 @@ from survey_app.services.themes.search import (
     parse_search,
     search,
     search_choices,
+    search_filter_of,
+)
+from survey_app.services.themes.set_aside import (
+    SET_ASIDE_REASONS,
+    SetAsidePage,
+    restore_opinions,
+    set_aside_page,
 )
 
 __all__ = [
@@ -91,12 +97,12 @@ __all__ = [
     "LEXICON_KINDS",
     "MAX_SPLIT_K",
     "SENTIMENT_LABELS",
+    "SET_ASIDE_REASONS",
     "STATUS_LABELS",
     "THREAD_LABELS",
     "Charts",
     "DiscoveryRequest",
     "EditOutcome",
-    "FilterChoices",
     "HandedDetail",
     "HandedOver",
     "IssueProposal",
@@ -108,6 +114,7 @@ __all__ = [
     "SearchChoices",
     "SearchResult",
     "Segment",
+    "SetAsidePage",
     "ThemeDetail",
     "ThemeEdit",
     "ThemeError",
@@ -126,7 +133,6 @@ __all__ = [
     "discard_run",
     "exclude_opinions",
     "export_report",
-    "filter_choices",
     "hand_over",
     "handed_over",
     "handed_over_detail",
@@ -142,12 +148,15 @@ __all__ = [
     "rename",
     "reply",
     "request_edit",
+    "restore_opinions",
     "review",
     "review_rectification",
     "run_discovery",
     "save_list",
     "search",
     "search_choices",
+    "search_filter_of",
+    "set_aside_page",
     "submit_assign_new",
     "submit_discovery",
     "theme_detail",

@@ -5,6 +5,7 @@ with a decision keeps its id and its opinions (see services/themes/runs.py)."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from analysis.themes import (
     ThemeInputError,
     ThemeModel,
     ThemeRun,
+    is_readable_keyword,
     merge_themes,
     pin_keyword,
     split_theme,
@@ -34,13 +36,14 @@ from survey_app.services.themes.common import (
     Progress,
     Registry,
     ThemeError,
+    load_registry,
     no_progress,
     optional_int,
     prepare,
     require_registry,
 )
 from survey_app.services.themes.lexicon import current_lexicon
-from survey_app.services.themes.store import RunInfo, store
+from survey_app.services.themes.store import RunInfo, store, with_new_theme
 
 # Up to this many opinions an edit (merge, split, pin) runs inside the request; beyond it
 # it runs as a job (an edit re-segments every opinion: about 1 s per 10 000).
@@ -353,6 +356,10 @@ class IssueProposal:
 
 async def new_issue_proposals() -> list[IssueProposal]:
     """Opinions held as 新议题 that share a topic word, ≥ 5 of them: proposed new themes."""
+    return [proposal for proposal, _ in await _proposals_with_tokens()]
+
+
+async def _proposals_with_tokens() -> list[tuple[IssueProposal, list[list[str]]]]:
     held = [o for o in await queries.unassigned_opinions() if not o.locked][-MAX_HELD:]
     if not held:
         return []
@@ -361,20 +368,47 @@ async def new_issue_proposals() -> list[IssueProposal]:
     known = {w for words in (await theme_curation.live_theme_keywords()).values() for w in words}
     issues = await asyncio.to_thread(propose_new_themes, prepared.tokens, ignore=known)
     return [
-        IssueProposal(issue.word, [held[i].id for i in issue.members],
-                      [prepared.texts[i] for i in issue.members[:3]])
+        (IssueProposal(issue.word, [held[i].id for i in issue.members],
+                       [prepared.texts[i] for i in issue.members[:3]]),
+         [prepared.tokens[i] for i in issue.members])
         for issue in issues
     ]
 
 
+# The accepted theme's keywords: its word, then its members' most frequent readable words.
+ISSUE_KEYWORDS = 6
+
+
 async def create_theme_from_issue(user: CurrentUser, ip: str, word: str) -> int:
-    """Accept a proposed new theme: its opinions form a theme that later runs keep."""
+    """Accept a proposed new theme: its opinions form a theme that later runs keep, and it
+    joins the stored model at once, so new opinions on the topic can join it by assignment
+    (归类新意见) without a full run."""
     async with MODEL_LOCK:
-        proposal = next((p for p in await new_issue_proposals() if p.word == word), None)
-        if proposal is None:
+        found = next(
+            ((p, tokens) for p, tokens in await _proposals_with_tokens() if p.word == word), None
+        )
+        if found is None:
             raise ThemeError("该新议题建议已不存在，请刷新页面")
+        proposal, tokens = found
+        registry = await load_registry()
+        frequent = Counter(w for words in tokens for w in set(words)
+                           if w != word and is_readable_keyword(w))
+        keywords = [word, *(w for w, _ in frequent.most_common(ISSUE_KEYWORDS - 1))]
         async with queries.transaction():
             theme_id = await theme_curation.create_theme(word, proposal.opinion_ids)
+            if registry is not None:
+                model = with_new_theme(
+                    ThemeModel.from_dict(registry.stored), theme_id, word, tokens
+                )
+                run_id = await queries.insert_run(
+                    scope={"edit": "create", "theme_id": theme_id}, k=None, seed=0,
+                    model=model.to_dict(), opinion_count=len(proposal.opinion_ids),
+                    job_id=None, created_by=user.id,
+                )
+                await queries.describe_themes([queries.ThemeDescription(
+                    theme_id=theme_id, label=None, keywords=keywords,
+                    representatives=proposal.opinion_ids[:3],
+                )], run_id)
             await theme_curation.record_decisions(
                 [theme_id], "create", {"word": word, "opinions": proposal.opinion_ids[:200]},
                 user.id,

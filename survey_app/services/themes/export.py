@@ -1,5 +1,6 @@
 """The theme report as a spreadsheet: themes, and opinions with question titles and channel
-names rather than codes."""
+names rather than codes. Under a filter, a theme (or the unassigned opinions) resting on fewer
+than 5 respondents is left out, as on the pages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from analysis.tabular import write_xlsx
 from analysis.themes import UNASSIGNED_LABEL
 from survey_app.db.queries import audit, theme_search
 from survey_app.db.queries import theme_opinions as opinion_queries
+from survey_app.db.queries import themes as queries
 from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.auth import CurrentUser
 from survey_app.services.themes.common import (
@@ -19,7 +21,7 @@ from survey_app.services.themes.common import (
     china_date,
     china_time,
 )
-from survey_app.services.themes.reading import theme_lines
+from survey_app.services.themes.reading import MIN_RESPONDENTS, theme_lines
 
 # --- Export -----------------------------------------------------------------------------------
 
@@ -36,7 +38,12 @@ OPINION_SHEET_HEADER = [
 
 async def export_report(user: CurrentUser, ip: str, scope: OpinionFilter) -> bytes:
     lines, _, _ = await theme_lines(scope, limit=100_000, offset=0)
-    opinions = await opinion_queries.export_opinions(scope)
+    hidden: set[int | None] = {line.theme.id for line in lines if line.suppressed}
+    if not scope.is_empty and await queries.unassigned_respondents(scope) < MIN_RESPONDENTS:
+        hidden.add(None)
+    lines = [line for line in lines if not line.suppressed]
+    opinions = [o for o in await opinion_queries.export_opinions(scope)
+                if o.theme_id not in hidden]
     names = await opinion_queries.unit_names()
     titles = await theme_search.question_titles()
     theme_rows = [
@@ -67,6 +74,6 @@ async def export_report(user: CurrentUser, ip: str, scope: OpinionFilter) -> byt
     await audit.record_event(
         "themes.export", actor_id=user.id, actor_name=user.username, target="themes.xlsx",
         ip=ip, detail={"filter": asdict(scope), "themes": len(theme_rows),
-                       "opinions": len(opinion_rows)},
+                       "opinions": len(opinion_rows), "suppressed": len(hidden)},
     )
     return data

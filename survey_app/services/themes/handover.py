@@ -202,7 +202,7 @@ async def handed_over_detail(user: CurrentUser, theme_id: int, page: int) -> Han
     if user.role == UNIT_VIEWER:
         code = await theme_handover.unit_code(theme.unit_id or 0)
         scope = OpinionFilter(unit_code=code or " ")
-    detail = await theme_detail(theme_id, scope, page)
+    detail = await theme_detail(theme_id, scope, page, suppress_small=False)
     masked = [
         replace(item, segments=[replace(s, text=mask_personal_info(s.text)) for s in item.segments])
         for item in detail.opinions

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from survey_app.db.queries import theme_opinions as opinion_queries
+from survey_app.db.queries import theme_search
 from survey_app.db.queries import themes as queries
-from survey_app.db.queries import units
 from survey_app.db.queries._rows import utcnow
 from survey_app.db.queries.themes import OpinionFilter, OpinionView, ThemeOption, ThemeRecord
 from survey_app.errors import NotFound
 from survey_app.services.themes.common import PAGE_SIZE
+
+# Fewer respondents than this behind a filtered figure: it is not shown.
+MIN_RESPONDENTS = 5
 
 # --- Reading --------------------------------------------------------------------------------
 
@@ -56,6 +59,9 @@ class ThemeLine:
     share_now: float | None
     share_before: float | None
     overdue: bool
+    # Under a filter, a theme resting on fewer than MIN_RESPONDENTS respondents shows no
+    # figures (nobody can be singled out by narrowing the filter).
+    suppressed: bool = False
 
     @property
     def change(self) -> float | None:
@@ -84,6 +90,7 @@ async def theme_lines(
     records = await queries.themes_by_ids(ids)
     breakdown = await queries.unit_breakdown(scope, ids)
     per_theme, totals = await queries.period_counts(scope, ids)
+    people = await queries.theme_respondents(scope, ids) if not scope.is_empty else {}
     names = await opinion_queries.unit_names()
     now_period, before_period = _compared_periods(
         sorted(totals), await queries.campaign_periods(scope.campaign_ids)
@@ -105,6 +112,7 @@ async def theme_lines(
             share_now=share(c.theme_id, now_period),
             share_before=share(c.theme_id, before_period),
             overdue=records[c.theme_id].is_overdue(now),
+            suppressed=not scope.is_empty and people.get(c.theme_id, 0) < MIN_RESPONDENTS,
         )
         for c in counts
         if c.theme_id in records
@@ -149,6 +157,24 @@ class Segment:
 class MarkedOpinion:
     opinion: OpinionView
     segments: list[Segment]
+    # What the page shows instead of the unit's code and the question's key.
+    unit_name: str = ""
+    question_title: str = ""
+
+
+async def marked_opinions(
+    items: Sequence[OpinionView], keywords: Sequence[str] = ()
+) -> list[MarkedOpinion]:
+    """Opinions with their keywords highlighted, unit names and question titles."""
+    if not items:
+        return []
+    names = await opinion_queries.unit_names()
+    titles = await theme_search.question_titles()
+    return [
+        MarkedOpinion(o, highlight(o.text, keywords), names.get(o.unit_code, o.unit_code),
+                      titles.get(o.question, "") or "开放题")
+        for o in items
+    ]
 
 
 def highlight(text: str, keywords: Sequence[str]) -> list[Segment]:
@@ -180,10 +206,21 @@ class ThemeDetail:
     units: list[UnitShare]
     options: list[ThemeOption] = field(default_factory=list)
     overdue: bool = False
+    suppressed: bool = False  # a filter narrows it to fewer than MIN_RESPONDENTS respondents
 
 
-async def theme_detail(theme_id: int | None, scope: OpinionFilter, page: int) -> ThemeDetail:
-    """A theme's opinions (None: the unassigned ones), representatives first, paged."""
+async def _respondents(theme_id: int | None, scope: OpinionFilter) -> int:
+    if theme_id is None:
+        return await queries.unassigned_respondents(scope)
+    return (await queries.theme_respondents(scope, [theme_id])).get(theme_id, 0)
+
+
+async def theme_detail(
+    theme_id: int | None, scope: OpinionFilter, page: int, *, suppress_small: bool = True
+) -> ThemeDetail:
+    """A theme's opinions (None: the unassigned ones), representatives first, paged.
+    `suppress_small`: an analyst's filter that leaves fewer than MIN_RESPONDENTS respondents
+    shows nothing (a unit reading the opinions about itself is not filtering)."""
     theme = None
     keywords: list[str] = []
     if theme_id is not None:
@@ -191,6 +228,10 @@ async def theme_detail(theme_id: int | None, scope: OpinionFilter, page: int) ->
         if theme is None:
             raise NotFound("主题不存在")
         keywords = [*theme.keywords, *theme.pinned_keywords]
+    if (suppress_small and not scope.is_empty
+            and await _respondents(theme_id, scope) < MIN_RESPONDENTS):
+        return ThemeDetail(theme, [], [], pager_for(1, 0), [], suppressed=True,
+                           overdue=theme.is_overdue(utcnow()) if theme else False)
     representatives = (
         await opinion_queries.opinions_by_ids(theme.representatives, theme_id=theme.id, scope=scope)
         if theme is not None else []
@@ -207,35 +248,13 @@ async def theme_detail(theme_id: int | None, scope: OpinionFilter, page: int) ->
         breakdown = await queries.unit_breakdown(scope, [theme.id])
         units = [UnitShare(c, names.get(c, c), n) for c, n in breakdown.get(theme.id, [])]
 
-    def marked(items: list[OpinionView]) -> list[MarkedOpinion]:
-        return [MarkedOpinion(o, highlight(o.text, keywords)) for o in items]
-
     return ThemeDetail(
         theme=theme,
-        representatives=marked(representatives) if pager.page == 1 else [],
-        opinions=marked(opinions),
+        representatives=await marked_opinions(representatives, keywords)
+        if pager.page == 1 else [],
+        opinions=await marked_opinions(opinions, keywords),
         pager=pager,
         units=units,
         options=[o for o in await queries.theme_options() if o.id != theme_id],
         overdue=theme.is_overdue(utcnow()) if theme else False,
-    )
-
-
-# --- Choices for the forms ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    campaigns: list[queries.CampaignOption]
-    units: list[units.UnitRecord]
-    questions: list[str]
-    channels: list[str]
-
-
-async def filter_choices() -> FilterChoices:
-    return FilterChoices(
-        campaigns=await opinion_queries.campaign_options(),
-        units=await units.list_units(active_only=True),
-        questions=await opinion_queries.distinct_opinion_values("question"),
-        channels=await opinion_queries.distinct_opinion_values("channel"),
     )

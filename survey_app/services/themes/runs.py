@@ -124,7 +124,9 @@ async def run_discovery(
         lexicon = await current_lexicon()
         await progress(10, f"已读取 {len(corpus)} 条意见，正在分词")
         prepared = await asyncio.to_thread(prepare, corpus, rescore=True, lexicon=lexicon)
-        empty = [is_content_free(text) for text in prepared.texts]
+        # An answer the analyst placed by hand (or restored) is not set aside again.
+        empty = [is_content_free(text) and not o.locked
+                 for o, text in zip(corpus, prepared.texts, strict=True)]
         constraints = _constraints(corpus, empty, states, protected, keywords, registry, next_id)
         await progress(30, "分词完成，正在聚类")
         try:

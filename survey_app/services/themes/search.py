@@ -8,15 +8,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from analysis.sentiment import NEUTRAL_BAND
 from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import theme_search
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries.theme_search import ATTRIBUTES, SearchFilter
+from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.themes.common import PAGE_SIZE, ThemeError
-from survey_app.services.themes.reading import MarkedOpinion, Pager, highlight, pager_for
+from survey_app.services.themes.reading import (
+    MIN_RESPONDENTS,
+    MarkedOpinion,
+    Pager,
+    marked_opinions,
+    pager_for,
+)
 
-MIN_RESPONDENTS = 5
-SENTIMENT_THRESHOLD = 0.05
+# The charts' classes are those of analysis.sentiment (corrections set the score to match).
+SENTIMENT_THRESHOLD = NEUTRAL_BAND
 MAX_TEXT = 50
 ATTRIBUTE_LABELS = {"industry": "行业", "size_class": "企业规模", "street": "街道"}
 
@@ -61,7 +69,7 @@ async def search(wanted: SearchFilter, page: int) -> SearchResult:
     found = await theme_search.search(wanted, limit=PAGE_SIZE, offset=pager.offset)
     words = [wanted.text] if wanted.text else []
     return SearchResult(
-        wanted, [MarkedOpinion(o, highlight(o.text, words)) for o in found], pager,
+        wanted, await marked_opinions(found, words), pager,
         respondents, False,
     )
 
@@ -125,6 +133,15 @@ class Charts:
     suppressed_cells: int = 0
     colours: dict[str, str] = field(default_factory=lambda: {
         "negative": "#c0392b", "neutral": "#9aa5b1", "positive": "#2e8b57"})
+
+
+def search_filter_of(scope: OpinionFilter) -> SearchFilter:
+    """The theme list's filter as the charts read it (one campaign at most)."""
+    return SearchFilter(
+        period=scope.period, campaign_id=scope.campaign_ids[0] if scope.campaign_ids else None,
+        unit_code=scope.unit_code, question=scope.question, channel=scope.channel,
+        industry=scope.industry, size_class=scope.size_class, street=scope.street,
+    )
 
 
 async def charts(wanted: SearchFilter) -> Charts:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from analysis.themes import ThemeRun, merge_themes
+import numpy as np
+
+from analysis.themes import ThemeModel, ThemeRun, merge_themes
+from analysis.themes.corpus import doc_term_matrix
+from analysis.themes.dmm import MixtureCounts
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries.themes import CorpusOpinion
 from survey_app.services.themes.common import Prepared, Registry, sentiment_changes
@@ -158,3 +162,30 @@ def fold_aliases(
                 tokens=prepared.tokens, sentiments=prepared.sentiments,
             )
     return result
+
+
+def with_new_theme(
+    model: ThemeModel, theme_id: int, label: str, tokens: Sequence[Sequence[str]]
+) -> ThemeModel:
+    """`model` plus one theme made of the given opinions (an accepted 新议题), so that later
+    opinions can join it by assignment without a full run. Its words that the model has
+    never seen join the vocabulary (the other themes count them zero)."""
+    vocabulary = list(model.vocabulary)
+    known = set(vocabulary)
+    for words in tokens:
+        for word in words:
+            if word not in known:
+                known.add(word)
+                vocabulary.append(word)
+    x = doc_term_matrix(tokens, vocabulary)
+    old = model.counts.word_counts
+    widened = np.hstack([old, np.zeros((old.shape[0], len(vocabulary) - old.shape[1]))])
+    counts = MixtureCounts(
+        np.append(model.counts.doc_counts, float(len(tokens))),
+        np.vstack([widened, np.asarray(x.sum(axis=0)).reshape(1, -1)]),
+    )
+    return replace(
+        model, vocabulary=tuple(vocabulary), theme_ids=(*model.theme_ids, theme_id),
+        auto_labels=(*model.auto_labels, label), counts=counts,
+        next_theme_id=max(model.next_theme_id, theme_id + 1),
+    )

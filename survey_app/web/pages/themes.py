@@ -33,14 +33,20 @@ def _user(request: Request) -> CurrentUser:
     return user
 
 
-def _scope(campaign: str, unit: str, question: str, channel: str) -> themes.OpinionFilter:
-    """The filter form's fields; "" (the form's "all") and anything not a number mean all."""
-    campaign = campaign.strip()
+def _scope(request: Request) -> themes.OpinionFilter:
+    """The filter form's fields from the query string (theme list, theme pages, export):
+    "" (the form's "all") and a campaign that is not a number mean all."""
+
+    def field(name: str, size: int) -> str:
+        return str(request.query_params.get(name, "")).strip()[:size]
+
+    campaign = field("campaign", 10)
     return themes.OpinionFilter(
         campaign_ids=(int(campaign),) if _ID.fullmatch(campaign) else (),
-        unit_code=unit.strip()[:32],
-        question=question.strip()[:64],
-        channel=channel.strip()[:16],
+        unit_code=field("unit", 32), question=field("question", 64),
+        channel=field("channel", 16), period=field("period", 16),
+        industry=field("industry", 64), size_class=field("size_class", 32),
+        street=field("street", 64),
     )
 
 
@@ -51,6 +57,8 @@ def _query_string(scope: themes.OpinionFilter) -> str:
         "unit": scope.unit_code,
         "question": scope.question,
         "channel": scope.channel,
+        "period": scope.period,
+        **scope.attributes,
     }
     return urlencode({key: value for key, value in pairs.items() if value})
 
@@ -74,18 +82,16 @@ async def _render_list(
 ) -> Template:
     return rendering.page(
         request, "analysis/themes.html", status_code=status_code, error=error,
-        overview=await themes.overview(scope, page_no), choices=await themes.filter_choices(),
-        pending_review=await themes.pending_review(),
+        overview=await themes.overview(scope, page_no), choices=await themes.search_choices(),
+        charts=await themes.charts(themes.search_filter_of(scope)),
+        attribute_labels=themes.ATTRIBUTE_LABELS, pending_review=await themes.pending_review(),
         **_common(request, scope),
     )
 
 
 @get("/themes", opt=roles(*READERS))
-async def theme_list(
-    request: Request, campaign: FromQuery[str] = "", unit: FromQuery[str] = "",
-    question: FromQuery[str] = "", channel: FromQuery[str] = "", page: FromQuery[int] = 1,
-) -> Template:
-    return await _render_list(request, _scope(campaign, unit, question, channel), page)
+async def theme_list(request: Request, page: FromQuery[int] = 1) -> Template:
+    return await _render_list(request, _scope(request), page)
 
 
 @post("/themes/run", opt=roles(*EDITORS))
@@ -149,13 +155,8 @@ async def assign_new(request: Request) -> Response | Template:
 
 
 @get("/themes/export.xlsx", opt=roles(*READERS))
-async def export_report(
-    request: Request, campaign: FromQuery[str] = "", unit: FromQuery[str] = "",
-    question: FromQuery[str] = "", channel: FromQuery[str] = "",
-) -> Response:
-    data = await themes.export_report(
-        _user(request), client_ip(request), _scope(campaign, unit, question, channel)
-    )
+async def export_report(request: Request) -> Response:
+    data = await themes.export_report(_user(request), client_ip(request), _scope(request))
     return Response(
         data, media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="themes.xlsx"',
@@ -183,20 +184,13 @@ async def _render_detail(
 
 
 @get("/themes/{theme_id:int}", opt=roles(*READERS))
-async def theme_page(
-    request: Request, theme_id: RecordId, campaign: FromQuery[str] = "",
-    unit: FromQuery[str] = "", question: FromQuery[str] = "", channel: FromQuery[str] = "",
-    page: FromQuery[int] = 1,
-) -> Template:
-    return await _render_detail(request, theme_id, _scope(campaign, unit, question, channel), page)
+async def theme_page(request: Request, theme_id: RecordId, page: FromQuery[int] = 1) -> Template:
+    return await _render_detail(request, theme_id, _scope(request), page)
 
 
 @get("/themes/unassigned", opt=roles(*READERS))
-async def unassigned_page(
-    request: Request, campaign: FromQuery[str] = "", unit: FromQuery[str] = "",
-    question: FromQuery[str] = "", channel: FromQuery[str] = "", page: FromQuery[int] = 1,
-) -> Template:
-    return await _render_detail(request, None, _scope(campaign, unit, question, channel), page)
+async def unassigned_page(request: Request, page: FromQuery[int] = 1) -> Template:
+    return await _render_detail(request, None, _scope(request), page)
 
 
 async def _edit(
@@ -292,6 +286,42 @@ async def move_opinions(request: Request) -> Response | Template:
         return await _render_detail(request, source_id, themes.OpinionFilter(), 1, error=str(problem),
                                     status_code=400)
     return Redirect(path=back)
+
+
+# --- Opinions set aside: listed and restored ---------------------------------------------------
+
+
+async def _render_set_aside(
+    request: Request, reason: str, page_no: int, *, error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    return rendering.page(
+        request, "analysis/set_aside.html", status_code=status_code, error=error,
+        found=await themes.set_aside_page(reason, page_no), reasons=themes.SET_ASIDE_REASONS,
+        **_common(request, themes.OpinionFilter()),
+    )
+
+
+@get("/themes/set-aside", opt=roles(*READERS))
+async def set_aside_page(
+    request: Request, reason: FromQuery[str] = "excluded", page: FromQuery[int] = 1
+) -> Template:
+    return await _render_set_aside(request, reason, page)
+
+
+@post("/themes/set-aside/restore", opt=roles(*EDITORS))
+async def restore_opinions(request: Request) -> Response | Template:
+    form = await request.form()
+    reason = str(form.get("reason", "excluded"))
+    try:
+        try:
+            opinion_ids = [int(v) for v in form.getall("opinion", [])]
+        except ValueError:
+            raise themes.ThemeError("请先勾选要恢复的意见") from None
+        await themes.restore_opinions(_user(request), client_ip(request), opinion_ids)
+    except themes.ThemeError as problem:
+        return await _render_set_aside(request, reason, 1, error=str(problem), status_code=400)
+    return Redirect(path=f"/themes/set-aside?{urlencode({'reason': reason})}")
 
 
 @post("/themes/{theme_id:int}/handover", opt=roles(*EDITORS))
@@ -453,5 +483,5 @@ ROUTES = [
     rename_theme, merge_themes, split_theme, pin_keyword, unpin_keyword, move_opinions,
     hand_over, assigned_list, assigned_page, reply, review_page, review_decision,
     review_rectification, accept_new_issue, correct_sentiment, lexicon_page, save_lexicon,
-    search_page,
+    search_page, set_aside_page, restore_opinions,
 ]
