@@ -79,6 +79,7 @@ def read_xlsform(data: bytes) -> Questionnaire:
 
 def read_xlsform_report(data: bytes) -> XlsformImport:
     """Like read_xlsform, also returning the warnings about skipped and converted rows."""
+    from questionnaires.xlsform.locations import once
     from questionnaires.xlsform.reader import Reader
 
     workbook = open_workbook(data)
@@ -90,13 +91,13 @@ def read_xlsform_report(data: bytes) -> XlsformImport:
     except XlsformError:
         raise
     except DefinitionError as failure:
-        raise XlsformError(failure.problems, tuple(reader.warnings)) from None
+        raise XlsformError(failure.problems, tuple(once(reader.warnings))) from None
     except Exception:  # read-only sheets are parsed lazily: a corrupt sheet fails only here
         corrupt = error("", "工作簿中有损坏的工作表，请用 Excel 或 WPS 另存为 .xlsx 后再上传")
-        raise XlsformError(corrupt.problems, tuple(reader.warnings)) from None
+        raise XlsformError(corrupt.problems, tuple(once(reader.warnings))) from None
     finally:
         workbook.close()
-    return XlsformImport(questionnaire, tuple(reader.warnings))
+    return XlsformImport(questionnaire, tuple(once(reader.warnings)))
 
 
 __all__ = [

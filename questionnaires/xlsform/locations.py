@@ -26,6 +26,8 @@ class SectionDraft:
     row: int  # begin group row, or the first loose question's row
     grouped: bool
     questions: list[Draft] = field(default_factory=list)
+    # Items a respondent never sees (metadata, calculations), by the position they go to.
+    hidden: list[tuple[int, Draft]] = field(default_factory=list)
 
 
 def locator(survey: Sheet, sections: list[SectionDraft], choice_lists: OptionLists) -> Locator:

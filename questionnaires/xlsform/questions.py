@@ -33,6 +33,7 @@ class Draft:
     list_name: str = ""
     row_rows: list[int] = field(default_factory=list)  # survey rows of matrix rows
     scope: int = 0  # begin row of the enclosing group: XLSForm names are unique per group
+    placeholder: bool = False  # a note standing for what has no meaning here (no answer to use)
 
     @property
     def name(self) -> str:
@@ -126,7 +127,7 @@ class RowReader:
             "label": title + label,
             "relevant": row.cells.get("relevant", ""),
         }
-        return Draft(values, row.number)
+        return Draft(values, row.number, placeholder=True)
 
     def question_type(self, row: Row, kind: str, argument: str) -> tuple[QuestionType, dict[str, Any]] | None:
         number, cells = row.number, row.cells

@@ -15,7 +15,9 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from questionnaires.checks import check_questionnaire
+from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.model import (
+    ROW_SEPARATOR,
     Problem,
     Question,
     Questionnaire,
@@ -25,7 +27,14 @@ from questionnaires.model import (
 from questionnaires.xlsform.choices import OptionLists, read_choices
 from questionnaires.xlsform.copies import Context, Instance, groups, integer, spread_references, suffixed
 from questionnaires.xlsform.locations import SECTION_KEYS, SectionDraft, locator, once
-from questionnaires.xlsform.logic import Calculations, normalise_quotes, pipe_text, rename
+from questionnaires.xlsform.logic import (
+    REFERENCE,
+    Calculations,
+    normalise_quotes,
+    pipe_text,
+    rename,
+    unsupported_reason,
+)
 from questionnaires.xlsform.names import safe_name, unique, unique_names
 from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
 from questionnaires.xlsform.structure import Group, Row, parse_tree
@@ -33,6 +42,7 @@ from questionnaires.xlsform.vocabulary import (
     DEFAULT_FORM_ID,
     DEFAULT_REPEAT_COPIES,
     DEFAULT_TITLE,
+    HIDDEN,
     IGNORED_SURVEY_COLUMNS,
     MAX_LOOP_CHOICES,
     MAX_REPEAT_COPIES,
@@ -41,10 +51,21 @@ from questionnaires.xlsform.vocabulary import (
     REPEAT_PAGE_BUDGET,
     REPEAT_QUESTION_BUDGET,
     SURVEY_COLUMNS,
+    calculation_label,
+    metadata_label,
 )
 from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
 
 EXPRESSION_KEYS = ("relevant", "constraint", "required", "choice_filter")
+# Said in every warning about a condition left out, so that it can be counted (bench/).
+LOGIC_NOT_IMPORTED = "未导入该条件"
+DROPPED_EFFECTS = {
+    "relevant": "总是显示",
+    "constraint": "不检查该约束",
+    "required": "不设为必答",
+    "choice_filter": "显示全部选项",
+}
+MAX_FORMULA_HINT = 1000  # a calculation's formula, shown to the author in its hidden item
 
 
 class Reader:
@@ -59,6 +80,8 @@ class Reader:
         self.settings: dict[str, str] = {}
         self.failed_names: set[str] = set()
         self.skipped_names: set[str] = set()
+        self.pending: list[Draft] = []  # hidden items waiting for the next section
+        self.calculation_notes: set[int] = set()  # id() of the hidden notes of calculate rows
         # repeat name -> (copies, names of the rows inside)
         self.repeats: dict[str, tuple[int, frozenset[str]]] = {}
 
@@ -90,10 +113,7 @@ class Reader:
             self.finish()
         questionnaire = self.build()
         if not self.problems and not questionnaire.sections:
-            raise _with_warnings(
-                [Problem("survey 工作表", "没有可作答的题目（计算项、元数据等已跳过，见提示）")],
-                self.warnings,
-            )
+            raise _with_warnings([Problem("survey 工作表", "没有可导入的行")], self.warnings)
         problems = once(self.problems + self.semantic_problems(questionnaire))
         if problems:
             raise _with_warnings(problems, self.warnings)
@@ -286,7 +306,10 @@ class Reader:
         if not row.kind:
             self.warnings.append(Problem(where, "缺少题型（type），该行已忽略"))
             return 0
-        if not name and row.kind != "note":
+        if not name and row.kind in METADATA_TYPES:
+            name = row.kind.removeprefix("uri:")  # pyxform names an `audit` row `audit`
+            row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
+        elif not name and row.kind != "note":
             name = f"row{row.number}"
             row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
             self.warnings.append(
@@ -296,13 +319,21 @@ class Reader:
             name = f"note{row.number}"
             row = Row(row.number, {**row.cells, "name": name, GENERATED: "yes"}, row.kind, row.argument)
         if row.kind == "calculate":
-            self.calculations.add(name, row.cells.get("calculation", ""), row.number)
+            source = row.cells.get("calculation", "")
+            self.calculations.add(name, source, row.number)
+            formula = REFERENCE.sub(lambda m: f"〔{m.group(1)}〕", normalise_quotes(source))
+            hint = f"公式：{formula[:MAX_FORMULA_HINT]}" if formula else ""
+            note = self.add_hidden(_hidden(name, calculation_label(name), row.number, hint), context)
+            self.calculation_notes.add(id(note))
             return 0
         if row.kind in METADATA_TYPES:
             if row.kind == "today":
                 self.calculations.add(name, "today()", row.number)
             self.skipped_names.add(name)
-            self.warnings.append(Problem(where, f"元数据 {row.kind} 由系统自动记录或不适用，已跳过"))
+            self.add_hidden(_hidden(name, metadata_label(row.kind), row.number), context)
+            self.warnings.append(
+                Problem(where, f"元数据 {row.kind} 本平台不采集，已导入为填答时不显示的说明项 {name}")
+            )
             return 0
         if row.cells.get("calculation"):
             self.warnings.append(
@@ -315,6 +346,16 @@ class Reader:
         if not drafts:
             self.failed_names.add(name)
         return sum(self.add(draft, context) for draft in drafts)
+
+    def add_hidden(self, draft: Draft, context: Context) -> Draft:
+        """An item the respondent never sees: where its row was, or at the start of the next
+        section (a group holding only hidden items is not a page of its own)."""
+        draft.scope = context.group.row.number if context.group is not None else 0
+        if self.current is None:
+            self.pending.append(draft)
+        else:
+            self.current.hidden.append((len(self.current.questions), draft))
+        return draft
 
     def add(self, draft: Draft, context: Context) -> int:
         if self.current is None:
@@ -336,6 +377,8 @@ class Reader:
             else:
                 self.current = section
                 self.sections.append(section)
+            self.current.hidden.extend((len(self.current.questions), d) for d in self.pending)
+            self.pending.clear()
         for key in EXPRESSION_KEYS:
             value = draft.values.get(key)
             if isinstance(value, str):
@@ -391,7 +434,8 @@ class Reader:
                 for key in EXPRESSION_KEYS:
                     value = draft.values.get(key)
                     if isinstance(value, str) and value:
-                        draft.values[key] = self.expression(rename(value, names), draft.row, key)
+                        value = self.expression(rename(value, names), draft.row, key)
+                        draft.values[key] = False if key == "required" and not value else value
                 for key in ("label", "hint", "required_message", "constraint_message"):
                     text, replaced = pipe_text(
                         rename(draft.values.get(key, ""), names), questions.__contains__
@@ -406,14 +450,19 @@ class Reader:
                             )
                         )
         for calculation in self.calculations.unused():
+            if calculation.name in self.skipped_names:
+                continue  # `today`: a metadata row, warned about as such
             self.calculations.resolve(calculation.name)
             detail = f"：{calculation.failure}" if calculation.failure else ""
             self.warnings.append(
                 Problem(
                     self.survey.where(calculation.row, "type"),
-                    f"计算项（calculate）{calculation.name} 未被任何条件引用，已跳过{detail}",
+                    f"计算项（calculate）{calculation.name} 未被任何条件引用，"
+                    f"已导入为填答时不显示的说明项{detail}",
                 )
             )
+        self.place_hidden()
+        self.drop_unusable_logic()
         for name in sorted(self.calculations.used):
             calculation = self.calculations.by_name[name]
             if calculation.resolved is not None:
@@ -424,11 +473,108 @@ class Reader:
                     )
                 )
 
+    def place_hidden(self) -> None:
+        """Put the hidden items in their sections, once names and references are settled (no
+        expression refers to them: calculations are inlined). A calculation inlined where it is
+        used needs no item of its own."""
+        if self.pending:
+            if not self.sections:  # nothing to answer: one page, never shown
+                row = self.pending[0].row
+                self.sections.append(SectionDraft("part1", "", "", HIDDEN, row, grouped=False))
+            last = self.sections[-1]
+            last.hidden.extend((len(last.questions), draft) for draft in self.pending)
+            self.pending.clear()
+        taken = {d.name for s in self.sections for d in s.questions} | {s.id for s in self.sections}
+        for section in self.sections:
+            for position, draft in reversed(section.hidden):
+                name = draft.name
+                calculation = self.calculations.by_name.get(name)
+                if (
+                    id(draft) in self.calculation_notes
+                    and calculation is not None
+                    and name in self.calculations.used
+                    and calculation.resolved is not None
+                ):
+                    continue
+                new = unique(safe_name(name) or f"row{draft.row}", taken)
+                taken.add(new)
+                if new != name:
+                    draft.values["name"] = new
+                    where = self.survey.where(draft.row, "name")
+                    self.warnings.append(Problem(where, f"题目名“{name}”重名或无效，已改为“{new}”"))
+                section.questions.insert(position, draft)
+            section.hidden.clear()
+
     def expression(self, source: str, row: int, key: str) -> str:
-        text, failure = self.calculations.inline(source)
+        """The expression with calculations inlined; "" (with a warning) when it needs what this
+        platform cannot compute, such as pulldata() or ${last-saved#…}."""
+        reason = unsupported_reason(source)
+        text, failure, unsupported = self.calculations.inline(source)
+        if reason or (failure and unsupported):
+            self.drop_logic(row, key, source, reason or failure)
+            return ""
         if failure:
             self.problems.append(Problem(self.survey.where(row, key), failure))
         return text
+
+    def drop_logic(self, row: int, key: str, source: str, reason: str) -> None:
+        self.warnings.append(
+            Problem(
+                self.survey.where(row, key),
+                f"表达式“{source}”{reason}，本平台无法计算，{LOGIC_NOT_IMPORTED}（{DROPPED_EFFECTS[key]}）",
+            )
+        )
+
+    def drop_unusable_logic(self) -> None:
+        """Conditions pyxform accepts but this platform cannot evaluate are dropped with a
+        warning rather than refusing the form: a reference to an item imported as a placeholder
+        (metadata, an unsupported type), to a later question (answers are evaluated in order),
+        or a choice_filter on a column the option list lacks (ODK reads it from a media file)."""
+        placeholders = {d.name for s in self.sections for d in s.questions if d.placeholder}
+        names = {d.name for s in self.sections for d in s.questions}
+        earlier: set[str] = set()
+        for section in self.sections:
+            reason = self.unusable(section.relevant, earlier, names, placeholders)
+            if reason:
+                self.drop_logic(section.row, "relevant", section.relevant, reason)
+                section.relevant = ""
+            for draft in section.questions:
+                for key in EXPRESSION_KEYS:
+                    value = draft.values.get(key)
+                    if isinstance(value, str) and value:
+                        reason = self.unusable(value, earlier, names, placeholders, draft, key)
+                        if reason:
+                            self.drop_logic(draft.row, key, value, reason)
+                            draft.values[key] = False if key == "required" else ""
+                earlier.add(draft.name)
+
+    @staticmethod
+    def unusable(
+        source: str,
+        earlier: set[str],
+        names: set[str],
+        placeholders: set[str],
+        draft: Draft | None = None,
+        key: str = "relevant",
+    ) -> str:
+        if not source:
+            return ""
+        try:
+            expression = compile_expression(source, allow_fields=key == "choice_filter")
+        except ExpressionError:
+            return ""  # reported by the checks
+        for reference in sorted(expression.references):
+            base = reference.partition(ROW_SEPARATOR)[0]
+            if base in placeholders:
+                return f"引用的 ${{{reference}}} 是本平台不支持的项目（已导入为说明项，没有答案）"
+            if base in names and base not in earlier and (draft is None or base != draft.name):
+                return f"引用了后面的题目 ${{{reference}}}（本平台按题目顺序计算条件）"
+        options = draft.values.get("options", ()) if draft is not None else ()
+        columns = {column for option in options for column in option.attribute_map()}
+        missing = sorted(expression.fields - columns) if options else []
+        if missing:
+            return f"用到选项列表中没有的列“{missing[0]}”（ODK 从外部数据文件读取）"
+        return ""
 
     def unique_names(self) -> dict[str, str]:
         return unique_names(self.sections, self.survey, self.warnings)
@@ -478,10 +624,15 @@ class Reader:
         ]
 
 
+def _hidden(name: str, label: str, row: int, hint: str = "") -> Draft:
+    values = {"name": name, "type": QuestionType.NOTE, "label": label, "hint": hint, "relevant": HIDDEN}
+    return Draft(values, row, placeholder=True)
+
+
 def _with_warnings(problems: list[Problem], warnings: list[Problem]) -> Exception:
     from questionnaires.xlsform import XlsformError
 
-    return XlsformError(problems, tuple(warnings))
+    return XlsformError(problems, tuple(once(warnings)))
 
 
 def _same_page(first: SectionDraft, second: SectionDraft) -> bool:

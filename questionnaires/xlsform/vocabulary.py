@@ -139,6 +139,39 @@ METADATA_TYPES = frozenset(
         "uri:email",
     }
 )
+METADATA_LABELS = {
+    "start": "开始时间",
+    "end": "结束时间",
+    "today": "填写日期",
+    "deviceid": "设备编号",
+    "imei": "设备编号",
+    "subscriberid": "用户识别码",
+    "simserial": "SIM 卡号",
+    "phonenumber": "手机号码",
+    "username": "用户名",
+    "email": "电子邮箱",
+    "audit": "操作记录",
+    "start-geopoint": "起始位置",
+    "background-geopoint": "后台位置",
+    "hidden": "隐藏值",
+    "xml-external": "外部数据",
+    "csv-external": "外部数据",
+}
+# An item a respondent never sees (metadata, a calculation kept only to be named): a note that
+# is never relevant, so it needs nothing special in answering, drafts, paper entry or exports.
+HIDDEN = "false()"
+
+
+def metadata_label(kind: str) -> str:
+    """The label of the hidden note a metadata row imports as (the export writes the row back)."""
+    meaning = METADATA_LABELS.get(kind.removeprefix("uri:"), "元数据")
+    return f"【元数据 {kind}（{meaning}）：本平台不采集，填答时不显示】"
+
+
+def calculation_label(name: str) -> str:
+    return f"【计算项 {name}：本平台不单独计算和保存，填答时不显示】"
+
+
 # Questions with no meaning here: imported as a note that names them, with a warning.
 UNSUPPORTED_TYPES = {
     "time": "时间",

@@ -11,9 +11,12 @@ from openpyxl import Workbook
 from questionnaires.model import CHOICE_TYPES, Option, Question, Questionnaire, QuestionType
 from questionnaires.xlsform.vocabulary import (
     EXPORT_LANGUAGE,
+    HIDDEN,
+    METADATA_TYPES,
     RATING_LIST,
     RATING_LIST_WITH_UNKNOWN,
     RATING_LISTS,
+    metadata_label,
 )
 
 SURVEY_HEADERS = (
@@ -127,7 +130,14 @@ def _rating_list(question: Question) -> str:
     return RATING_LIST_WITH_UNKNOWN if question.allow_unknown else RATING_LIST
 
 
+# The hidden note a metadata row imported as -> that row's type, written back as it was.
+_METADATA_BY_LABEL = {metadata_label(kind): kind for kind in METADATA_TYPES}
+
+
 def _question_rows(question: Question, lists: dict[tuple[Option, ...], str]) -> list[dict[str, object]]:
+    metadata = _METADATA_BY_LABEL.get(question.label)
+    if question.type == QuestionType.NOTE and question.relevant == HIDDEN and metadata:
+        return [{"type": metadata, "name": question.name}]
     common: dict[str, object] = {
         "name": question.name,
         "label": question.label,

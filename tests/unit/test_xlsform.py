@@ -227,7 +227,12 @@ def test_import_maps_every_supported_type() -> None:
     assert questionnaire.question("score").type == QuestionType.SCALE10
     assert questionnaire.question("founded").type == QuestionType.DATE
     assert questionnaire.question("bye").type == QuestionType.NOTE
-    assert questionnaire.find_question("double") is None
+    # An unused calculation and a metadata row are items the respondent never sees.
+    double, start = questionnaire.question("double"), questionnaire.question("start")
+    assert (double.type, double.relevant) == (QuestionType.NOTE, "false()")
+    assert "计算项 double" in double.label
+    assert (start.type, start.relevant) == (QuestionType.NOTE, "false()")
+    assert "元数据 start" in start.label
     warnings = " ".join(str(w) for w in report.warnings)
     assert "元数据 start" in warnings and "calculate" in warnings
     assert "忽略label::English (en)" in warnings
@@ -296,8 +301,8 @@ def test_single_language_and_plain_label_columns() -> None:
             "survey 工作表第 3 行 B 列（name）：题目名“q”与题目名“q”重名",
         ),
         (
-            [["text", "a", "", "一", "", "", "${b} = 'x'"], ["text", "b", "", "二"]],
-            "survey 工作表第 2 行 G 列（relevance）：引用了后面的题目 ${b}",
+            [["text", "a", "", "一", "", "", "${c} = 'x'"], ["text", "b", "", "二"]],
+            "survey 工作表第 2 行 G 列（relevance）：引用了不存在的题目 ${c}",
         ),
         (
             [["text", "a", "", "一", "", "", "${a} = = 1"]],
