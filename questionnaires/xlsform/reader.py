@@ -57,6 +57,7 @@ from questionnaires.xlsform.vocabulary import (
 from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
 
 EXPRESSION_KEYS = ("relevant", "constraint", "required", "choice_filter")
+KNOWN_SHEETS = ("survey", "choices", "external_choices", "settings", "osm", "entities")
 # Said in every warning about a condition left out, so that it can be counted (bench/).
 LOGIC_NOT_IMPORTED = "未导入该条件"
 DROPPED_EFFECTS = {
@@ -88,7 +89,13 @@ class Reader:
     # -- entry point --
 
     def read(self) -> Questionnaire:
-        names = list(self.workbook.sheetnames)
+        names = list(self.workbook.sheetnames)  # stripped and lower-cased, as pyxform reads them
+        self.sheet_names = {name: name for name in names}
+        if len(names) == 1 and names[0] not in KNOWN_SHEETS:  # as pyxform: the only sheet is the survey
+            self.sheet_names = {"survey": names[0]}
+            only = Problem(f"{names[0]} 工作表", "工作簿只有这一个工作表，按 survey 工作表读取")
+            self.warnings.append(only)
+            names = ["survey"]
         if "survey" not in names:
             found = "、".join(f"“{name}”" for name in names[:5])
             raise error(
@@ -120,7 +127,7 @@ class Reader:
         return questionnaire
 
     def sheet(self, name: str, default_language: str) -> Sheet:
-        sheet = load_sheet(self.workbook[name], name, self.problems)
+        sheet = load_sheet(self.workbook[self.sheet_names[name]], name, self.problems)
         choose_columns(sheet, default_language, self.warnings)
         return sheet
 
@@ -569,7 +576,7 @@ class Reader:
                 return f"引用的 ${{{reference}}} 是本平台不支持的项目（已导入为说明项，没有答案）"
             if base in names and base not in earlier and (draft is None or base != draft.name):
                 return f"引用了后面的题目 ${{{reference}}}（本平台按题目顺序计算条件）"
-        options = draft.values.get("options", ()) if draft is not None else ()
+        options = draft.values.get("options", ()) if draft is not None and key == "choice_filter" else ()
         columns = {column for option in options for column in option.attribute_map()}
         missing = sorted(expression.fields - columns) if options else []
         if missing:

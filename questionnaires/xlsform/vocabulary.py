@@ -9,7 +9,8 @@ from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
 
 MAX_XLSFORM_BYTES = 5_000_000
 MAX_UNCOMPRESSED_BYTES = 50_000_000
-MAX_SHEET_ROWS = 2000
+MAX_SHEET_ROWS = 5000  # survey and settings: room for the 1000 questions a questionnaire holds
+MAX_CHOICE_ROWS = 20000  # choices sheets: real forms list every district or village
 MAX_SHEET_COLUMNS = 60
 MAX_CELL_CHARS = 5000
 BLANK_RUN_LIMIT = 20  # XLSForm: nothing after 20 adjacent blank rows is processed

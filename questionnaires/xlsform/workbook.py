@@ -21,6 +21,7 @@ from questionnaires.xlsform.vocabulary import (
     BLANK_RUN_LIMIT,
     HEADER_ALIASES,
     MAX_CELL_CHARS,
+    MAX_CHOICE_ROWS,
     MAX_SHEET_COLUMNS,
     MAX_SHEET_ROWS,
     MAX_UNCOMPRESSED_BYTES,
@@ -200,6 +201,7 @@ class Sheet:
 
 def load_sheet(worksheet: Any, name: str, problems: list[Problem]) -> Sheet:
     rows_iter: Iterator[tuple[Any, ...]] = worksheet.iter_rows(values_only=True)
+    limit = MAX_CHOICE_ROWS if name in ("choices", "external_choices") else MAX_SHEET_ROWS
     header_cells = next(rows_iter, ())
     headers: dict[int, tuple[str, str, str]] = {}
     for index, value in enumerate(header_cells):
@@ -225,8 +227,8 @@ def load_sheet(worksheet: Any, name: str, problems: list[Problem]) -> Sheet:
                 break
             continue
         blank_run = 0
-        if number > MAX_SHEET_ROWS:
-            problems.append(Problem(f"{name} 工作表第 {number} 行", f"行数超过上限 {MAX_SHEET_ROWS}"))
+        if number > limit:
+            problems.append(Problem(f"{name} 工作表第 {number} 行", f"行数超过上限 {limit}"))
             break
         for index, text in values.items():
             if len(text) > MAX_CELL_CHARS:

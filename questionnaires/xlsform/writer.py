@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 
 from questionnaires.model import CHOICE_TYPES, Option, Question, Questionnaire, QuestionType
 from questionnaires.xlsform.vocabulary import (
@@ -232,10 +233,16 @@ def _append_row(sheet: Any, **values: object) -> None:
 
 
 def _append(sheet: Any, values: Any) -> None:
-    row = [None if value in ("", None) else value for value in values]
-    sheet.append(row)
-    # Text is stored as text: openpyxl would otherwise turn a label starting with "=" into a
-    # formula, which is both wrong and a formula-injection hazard for whoever opens the file.
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
+    row: list[object] = []
+    for value in values:
+        if value in ("", None):
+            row.append(None)
+        elif isinstance(value, str):
+            # Text is stored as text: openpyxl would otherwise turn a label starting with "=" into
+            # a formula, which is both wrong and a formula-injection hazard for whoever opens it.
+            cell = Cell(sheet, value=value)
             cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    sheet.append(row)  # cells built here: reading the appended row back costs O(sheet) per row
