@@ -147,7 +147,8 @@ def test_a_mistyped_function_is_still_a_located_problem() -> None:
         ["text", "b", "B", "lenght(${a}) > 1"],
     ]
     assert [str(p) for p in failure(book(survey)).problems] == [
-        "survey 工作表第 3 行 D 列（relevant）：表达式“lenght(${a}) > 1”有误：第 1 个字符“lenght”处的函数不存在"
+        "survey 工作表第 3 行 D 列（relevant）："
+        "表达式“lenght(${a}) > 1”有误：第 1 个字符“lenght”处的函数不存在"
     ]
 
 
