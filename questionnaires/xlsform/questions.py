@@ -10,6 +10,7 @@ from questionnaires.definition import parse_flag, parse_number
 from questionnaires.model import ROW_SEPARATOR, MatrixRow, Option, Problem, QuestionType
 from questionnaires.xlsform.structure import Group, Row
 from questionnaires.xlsform.vocabulary import (
+    BOUNDED_INTEGERS,
     OTHER_LABEL,
     OTHER_VALUE,
     RATING_LIST,
@@ -140,6 +141,9 @@ class RowReader:
             return (QuestionType.TEXTAREA if multiline else QuestionType.TEXT), {}
         if kind in ("integer", "decimal"):
             return QuestionType.NUMBER, {"allow_decimal": kind == "decimal"}
+        if kind in BOUNDED_INTEGERS:
+            low, high = BOUNDED_INTEGERS[kind]
+            return QuestionType.NUMBER, {"min_value": low, "max_value": high}
         if kind == "range":
             return self.range(row)
         if kind == "date":

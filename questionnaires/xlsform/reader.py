@@ -14,18 +14,15 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from questionnaires.checks import check_questionnaire
-from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.model import (
-    ROW_SEPARATOR,
     Problem,
-    Question,
     Questionnaire,
     QuestionType,
-    Section,
 )
 from questionnaires.xlsform.choices import OptionLists, read_choices
+from questionnaires.xlsform.conditions import EXPRESSION_KEYS, drop_unusable_logic, dropped
 from questionnaires.xlsform.copies import Context, Instance, groups, integer, spread_references, suffixed
+from questionnaires.xlsform.hidden import hidden_item, place_hidden
 from questionnaires.xlsform.locations import SECTION_KEYS, SectionDraft, locator, once
 from questionnaires.xlsform.logic import (
     REFERENCE,
@@ -37,11 +34,10 @@ from questionnaires.xlsform.logic import (
 )
 from questionnaires.xlsform.names import safe_name, unique, unique_names
 from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
+from questionnaires.xlsform.result import build, semantic_problems
 from questionnaires.xlsform.structure import Group, Row, parse_tree
 from questionnaires.xlsform.vocabulary import (
-    DEFAULT_FORM_ID,
     DEFAULT_REPEAT_COPIES,
-    DEFAULT_TITLE,
     HIDDEN,
     IGNORED_SURVEY_COLUMNS,
     MAX_LOOP_CHOICES,
@@ -56,16 +52,7 @@ from questionnaires.xlsform.vocabulary import (
 )
 from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
 
-EXPRESSION_KEYS = ("relevant", "constraint", "required", "choice_filter")
 KNOWN_SHEETS = ("survey", "choices", "external_choices", "settings", "osm", "entities")
-# Said in every warning about a condition left out, so that it can be counted (bench/).
-LOGIC_NOT_IMPORTED = "未导入该条件"
-DROPPED_EFFECTS = {
-    "relevant": "总是显示",
-    "constraint": "不检查该约束",
-    "required": "不设为必答",
-    "choice_filter": "显示全部选项",
-}
 MAX_FORMULA_HINT = 1000  # a calculation's formula, shown to the author in its hidden item
 
 
@@ -118,10 +105,15 @@ class Reader:
             tree = parse_tree(survey, self.problems)
             self.walk(tree, Context())
             self.finish()
-        questionnaire = self.build()
+        questionnaire = build(self.sections, self.settings, self.warnings)
         if not self.problems and not questionnaire.sections:
             raise _with_warnings([Problem("survey 工作表", "没有可导入的行")], self.warnings)
-        problems = once(self.problems + self.semantic_problems(questionnaire))
+        located = locator(self.survey, self.sections, self.choice_lists)
+        # A reference to a row that failed, or to a calculation that could not be inlined, is a
+        # consequence of a problem already reported.
+        consequences_of = self.failed_names | set(self.calculations.by_name)
+        semantic = semantic_problems(questionnaire, located, bool(self.problems), consequences_of)
+        problems = once(self.problems + semantic)
         if problems:
             raise _with_warnings(problems, self.warnings)
         return questionnaire
@@ -330,14 +322,14 @@ class Reader:
             self.calculations.add(name, source, row.number)
             formula = REFERENCE.sub(lambda m: f"〔{m.group(1)}〕", normalise_quotes(source))
             hint = f"公式：{formula[:MAX_FORMULA_HINT]}" if formula else ""
-            note = self.add_hidden(_hidden(name, calculation_label(name), row.number, hint), context)
+            note = self.add_hidden(hidden_item(name, calculation_label(name), row.number, hint), context)
             self.calculation_notes.add(id(note))
             return 0
         if row.kind in METADATA_TYPES:
             if row.kind == "today":
                 self.calculations.add(name, "today()", row.number)
             self.skipped_names.add(name)
-            self.add_hidden(_hidden(name, metadata_label(row.kind), row.number), context)
+            self.add_hidden(hidden_item(name, metadata_label(row.kind), row.number), context)
             self.warnings.append(
                 Problem(where, f"元数据 {row.kind} 本平台不采集，已导入为填答时不显示的说明项 {name}")
             )
@@ -469,7 +461,7 @@ class Reader:
                 )
             )
         self.place_hidden()
-        self.drop_unusable_logic()
+        drop_unusable_logic(self.sections, self.survey, self.warnings)
         for name in sorted(self.calculations.used):
             calculation = self.calculations.by_name[name]
             if calculation.resolved is not None:
@@ -481,36 +473,19 @@ class Reader:
                 )
 
     def place_hidden(self) -> None:
-        """Put the hidden items in their sections, once names and references are settled (no
-        expression refers to them: calculations are inlined). A calculation inlined where it is
-        used needs no item of its own."""
+        """Put the hidden items in their sections once names and references are settled."""
+        if self.pending and not self.sections:  # nothing to answer: one page, never shown
+            self.sections.append(SectionDraft("part1", "", "", HIDDEN, self.pending[0].row, grouped=False))
         if self.pending:
-            if not self.sections:  # nothing to answer: one page, never shown
-                row = self.pending[0].row
-                self.sections.append(SectionDraft("part1", "", "", HIDDEN, row, grouped=False))
             last = self.sections[-1]
             last.hidden.extend((len(last.questions), draft) for draft in self.pending)
             self.pending.clear()
-        taken = {d.name for s in self.sections for d in s.questions} | {s.id for s in self.sections}
-        for section in self.sections:
-            for position, draft in reversed(section.hidden):
-                name = draft.name
-                calculation = self.calculations.by_name.get(name)
-                if (
-                    id(draft) in self.calculation_notes
-                    and calculation is not None
-                    and name in self.calculations.used
-                    and calculation.resolved is not None
-                ):
-                    continue
-                new = unique(safe_name(name) or f"row{draft.row}", taken)
-                taken.add(new)
-                if new != name:
-                    draft.values["name"] = new
-                    where = self.survey.where(draft.row, "name")
-                    self.warnings.append(Problem(where, f"题目名“{name}”重名或无效，已改为“{new}”"))
-                section.questions.insert(position, draft)
-            section.hidden.clear()
+        inlined = {
+            name
+            for name, calculation in self.calculations.by_name.items()
+            if name in self.calculations.used and calculation.resolved is not None
+        }
+        place_hidden(self.sections, self.calculation_notes, inlined, self.survey, self.warnings)
 
     def expression(self, source: str, row: int, key: str) -> str:
         """The expression with calculations inlined; "" (with a warning) when it needs what this
@@ -518,122 +493,16 @@ class Reader:
         reason = unsupported_reason(source)
         text, failure, unsupported = self.calculations.inline(source)
         if reason or (failure and unsupported):
-            self.drop_logic(row, key, source, reason or failure)
+            self.warnings.append(dropped(self.survey.where(row, key), key, source, reason or failure))
             return ""
         if failure:
             self.problems.append(Problem(self.survey.where(row, key), failure))
         return text
 
-    def drop_logic(self, row: int, key: str, source: str, reason: str) -> None:
-        self.warnings.append(
-            Problem(
-                self.survey.where(row, key),
-                f"表达式“{source}”{reason}，本平台无法计算，{LOGIC_NOT_IMPORTED}（{DROPPED_EFFECTS[key]}）",
-            )
-        )
-
-    def drop_unusable_logic(self) -> None:
-        """Conditions pyxform accepts but this platform cannot evaluate are dropped with a
-        warning rather than refusing the form: a reference to an item imported as a placeholder
-        (metadata, an unsupported type), to a later question (answers are evaluated in order),
-        or a choice_filter on a column the option list lacks (ODK reads it from a media file)."""
-        placeholders = {d.name for s in self.sections for d in s.questions if d.placeholder}
-        names = {d.name for s in self.sections for d in s.questions}
-        earlier: set[str] = set()
-        for section in self.sections:
-            reason = self.unusable(section.relevant, earlier, names, placeholders)
-            if reason:
-                self.drop_logic(section.row, "relevant", section.relevant, reason)
-                section.relevant = ""
-            for draft in section.questions:
-                for key in EXPRESSION_KEYS:
-                    value = draft.values.get(key)
-                    if isinstance(value, str) and value:
-                        reason = self.unusable(value, earlier, names, placeholders, draft, key)
-                        if reason:
-                            self.drop_logic(draft.row, key, value, reason)
-                            draft.values[key] = False if key == "required" else ""
-                earlier.add(draft.name)
-
-    @staticmethod
-    def unusable(
-        source: str,
-        earlier: set[str],
-        names: set[str],
-        placeholders: set[str],
-        draft: Draft | None = None,
-        key: str = "relevant",
-    ) -> str:
-        if not source:
-            return ""
-        try:
-            expression = compile_expression(source, allow_fields=key == "choice_filter")
-        except ExpressionError:
-            return ""  # reported by the checks
-        for reference in sorted(expression.references):
-            base = reference.partition(ROW_SEPARATOR)[0]
-            if base in placeholders:
-                return f"引用的 ${{{reference}}} 是本平台不支持的项目（已导入为说明项，没有答案）"
-            if base in names and base not in earlier and (draft is None or base != draft.name):
-                return f"引用了后面的题目 ${{{reference}}}（本平台按题目顺序计算条件）"
-        options = draft.values.get("options", ()) if draft is not None and key == "choice_filter" else ()
-        columns = {column for option in options for column in option.attribute_map()}
-        missing = sorted(expression.fields - columns) if options else []
-        if missing:
-            return f"用到选项列表中没有的列“{missing[0]}”（ODK 从外部数据文件读取）"
-        return ""
-
     def unique_names(self) -> dict[str, str]:
         return unique_names(self.sections, self.survey, self.warnings)
 
     # -- the result --
-
-    def build(self) -> Questionnaire:
-        sections = []
-        for draft in self.sections:
-            questions = [Question(**question.values) for question in draft.questions]
-            sections.append(
-                Section(
-                    id=draft.id,
-                    title=draft.title,
-                    questions=tuple(questions),
-                    description=draft.description,
-                    relevant=draft.relevant,
-                )
-            )
-        form_id = self.settings.get("form_id", "")
-        safe_id = safe_name(form_id) if form_id else DEFAULT_FORM_ID
-        if safe_id != form_id and form_id:
-            self.warnings.append(
-                Problem("settings 工作表的 form_id", f"问卷编号“{form_id}”已改为“{safe_id}”")
-            )
-        return Questionnaire(
-            id=safe_id,
-            title=self.settings.get("form_title") or form_id or DEFAULT_TITLE,
-            sections=tuple(sections),
-            description=self.settings.get("description", ""),
-            intro=self.settings.get("intro", ""),
-            version=self.settings.get("version", ""),
-        )
-
-    def semantic_problems(self, questionnaire: Questionnaire) -> list[Problem]:
-        problems = check_questionnaire(questionnaire, locator(self.survey, self.sections, self.choice_lists))
-        if self.problems:  # a section emptied by a failed row, or no label column, is not news
-            consequences = ("该部分没有题目", "缺少题目文字（label）", "问卷至少需要一个部分")
-            problems = [p for p in problems if p.message not in consequences]
-        # A reference to a row that failed, or to a calculation that could not be inlined, is a
-        # consequence of a problem already reported.
-        hidden = self.failed_names | set(self.calculations.by_name)
-        return [
-            problem
-            for problem in problems
-            if not ("不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in hidden))
-        ]
-
-
-def _hidden(name: str, label: str, row: int, hint: str = "") -> Draft:
-    values = {"name": name, "type": QuestionType.NOTE, "label": label, "hint": hint, "relevant": HIDDEN}
-    return Draft(values, row, placeholder=True)
 
 
 def _with_warnings(problems: list[Problem], warnings: list[Problem]) -> Exception:

@@ -264,7 +264,15 @@ TYPE_ALIASES = {
     "location": "geopoint",
     "datetime": "datetime",
     "datetime-local": "datetime",
+    "add datetime prompt": "datetime",
+    "picture": "image",
+    "percentage": "percentage",
+    "number of days in last month": "days31",
+    "number of days in last six months": "days183",
+    "number of days in last year": "days365",
 }
+# pyxform's integer types with a built-in range: type -> (min, max)
+BOUNDED_INTEGERS = {"percentage": (0, 100), "days31": (0, 31), "days183": (0, 183), "days365": (0, 365)}
 # Longest first, so that "select one from" wins over "select one".
 _PREFIXES = sorted(TYPE_ALIASES, key=len, reverse=True)
 

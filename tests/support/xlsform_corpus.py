@@ -89,7 +89,7 @@ class Measurement:
 def measure(forms: list[CorpusForm], *, check_export: bool = True) -> Measurement:
     from questionnaires.model import DefinitionError, QuestionType
     from questionnaires.xlsform import read_xlsform_report, write_xlsform
-    from questionnaires.xlsform.reader import LOGIC_NOT_IMPORTED
+    from questionnaires.xlsform.conditions import LOGIC_NOT_IMPORTED
 
     result = Measurement(total=len(forms))
     for form in forms:
