@@ -21,7 +21,15 @@ from questionnaires.model import (
 )
 from questionnaires.xlsform.choices import OptionLists, read_choices
 from questionnaires.xlsform.conditions import EXPRESSION_KEYS, drop_unusable_logic, dropped
-from questionnaires.xlsform.copies import Context, Instance, groups, integer, spread_references, suffixed
+from questionnaires.xlsform.copies import (
+    Context,
+    Instance,
+    groups,
+    indexed_copies,
+    integer,
+    spread_references,
+    suffixed,
+)
 from questionnaires.xlsform.hidden import hidden_item, place_hidden
 from questionnaires.xlsform.locations import SECTION_KEYS, SectionDraft, locator, once
 from questionnaires.xlsform.logic import (
@@ -292,12 +300,11 @@ class Reader:
         return added
 
     def add_row(self, row: Row, context: Context) -> int:
-        if context.instances:
-            cells = dict(row.cells)
-            for key in (*EXPRESSION_KEYS, "calculation", "repeat_count"):
-                if cells.get(key):
-                    cells[key] = normalise_quotes(cells[key])
-            row = Row(row.number, cells, row.kind, row.argument)
+        cells = dict(row.cells)
+        for key in (*EXPRESSION_KEYS, "calculation", "repeat_count"):
+            if cells.get(key):
+                cells[key] = indexed_copies(normalise_quotes(cells[key]), self.repeats)
+        row = Row(row.number, cells, row.kind, row.argument)
         for instance in context.instances:
             row = instance.apply(row)
         name = row.cells.get("name", "")

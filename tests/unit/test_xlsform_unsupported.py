@@ -239,3 +239,35 @@ def test_export_keeps_the_logic_and_pyxform_accepts_it() -> None:
     assert 'constraint=". &gt; 0"' in form
     assert 'relevant="( /data/part1/n  * 2) &gt; 4"' in form
     assert "name != " in form  # the choice filter, as an itemset predicate
+
+
+def test_indexed_repeat_with_a_number_reads_that_copy() -> None:
+    survey = [
+        ["type", "name", "label", "repeat_count", "relevant", "calculation"],
+        ["begin repeat", "kid", "Kid", "3", "", ""],
+        ["integer", "age", "Age", "", "", ""],
+        ["end repeat", "", "", "", "", ""],
+        ["calculate", "second", "", "", "", "indexed-repeat(${age}, ${kid}, 2)"],
+        ["note", "older", "Older", "", "${second} > ${age_1}", ""],
+        ["note", "dynamic", "Dynamic", "", "indexed-repeat(${age}, ${kid}, ${age_1}) > 1", ""],
+    ]
+    data = book(survey)
+    questionnaire = read_xlsform(data)
+    assert questionnaire.question("older").relevant == "(${age_2}) > ${age_1}"
+    assert questionnaire.question("dynamic").relevant == ""  # an index read from an answer
+    assert any("indexed-repeat()" in w for w in warnings_at(data, "survey 工作表第 7 行 E 列"))
+
+
+def test_a_loop_over_units_rates_each_unit_in_its_own_copy() -> None:
+    survey = [
+        ["type", "name", "label", "unit"],
+        ["begin loop over units", "u", "%(label)s", ""],
+        ["select_one satisfaction5", "sat", "对%(label)s满意吗？", "%(name)s"],
+        ["end loop", "", "", ""],
+    ]
+    choices = [["list_name", "name", "label"], ["units", "U01", "税务局"], ["units", "U02", "公安局"]]
+    questions = list(read_xlsform(book(survey, choices)).iter_questions())
+    assert [(q.name, q.type, q.label, q.unit_code) for q in questions] == [
+        ("sat_U01", QuestionType.RATING, "对税务局满意吗？", "U01"),
+        ("sat_U02", QuestionType.RATING, "对公安局满意吗？", "U02"),
+    ]
