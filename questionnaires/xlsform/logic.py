@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from questionnaires.expressions import FUNCTIONS, ExpressionError, compile_expression
 
 REFERENCE = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
+_COPY = re.compile(r"\s*(?:\(\s*)*\$\{([^}\s]+)\}(?:\s*\))*\s*")  # a calculation that copies an answer
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "＇": "'", "＂": '"'})
 
 
@@ -143,6 +144,20 @@ class Calculations:
         """The expression with the calculations it uses inlined, or a Chinese failure and
         whether it comes only from what this platform cannot compute."""
         return self._inline(source, ())
+
+    def pipe(self, text: str) -> str:
+        """`${calc}` in a label, where calc only copies an answer (`${q}`), shows that answer."""
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in self.by_name:
+                resolved = self.resolve(name).resolved
+                copied = _COPY.fullmatch(resolved or "")
+                if copied:
+                    return "${" + copied.group(1) + "}"
+            return match.group(0)
+
+        return REFERENCE.sub(substitute, text) if "${" in text else text
 
     def unused(self) -> list[Calculation]:
         return [c for name, c in self.by_name.items() if name not in self.used]

@@ -417,6 +417,8 @@ class Reader:
                         if isinstance(value, str):
                             draft.values[key] = self.spread(value, draft.row, key)
         names = self.unique_names()
+        for calculation in self.calculations.by_name.values():
+            calculation.source = rename(calculation.source, names)
         sections_seen: set[str] = set(names.values()) | {d.name for s in self.sections for d in s.questions}
         for index, section in enumerate(self.sections):
             section.id = unique(safe_name(section.id) or f"part{index + 1}", sections_seen)
@@ -426,7 +428,8 @@ class Reader:
         questions = {d.name for s in self.sections for d in s.questions}
         for section in self.sections:
             for key in ("title", "description"):
-                text, replaced = pipe_text(rename(getattr(section, key), names), questions.__contains__)
+                text = self.calculations.pipe(rename(getattr(section, key), names))
+                text, replaced = pipe_text(text, questions.__contains__)
                 setattr(section, key, text)
                 for name in replaced:
                     self.warnings.append(
@@ -444,7 +447,8 @@ class Reader:
                         draft.values[key] = False if key == "required" and not value else value
                 for key in ("label", "hint", "required_message", "constraint_message"):
                     text, replaced = pipe_text(
-                        rename(draft.values.get(key, ""), names), questions.__contains__
+                        self.calculations.pipe(rename(draft.values.get(key, ""), names)),
+                        questions.__contains__,
                     )
                     draft.values[key] = text
                     for name in replaced:

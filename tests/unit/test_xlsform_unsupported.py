@@ -271,3 +271,23 @@ def test_a_loop_over_units_rates_each_unit_in_its_own_copy() -> None:
         ("sat_U01", QuestionType.RATING, "对税务局满意吗？", "U01"),
         ("sat_U02", QuestionType.RATING, "对公安局满意吗？", "U02"),
     ]
+
+
+def test_names_xml_allows_but_this_platform_does_not_are_renamed_with_their_references() -> None:
+    survey = [
+        ["type", "name", "label", "relevant", "calculation"],
+        ["select_one yn", "是否", "是否办理？", "", ""],
+        ["calculate", "copy", "", "", "${是否}"],
+        ["text", "原因", "您选了 ${copy}", "${copy} = 'yes'", ""],
+    ]
+    choices = [*YES_NO, ["yn", "maybe", "看 ${原因}"]]
+    report = read_xlsform_report(book(survey, choices))
+    first, reason = list(report.questionnaire.iter_questions())
+    assert (first.name, reason.name) == ("row2", "row4")
+    assert (reason.label, reason.relevant) == ("您选了 ${row2}", "(${row2}) = 'yes'")
+    assert first.options[-1].label == "看 〔原因〕"  # options do not pipe answers
+    messages = [str(w) for w in report.warnings]
+    assert (
+        "choices 工作表第 4 行 C 列（label）：选项文字中的 ${原因} 不能显示答案，已显示为〔原因〕" in messages
+    )
+    assert any(m.startswith("survey 工作表第 2 行 B 列（name）：题目名“是否”含本平台") for m in messages)
