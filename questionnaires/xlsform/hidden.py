@@ -35,7 +35,8 @@ def place_hidden(
             name = draft.name
             if id(draft) in calculation_notes and name in inlined:
                 continue
-            new = unique(safe_name(name) or f"row{draft.row}", taken)
+            safe = safe_name(name)
+            new = unique(safe if safe.strip("_") else f"row{draft.row}", taken)
             taken.add(new)
             if new != name:
                 draft.values["name"] = new
