@@ -30,6 +30,23 @@ def dropped(where: str, key: str, source: str, reason: str) -> Problem:
     return Problem(where, f"表达式“{source}”{reason}，本平台无法计算，{LOGIC_NOT_IMPORTED}（{effect}）")
 
 
+# Limits of the safe evaluator, not mistakes of the author: ODK computes such a condition.
+_EVALUATOR_LIMITS = ("regex() 中", "表达式过长", "表达式过于复杂", "表达式嵌套过深", "嵌套超过")
+
+
+def beyond_evaluator(source: str, key: str) -> str:
+    """Why the safe evaluator cannot take this well-formed condition (an ODK regex feature it
+    does not run, a size it refuses), or "" (also when the condition is simply wrong: the checks
+    report that)."""
+    try:
+        compile_expression(source, allow_fields=key == "choice_filter")
+    except ExpressionError as error:
+        message = str(error)
+        if any(limit in message for limit in _EVALUATOR_LIMITS):
+            return f"超出本平台表达式的能力（{message}）"
+    return ""
+
+
 def drop_unusable_logic(sections: list[SectionDraft], survey: Sheet, warnings: list[Problem]) -> None:
     placeholders = {d.name for s in sections for d in s.questions if d.placeholder}
     names = {d.name for s in sections for d in s.questions}

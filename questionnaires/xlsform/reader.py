@@ -20,7 +20,7 @@ from questionnaires.model import (
     QuestionType,
 )
 from questionnaires.xlsform.choices import OptionLists, read_choices
-from questionnaires.xlsform.conditions import EXPRESSION_KEYS, drop_unusable_logic, dropped
+from questionnaires.xlsform.conditions import EXPRESSION_KEYS, beyond_evaluator, drop_unusable_logic, dropped
 from questionnaires.xlsform.copies import (
     Context,
     Instance,
@@ -508,6 +508,11 @@ class Reader:
             return ""
         if failure:
             self.problems.append(Problem(self.survey.where(row, key), failure))
+            return text
+        limit = beyond_evaluator(text, key)
+        if limit:
+            self.warnings.append(dropped(self.survey.where(row, key), key, source, limit))
+            return ""
         return text
 
     def unique_names(self) -> dict[str, str]:

@@ -291,3 +291,17 @@ def test_names_xml_allows_but_this_platform_does_not_are_renamed_with_their_refe
         "choices 工作表第 4 行 C 列（label）：选项文字中的 ${原因} 不能显示答案，已显示为〔原因〕" in messages
     )
     assert any(m.startswith("survey 工作表第 2 行 B 列（name）：题目名“是否”含本平台") for m in messages)
+
+
+def test_a_regex_feature_the_safe_evaluator_does_not_run_leaves_the_constraint_out() -> None:
+    survey = [
+        ["type", "name", "label", "constraint"],
+        ["text", "who", "Who", "regex(., '^[\\p{L} ]+$')"],
+        ["text", "phone", "Phone", "regex(., '^1[3-9][0-9]{9}$')"],
+    ]
+    data = book(survey)
+    questionnaire = read_xlsform(data)
+    assert questionnaire.question("who").constraint == ""
+    assert questionnaire.question("phone").constraint == "regex(., '^1[3-9][0-9]{9}$')"
+    [warning] = warnings_at(data, "survey 工作表第 2 行 D 列（constraint）")
+    assert "超出本平台表达式的能力" in warning and "\\p" in warning and warning.endswith("（不检查该约束）")
