@@ -163,12 +163,12 @@ def parse_header(raw: str) -> tuple[str, str]:
         base, _, rest = raw.partition(":")
     else:
         base, rest = raw, ""
-    key = base.strip().lower()
+    key = " ".join(base.split()).lower()  # as pyxform: any case, blanks collapsed
     rest = rest.strip()
     if key in ("bind", "body") and rest:
         inner = rest.lower()
         return PREFIXED_COLUMNS.get(inner, f"{key}::{inner}"), ""
-    key = HEADER_ALIASES.get(key, key)
+    key = HEADER_ALIASES.get(key) or HEADER_ALIASES.get(key.replace(" ", "_")) or key.replace(" ", "_")
     if key in ("media", "instance") and rest:
         return f"{key}::{rest.lower()}", ""
     return key, language_code(rest) if rest and key in (*TRANSLATABLE, "image", "audio", "video") else ""

@@ -305,3 +305,12 @@ def test_a_regex_feature_the_safe_evaluator_does_not_run_leaves_the_constraint_o
     assert questionnaire.question("phone").constraint == "regex(., '^1[3-9][0-9]{9}$')"
     [warning] = warnings_at(data, "survey 工作表第 2 行 D 列（constraint）")
     assert "超出本平台表达式的能力" in warning and "\\p" in warning and warning.endswith("（不检查该约束）")
+
+
+def test_headers_in_any_case_and_spacing_as_pyxform_reads_them() -> None:
+    survey = [
+        ["Type", "NAME", "Label", "Constraint  Message", "constraint"],
+        ["integer", "n", "N", "太大", ". < 5"],
+    ]
+    question = read_xlsform(book(survey)).question("n")
+    assert (question.constraint, question.constraint_message) == (". < 5", "太大")
