@@ -21,6 +21,7 @@ def hidden_item(name: str, label: str, row: int, hint: str = "") -> Draft:
 
 def place_hidden(
     sections: list[SectionDraft],
+    pending: list[Draft],
     calculation_notes: set[int],
     inlined: set[str],
     survey: Sheet,
@@ -28,7 +29,14 @@ def place_hidden(
 ) -> None:
     """Insert each section's hidden items at their positions, with names unique in the form;
     the item of a calculation inlined where it is used (`calculation_notes` holds the id() of
-    calculation items, `inlined` the calculations inlined) is left out."""
+    calculation items, `inlined` the calculations inlined) is left out. Items still `pending`
+    (after the last question) join the last section; a form of nothing else gets one page,
+    never shown."""
+    if pending and not sections:
+        sections.append(SectionDraft("part1", "", "", HIDDEN, pending[0].row, grouped=False))
+    if pending:
+        sections[-1].hidden.extend((len(sections[-1].questions), draft) for draft in pending)
+        pending.clear()
     taken = {d.name for s in sections for d in s.questions} | {s.id for s in sections}
     for section in sections:
         for position, draft in reversed(section.hidden):

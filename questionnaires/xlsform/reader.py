@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from questionnaires.model import (
     Problem,
     Questionnaire,
@@ -46,19 +44,23 @@ from questionnaires.xlsform.result import build, semantic_problems
 from questionnaires.xlsform.structure import Group, Row, parse_tree
 from questionnaires.xlsform.vocabulary import (
     DEFAULT_REPEAT_COPIES,
-    HIDDEN,
-    IGNORED_SURVEY_COLUMNS,
     MAX_LOOP_CHOICES,
     MAX_REPEAT_COPIES,
     METADATA_TYPES,
     NESTED_REPEAT_COPIES,
     REPEAT_PAGE_BUDGET,
     REPEAT_QUESTION_BUDGET,
-    SURVEY_COLUMNS,
     calculation_label,
     metadata_label,
 )
-from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
+from questionnaires.xlsform.workbook import (
+    Sheet,
+    check_survey_columns,
+    choose_columns,
+    error,
+    language_code,
+    load_sheet,
+)
 
 KNOWN_SHEETS = ("survey", "choices", "external_choices", "settings", "osm", "entities")
 MAX_FORMULA_HINT = 1000  # a calculation's formula, shown to the author in its hidden item
@@ -109,7 +111,7 @@ class Reader:
         self.survey = survey
         self.calculations = Calculations(lambda row: f"survey 工作表第 {row} 行")
         self.rows = RowReader(survey, self.choice_lists, self.external, self.problems, self.warnings)
-        if self.check_columns(survey):
+        if check_survey_columns(survey, self.problems, self.warnings):
             tree = parse_tree(survey, self.problems)
             self.walk(tree, Context())
             self.finish()
@@ -141,22 +143,6 @@ class Reader:
         for alias, key in (("set_form_title", "form_title"), ("set_form_id", "form_id")):
             if self.settings.get(alias) and not self.settings.get(key):
                 self.settings[key] = self.settings[alias]
-
-    def check_columns(self, sheet: Sheet) -> bool:
-        for required in ("type", "name"):
-            if required not in sheet.chosen:
-                self.problems.append(Problem("survey 工作表第 1 行", f"缺少 {required} 列"))
-                return False
-        if "label" not in sheet.chosen and "hint" not in sheet.chosen:
-            self.warnings.append(Problem("survey 工作表第 1 行", "缺少 label 列，题目文字用题目名代替"))
-        for key, index in sheet.chosen.items():
-            column = f"survey 工作表 {get_column_letter(index + 1)} 列（{sheet.headers[index][2]}）"
-            base = key.partition("::")[0]
-            if key in IGNORED_SURVEY_COLUMNS or base in IGNORED_SURVEY_COLUMNS:
-                self.warnings.append(Problem(column, "不支持该列，已忽略"))
-            elif key not in SURVEY_COLUMNS:
-                self.warnings.append(Problem(column, "未识别的列，已忽略"))
-        return True
 
     # -- the tree --
 
@@ -484,19 +470,12 @@ class Reader:
                 )
 
     def place_hidden(self) -> None:
-        """Put the hidden items in their sections once names and references are settled."""
-        if self.pending and not self.sections:  # nothing to answer: one page, never shown
-            self.sections.append(SectionDraft("part1", "", "", HIDDEN, self.pending[0].row, grouped=False))
-        if self.pending:
-            last = self.sections[-1]
-            last.hidden.extend((len(last.questions), draft) for draft in self.pending)
-            self.pending.clear()
         inlined = {
             name
             for name, calculation in self.calculations.by_name.items()
             if name in self.calculations.used and calculation.resolved is not None
         }
-        place_hidden(self.sections, self.calculation_notes, inlined, self.survey, self.warnings)
+        place_hidden(self.sections, self.pending, self.calculation_notes, inlined, self.survey, self.warnings)
 
     def expression(self, source: str, row: int, key: str) -> str:
         """The expression with calculations inlined; "" (with a warning) when it needs what this

@@ -20,6 +20,7 @@ from questionnaires.model import DefinitionError, Problem
 from questionnaires.xlsform.vocabulary import (
     BLANK_RUN_LIMIT,
     HEADER_ALIASES,
+    IGNORED_SURVEY_COLUMNS,
     MAX_CELL_CHARS,
     MAX_CHOICE_ROWS,
     MAX_SHEET_COLUMNS,
@@ -27,6 +28,7 @@ from questionnaires.xlsform.vocabulary import (
     MAX_UNCOMPRESSED_BYTES,
     MAX_XLSFORM_BYTES,
     PREFIXED_COLUMNS,
+    SURVEY_COLUMNS,
     TRANSLATABLE,
 )
 
@@ -260,3 +262,21 @@ def choose_columns(sheet: Sheet, default_language: str, warnings_out: list[Probl
                     f"已使用“{sheet.headers[sheet.chosen[key]][2]}”，忽略{'、'.join(ignored)}",
                 )
             )
+
+
+def check_survey_columns(sheet: Sheet, problems: list[Problem], warnings_out: list[Problem]) -> bool:
+    """False (with a problem) without the type and name columns; a warning per column ignored."""
+    for required in ("type", "name"):
+        if required not in sheet.chosen:
+            problems.append(Problem("survey 工作表第 1 行", f"缺少 {required} 列"))
+            return False
+    if "label" not in sheet.chosen and "hint" not in sheet.chosen:
+        warnings_out.append(Problem("survey 工作表第 1 行", "缺少 label 列，题目文字用题目名代替"))
+    for key, index in sheet.chosen.items():
+        column = f"survey 工作表 {get_column_letter(index + 1)} 列（{sheet.headers[index][2]}）"
+        base = key.partition("::")[0]
+        if key in IGNORED_SURVEY_COLUMNS or base in IGNORED_SURVEY_COLUMNS:
+            warnings_out.append(Problem(column, "不支持该列，已忽略"))
+        elif key not in SURVEY_COLUMNS:
+            warnings_out.append(Problem(column, "未识别的列，已忽略"))
+    return True
