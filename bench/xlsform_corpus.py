@@ -1,8 +1,10 @@
 """How many public XLSForms of the corpus (tests/data/xlsforms/) the product imports.
 
 For every form pyxform accepts (the ceiling, measured in the same run), tries our importer and
-prints: forms in the corpus, accepted by pyxform, imported by us, crashes, refusals grouped by
-cause (forms per cause; a form can have several), and exports pyxform refuses.
+prints: forms in the corpus, accepted by pyxform, imported by us (and of those, how many with
+all their logic: a condition that needs what this platform cannot compute, such as pulldata(),
+is left out with a warning), crashes, refusals grouped by cause (forms per cause; a form can
+have several), and exports pyxform refuses.
 
     .venv/bin/python bench/xlsform_corpus.py            # counts and causes
     .venv/bin/python bench/xlsform_corpus.py --verbose  # also every refused form's problems
@@ -32,12 +34,13 @@ def main() -> None:
     print(f"forms in corpus:           {result.total}")
     print(f"accepted by pyxform:       {accepted}   (ceiling)")
     print(f"imported by survey-app:    {imported}   ({share:.1f} % of the ceiling)")
-    answerable = accepted - len(result.nothing_to_answer)
-    share_answerable = 100 * imported / answerable if answerable else 0.0
+    with_logic = imported - len(result.logic_dropped)
+    share_logic = 100 * with_logic / accepted if accepted else 0.0
     print(
-        f"  of the {answerable} with a question to answer (not only calculations/metadata):"
-        f" {share_answerable:.1f} %"
+        f"  with all their logic:    {with_logic}   ({share_logic:.1f} %;"
+        f" {len(result.logic_dropped)} imported without a condition this platform cannot compute)"
     )
+    print(f"  only notes (calculations/metadata, nothing to answer): {len(result.nothing_to_answer)}")
     print(f"crashes:                   {len(result.crashed)}")
     print(f"refused:                   {len(result.refused)}")
     print(f"exports pyxform refuses:   {len(result.export_refused)} of {imported}")
@@ -49,6 +52,8 @@ def main() -> None:
     for text, count in result.causes.most_common():
         print(f"  {count:4d}  {text}")
     if args.verbose:
+        for name in result.logic_dropped:
+            print(f"LOGIC NOT IMPORTED {name}")
         for name, problems in sorted(result.refused.items()):
             print(f"REFUSED {name}")
             for problem in problems:

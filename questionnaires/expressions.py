@@ -38,8 +38,8 @@ from typing import Any
 
 from questionnaires.safe_regex import MAX_PATTERN_LENGTH, RegexError, compile_regex
 
-MAX_SOURCE_LENGTH = 1000
-MAX_TOKENS = 300
+MAX_SOURCE_LENGTH = 4000  # room for XLSForm calculations inlined into a condition
+MAX_TOKENS = 1200
 MAX_DEPTH = 40
 MAX_EVALUATION_STEPS = 100_000
 MAX_REGEX_SUBJECT_LENGTH = 5000

@@ -30,16 +30,22 @@ Mapping between XLSForm and our model (documented for authors):
 | text / textarea   | `text` / `text` with appearance `multiline`                              |
 
 Also imported: `or_other` (an option 其他 plus a text question `<name>_other`), `calculate` rows
-(inlined into the expressions that use them; `${calc}` in a label shows as 〔calc〕),
+(inlined into the expressions that use them; one used nowhere else becomes a hidden item, see
+below; `${calc}` in a label shows as 〔calc〕),
 `begin loop over <list>` (unrolled per choice), and `begin repeat`: expanded into numbered copies
 of its questions (`q_1` … `q_n`): n = a literal `repeat_count`; or up to 5 copies (3 inside
 another repeat, fewer for long repeats) shown while `repeat_count` (an earlier answer) — or an
 added question `<repeat>_count` — is at least k. Every copy is an ordinary question, so answers,
 drafts, paper entry, exports and unit scores need nothing special; `position(..)` inside a copy
 is its number and `sum(${q})` outside adds the copies. Media, GPS, barcode and the like import as a
-note naming the unsupported type, with a warning; metadata (`start`, `deviceid` …) is skipped
-with a warning. Every problem is reported at once with sheet, row and column, and the warnings
-travel with them (XlsformError.warnings) when an import fails.
+note naming the unsupported type, with a warning; metadata (`start`, `deviceid` …) imports as a
+hidden item (a note never relevant, `relevant = false()`) named after its row, written back as
+that metadata on export. A condition pyxform accepts but this platform cannot compute
+(`pulldata()`, `indexed-repeat()`, `${last-saved#…}`, a reference to a later question or to an
+unsupported item, a `choice_filter` on a column the list lacks) is left out with a warning
+saying so and what follows ("总是显示" …), never a refusal of the form. Every problem is reported
+at once with sheet, row and column, and the warnings travel with them (XlsformError.warnings)
+when an import fails.
 
 Our extension columns on the survey sheet: `unit` (unit code rated or commented on; on a matrix
 group row it is the rows' default), `dimension`, `allow_unknown`, `min`, `max`, `max_length`,
@@ -79,6 +85,7 @@ def read_xlsform(data: bytes) -> Questionnaire:
 
 def read_xlsform_report(data: bytes) -> XlsformImport:
     """Like read_xlsform, also returning the warnings about skipped and converted rows."""
+    from questionnaires.xlsform.locations import once
     from questionnaires.xlsform.reader import Reader
 
     workbook = open_workbook(data)
@@ -90,13 +97,13 @@ def read_xlsform_report(data: bytes) -> XlsformImport:
     except XlsformError:
         raise
     except DefinitionError as failure:
-        raise XlsformError(failure.problems, tuple(reader.warnings)) from None
+        raise XlsformError(failure.problems, tuple(once(reader.warnings))) from None
     except Exception:  # read-only sheets are parsed lazily: a corrupt sheet fails only here
         corrupt = error("", "工作簿中有损坏的工作表，请用 Excel 或 WPS 另存为 .xlsx 后再上传")
-        raise XlsformError(corrupt.problems, tuple(reader.warnings)) from None
+        raise XlsformError(corrupt.problems, tuple(once(reader.warnings))) from None
     finally:
         workbook.close()
-    return XlsformImport(questionnaire, tuple(reader.warnings))
+    return XlsformImport(questionnaire, tuple(once(reader.warnings)))
 
 
 __all__ = [

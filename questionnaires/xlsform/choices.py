@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from questionnaires.model import Option, Problem
+from questionnaires.xlsform.logic import pipe_text
 from questionnaires.xlsform.vocabulary import CHOICE_COLUMNS, RATING_LISTS
 from questionnaires.xlsform.workbook import Sheet
 
@@ -45,6 +46,15 @@ def read_choices(sheet: Sheet, problems: list[Problem], warnings: list[Problem])
         if not label:
             label = value
             warnings.append(Problem(sheet.where(number, "label"), f"选项“{value}”缺少文字，已用选项值代替"))
+        if "${" in label:  # piping works in question labels and hints, not in options
+            label, replaced = pipe_text(label, lambda _: False)
+            for name in replaced:
+                warnings.append(
+                    Problem(
+                        sheet.where(number, "label"),
+                        f"选项文字中的 ${{{name}}} 不能显示答案，已显示为〔{name}〕",
+                    )
+                )
         attributes = tuple((key, row[key]) for key in attribute_keys if row.get(key))
         lists.setdefault(list_name, []).append((Option(value, label, attributes), number))
     for list_name, scale in RATING_LISTS.items():

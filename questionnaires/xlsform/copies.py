@@ -87,3 +87,32 @@ def spread_references(source: str, repeats: dict[str, tuple[int, frozenset[str]]
                 source = rename(source, {name: f"{name}_1"})
                 first_copies.append(name)
     return source, first_copies
+
+
+_NAME = r"\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}"
+_INDEXED = re.compile(rf"indexed-repeat\(\s*{_NAME}\s*((?:,\s*\$\{{[^}}]*\}}\s*,\s*[0-9]+\s*)+)\)")
+_PAIR = re.compile(rf",\s*{_NAME}\s*,\s*([0-9]+)\s*")
+
+
+def indexed_copies(source: str, repeats: dict[str, tuple[int, frozenset[str]]]) -> str:
+    """`indexed-repeat(${q}, ${repeat}, 2)` is copy 2 of q, `${q_2}` (nested repeats: outer
+    index first, `${q_1_2}`), when the indexes are numbers within the copies of repeats already
+    expanded (an earlier repeat, or the one the row is in). Any other use is left as it is, and
+    a condition using it is left out with a warning (Reader.expression)."""
+    if "indexed-repeat" not in source:
+        return source
+
+    def substitute(match: re.Match[str]) -> str:
+        name, pairs = match.group(1), _PAIR.findall(match.group(2))
+        outer = repeats.get(pairs[0][0]) if pairs else None
+        if outer is None or name not in outer[1]:
+            return match.group(0)
+        suffix = ""
+        for repeat, index in pairs:
+            known = repeats.get(repeat)
+            if known is None or not 1 <= int(index) <= known[0]:
+                return match.group(0)
+            suffix += f"_{int(index)}"
+        return "${" + name + suffix + "}"
+
+    return _INDEXED.sub(substitute, source)

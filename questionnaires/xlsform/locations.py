@@ -26,6 +26,8 @@ class SectionDraft:
     row: int  # begin group row, or the first loose question's row
     grouped: bool
     questions: list[Draft] = field(default_factory=list)
+    # Items a respondent never sees (metadata, calculations), by the position they go to.
+    hidden: list[tuple[int, Draft]] = field(default_factory=list)
 
 
 def locator(survey: Sheet, sections: list[SectionDraft], choice_lists: OptionLists) -> Locator:
@@ -58,12 +60,16 @@ def where(sheet: Sheet, row: int, key: str) -> str:
     return sheet.where(row, key if key in sheet.chosen else "")
 
 
+# A copy's name: the row's name and the copy numbers (`${age_2_1}`, `m_pos_3`), said of one row.
+_COPY_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*?)(?:_[0-9]+)+(?![A-Za-z0-9_.-])")
+
+
 def once(problems: list[Problem]) -> list[Problem]:
     """Copies of a repeat or loop repeat their row's problems: each is said once, for the first
     copy, with the number of copies that share it."""
     groups: dict[tuple[str, str], list[Problem]] = {}
     for problem in problems:
-        key = (problem.location, re.sub(r"(\$\{[A-Za-z0-9_.-]*?)(?:_[0-9]+)+\}", r"\1}", problem.message))
+        key = (problem.location, _COPY_NAME.sub(r"\1", problem.message))
         if problem not in groups.setdefault(key, []):
             groups[key].append(problem)
     said = []

@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from questionnaires.expressions import ExpressionError, compile_expression
+from questionnaires.expressions import FUNCTIONS, ExpressionError, compile_expression
 
 REFERENCE = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
+_COPY = re.compile(r"\s*(?:\(\s*)*\$\{([^}\s]+)\}(?:\s*\))*\s*")  # a calculation that copies an answer
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "＇": "'", "＂": '"'})
 
 
@@ -19,6 +20,36 @@ _RELATIVE = re.compile(r"(?<![\w.)\]])(?:\.\./)+([A-Za-z_][A-Za-z0-9_.-]*)(?![\w
 _ABSOLUTE = re.compile(
     r"(?<![\w.)\]])/[A-Za-z_][A-Za-z0-9_.-]*(?:/[A-Za-z_][A-Za-z0-9_.-]*)*/([A-Za-z_][A-Za-z0-9_.-]*)(?![\w/(])"
 )
+
+
+# Functions of ODK XForms (and pyxform's `pulldata`) that the safe evaluator does not compute:
+# they read external data, other records, the device or a repeat's node set.
+ODK_FUNCTIONS = frozenset(
+    {
+        "pulldata", "instance", "indexed-repeat", "jr:choice-name", "jr:itext", "position", "last",
+        "current", "count", "count-non-empty", "uuid", "now", "format-date", "format-date-time",
+        "decimal-date-time", "decimal-time", "date-time", "random", "randomize", "area",
+        "distance", "digest", "base64-decode", "extract-signed", "version", "property", "join",
+        "selected-at", "boolean-from-string", "translate", "normalize-space", "substring-before",
+        "substring-after", "checklist", "weighted-checklist", "pow", "log", "log10", "exp",
+        "exp10", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "pi", "id",
+        "local-name", "name", "lang", "sum-over", "geofence",
+    }
+)  # fmt: skip
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.:-]*)\s*\(")
+LAST_SAVED = "${last-saved#"
+
+
+def unsupported_reason(source: str) -> str:
+    """Why an expression needs what this platform cannot compute (Chinese), or ""."""
+    if LAST_SAVED in source.replace(" ", ""):
+        return "引用了上次提交的答案（${last-saved#…}）"
+    for part in _STRINGS.split(source)[::2]:  # outside string literals
+        for match in _CALL.finditer(part):
+            name = match.group(1)
+            if name in ODK_FUNCTIONS and name not in FUNCTIONS:
+                return f"用到函数 {name}()"
+    return ""
 
 
 def normalise_quotes(source: str) -> str:
@@ -47,6 +78,7 @@ class Calculation:
     row: int
     resolved: str | None = None  # the expression with every calculation inside inlined
     failure: str = ""  # why it cannot be used, Chinese
+    unsupported: bool = False  # failure: it needs what this platform cannot compute
 
 
 class Calculations:
@@ -71,9 +103,13 @@ class Calculations:
         if not calculation.source.strip():
             calculation.failure = "缺少计算公式（calculation）"
             return calculation
-        text, failure = self._inline(calculation.source, (*visiting, name))
+        reason = unsupported_reason(calculation.source)
+        if reason:
+            calculation.failure, calculation.unsupported = reason, True
+            return calculation
+        text, failure, unsupported = self._inline(calculation.source, (*visiting, name))
         if failure:
-            calculation.failure = failure
+            calculation.failure, calculation.unsupported = failure, unsupported
             return calculation
         try:
             compile_expression(text)
@@ -83,8 +119,9 @@ class Calculations:
         calculation.resolved = text
         return calculation
 
-    def _inline(self, source: str, visiting: tuple[str, ...]) -> tuple[str, str]:
+    def _inline(self, source: str, visiting: tuple[str, ...]) -> tuple[str, str, bool]:
         failures: list[str] = []
+        unsupported: list[bool] = []
 
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -93,6 +130,7 @@ class Calculations:
             self.used.add(name)
             calculation = self.resolve(name, visiting)
             if calculation.resolved is None:
+                unsupported.append(calculation.unsupported)
                 failures.append(
                     f"引用的计算项 ${{{name}}}（{self.where(calculation.row)}）{calculation.failure}"
                 )
@@ -100,11 +138,26 @@ class Calculations:
             return f"({calculation.resolved})"
 
         text = REFERENCE.sub(substitute, source)
-        return text, "；".join(dict.fromkeys(failures))
+        return text, "；".join(dict.fromkeys(failures)), bool(unsupported) and all(unsupported)
 
-    def inline(self, source: str) -> tuple[str, str]:
-        """The expression with the calculations it uses inlined, or a Chinese failure."""
+    def inline(self, source: str) -> tuple[str, str, bool]:
+        """The expression with the calculations it uses inlined, or a Chinese failure and
+        whether it comes only from what this platform cannot compute."""
         return self._inline(source, ())
+
+    def pipe(self, text: str) -> str:
+        """`${calc}` in a label, where calc only copies an answer (`${q}`), shows that answer."""
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in self.by_name:
+                resolved = self.resolve(name).resolved
+                copied = _COPY.fullmatch(resolved or "")
+                if copied:
+                    return "${" + copied.group(1) + "}"
+            return match.group(0)
+
+        return REFERENCE.sub(substitute, text) if "${" in text else text
 
     def unused(self) -> list[Calculation]:
         return [c for name, c in self.by_name.items() if name not in self.used]

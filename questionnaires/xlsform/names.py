@@ -21,10 +21,11 @@ def safe_name(name: str) -> str:
 def unique(name: str, taken: set[str]) -> str:
     if name not in taken:
         return name
+    stem = name[:60].rstrip("_") + "_"  # never "__", reserved for matrix rows
     number = 2
-    while f"{name[:60]}_{number}" in taken:
+    while f"{stem}{number}" in taken:
         number += 1
-    return f"{name[:60]}_{number}"
+    return f"{stem}{number}"
 
 
 def unique_names(sections: list[SectionDraft], survey: Sheet, warnings: list[Problem]) -> dict[str, str]:
@@ -40,12 +41,16 @@ def unique_names(sections: list[SectionDraft], survey: Sheet, warnings: list[Pro
                 continue  # the same name twice in one group: a problem, reported by the checks
             scopes.add((draft.scope, old))
             new = safe_name(old) if draft.values["type"] != QuestionType.MATRIX_RATING else old
+            if new and not new.strip("_"):  # e.g. a Chinese name, which XML allows: no letter left
+                new = f"row{draft.row}"
             new = unique(new, taken) if new else new
             taken.add(new)
             if new != old:
                 draft.values["name"] = new
                 renamed.setdefault(old, new)
-                reason = "重名" if safe_name(old) == old else "不是有效的题目名"
+                reason = (
+                    "重名" if safe_name(old) == old else "含本平台题目名不允许的字符（只用字母、数字、_ . -）"
+                )
                 warnings.append(
                     Problem(survey.where(draft.row, "name"), f"题目名“{old}”{reason}，已改为“{new}”")
                 )

@@ -10,6 +10,7 @@ from questionnaires.definition import parse_flag, parse_number
 from questionnaires.model import ROW_SEPARATOR, MatrixRow, Option, Problem, QuestionType
 from questionnaires.xlsform.structure import Group, Row
 from questionnaires.xlsform.vocabulary import (
+    BOUNDED_INTEGERS,
     OTHER_LABEL,
     OTHER_VALUE,
     RATING_LIST,
@@ -33,6 +34,7 @@ class Draft:
     list_name: str = ""
     row_rows: list[int] = field(default_factory=list)  # survey rows of matrix rows
     scope: int = 0  # begin row of the enclosing group: XLSForm names are unique per group
+    placeholder: bool = False  # a note standing for what has no meaning here (no answer to use)
 
     @property
     def name(self) -> str:
@@ -126,7 +128,7 @@ class RowReader:
             "label": title + label,
             "relevant": row.cells.get("relevant", ""),
         }
-        return Draft(values, row.number)
+        return Draft(values, row.number, placeholder=True)
 
     def question_type(self, row: Row, kind: str, argument: str) -> tuple[QuestionType, dict[str, Any]] | None:
         number, cells = row.number, row.cells
@@ -139,6 +141,9 @@ class RowReader:
             return (QuestionType.TEXTAREA if multiline else QuestionType.TEXT), {}
         if kind in ("integer", "decimal"):
             return QuestionType.NUMBER, {"allow_decimal": kind == "decimal"}
+        if kind in BOUNDED_INTEGERS:
+            low, high = BOUNDED_INTEGERS[kind]
+            return QuestionType.NUMBER, {"min_value": low, "max_value": high}
         if kind == "range":
             return self.range(row)
         if kind == "date":

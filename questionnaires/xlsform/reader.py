@@ -12,39 +12,58 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
-from questionnaires.checks import check_questionnaire
 from questionnaires.model import (
     Problem,
-    Question,
     Questionnaire,
     QuestionType,
-    Section,
 )
 from questionnaires.xlsform.choices import OptionLists, read_choices
-from questionnaires.xlsform.copies import Context, Instance, groups, integer, spread_references, suffixed
+from questionnaires.xlsform.conditions import EXPRESSION_KEYS, beyond_evaluator, drop_unusable_logic, dropped
+from questionnaires.xlsform.copies import (
+    Context,
+    Instance,
+    groups,
+    indexed_copies,
+    integer,
+    spread_references,
+    suffixed,
+)
+from questionnaires.xlsform.hidden import hidden_item, place_hidden
 from questionnaires.xlsform.locations import SECTION_KEYS, SectionDraft, locator, once
-from questionnaires.xlsform.logic import Calculations, normalise_quotes, pipe_text, rename
+from questionnaires.xlsform.logic import (
+    REFERENCE,
+    Calculations,
+    normalise_quotes,
+    pipe_text,
+    rename,
+    unsupported_reason,
+)
 from questionnaires.xlsform.names import safe_name, unique, unique_names
 from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
+from questionnaires.xlsform.result import build, semantic_problems
 from questionnaires.xlsform.structure import Group, Row, parse_tree
 from questionnaires.xlsform.vocabulary import (
-    DEFAULT_FORM_ID,
     DEFAULT_REPEAT_COPIES,
-    DEFAULT_TITLE,
-    IGNORED_SURVEY_COLUMNS,
     MAX_LOOP_CHOICES,
     MAX_REPEAT_COPIES,
     METADATA_TYPES,
     NESTED_REPEAT_COPIES,
     REPEAT_PAGE_BUDGET,
     REPEAT_QUESTION_BUDGET,
-    SURVEY_COLUMNS,
+    calculation_label,
+    metadata_label,
 )
-from questionnaires.xlsform.workbook import Sheet, choose_columns, error, language_code, load_sheet
+from questionnaires.xlsform.workbook import (
+    Sheet,
+    check_survey_columns,
+    choose_columns,
+    error,
+    language_code,
+    load_sheet,
+)
 
-EXPRESSION_KEYS = ("relevant", "constraint", "required", "choice_filter")
+KNOWN_SHEETS = ("survey", "choices", "external_choices", "settings", "osm", "entities")
+MAX_FORMULA_HINT = 1000  # a calculation's formula, shown to the author in its hidden item
 
 
 class Reader:
@@ -59,13 +78,21 @@ class Reader:
         self.settings: dict[str, str] = {}
         self.failed_names: set[str] = set()
         self.skipped_names: set[str] = set()
+        self.pending: list[Draft] = []  # hidden items waiting for the next section
+        self.calculation_notes: set[int] = set()  # id() of the hidden notes of calculate rows
         # repeat name -> (copies, names of the rows inside)
         self.repeats: dict[str, tuple[int, frozenset[str]]] = {}
 
     # -- entry point --
 
     def read(self) -> Questionnaire:
-        names = list(self.workbook.sheetnames)
+        names = list(self.workbook.sheetnames)  # stripped and lower-cased, as pyxform reads them
+        self.sheet_names = {name: name for name in names}
+        if len(names) == 1 and names[0] not in KNOWN_SHEETS:  # as pyxform: the only sheet is the survey
+            self.sheet_names = {"survey": names[0]}
+            only = Problem(f"{names[0]} 工作表", "工作簿只有这一个工作表，按 survey 工作表读取")
+            self.warnings.append(only)
+            names = ["survey"]
         if "survey" not in names:
             found = "、".join(f"“{name}”" for name in names[:5])
             raise error(
@@ -84,23 +111,25 @@ class Reader:
         self.survey = survey
         self.calculations = Calculations(lambda row: f"survey 工作表第 {row} 行")
         self.rows = RowReader(survey, self.choice_lists, self.external, self.problems, self.warnings)
-        if self.check_columns(survey):
+        if check_survey_columns(survey, self.problems, self.warnings):
             tree = parse_tree(survey, self.problems)
             self.walk(tree, Context())
             self.finish()
-        questionnaire = self.build()
+        questionnaire = build(self.sections, self.settings, self.warnings)
         if not self.problems and not questionnaire.sections:
-            raise _with_warnings(
-                [Problem("survey 工作表", "没有可作答的题目（计算项、元数据等已跳过，见提示）")],
-                self.warnings,
-            )
-        problems = once(self.problems + self.semantic_problems(questionnaire))
+            raise _with_warnings([Problem("survey 工作表", "没有可导入的行")], self.warnings)
+        located = locator(self.survey, self.sections, self.choice_lists)
+        # A reference to a row that failed, or to a calculation that could not be inlined, is a
+        # consequence of a problem already reported.
+        consequences_of = self.failed_names | set(self.calculations.by_name)
+        semantic = semantic_problems(questionnaire, located, bool(self.problems), consequences_of)
+        problems = once(self.problems + semantic)
         if problems:
             raise _with_warnings(problems, self.warnings)
         return questionnaire
 
     def sheet(self, name: str, default_language: str) -> Sheet:
-        sheet = load_sheet(self.workbook[name], name, self.problems)
+        sheet = load_sheet(self.workbook[self.sheet_names[name]], name, self.problems)
         choose_columns(sheet, default_language, self.warnings)
         return sheet
 
@@ -114,22 +143,6 @@ class Reader:
         for alias, key in (("set_form_title", "form_title"), ("set_form_id", "form_id")):
             if self.settings.get(alias) and not self.settings.get(key):
                 self.settings[key] = self.settings[alias]
-
-    def check_columns(self, sheet: Sheet) -> bool:
-        for required in ("type", "name"):
-            if required not in sheet.chosen:
-                self.problems.append(Problem("survey 工作表第 1 行", f"缺少 {required} 列"))
-                return False
-        if "label" not in sheet.chosen and "hint" not in sheet.chosen:
-            self.warnings.append(Problem("survey 工作表第 1 行", "缺少 label 列，题目文字用题目名代替"))
-        for key, index in sheet.chosen.items():
-            column = f"survey 工作表 {get_column_letter(index + 1)} 列（{sheet.headers[index][2]}）"
-            base = key.partition("::")[0]
-            if key in IGNORED_SURVEY_COLUMNS or base in IGNORED_SURVEY_COLUMNS:
-                self.warnings.append(Problem(column, "不支持该列，已忽略"))
-            elif key not in SURVEY_COLUMNS:
-                self.warnings.append(Problem(column, "未识别的列，已忽略"))
-        return True
 
     # -- the tree --
 
@@ -273,12 +286,11 @@ class Reader:
         return added
 
     def add_row(self, row: Row, context: Context) -> int:
-        if context.instances:
-            cells = dict(row.cells)
-            for key in (*EXPRESSION_KEYS, "calculation", "repeat_count"):
-                if cells.get(key):
-                    cells[key] = normalise_quotes(cells[key])
-            row = Row(row.number, cells, row.kind, row.argument)
+        cells = dict(row.cells)
+        for key in (*EXPRESSION_KEYS, "calculation", "repeat_count"):
+            if cells.get(key):
+                cells[key] = indexed_copies(normalise_quotes(cells[key]), self.repeats)
+        row = Row(row.number, cells, row.kind, row.argument)
         for instance in context.instances:
             row = instance.apply(row)
         name = row.cells.get("name", "")
@@ -286,7 +298,10 @@ class Reader:
         if not row.kind:
             self.warnings.append(Problem(where, "缺少题型（type），该行已忽略"))
             return 0
-        if not name and row.kind != "note":
+        if not name and row.kind in METADATA_TYPES:
+            name = row.kind.removeprefix("uri:")  # pyxform names an `audit` row `audit`
+            row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
+        elif not name and row.kind != "note":
             name = f"row{row.number}"
             row = Row(row.number, {**row.cells, "name": name}, row.kind, row.argument)
             self.warnings.append(
@@ -296,13 +311,21 @@ class Reader:
             name = f"note{row.number}"
             row = Row(row.number, {**row.cells, "name": name, GENERATED: "yes"}, row.kind, row.argument)
         if row.kind == "calculate":
-            self.calculations.add(name, row.cells.get("calculation", ""), row.number)
+            source = row.cells.get("calculation", "")
+            self.calculations.add(name, source, row.number)
+            formula = REFERENCE.sub(lambda m: f"〔{m.group(1)}〕", normalise_quotes(source))
+            hint = f"公式：{formula[:MAX_FORMULA_HINT]}" if formula else ""
+            note = self.add_hidden(hidden_item(name, calculation_label(name), row.number, hint), context)
+            self.calculation_notes.add(id(note))
             return 0
         if row.kind in METADATA_TYPES:
             if row.kind == "today":
                 self.calculations.add(name, "today()", row.number)
             self.skipped_names.add(name)
-            self.warnings.append(Problem(where, f"元数据 {row.kind} 由系统自动记录或不适用，已跳过"))
+            self.add_hidden(hidden_item(name, metadata_label(row.kind), row.number), context)
+            self.warnings.append(
+                Problem(where, f"元数据 {row.kind} 本平台不采集，已导入为填答时不显示的说明项 {name}")
+            )
             return 0
         if row.cells.get("calculation"):
             self.warnings.append(
@@ -315,6 +338,16 @@ class Reader:
         if not drafts:
             self.failed_names.add(name)
         return sum(self.add(draft, context) for draft in drafts)
+
+    def add_hidden(self, draft: Draft, context: Context) -> Draft:
+        """An item the respondent never sees: where its row was, or at the start of the next
+        section (a group holding only hidden items is not a page of its own)."""
+        draft.scope = context.group.row.number if context.group is not None else 0
+        if self.current is None:
+            self.pending.append(draft)
+        else:
+            self.current.hidden.append((len(self.current.questions), draft))
+        return draft
 
     def add(self, draft: Draft, context: Context) -> int:
         if self.current is None:
@@ -336,6 +369,8 @@ class Reader:
             else:
                 self.current = section
                 self.sections.append(section)
+            self.current.hidden.extend((len(self.current.questions), d) for d in self.pending)
+            self.pending.clear()
         for key in EXPRESSION_KEYS:
             value = draft.values.get(key)
             if isinstance(value, str):
@@ -368,6 +403,8 @@ class Reader:
                         if isinstance(value, str):
                             draft.values[key] = self.spread(value, draft.row, key)
         names = self.unique_names()
+        for calculation in self.calculations.by_name.values():
+            calculation.source = rename(calculation.source, names)
         sections_seen: set[str] = set(names.values()) | {d.name for s in self.sections for d in s.questions}
         for index, section in enumerate(self.sections):
             section.id = unique(safe_name(section.id) or f"part{index + 1}", sections_seen)
@@ -377,7 +414,8 @@ class Reader:
         questions = {d.name for s in self.sections for d in s.questions}
         for section in self.sections:
             for key in ("title", "description"):
-                text, replaced = pipe_text(rename(getattr(section, key), names), questions.__contains__)
+                text = self.calculations.pipe(rename(getattr(section, key), names))
+                text, replaced = pipe_text(text, questions.__contains__)
                 setattr(section, key, text)
                 for name in replaced:
                     self.warnings.append(
@@ -391,10 +429,12 @@ class Reader:
                 for key in EXPRESSION_KEYS:
                     value = draft.values.get(key)
                     if isinstance(value, str) and value:
-                        draft.values[key] = self.expression(rename(value, names), draft.row, key)
+                        value = self.expression(rename(value, names), draft.row, key)
+                        draft.values[key] = False if key == "required" and not value else value
                 for key in ("label", "hint", "required_message", "constraint_message"):
                     text, replaced = pipe_text(
-                        rename(draft.values.get(key, ""), names), questions.__contains__
+                        self.calculations.pipe(rename(draft.values.get(key, ""), names)),
+                        questions.__contains__,
                     )
                     draft.values[key] = text
                     for name in replaced:
@@ -406,14 +446,19 @@ class Reader:
                             )
                         )
         for calculation in self.calculations.unused():
+            if calculation.name in self.skipped_names:
+                continue  # `today`: a metadata row, warned about as such
             self.calculations.resolve(calculation.name)
             detail = f"：{calculation.failure}" if calculation.failure else ""
             self.warnings.append(
                 Problem(
                     self.survey.where(calculation.row, "type"),
-                    f"计算项（calculate）{calculation.name} 未被任何条件引用，已跳过{detail}",
+                    f"计算项（calculate）{calculation.name} 未被任何条件引用，"
+                    f"已导入为填答时不显示的说明项{detail}",
                 )
             )
+        self.place_hidden()
+        drop_unusable_logic(self.sections, self.survey, self.warnings)
         for name in sorted(self.calculations.used):
             calculation = self.calculations.by_name[name]
             if calculation.resolved is not None:
@@ -424,10 +469,29 @@ class Reader:
                     )
                 )
 
+    def place_hidden(self) -> None:
+        inlined = {
+            name
+            for name, calculation in self.calculations.by_name.items()
+            if name in self.calculations.used and calculation.resolved is not None
+        }
+        place_hidden(self.sections, self.pending, self.calculation_notes, inlined, self.survey, self.warnings)
+
     def expression(self, source: str, row: int, key: str) -> str:
-        text, failure = self.calculations.inline(source)
+        """The expression with calculations inlined; "" (with a warning) when it needs what this
+        platform cannot compute, such as pulldata() or ${last-saved#…}."""
+        reason = unsupported_reason(source)
+        text, failure, unsupported = self.calculations.inline(source)
+        if reason or (failure and unsupported):
+            self.warnings.append(dropped(self.survey.where(row, key), key, source, reason or failure))
+            return ""
         if failure:
             self.problems.append(Problem(self.survey.where(row, key), failure))
+            return text
+        limit = beyond_evaluator(text, key)
+        if limit:
+            self.warnings.append(dropped(self.survey.where(row, key), key, source, limit))
+            return ""
         return text
 
     def unique_names(self) -> dict[str, str]:
@@ -435,53 +499,11 @@ class Reader:
 
     # -- the result --
 
-    def build(self) -> Questionnaire:
-        sections = []
-        for draft in self.sections:
-            questions = [Question(**question.values) for question in draft.questions]
-            sections.append(
-                Section(
-                    id=draft.id,
-                    title=draft.title,
-                    questions=tuple(questions),
-                    description=draft.description,
-                    relevant=draft.relevant,
-                )
-            )
-        form_id = self.settings.get("form_id", "")
-        safe_id = safe_name(form_id) if form_id else DEFAULT_FORM_ID
-        if safe_id != form_id and form_id:
-            self.warnings.append(
-                Problem("settings 工作表的 form_id", f"问卷编号“{form_id}”已改为“{safe_id}”")
-            )
-        return Questionnaire(
-            id=safe_id,
-            title=self.settings.get("form_title") or form_id or DEFAULT_TITLE,
-            sections=tuple(sections),
-            description=self.settings.get("description", ""),
-            intro=self.settings.get("intro", ""),
-            version=self.settings.get("version", ""),
-        )
-
-    def semantic_problems(self, questionnaire: Questionnaire) -> list[Problem]:
-        problems = check_questionnaire(questionnaire, locator(self.survey, self.sections, self.choice_lists))
-        if self.problems:  # a section emptied by a failed row, or no label column, is not news
-            consequences = ("该部分没有题目", "缺少题目文字（label）", "问卷至少需要一个部分")
-            problems = [p for p in problems if p.message not in consequences]
-        # A reference to a row that failed, or to a calculation that could not be inlined, is a
-        # consequence of a problem already reported.
-        hidden = self.failed_names | set(self.calculations.by_name)
-        return [
-            problem
-            for problem in problems
-            if not ("不存在" in problem.message and any(f"${{{n}}}" in problem.message for n in hidden))
-        ]
-
 
 def _with_warnings(problems: list[Problem], warnings: list[Problem]) -> Exception:
     from questionnaires.xlsform import XlsformError
 
-    return XlsformError(problems, tuple(warnings))
+    return XlsformError(problems, tuple(once(warnings)))
 
 
 def _same_page(first: SectionDraft, second: SectionDraft) -> bool:

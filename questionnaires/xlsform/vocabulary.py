@@ -9,7 +9,8 @@ from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
 
 MAX_XLSFORM_BYTES = 5_000_000
 MAX_UNCOMPRESSED_BYTES = 50_000_000
-MAX_SHEET_ROWS = 2000
+MAX_SHEET_ROWS = 5000  # survey and settings: room for the 1000 questions a questionnaire holds
+MAX_CHOICE_ROWS = 20000  # choices sheets: real forms list every district or village
 MAX_SHEET_COLUMNS = 60
 MAX_CELL_CHARS = 5000
 BLANK_RUN_LIMIT = 20  # XLSForm: nothing after 20 adjacent blank rows is processed
@@ -139,6 +140,39 @@ METADATA_TYPES = frozenset(
         "uri:email",
     }
 )
+METADATA_LABELS = {
+    "start": "开始时间",
+    "end": "结束时间",
+    "today": "填写日期",
+    "deviceid": "设备编号",
+    "imei": "设备编号",
+    "subscriberid": "用户识别码",
+    "simserial": "SIM 卡号",
+    "phonenumber": "手机号码",
+    "username": "用户名",
+    "email": "电子邮箱",
+    "audit": "操作记录",
+    "start-geopoint": "起始位置",
+    "background-geopoint": "后台位置",
+    "hidden": "隐藏值",
+    "xml-external": "外部数据",
+    "csv-external": "外部数据",
+}
+# An item a respondent never sees (metadata, a calculation kept only to be named): a note that
+# is never relevant, so it needs nothing special in answering, drafts, paper entry or exports.
+HIDDEN = "false()"
+
+
+def metadata_label(kind: str) -> str:
+    """The label of the hidden note a metadata row imports as (the export writes the row back)."""
+    meaning = METADATA_LABELS.get(kind.removeprefix("uri:"), "元数据")
+    return f"【元数据 {kind}（{meaning}）：本平台不采集，填答时不显示】"
+
+
+def calculation_label(name: str) -> str:
+    return f"【计算项 {name}：本平台不单独计算和保存，填答时不显示】"
+
+
 # Questions with no meaning here: imported as a note that names them, with a warning.
 UNSUPPORTED_TYPES = {
     "time": "时间",
@@ -230,7 +264,15 @@ TYPE_ALIASES = {
     "location": "geopoint",
     "datetime": "datetime",
     "datetime-local": "datetime",
+    "add datetime prompt": "datetime",
+    "picture": "image",
+    "percentage": "percentage",
+    "number of days in last month": "days31",
+    "number of days in last six months": "days183",
+    "number of days in last year": "days365",
 }
+# pyxform's integer types with a built-in range: type -> (min, max)
+BOUNDED_INTEGERS = {"percentage": (0, 100), "days31": (0, 31), "days183": (0, 183), "days365": (0, 365)}
 # Longest first, so that "select one from" wins over "select one".
 _PREFIXES = sorted(TYPE_ALIASES, key=len, reverse=True)
 

@@ -20,12 +20,15 @@ from questionnaires.model import DefinitionError, Problem
 from questionnaires.xlsform.vocabulary import (
     BLANK_RUN_LIMIT,
     HEADER_ALIASES,
+    IGNORED_SURVEY_COLUMNS,
     MAX_CELL_CHARS,
+    MAX_CHOICE_ROWS,
     MAX_SHEET_COLUMNS,
     MAX_SHEET_ROWS,
     MAX_UNCOMPRESSED_BYTES,
     MAX_XLSFORM_BYTES,
     PREFIXED_COLUMNS,
+    SURVEY_COLUMNS,
     TRANSLATABLE,
 )
 
@@ -162,12 +165,12 @@ def parse_header(raw: str) -> tuple[str, str]:
         base, _, rest = raw.partition(":")
     else:
         base, rest = raw, ""
-    key = base.strip().lower()
+    key = " ".join(base.split()).lower()  # as pyxform: any case, blanks collapsed
     rest = rest.strip()
     if key in ("bind", "body") and rest:
         inner = rest.lower()
         return PREFIXED_COLUMNS.get(inner, f"{key}::{inner}"), ""
-    key = HEADER_ALIASES.get(key, key)
+    key = HEADER_ALIASES.get(key) or HEADER_ALIASES.get(key.replace(" ", "_")) or key.replace(" ", "_")
     if key in ("media", "instance") and rest:
         return f"{key}::{rest.lower()}", ""
     return key, language_code(rest) if rest and key in (*TRANSLATABLE, "image", "audio", "video") else ""
@@ -200,6 +203,7 @@ class Sheet:
 
 def load_sheet(worksheet: Any, name: str, problems: list[Problem]) -> Sheet:
     rows_iter: Iterator[tuple[Any, ...]] = worksheet.iter_rows(values_only=True)
+    limit = MAX_CHOICE_ROWS if name in ("choices", "external_choices") else MAX_SHEET_ROWS
     header_cells = next(rows_iter, ())
     headers: dict[int, tuple[str, str, str]] = {}
     for index, value in enumerate(header_cells):
@@ -225,8 +229,8 @@ def load_sheet(worksheet: Any, name: str, problems: list[Problem]) -> Sheet:
                 break
             continue
         blank_run = 0
-        if number > MAX_SHEET_ROWS:
-            problems.append(Problem(f"{name} 工作表第 {number} 行", f"行数超过上限 {MAX_SHEET_ROWS}"))
+        if number > limit:
+            problems.append(Problem(f"{name} 工作表第 {number} 行", f"行数超过上限 {limit}"))
             break
         for index, text in values.items():
             if len(text) > MAX_CELL_CHARS:
@@ -258,3 +262,21 @@ def choose_columns(sheet: Sheet, default_language: str, warnings_out: list[Probl
                     f"已使用“{sheet.headers[sheet.chosen[key]][2]}”，忽略{'、'.join(ignored)}",
                 )
             )
+
+
+def check_survey_columns(sheet: Sheet, problems: list[Problem], warnings_out: list[Problem]) -> bool:
+    """False (with a problem) without the type and name columns; a warning per column ignored."""
+    for required in ("type", "name"):
+        if required not in sheet.chosen:
+            problems.append(Problem("survey 工作表第 1 行", f"缺少 {required} 列"))
+            return False
+    if "label" not in sheet.chosen and "hint" not in sheet.chosen:
+        warnings_out.append(Problem("survey 工作表第 1 行", "缺少 label 列，题目文字用题目名代替"))
+    for key, index in sheet.chosen.items():
+        column = f"survey 工作表 {get_column_letter(index + 1)} 列（{sheet.headers[index][2]}）"
+        base = key.partition("::")[0]
+        if key in IGNORED_SURVEY_COLUMNS or base in IGNORED_SURVEY_COLUMNS:
+            warnings_out.append(Problem(column, "不支持该列，已忽略"))
+        elif key not in SURVEY_COLUMNS:
+            warnings_out.append(Problem(column, "未识别的列，已忽略"))
+    return True

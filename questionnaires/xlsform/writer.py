@@ -7,13 +7,17 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 
 from questionnaires.model import CHOICE_TYPES, Option, Question, Questionnaire, QuestionType
 from questionnaires.xlsform.vocabulary import (
     EXPORT_LANGUAGE,
+    HIDDEN,
+    METADATA_TYPES,
     RATING_LIST,
     RATING_LIST_WITH_UNKNOWN,
     RATING_LISTS,
+    metadata_label,
 )
 
 SURVEY_HEADERS = (
@@ -127,7 +131,14 @@ def _rating_list(question: Question) -> str:
     return RATING_LIST_WITH_UNKNOWN if question.allow_unknown else RATING_LIST
 
 
+# The hidden note a metadata row imported as -> that row's type, written back as it was.
+_METADATA_BY_LABEL = {metadata_label(kind): kind for kind in METADATA_TYPES}
+
+
 def _question_rows(question: Question, lists: dict[tuple[Option, ...], str]) -> list[dict[str, object]]:
+    metadata = _METADATA_BY_LABEL.get(question.label)
+    if question.type == QuestionType.NOTE and question.relevant == HIDDEN and metadata:
+        return [{"type": metadata, "name": question.name}]
     common: dict[str, object] = {
         "name": question.name,
         "label": question.label,
@@ -222,10 +233,16 @@ def _append_row(sheet: Any, **values: object) -> None:
 
 
 def _append(sheet: Any, values: Any) -> None:
-    row = [None if value in ("", None) else value for value in values]
-    sheet.append(row)
-    # Text is stored as text: openpyxl would otherwise turn a label starting with "=" into a
-    # formula, which is both wrong and a formula-injection hazard for whoever opens the file.
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
+    row: list[object] = []
+    for value in values:
+        if value in ("", None):
+            row.append(None)
+        elif isinstance(value, str):
+            # Text is stored as text: openpyxl would otherwise turn a label starting with "=" into
+            # a formula, which is both wrong and a formula-injection hazard for whoever opens it.
+            cell = Cell(sheet, value=value)
             cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    sheet.append(row)  # cells built here: reading the appended row back costs O(sheet) per row

@@ -82,12 +82,14 @@ class Measurement:
     refused: dict[str, list[str]] = field(default_factory=dict)  # form -> problems
     export_refused: list[str] = field(default_factory=list)  # our export refused by pyxform
     causes: Counter[str] = field(default_factory=Counter)  # forms per cause
-    nothing_to_answer: list[str] = field(default_factory=list)  # refused: no answerable question
+    nothing_to_answer: list[str] = field(default_factory=list)  # imported: only notes
+    logic_dropped: list[str] = field(default_factory=list)  # imported without some condition
 
 
 def measure(forms: list[CorpusForm], *, check_export: bool = True) -> Measurement:
-    from questionnaires.model import DefinitionError
+    from questionnaires.model import DefinitionError, QuestionType
     from questionnaires.xlsform import read_xlsform_report, write_xlsform
+    from questionnaires.xlsform.conditions import LOGIC_NOT_IMPORTED
 
     result = Measurement(total=len(forms))
     for form in forms:
@@ -99,8 +101,6 @@ def measure(forms: list[CorpusForm], *, check_export: bool = True) -> Measuremen
         except DefinitionError as error:
             problems = [str(problem) for problem in error.problems]
             result.refused[form.name] = problems
-            if all("没有可作答的题目" in problem for problem in problems):
-                result.nothing_to_answer.append(form.name)
             for text in {cause(problem.message) for problem in error.problems}:
                 result.causes[text] += 1
             continue
@@ -108,6 +108,10 @@ def measure(forms: list[CorpusForm], *, check_export: bool = True) -> Measuremen
             result.crashed.append((form.name, repr(error)))
             continue
         result.imported.append(form.name)
+        if all(q.type == QuestionType.NOTE for q in report.questionnaire.iter_questions()):
+            result.nothing_to_answer.append(form.name)
+        if any(LOGIC_NOT_IMPORTED in warning.message for warning in report.warnings):
+            result.logic_dropped.append(form.name)
         if check_export and not pyxform_accepts(write_xlsform(report.questionnaire), "xlsx"):
             result.export_refused.append(form.name)
     return result

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from openpyxl import Workbook
 
 from survey_app.cli import main
 
@@ -63,10 +64,26 @@ def test_a_failing_file_lists_its_problems_and_sets_the_exit_status(tmp_path: Pa
 
 
 def test_xlsform_failure_keeps_the_import_notes(tmp_path: Path) -> None:
+    workbook = Workbook()
+    survey = workbook.active
+    survey.title = "survey"
+    for row in (
+        ["type", "name", "label", "relevant"],
+        ["deviceid", "device"],
+        ["text", "q", "Q", "${nosuch} = 1"],
+    ):
+        survey.append(row)
+    form = tmp_path / "form.xlsx"
+    workbook.save(form)
+    code, lines = _run(str(form))
+    assert code == 1
+    assert lines[0] == f"FAIL {form}"
+    assert lines[1] == "  survey 工作表第 3 行 D 列（relevant）：引用了不存在的题目 ${nosuch}"
+    assert lines[2].startswith("  提示：survey 工作表第 2 行") and "deviceid" in lines[2]
+
+
+def test_a_form_of_only_metadata_and_calculations_passes(tmp_path: Path) -> None:
     hidden = tmp_path / "hidden.xls"
     shutil.copy(CORPUS / "hidden.xls", hidden)
     code, lines = _run(str(hidden))
-    assert code == 1
-    assert lines[0] == f"FAIL {hidden}"
-    assert lines[1] == "  survey 工作表：没有可作答的题目（计算项、元数据等已跳过，见提示）"
-    assert lines[2].startswith("  提示：survey 工作表第 2 行") and "hidden" in lines[2]
+    assert (code, lines) == (0, [f"OK {hidden} 1"])

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 
+from questionnaires.checks import MAX_QUESTIONS
 from questionnaires.model import DefinitionError, MatrixRow, Option, QuestionType
 from questionnaires.shipped import shipped_questionnaires
 from questionnaires.xlsform import (
@@ -169,12 +172,17 @@ def make_workbook(
     return buffer.getvalue()
 
 
-def _fill(sheet: object, rows: Rows) -> None:
+def _fill(sheet: Any, rows: Rows) -> None:
     for row in rows:
-        sheet.append(list(row))  # type: ignore[attr-defined]
-        for cell in sheet[sheet.max_row]:  # type: ignore[attr-defined, index]
-            if isinstance(cell.value, str):
+        cells: list[object] = []
+        for value in row:
+            if isinstance(value, str):
+                cell = Cell(sheet, value=value)
                 cell.data_type = "s"  # as typed in Excel: text, even if it starts with "="
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
 
 
 def problems(data: bytes) -> list[str]:
@@ -227,7 +235,12 @@ def test_import_maps_every_supported_type() -> None:
     assert questionnaire.question("score").type == QuestionType.SCALE10
     assert questionnaire.question("founded").type == QuestionType.DATE
     assert questionnaire.question("bye").type == QuestionType.NOTE
-    assert questionnaire.find_question("double") is None
+    # An unused calculation and a metadata row are items the respondent never sees.
+    double, start = questionnaire.question("double"), questionnaire.question("start")
+    assert (double.type, double.relevant) == (QuestionType.NOTE, "false()")
+    assert "计算项 double" in double.label
+    assert (start.type, start.relevant) == (QuestionType.NOTE, "false()")
+    assert "元数据 start" in start.label
     warnings = " ".join(str(w) for w in report.warnings)
     assert "元数据 start" in warnings and "calculate" in warnings
     assert "忽略label::English (en)" in warnings
@@ -296,8 +309,8 @@ def test_single_language_and_plain_label_columns() -> None:
             "survey 工作表第 3 行 B 列（name）：题目名“q”与题目名“q”重名",
         ),
         (
-            [["text", "a", "", "一", "", "", "${b} = 'x'"], ["text", "b", "", "二"]],
-            "survey 工作表第 2 行 G 列（relevance）：引用了后面的题目 ${b}",
+            [["text", "a", "", "一", "", "", "${c} = 'x'"], ["text", "b", "", "二"]],
+            "survey 工作表第 2 行 G 列（relevance）：引用了不存在的题目 ${c}",
         ),
         (
             [["text", "a", "", "一", "", "", "${a} = = 1"]],
@@ -348,9 +361,13 @@ def test_reserved_rating_list_must_hold_the_scale() -> None:
 
 
 def test_missing_or_misnamed_survey_sheet() -> None:
-    assert problems(make_workbook([], survey_title="Sheet1")) == [
-        "缺少 survey 工作表（工作簿中的工作表：“sheet1”）"
+    assert problems(make_workbook([], [], survey_title="Sheet1")) == [
+        "缺少 survey 工作表（工作簿中的工作表：“sheet1”、“choices”）"
     ]
+    # pyxform reads a workbook's only sheet as its survey, whatever its name
+    report = read_xlsform_report(make_workbook([["text", "q", "", "题"]], survey_title="Sheet1"))
+    assert report.questionnaire.question("q").label == "题"
+    assert "sheet1 工作表：工作簿只有这一个工作表，按 survey 工作表读取" in [str(w) for w in report.warnings]
     # pyxform reads sheet names case-insensitively, and so do we
     assert read_xlsform(make_workbook([["text", "q", "", "题"]], survey_title="Survey ")).question("q")
 
@@ -396,7 +413,7 @@ def test_row_limit() -> None:
     # every problem at once: the limit, and what the rows read so far break
     assert found == [
         f"survey 工作表第 {MAX_SHEET_ROWS + 1} 行：行数超过上限 {MAX_SHEET_ROWS}",
-        f"settings 工作表：题目数量 {MAX_SHEET_ROWS - 1} 超过上限 500",
+        f"settings 工作表：题目数量 {MAX_SHEET_ROWS - 1} 超过上限 {MAX_QUESTIONS}",
     ]
 
 

@@ -102,7 +102,9 @@ def test_pyxform_type_aliases_and_unsupported_types() -> None:
     assert questions["p"].type == QuestionType.NOTE
     assert questions["p"].label == "【不支持的题型：照片（image）】拍照"
     assert questions["g"].label.startswith("【不支持的题型：地理位置（geopoint）】")
-    assert "device" not in questions
+    # Metadata: an item the respondent never sees, named after the metadata.
+    assert (questions["device"].type, questions["device"].relevant) == (QuestionType.NOTE, "false()")
+    assert questions["device"].label.startswith("【元数据 imei（设备编号）")
     warnings = [str(w) for w in report.warnings]
     assert (
         "survey 工作表第 5 行 A 列（type）：不支持的题型 image（照片），已导入为说明文字，不收集答案"
@@ -192,7 +194,8 @@ def test_groups_without_title_or_condition_do_not_split_the_page() -> None:
         ["end group", "", ""],
     ]
     sections = read_xlsform(book(survey)).sections
-    assert [(s.title, [q.name for q in s.questions]) for s in sections] == [("外层", ["a", "b", "c"])]
+    assert [(s.title, [q.name for q in s.questions]) for s in sections] == [("外层", ["a", "b", "d", "c"])]
+    assert sections[0].questions[2].relevant == "false()"  # the metadata row: never shown
 
 
 def test_typographic_quotes_and_xpath_paths_are_normalised() -> None:
@@ -249,7 +252,7 @@ def test_calculations_are_inlined_into_the_conditions_that_use_them() -> None:
 def test_a_calculation_that_cannot_be_converted_is_named_where_it_is_used() -> None:
     survey = [
         ["type", "name", "label", "calculation", "relevant"],
-        ["calculate", "pos", "", "position(..)", ""],
+        ["calculate", "pos", "", "1 +", ""],
         ["text", "q", "Q", "", "${pos} = 1"],
     ]
     problems = [str(p) for p in failure(book(survey)).problems]
@@ -370,12 +373,12 @@ def test_a_problem_repeated_in_every_copy_of_a_repeat_is_said_once() -> None:
     survey = [
         ["type", "name", "label", "relevant", "repeat_count"],
         ["begin repeat", "r", "R", "", "4"],
-        ["integer", "n", "N", "${n} > pulldata('a', 'b', 'c', 'd')", ""],
+        ["integer", "n", "N", "${n} > nosuch('a', 'b', 'c', 'd')", ""],
         ["end repeat", "", "", "", ""],
     ]
     problems = [str(p) for p in failure(book(survey)).problems]
     assert len(problems) == 1
-    assert problems[0].startswith("survey 工作表第 3 行 D 列（relevant）：表达式“${n_1} > pulldata(")
+    assert problems[0].startswith("survey 工作表第 3 行 D 列（relevant）：表达式“${n_1} > nosuch(")
     assert problems[0].endswith("（另有 3 份重复组副本有同样的问题）")
 
 

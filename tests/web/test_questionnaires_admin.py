@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from questionnaires.definition import dump_yaml, parse_definition, to_canonical_dict
 from questionnaires.shipped import shipped_questionnaires, shipped_units
@@ -419,10 +419,18 @@ async def test_legacy_xls_upload_creates_a_draft(admin) -> None:
 
 
 async def test_failed_xlsform_upload_keeps_the_import_notes(admin) -> None:
-    response = await _upload(admin, "hidden.xls", (XLSFORM_CORPUS / "hidden.xls").read_bytes())
+    workbook = Workbook()
+    workbook.active.title = "survey"
+    header = ["type", "name", "label", "relevant"]
+    rows = (header, ["deviceid", "device"], ["text", "q", "Q", "${nosuch} = 1"])
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = await _upload(admin, "form.xlsx", buffer.getvalue())
     assert response.status_code == 400
-    assert "没有可作答的题目" in response.text
-    assert "提示：survey 工作表第 2 行" in response.text and "hidden" in response.text
+    assert "引用了不存在的题目 ${nosuch}" in response.text
+    assert "提示：survey 工作表第 2 行" in response.text and "deviceid" in response.text
     assert await Questionnaire.count() == 0
 
 
