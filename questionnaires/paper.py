@@ -19,6 +19,12 @@ def question_numbers(questionnaire: Questionnaire) -> dict[str, int]:
     return {name: index for index, name in enumerate(numbered, start=1)}
 
 
+def never_shown(relevant: str) -> bool:
+    """An item whose condition is `false()` (metadata and calculations kept from an XLSForm
+    import) is never asked, so a paper sheet leaves it out."""
+    return relevant.replace(" ", "") == "false()"
+
+
 def condition_text(expression: str, questionnaire: Questionnaire,
                    numbers: dict[str, int]) -> str:
     """`${used_approval} = 'yes'` -> 第 7 题选“是”."""

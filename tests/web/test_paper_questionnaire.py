@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 from questionnaires.paper import question_numbers
+from questionnaires.xlsform import read_xlsform_report
 from survey_app.db.tables import Campaign, Invitation, QuestionnaireVersion
-from survey_app.services.questionnaires import questionnaire_for_version
+from survey_app.services.questionnaires import create_questionnaire, publish, questionnaire_for_version
 from tests.conftest import login
 from tests.db.test_sampling_service import drawn_campaign
 from tests.support.campaigns import open_campaign
+from tests.unit.test_xlsform_interop import book
 
 
 def numbered(html: str, pattern: str) -> dict[str, str]:
@@ -57,3 +59,23 @@ async def test_a_draft_version_is_not_printed(client, make_user) -> None:
     await login(client, "admin1")
     refused = await client.get(f"/questionnaires/versions/{campaign.version_id}/paper")
     assert refused.status_code == 409 and "只能打印已发布的问卷版本" in refused.text
+
+
+async def test_items_an_xlsform_import_keeps_hidden_are_not_printed(client, make_user) -> None:
+    """Metadata and calculations kept from an XLSForm (`relevant = false()`) are never asked,
+    so the paper sheet leaves them out; the questions keep their numbers."""
+    survey = [["type", "name", "label", "calculation"], ["start", "start", "", ""],
+              ["text", "opinion", "您的意见", ""], ["calculate", "twice", "", "2 * 2"]]
+    imported = read_xlsform_report(book(survey)).questionnaire
+    hidden = [q for q in imported.iter_questions() if q.relevant == "false()"]
+    assert len(hidden) == 2, "the import keeps the metadata and the calculation as hidden items"
+    version_id = await create_questionnaire(imported, "enterprise", None)
+    await publish(version_id, None)
+    await make_user("admin1", "admin")
+    await login(client, "admin1")
+    paper = await client.get(f"/questionnaires/versions/{version_id}/paper")
+    assert paper.status_code == 200
+    assert '<b class="qno">1.</b> 您的意见' in paper.text
+    for item in hidden:
+        assert item.label not in paper.text
+    assert paper.text.count('class="paper-q"') == 1
