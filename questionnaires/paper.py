@@ -21,8 +21,14 @@ def question_numbers(questionnaire: Questionnaire) -> dict[str, int]:
 
 def never_shown(relevant: str) -> bool:
     """An item whose condition is `false()` (metadata and calculations kept from an XLSForm
-    import) is never asked, so a paper sheet leaves it out."""
+    import) is never asked, so paper sheets and the data-entry form leave it out."""
     return relevant.replace(" ", "") == "false()"
+
+
+def hidden_items(questionnaire: Questionnaire) -> set[str]:
+    """Ids of sections and names of questions that are never asked."""
+    return {s.id for s in questionnaire.sections if never_shown(s.relevant)} | {
+        q.name for q in questionnaire.iter_questions() if never_shown(q.relevant)}
 
 
 def condition_text(expression: str, questionnaire: Questionnaire,

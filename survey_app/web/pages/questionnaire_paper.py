@@ -8,7 +8,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Template
 
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
-from questionnaires.paper import condition_text, never_shown, question_numbers
+from questionnaires.paper import condition_text, hidden_items, question_numbers
 from survey_app.roles import ADMIN
 from survey_app.services.questionnaires import AuthoringError, questionnaire_for_version
 from survey_app.web.guards import roles
@@ -33,9 +33,8 @@ async def paper_questionnaire(request: Request, version_id: RecordId) -> Templat
         s.id: condition_text(s.relevant, questionnaire, numbers)
         for s in questionnaire.sections if s.relevant
     }
-    hidden = {s.id for s in questionnaire.sections if never_shown(s.relevant)} | {
-        q.name for q in questionnaire.iter_questions() if never_shown(q.relevant)}
-    return page(request, "admin/questionnaire_paper.html", version=version, hidden=hidden,
+    return page(request, "admin/questionnaire_paper.html", version=version,
+                hidden=hidden_items(questionnaire),
                 questionnaire=questionnaire, numbers=numbers, conditions=conditions,
                 section_conditions=section_conditions, scale=SATISFACTION_SCALE,
                 unknown_option=UNKNOWN_OPTION)

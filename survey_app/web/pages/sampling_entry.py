@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 
 from questionnaires.answers import coerce_form_answers
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
-from questionnaires.paper import question_numbers
+from questionnaires.paper import hidden_items, question_numbers
 from survey_app.roles import ADMIN, DATA_ENTRY
 from survey_app.services import campaigns
 from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
@@ -73,6 +73,7 @@ async def _form_page(
     return page(
         request, "entry/form.html", status_code=status_code, campaign=campaign,
         invitation=views[0], questionnaire=questionnaire, numbers=_numbers(questionnaire),
+        hidden=hidden_items(questionnaire),
         answers=answers or {}, errors=errors or {}, message=message,
         channels=ENTRY_CHANNELS, channel=channel,
         submission_id=submission_id or secrets.token_urlsafe(18),
