@@ -262,21 +262,25 @@ async def draw_sample(page: Any) -> int:
 
 
 async def answer_open_link(site: Site, link: str) -> None:
+    """A resident on a phone answers every shown question and submits."""
     page = await site.phone()
     await page.goto(link)
+    await page.screenshot(path=str(SHOTS / "18-open-link-first-page-375.png"), full_page=True)
     for _ in range(10):
+        if "谢谢您的参与" in await main_text(page):
+            break
         for name in set(await page.eval_on_selector_all(
                 "input[type=radio]:visible", "xs => xs.map(x => x.name)")):
             await page.locator(f"input[type=radio][name='{name}']").first.check()
         for box in await page.locator("textarea:visible").all():
             await box.fill("希望网上办事再简化一些。")
-        buttons = page.locator("button[value=submit]")
-        if await buttons.count():
-            await submit(page, buttons)
-            break
-        await submit(page, "下一页")
-    assert "谢谢您的参与" in await main_text(page)
-    assert re.search(r"回执编号：\S+", await main_text(page))
+        # Page 1 says 提交问卷 until 是 opens the rating section; the server then shows it.
+        last = page.get_by_role("button", name="提交问卷")
+        await submit(page, last if await last.count() else page.get_by_role("button", name="下一页"))
+    text = await main_text(page)
+    assert "谢谢您的参与" in text
+    assert re.search(r"回执编号：\S+", text)
+    await page.screenshot(path=str(SHOTS / "19-open-link-thanks-375.png"), full_page=True)
 
 
 async def open_link(site: Site, page: Any, campaign_url: str) -> None:
@@ -286,6 +290,12 @@ async def open_link(site: Site, page: Any, campaign_url: str) -> None:
     link = re.search(r"https?://\S+/o/[\w-]+", text).group(0)  # type: ignore[union-attr]
     await check_page(page, "14-open-link")
     await answer_open_link(site, link)
+    # The monitor counts the poster's answer as a channel, not as a sample response.
+    await page.goto(campaign_url + "/monitor")
+    text = await main_text(page)
+    assert "公开链接 1 份" in text
+    assert await page.locator(".stat", has_text="已回复").locator("b").inner_text() == "0"
+    await check_page(page, "15-monitor")
 
 
 async def close_and_reopen(page: Any, campaign_url: str, sample_size: int) -> None:
@@ -295,7 +305,7 @@ async def close_and_reopen(page: Any, campaign_url: str, sample_size: int) -> No
     assert "确认结束调查" in text
     assert await page.locator("#close-awaiting").inner_text() == str(sample_size)
     assert await page.locator("#close-drafts").inner_text() == "0"
-    await check_page(page, "15-close-confirm")
+    await check_page(page, "16-close-confirm")
     await page.check("input[name=confirm]")
     await submit(page, "结束调查")
     assert "已结束" in await main_text(page)
@@ -303,7 +313,7 @@ async def close_and_reopen(page: Any, campaign_url: str, sample_size: int) -> No
     await page.fill("input[name=reason]", "部分企业反映未收到通知，延长两周")
     await submit(page, "重新开放")
     assert "进行中" in await main_text(page)
-    await check_page(page, "16-reopened")
+    await check_page(page, "17-reopened")
 
 
 async def test_a_new_district_in_the_browser(district: Site) -> None:
@@ -318,7 +328,7 @@ async def test_a_new_district_in_the_browser(district: Site) -> None:
     await set_up_units(page)
     await import_roster(page)
     await build_district_questionnaire(page, district.url, QUESTIONNAIRE)
-    await check_page(page, "17-questionnaire-published")
+    await check_page(page, "10b-questionnaire-published")
     campaign_url = await create_campaign(page)
     sample_size = await draw_sample(page)
     await open_link(district, page, campaign_url)
