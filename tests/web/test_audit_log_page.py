@@ -26,6 +26,14 @@ def test_details_are_written_out_in_chinese() -> None:
     assert "\\u" not in detail_text({"name": "区司法局"})
 
 
+def test_a_draw_is_written_out_without_codes() -> None:
+    # Found walking issue 14: "分层字段：industry → size_class；抽样比例：0.25；排除的批次：".
+    text = detail_text({"strata": ["industry", "size_class"], "rate": 0.25,
+                        "excluded_campaigns": [], "ids": [3, 4]})
+    assert text == "分层字段：行业 × 规模；抽样比例：25%；排除的批次：无；编号：3、4"
+    assert detail_text({"strata": []}) == "分层字段：不分层"
+
+
 async def test_chinese_labels_and_filters(client, make_user) -> None:
     await _admin(client, make_user)
     await login(client, "nobody", "Wrong-Passw0rd!!")  # a failed login, unknown user
