@@ -169,6 +169,8 @@ async def upload_roster(page: Any, data: bytes, name: str) -> None:
     # The job page refreshes itself until the worker is done.
     await page.get_by_role("link", name="查看结果").wait_for(timeout=60_000)
     assert "已完成" in await main_text(page)
+    assert await page.locator(".badge.done").evaluate("b => b.getBoundingClientRect().height") < 40
+    await check_page(page, "08-import-job")
     await submit(page, page.get_by_role("link", name="查看结果"))
 
 
@@ -190,7 +192,7 @@ async def import_roster(page: Any) -> None:
     for value in ("外星贸易", "超大型", "火星街道", uscc(1)):
         assert any(value in row for row in report), (value, report)
     assert all(re.search(r"[\u4e00-\u9fff]", row.split("\t")[2]) for row in report), report
-    await check_page(page, "08-roster-errors")
+    await check_page(page, "08b-roster-errors")
     async with page.expect_download() as download_info:
         await page.click("text=下载问题报告（XLSX）")
     download = await download_info.value

@@ -36,3 +36,16 @@ async def test_recovery_codes_are_never_split_across_lines(client) -> None:
     # Two columns only where each holds a whole code (at 375 px they split as "QUKC-R8EK-/X5YE").
     assert re.search(r"ol\.codes \{ columns:2 \d+em;", css)
     assert "ol.codes li { white-space:nowrap; }" in css
+
+
+async def test_action_cells_stay_table_cells(client) -> None:
+    css = await _stylesheet(client)
+    # `.actions` is a flex row; on the units list's <td class="actions"> that broke the row lines.
+    assert "td.actions { display:table-cell; }" in css
+
+
+async def test_the_done_badge_is_not_a_tall_bubble(client) -> None:
+    css = await _stylesheet(client)
+    # The respondent's closing-page rule `.done { padding:2.5rem 0 }` also hit
+    # <span class="badge done"> on the job page (任务 #…: 已完成 in a 100 px high pill).
+    assert "section.done {" in css and not re.search(r"(^|\n)\.done \{", css)
