@@ -246,6 +246,16 @@ async def draw_sample(page: Any) -> int:
     await page.check("input[name=strata][value=industry]")
     await page.fill("input[name=rate_percent]", "25")
     await page.fill("input[name=seed]", "20270101")
+    await page.fill("input[name=min_per_stratum]", "2")
+    # Neyman allocation without the strata's standard deviations: refused, nothing forgotten.
+    await page.select_option("select[name=allocation]", "neyman")
+    await submit(page, "预览分配")
+    assert "标准差" in await main_text(page)
+    assert await page.input_value("input[name=seed]") == "20270101"
+    assert await page.input_value("input[name=min_per_stratum]") == "2"
+    assert await page.input_value("select[name=allocation]") == "neyman"
+    await check_page(page, "12a-draw-error")
+    await page.select_option("select[name=allocation]", "proportional")
     await submit(page, "预览分配")
     text = await main_text(page)
     assert "分配预览" in text

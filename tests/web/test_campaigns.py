@@ -231,3 +231,15 @@ async def test_pages_cope_with_a_sample_drawn_elsewhere(client, make_user) -> No
                               f"/campaigns/{campaign_id}/invitations/{invitation['id']}/replace",
                               {"reason": "closed"})
     assert refused.status_code == 400 and "无法按层替补" in refused.text
+
+
+async def test_a_new_campaign_page_has_no_empty_rows_and_names_missing_dates(
+        client, make_user) -> None:
+    # Found walking issue 14: "— 至 —" and a blank band of empty action rows before the plan.
+    await admin(client, make_user)
+    campaign_id = await new_campaign(await published_version())
+    detail = (await client.get(f"/campaigns/{campaign_id}")).text
+    assert "未设定起止日期" in detail and "— 至 —" not in detail
+    assert 'class="actions"' not in detail.split("<h2>抽样方案</h2>")[0]
+    listing = (await client.get("/campaigns")).text
+    assert "未设定" in listing and "— 至 —" not in listing
