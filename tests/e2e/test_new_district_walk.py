@@ -39,6 +39,7 @@ UNITS = [
     ("U03", "区市场监督管理局", "职能部门"), ("S01", "城关街道办事处", "街道"),
     ("S02", "江南街道办事处", "街道"), ("P01", "高新区管委会", "园区"),
 ]
+RETIRED = ("U09", "区临时工作专班")
 HEADER = ["统一社会信用代码", "企业名称", "行业", "规模", "园区/街道"]
 PLACES = ["城关街道", "江南街道", "高新区"]
 QUESTIONNAIRE = "2027年度营商环境满意度调查"
@@ -147,9 +148,16 @@ async def set_up_units(page: Any) -> None:
     assert await form.get_by_label("单位名称").input_value() == "重复的单位"
     assert await form.get_by_label("类别").input_value() == "职能部门"
     await check_page(page, "06-units-error")
-    await page.goto("/admin/units")
-    rows = await page.locator("table.grid tbody tr").all_inner_texts()
-    assert len(rows) == len(UNITS) and all("参加考评" in row for row in rows)
+    # A unit set up by mistake is deactivated (reversible), so it is rated nowhere.
+    await form.get_by_label("单位代码").fill(RETIRED[0])
+    await form.get_by_label("单位名称").fill(RETIRED[1])
+    await form.get_by_label("类别").select_option(label="职能部门")
+    await submit(page, "创建单位")
+    row = page.locator("table.grid tbody tr", has_text=RETIRED[1])
+    await submit(page, row.get_by_role("button", name="停用"))
+    assert "停用" in await row.locator("td").nth(3).inner_text()
+    statuses = await page.locator("table.grid tbody tr td:nth-child(4)").all_inner_texts()
+    assert sorted(statuses) == ["停用"] + ["参加考评"] * len(UNITS)
     await check_page(page, "07-units")
 
 
@@ -278,9 +286,11 @@ async def answer_open_link(site: Site, link: str) -> None:
     page = await site.phone()
     await page.goto(link)
     await page.screenshot(path=str(SHOTS / "18-open-link-first-page-375.png"), full_page=True)
+    rated: set[str] = set()
     for _ in range(10):
         if "谢谢您的参与" in await main_text(page):
             break
+        rated.update(await page.locator(".mrow .mlabel").all_inner_texts())
         for name in set(await page.eval_on_selector_all(
                 "input[type=radio]:visible", "xs => xs.map(x => x.name)")):
             await page.locator(f"input[type=radio][name='{name}']").first.check()
@@ -293,6 +303,8 @@ async def answer_open_link(site: Site, link: str) -> None:
     assert "谢谢您的参与" in text
     assert re.search(r"回执编号：\S+", text)
     await page.screenshot(path=str(SHOTS / "19-open-link-thanks-375.png"), full_page=True)
+    # The unit matrix rates every active unit, and not the deactivated one.
+    assert rated == {name for _, name, _ in UNITS}, rated
 
 
 async def open_link(site: Site, page: Any, campaign_url: str) -> None:
