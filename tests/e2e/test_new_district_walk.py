@@ -85,6 +85,8 @@ async def submit(page: Any, target: Any) -> None:
 async def check_page(page: Any, name: str) -> None:
     """axe on the admin page, and photos at desktop and phone width for a human to judge."""
     await assert_accessible(page, name)
+    broken = await page.evaluate(_BROKEN_WORDS, "table.grid td, table.grid button")
+    assert broken == [], f"{name}: short texts broken over lines at 1280 px: {broken}"
     SHOTS.mkdir(exist_ok=True)
     for width, height in ((1280, 800), (375, 667)):
         await page.set_viewport_size({"width": width, "height": height})
@@ -94,6 +96,23 @@ async def check_page(page: Any, name: str) -> None:
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert sideways <= 0, f"{name} scrolls sideways at 375 px"
     await page.set_viewport_size({"width": 1280, "height": 800})
+
+
+# Short texts (a place, 未开始, a button) laid out on more than one line.
+_BROKEN_WORDS = """(selector) => [...document.querySelectorAll(selector)]
+    .filter(el => { const t = el.textContent.trim(); return t.length > 1 && t.length <= 6; })
+    .filter(el => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        const rects = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            rects.push(...[...range.getClientRects()].filter(r => r.width > 0));
+        }
+        rects.sort((a, b) => a.top - b.top);
+        return rects.some(r => r.top > rects[0].top + 0.6 * rects[0].height);
+    })
+    .map(el => el.textContent.trim())"""
 
 
 async def main_text(page: Any) -> str:
@@ -285,7 +304,7 @@ async def answer_open_link(site: Site, link: str) -> None:
     """A resident on a phone answers every shown question and submits."""
     page = await site.phone()
     await page.goto(link)
-    await page.screenshot(path=str(SHOTS / "18-open-link-first-page-375.png"), full_page=True)
+    await page.screenshot(path=str(SHOTS / "20-open-link-first-page-375.png"), full_page=True)
     rated: set[str] = set()
     for _ in range(10):
         if "谢谢您的参与" in await main_text(page):
@@ -302,7 +321,7 @@ async def answer_open_link(site: Site, link: str) -> None:
     text = await main_text(page)
     assert "谢谢您的参与" in text
     assert re.search(r"回执编号：\S+", text)
-    await page.screenshot(path=str(SHOTS / "19-open-link-thanks-375.png"), full_page=True)
+    await page.screenshot(path=str(SHOTS / "21-open-link-thanks-375.png"), full_page=True)
     # The unit matrix rates every active unit, and not the deactivated one.
     assert rated == {name for _, name, _ in UNITS}, rated
 
@@ -319,6 +338,7 @@ async def open_link(site: Site, page: Any, campaign_url: str) -> None:
     text = await main_text(page)
     assert "公开链接 1 份" in text
     assert await page.locator(".stat", has_text="已回复").locator("b").inner_text() == "0"
+    # check_page also finds short texts broken over lines: here 城关街/道, 未开/始, 同层/替补.
     await check_page(page, "15-monitor")
 
 
@@ -340,6 +360,19 @@ async def close_and_reopen(page: Any, campaign_url: str, sample_size: int) -> No
     await check_page(page, "17-reopened")
 
 
+async def read_the_audit_log(page: Any) -> None:
+    """Every step above is in the audit log, in Chinese."""
+    await page.goto("/admin/audit")
+    actions = await page.locator("table.grid tbody tr td:nth-child(3)").all_inner_texts()
+    for done in ("设置两步验证", "新增单位类别", "新建单位", "停用单位", "导入样本框", "抽样",
+                 "开始调查", "创建公开链接", "结束调查", "重新开放调查"):
+        assert done in actions, (done, actions)
+    assert not any(re.search(r"[a-z_]+\.[a-z_]+", a) for a in actions), actions
+    draw = await page.locator("table.grid tbody tr", has_text="随机种子").first.inner_text()
+    assert "分层字段：行业 × 规模" in draw and "抽样比例：25%" in draw, draw
+    await check_page(page, "18-audit-log")
+
+
 async def test_a_new_district_in_the_browser(district: Site) -> None:
     context = await district.browser.new_context(
         viewport={"width": 1280, "height": 800}, locale="zh-CN", base_url=district.url,
@@ -357,3 +390,4 @@ async def test_a_new_district_in_the_browser(district: Site) -> None:
     sample_size = await draw_sample(page)
     await open_link(district, page, campaign_url)
     await close_and_reopen(page, campaign_url, sample_size)
+    await read_the_audit_log(page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -79,3 +80,10 @@ async def test_paging_and_formula_safe_export(client, make_user) -> None:
     assert all(str(r[3]).startswith("'=") for r in rows[1:])  # never a live formula
     assert rows[1][2] == "标记样本框对象状态"
     assert await AuditLog.count().where(AuditLog.action == "audit.export") == 1
+
+
+async def test_action_names_are_not_broken_over_lines(client, make_user) -> None:
+    # Found walking issue 14: the 操作 column read 创建/公开/链接, two characters a line.
+    await _admin(client, make_user)
+    page = (await client.get("/admin/audit")).text
+    assert re.search(r'<td class="nowrap">[^<]+</td><td class="nowrap">登录</td>', page)
