@@ -156,3 +156,7 @@ async def test_a_new_district_is_told_to_add_classes_first(client, make_user) ->
                     {"op": "add", "name": "街道"})
     page = (await client.get("/admin/units")).text
     assert "还没有单位类别" not in page and 'aria-label="“街道”的新名称"' in page
+    await post_form(client, "/admin/units", "/admin/units", {
+        "code": "S01", "name": "城关街道办事处", "category": "街道", "sort_order": ""})
+    listed = (await client.get("/admin/units")).text  # 参加考/评 broke at 375 px
+    assert '<td class="nowrap">街道</td>' in listed and '<td class="nowrap">参加考评</td>' in listed
