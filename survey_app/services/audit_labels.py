@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from questionnaires.roster import FIELD_LABELS as ROSTER_FIELD_LABELS
+
 ACTION_LABELS: dict[str, str] = {
     "login": "登录", "logout": "退出登录", "reauth": "再次验证身份",
     "user.create": "新建账号", "user.role": "修改账号角色", "user.password": "修改本人密码",
@@ -131,8 +133,24 @@ def _value(value: Any) -> str:
     return VALUE_LABELS.get(text, text)
 
 
+# Details whose value is a list of items, never a [before, after] pair (a two-strata draw read
+# "分层字段：industry → size_class").
+_LIST_DETAILS = frozenset({"excluded_campaigns", "campaign_ids", "ids", "units", "unknown_units",
+                           "scopes", "themes", "opinions", "others", "flags"})
+
+
+def _detail_value(key: str, value: Any) -> str:
+    if key == "strata" and isinstance(value, list):
+        return " × ".join(ROSTER_FIELD_LABELS.get(str(v), str(v)) for v in value) or "不分层"
+    if key == "rate" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:g}%"
+    if key in _LIST_DETAILS and isinstance(value, list):
+        return "、".join(_value(v) for v in value) or "无"
+    return _value(value)
+
+
 def detail_text(detail: dict[str, Any]) -> str:
     """{"reason": "bad_password", "failures": 2} -> 原因：密码错误；连续失败次数：2"""
     if not detail:
         return ""
-    return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_value(v)}" for k, v in detail.items())
+    return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_detail_value(k, v)}" for k, v in detail.items())

@@ -86,7 +86,9 @@ def live_server(engine: Any, settings: Any) -> Iterator[str]:
             [sys.executable, "-m", "uvicorn", "survey_app.app:create_app_from_env", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
              "--log-level", "warning", "--no-access-log"],
-            cwd=repo_root(), env=_server_environment(settings), stdout=output,
+            # Links, posters and QR codes the pages show must point at this server.
+            cwd=repo_root(), env={**_server_environment(settings), "SURVEY_BASE_URL": url},
+            stdout=output,
             stderr=subprocess.STDOUT,
         )
     try:

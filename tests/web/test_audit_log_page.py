@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -24,6 +25,14 @@ def test_details_are_written_out_in_chinese() -> None:
                         "from": "analyst", "to": "office", "name": "城关街道"})
     assert text == "原因：密码错误；连续失败次数：2；已锁定：否；原值：分析员；新值：绩效办；名称：城关街道"
     assert "\\u" not in detail_text({"name": "区司法局"})
+
+
+def test_a_draw_is_written_out_without_codes() -> None:
+    # Found walking issue 14: "分层字段：industry → size_class；抽样比例：0.25；排除的批次：".
+    text = detail_text({"strata": ["industry", "size_class"], "rate": 0.25,
+                        "excluded_campaigns": [], "ids": [3, 4]})
+    assert text == "分层字段：行业 × 规模；抽样比例：25%；排除的批次：无；编号：3、4"
+    assert detail_text({"strata": []}) == "分层字段：不分层"
 
 
 async def test_chinese_labels_and_filters(client, make_user) -> None:
@@ -71,3 +80,10 @@ async def test_paging_and_formula_safe_export(client, make_user) -> None:
     assert all(str(r[3]).startswith("'=") for r in rows[1:])  # never a live formula
     assert rows[1][2] == "标记样本框对象状态"
     assert await AuditLog.count().where(AuditLog.action == "audit.export") == 1
+
+
+async def test_action_names_are_not_broken_over_lines(client, make_user) -> None:
+    # Found walking issue 14: the 操作 column read 创建/公开/链接, two characters a line.
+    await _admin(client, make_user)
+    page = (await client.get("/admin/audit")).text
+    assert re.search(r'<td class="nowrap">[^<]+</td><td class="nowrap">登录</td>', page)

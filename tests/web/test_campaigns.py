@@ -231,3 +231,26 @@ async def test_pages_cope_with_a_sample_drawn_elsewhere(client, make_user) -> No
                               f"/campaigns/{campaign_id}/invitations/{invitation['id']}/replace",
                               {"reason": "closed"})
     assert refused.status_code == 400 and "无法按层替补" in refused.text
+
+
+async def test_a_new_campaign_page_has_no_empty_rows_and_names_missing_dates(
+        client, make_user) -> None:
+    # Found walking issue 14: "— 至 —" and a blank band of empty action rows before the plan.
+    await admin(client, make_user)
+    campaign_id = await new_campaign(await published_version())
+    detail = (await client.get(f"/campaigns/{campaign_id}")).text
+    assert "未设定起止日期" in detail and "— 至 —" not in detail
+    assert 'class="actions"' not in detail.split("<h2>抽样方案</h2>")[0]
+    listing = (await client.get("/campaigns")).text
+    assert "未设定" in listing and "— 至 —" not in listing
+
+
+async def test_non_respondent_rows_keep_short_words_whole(client, make_user) -> None:
+    # Found walking issue 14: 城关街/道, 未开/始 and the button 同层/替补 broke over two lines.
+    await admin(client, make_user)
+    campaign_id = await drawn_campaign()
+    monitor = (await client.get(f"/campaigns/{campaign_id}/monitor")).text
+    assert '<td class="nowrap">未开始</td>' in monitor
+    assert re.search(r'<td class="nowrap">[^<]+</td><td>[^<]+</td>\s*<td>', monitor)
+    css_href = re.search(r'href="(/static/css/app\.[^"]+\.css)"', monitor).group(1)  # type: ignore[union-attr]
+    assert "table.grid button { white-space:nowrap; }" in (await client.get(css_href)).text

@@ -185,3 +185,15 @@ async def test_resident_roster_masks_names_and_refuses_keys_of_firms(client, mak
     listing = await client.get("/roster", params={"kind": "resident"})
     assert "王*" in listing.text and "王小明" not in listing.text
     assert "139****2222" in listing.text and "东门社区" in listing.text
+
+
+async def test_a_firm_without_contacts_offers_nothing_to_reveal(client, make_user) -> None:
+    # Found walking issue 14: every row offered 查看联系方式 (an audited step-up) even with no
+    # contact at all to show.
+    await make_user("admin1", "admin")
+    await login(client, "admin1")
+    data = ("统一社会信用代码,企业名称,联系人,联系电话\n"
+            f"{uscc(1)},江城精密机械有限公司,张伟,13812341234\n{uscc(2)},江城云数科技有限公司,,\n")
+    await import_file(client, data.encode("utf-8"))
+    listing = (await client.get("/roster?kind=enterprise")).text
+    assert listing.count("查看联系方式</button>") == 1 and "无联系方式" in listing

@@ -77,6 +77,8 @@ async def test_an_import_that_renames_a_firm_waits_and_can_be_cancelled(admin) -
     assert "确认修改并导入" in held.text
     assert "江城精密机械有限公司" in held.text and "完全不同的公司" in held.text
     assert "建筑业" in held.text
+    # Nothing is written yet, so the page does not claim "0 新增 / 0 更新" (walk of issue 14).
+    assert "确认后写入的行" in held.text and "<span>新增</span>" not in held.text
     assert "data" in str((await Job.select(Job.params).where(Job.id == job_id).first())["params"])
     cancelled = await post_form(client, f"/roster/imports/{job_id}",
                                 f"/roster/imports/{job_id}/cancel", {})

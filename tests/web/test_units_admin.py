@@ -144,3 +144,19 @@ async def test_only_admins_manage_units(client, make_user) -> None:
     await make_user("office1", "office")
     await login(client, "office1")
     assert (await client.get("/admin/units")).status_code == 403
+
+
+async def test_a_new_district_is_told_to_add_classes_first(client, make_user) -> None:
+    # Found walking issue 14 in a browser: the create form came first with an empty 类别 list.
+    await admin_client(client, make_user)
+    empty = (await client.get("/admin/units")).text
+    assert "还没有单位类别：请先在上方“单位类别”中添加类别" in empty
+    assert empty.index("<h2>单位类别</h2>") < empty.index("<h2>新建单位</h2>")
+    await post_form(client, "/admin/units", "/admin/units/categories",
+                    {"op": "add", "name": "街道"})
+    page = (await client.get("/admin/units")).text
+    assert "还没有单位类别" not in page and 'aria-label="“街道”的新名称"' in page
+    await post_form(client, "/admin/units", "/admin/units", {
+        "code": "S01", "name": "城关街道办事处", "category": "街道", "sort_order": ""})
+    listed = (await client.get("/admin/units")).text  # 参加考/评 broke at 375 px
+    assert '<td class="nowrap">街道</td>' in listed and '<td class="nowrap">参加考评</td>' in listed

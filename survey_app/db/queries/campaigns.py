@@ -197,12 +197,14 @@ async def recent_drawn_campaign_ids(audience: str, before_id: int, limit: int) -
 
 
 async def unit_answer_counts(campaign_id: int) -> list[UnitAnswerCount]:
-    """Per rated unit: how many (not excluded) responses said something about it."""
+    """Per rated unit: how many (not excluded) responses of the sample said something about it.
+    Open-link responses have no invitation and are left out: the rate is over invitations."""
     rows = await Response.raw(
         "SELECT a.unit_code AS unit_code, COUNT(DISTINCT a.response) AS responses, "
         "COUNT(DISTINCT CASE WHEN a.level IS NOT NULL THEN a.response END) AS rated "
         "FROM answer a JOIN response r ON r.id = a.response "
         "WHERE a.campaign = {} AND a.unit_code <> '' AND r.status <> 'excluded' "
+        "AND r.invitation IS NOT NULL "
         "GROUP BY a.unit_code",
         campaign_id,
     )
