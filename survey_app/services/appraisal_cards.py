@@ -113,13 +113,14 @@ async def review(card_id: int, decision: str, note: str, user: CurrentUser, ip: 
 class CampaignRate:
     name: str
     period: str
-    responses: int
+    responses: int  # every complete answer, open-link answers included
     invited: int
+    sampled: int  # invitations answered: the response rate is of the sample only
     low: bool  # below the default survey thresholds: will not count in the appraisal by default
 
     @property
     def rate(self) -> float | None:
-        return self.responses / self.invited if self.invited else None
+        return self.sampled / self.invited if self.invited else None
 
 
 async def open_campaign_rates() -> list[CampaignRate]:
@@ -131,8 +132,9 @@ async def open_campaign_rates() -> list[CampaignRate]:
     for campaign in campaigns:
         responses = sum(c.count for c in counts if c.campaign_id == campaign.id and c.status == "complete")
         invited = await invitations.count_invitations(campaign.id)
-        low = responses < gate.min_responses or (invited > 0 and responses / invited < gate.min_response_rate)
-        lines.append(CampaignRate(campaign.name, campaign.period, responses, invited, low))
+        sampled = await score_queries.sample_responses([campaign.id])
+        low = responses < gate.min_responses or (invited > 0 and sampled / invited < gate.min_response_rate)
+        lines.append(CampaignRate(campaign.name, campaign.period, responses, invited, sampled, low))
     return sorted(lines, key=lambda c: (c.rate if c.rate is not None else 2.0, c.name))
 
 

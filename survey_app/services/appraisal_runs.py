@@ -59,13 +59,14 @@ class SurveyStatus:
     audience: str
     campaigns: tuple[str, ...]
     open: bool
-    responses: int
+    responses: int  # every complete answer, open-link answers included
     invited: int
+    sampled: int  # invitations answered: the response rate is of the sample only
     eligible: bool
 
     @property
     def rate(self) -> float | None:
-        return self.responses / self.invited if self.invited else None
+        return self.sampled / self.invited if self.invited else None
 
     @property
     def label(self) -> str:
@@ -110,10 +111,11 @@ async def period_statuses(scheme: Scheme) -> list[PeriodStatus]:
             counts = await queries.status_counts([c.id for c in campaigns])
             responses = sum(c.count for c in counts if c.status == "complete")
             invited = sum([await invitations.count_invitations(c.id) for c in campaigns])
+            sampled = await queries.sample_responses([c.id for c in campaigns])
             is_open = any(c.status == "open" for c in campaigns)
-            rate_ok = invited == 0 or responses / invited >= gate.min_response_rate
+            rate_ok = invited == 0 or sampled / invited >= gate.min_response_rate
             surveys.append(SurveyStatus(
-                audience, tuple(c.name for c in campaigns), is_open, responses, invited,
+                audience, tuple(c.name for c in campaigns), is_open, responses, invited, sampled,
                 not is_open and responses >= gate.min_responses and rate_ok,
             ))  # fmt: skip
         missing = inputs.missing_cells(scheme, [key], all_units, stored)

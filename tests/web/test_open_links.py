@@ -106,3 +106,9 @@ async def test_open_questionnaire_is_paged_with_a_draft_per_device(app, db, clie
     per_unit = monitor.split("<h2>各被评价单位</h2>")[1].split("</table>")[0]
     counts = re.findall(r'<td class="num">([^<]+)</td>', per_unit)
     assert counts and all(c in ("0", "0.0%") for c in counts), counts
+    # The same on the home page and in the appraisal: the response rate is of the sample only.
+    home = (await client.get("/")).text
+    row = re.search(r"<tr><td>[^<]*</td><td>[^<]*</td>((?:<td class=\"num\">[^<]*</td>){4})", home)
+    assert row, "the running campaign is listed with its response rate"
+    assert re.findall(r">([^<]*)<", row.group(1))[::2] == ["1", str(len(campaign.tokens)), "0", "0.0%"]
+

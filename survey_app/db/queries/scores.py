@@ -560,6 +560,20 @@ async def status_counts(campaign_ids: Sequence[int]) -> list[StatusCount]:
     return [StatusCount(r["campaign"], r["status"], r["quality_flags"], int(r["n"])) for r in rows]
 
 
+async def sample_responses(campaign_ids: Sequence[int]) -> int:
+    """Complete responses that answer an invitation: the numerator of a response rate
+    (open-link answers have no invitation and are a channel, not part of the sample)."""
+    if not campaign_ids:
+        return 0
+    rows = await _select(
+        "SELECT COUNT(*) AS n FROM response "  # noqa: S608
+        f"WHERE campaign IN ({_marks(len(campaign_ids))}) "
+        "AND status = 'complete' AND invitation IS NOT NULL",
+        *campaign_ids,
+    )
+    return int(rows[0]["n"])
+
+
 @dataclass(frozen=True)
 class ReviewedResponse:
     """What a reviewer sees of a response: never who gave it."""
