@@ -826,18 +826,27 @@ def compare_with_ceiling(url: str, pid: int, pages: dict[str, tuple[str, list[st
 
 def scale_out(env: dict[str, str], pages: dict[str, tuple[str, list[str]]],
               args: argparse.Namespace, workdir: Path, tool: str) -> None:
-    """The same pages from uvicorn with 1 and then 2 worker processes, same database."""
+    """The same pages from uvicorn with 1 and with 2 worker processes on the same database,
+    both up at once and measured in alternating rounds."""
+    rounds = max(1, min(args.rounds, args.seconds // 2))
     print(f"\n5. Scale out: uvicorn --workers 1 vs --workers 2 on the same {args.engine} "
-          f"database, {args.clients} clients, {args.seconds} s each, in this run")
-    for name in ("enterprise", "forty"):
-        label, paths = pages[name]
-        rates = []
-        for workers in (1, 2):
-            with serve(env, workdir / f"scale{workers}.log", workers=workers) as (url, pid):
-                result = get_load(url, pid, paths, args.clients, args.seconds, workdir, tool)
-            print(result.line(f"{label[:22]}, {workers} worker(s)"), flush=True)
-            rates.append(result.rate)
-        print(f"   {'':<32} 2 workers serve {rates[1] / rates[0]:.2f}x one", flush=True)
+          f"database, {args.clients} clients, {args.seconds} s each in {rounds} alternating "
+          "rounds, in this run")
+    with serve(env, workdir / "scale1.log", workers=1) as one, \
+            serve(env, workdir / "scale2.log", workers=2) as two:
+        for name in ("enterprise", "forty"):
+            label, paths = pages[name]
+            runs: dict[int, list[LoadResult]] = {1: [], 2: []}
+            for i in range(rounds):
+                for workers, (url, pid) in ((1, one), (2, two)):
+                    runs[workers].append(get_load(url, pid, paths, args.clients,
+                                                  args.seconds // rounds, workdir, tool,
+                                                  warm_up=i == 0))
+            results = {workers: combined(r) for workers, r in runs.items()}
+            for workers, result in results.items():
+                print(result.line(f"{label[:22]}, {workers} worker(s)"), flush=True)
+            print(f"   {'':<32} 2 workers serve {results[2].rate / results[1].rate:.2f}x one",
+                  flush=True)
 
 
 def phone_burst(env: dict[str, str], prepared: Prepared, args: argparse.Namespace,
