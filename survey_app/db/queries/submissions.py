@@ -18,7 +18,6 @@ from piccolo.querystring import QueryString
 from survey_app.db.engine import direct_sqlite
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import (
-    Campaign,
     Draft,
     Invitation,
     Response,
