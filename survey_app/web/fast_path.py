@@ -37,8 +37,8 @@ _LINK = re.compile(r"/([so])/([A-Za-z0-9_-]{16,64})")  # services.submissions.LI
 _STEP = re.compile(rb"step=([A-Za-z0-9_-]{1,64})")
 _ROUTES = {"s": "/s/{token:str}", "o": "/o/{token:str}"}  # as the access log names them
 _HTML = b"text/html; charset=utf-8"
-# The CSRF Set-Cookie header is built once with a placeholder value, replaced per request
-# (tokens are hex: never quoted).
+# Set-Cookie headers are built once with a placeholder value, replaced per request (the values
+# are hex or URL-safe base64: never quoted).
 _PLACEHOLDER = "COOKIEVALUEPLACEHOLDER"
 
 
@@ -53,6 +53,11 @@ class FastPath:
         self.csrf_cookie = Cookie(key=CSRF_COOKIE, value=_PLACEHOLDER, path="/",
                                   secure=settings.secure_cookies, httponly=True,
                                   samesite="lax").to_header(header="")
+        # survey_open._with_cookie: Secure when the site says so or the request came by https
+        self.device_cookie = {secure: Cookie(
+            key=DEVICE_COOKIE, value=_PLACEHOLDER, max_age=365 * 86400, httponly=True,
+            samesite="lax", path="/o/", secure=secure).to_header(header="")
+            for secure in (False, True)}
 
     async def __call__(self, scope: Scope, send: Send) -> bool:
         """Serve the request and return True, or return False (Litestar serves it)."""
@@ -120,9 +125,8 @@ class FastPath:
                                 open_intro=OPEN_INTRO.format(campaign=state.context.campaign_name))
         if body is not None and fresh:
             secure = self.settings.secure_cookies or scope.get("scheme") == "https"
-            extra.append((b"set-cookie", Cookie(
-                key=DEVICE_COOKIE, value=fresh, max_age=365 * 86400, httponly=True,
-                samesite="lax", path="/o/", secure=secure).to_header(header="").encode()))
+            extra.append((b"set-cookie",
+                          self.device_cookie[secure].replace(_PLACEHOLDER, fresh).encode()))
         return body
 
     async def _static(self, scope: Scope, send: Send, name: str) -> bool:
