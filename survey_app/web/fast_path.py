@@ -23,7 +23,7 @@ from typing import Any
 from litestar._parsers import parse_cookie_string
 from litestar.datastructures import Cookie
 from litestar.middleware.csrf import generate_csrf_token
-from litestar.types import Scope, Send
+from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, HTTPScope, Send
 
 from survey_app.config import Settings
 from survey_app.services import open_links, submissions
@@ -59,7 +59,7 @@ class FastPath:
             samesite="lax", path="/o/", secure=secure).to_header(header="")
             for secure in (False, True)}
 
-    async def __call__(self, scope: Scope, send: Send) -> bool:
+    async def __call__(self, scope: HTTPScope, send: Send) -> bool:
         """Serve the request and return True, or return False (Litestar serves it)."""
         if scope["method"] != "GET":
             return False
@@ -81,7 +81,7 @@ class FastPath:
         cookies = parse_cookie_string(headers.get(b"cookie", b"").decode("latin-1"))
         gzipped = b"gzip" in headers.get(b"accept-encoding", b"")
         extra: list[tuple[bytes, bytes]] = []
-        csrf = cookies.get(CSRF_COOKIE)
+        csrf = cookies.get(CSRF_COOKIE, "")
         if not valid_csrf_token(csrf, self.settings.secret_key):
             csrf = generate_csrf_token(self.settings.secret_key)
             extra.append((b"set-cookie", self.csrf_cookie.replace(_PLACEHOLDER, csrf).encode()))
@@ -98,8 +98,7 @@ class FastPath:
                             *extra, *self.page_headers]
         if gzipped:
             response_headers.append((b"content-encoding", b"gzip"))
-        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
-        await send({"type": "http.response.body", "body": body})
+        await _respond(send, response_headers, body)
         log.info("%s %s %s", "GET", _ROUTES[kind], 200)
         return True
 
@@ -110,7 +109,7 @@ class FastPath:
         return cached_step_body(self.environment, state, section_id, state.draft,
                                 new_request_values(csrf), gzipped, restored)
 
-    async def _open(self, scope: Scope, token: str, step: str | None, csrf: str, gzipped: bool,
+    async def _open(self, scope: HTTPScope, token: str, step: str | None, csrf: str, gzipped: bool,
                     cookies: dict[str, str], extra: list[tuple[bytes, bytes]]) -> bytes | None:
         client = scope.get("client")
         if not _open_views.allow(client[0] if client else ""):
@@ -129,7 +128,7 @@ class FastPath:
                           self.device_cookie[secure].replace(_PLACEHOLDER, fresh).encode()))
         return body
 
-    async def _static(self, scope: Scope, send: Send, name: str) -> bool:
+    async def _static(self, scope: HTTPScope, send: Send, name: str) -> bool:
         gzipped = b"gzip" in _headers(scope).get(b"accept-encoding", b"")
         found = find_asset(name, gzipped)
         if found is None:
@@ -139,13 +138,21 @@ class FastPath:
                    (b"cache-control", cache_control), *self.static_headers]
         if encoded:
             headers.append((b"content-encoding", b"gzip"))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _respond(send, headers, body)
         log.info("%s %s %s", "GET", "/static/{name:path}", 200)
         return True
 
 
-def _headers(scope: Scope) -> dict[bytes, bytes]:
+async def _respond(send: Send, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 200,
+                                     "headers": headers}
+    await send(start)
+    message: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body,
+                                      "more_body": False}
+    await send(message)
+
+
+def _headers(scope: HTTPScope) -> dict[bytes, bytes]:
     """The request's headers by (lower-case) name; the first of repeated ones, as Litestar."""
     found: dict[bytes, bytes] = {}
     for key, value in scope["headers"]:
