@@ -35,7 +35,7 @@ from survey_app.web.static_assets import find_asset
 
 _LINK = re.compile(r"/([so])/([A-Za-z0-9_-]{16,64})")  # services.submissions.LINK_TOKEN
 _STEP = re.compile(rb"step=([A-Za-z0-9_-]{1,64})")
-_ROUTES = {"s": "/s/{token:str}", "o": "/o/{token:str}"}  # as the access log names them
+_ROUTES = {"s": "/s/{token}", "o": "/o/{token}"}  # as the access log names them
 _HTML = b"text/html; charset=utf-8"
 # Set-Cookie headers are built once with a placeholder value, replaced per request (the values
 # are hex or URL-safe base64: never quoted).
@@ -80,11 +80,11 @@ class FastPath:
         headers = _headers(scope)
         cookies = parse_cookie_string(headers.get(b"cookie", b"").decode("latin-1"))
         gzipped = b"gzip" in headers.get(b"accept-encoding", b"")
-        extra: list[tuple[bytes, bytes]] = []
+        extra: list[tuple[bytes, bytes]] = []  # the handler's cookies, then the CSRF one
         csrf = cookies.get(CSRF_COOKIE, "")
-        if not valid_csrf_token(csrf, self.settings.secret_key):
+        new_csrf = not valid_csrf_token(csrf, self.settings.secret_key)
+        if new_csrf:
             csrf = generate_csrf_token(self.settings.secret_key)
-            extra.append((b"set-cookie", self.csrf_cookie.replace(_PLACEHOLDER, csrf).encode()))
         try:
             if kind == "s":
                 body = await self._invitation(token, step, csrf, gzipped)
@@ -94,6 +94,8 @@ class FastPath:
             return False
         if body is None:
             return False
+        if new_csrf:
+            extra.append((b"set-cookie", self.csrf_cookie.replace(_PLACEHOLDER, csrf).encode()))
         response_headers = [(b"content-type", _HTML), (b"content-length", str(len(body)).encode()),
                             *extra, *self.page_headers]
         if gzipped:
@@ -139,7 +141,7 @@ class FastPath:
         if encoded:
             headers.append((b"content-encoding", b"gzip"))
         await _respond(send, headers, body)
-        log.info("%s %s %s", "GET", "/static/{name:path}", 200)
+        log.info("%s %s %s", "GET", "/static/{name}", 200)
         return True
 
 

@@ -1,6 +1,7 @@
 """Respondents' GET requests served by web/fast_path.py: the same responses as the Litestar
 handlers, the same CSRF protection, fresh link state, and nothing shared between respondents."""
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,12 +35,12 @@ def _shape(response: httpx.Response) -> tuple:
     """Status, headers (cookie values and length aside) and the body without per-request values."""
     headers = {k: v for k, v in response.headers.items()
                if k not in ("set-cookie", "content-length", "date", "server")}
-    cookies = sorted(re.sub(r"^([^=]+)=[^;]*", r"\1=…", c)
-                     for c in response.headers.get_list("set-cookie"))
+    cookies = [re.sub(r"^([^=]+)=[^;]*", r"\1=…", c)
+               for c in response.headers.get_list("set-cookie")]
     return response.status_code, headers, cookies, _PER_REQUEST.sub(r"\1…", response.text)
 
 
-async def test_fast_path_sends_what_the_litestar_handlers_send(app, db) -> None:
+async def test_fast_path_sends_what_the_litestar_handlers_send(app, db, caplog) -> None:
     campaign = await open_campaign()
     second_step = campaign.questionnaire.sections[1].id
     paths = [f"/s/{campaign.tokens[0]}", f"/s/{campaign.tokens[0]}?step={second_step}",
@@ -47,13 +48,17 @@ async def test_fast_path_sends_what_the_litestar_handlers_send(app, db) -> None:
              static_url("css/app.css"), "/static/js/survey.js"]
     for encoding in ("gzip", "identity"):
         for path in paths:
-            async with _client(app, 50021) as fresh:
-                fast = await fresh.get(path, headers={"accept-encoding": encoding})
-            with litestar_only(app):
-                async with _client(app, 50022) as fresh:
-                    slow = await fresh.get(path, headers={"accept-encoding": encoding})
+            caplog.clear()
+            with caplog.at_level(logging.INFO, logger="survey_app.access"):
+                async with _client(app, 50021) as fresh:
+                    fast = await fresh.get(path, headers={"accept-encoding": encoding})
+                with litestar_only(app):
+                    async with _client(app, 50022) as fresh:
+                        slow = await fresh.get(path, headers={"accept-encoding": encoding})
             assert fast.status_code == 200, path
             assert _shape(fast) == _shape(slow), path
+            logged = [r.getMessage() for r in caplog.records if r.name == "survey_app.access"]
+            assert len(logged) == 2 and logged[0] == logged[1], logged
             assert ("content-encoding" in fast.headers) == (encoding == "gzip")
     page = _shape(fast)
     assert page[1]["content-security-policy"].startswith("default-src 'self'")
