@@ -127,8 +127,7 @@ def create_app(
             cookie_httponly=True,
             cookie_samesite="lax",
             # API clients authenticate with bearer tokens, never cookies, so CSRF cannot apply.
-            # Static files (GET only) need no token: no cookie on them, so they stay cacheable.
-            exclude=["/api/v1/", "/static/"],
+            exclude=["/api/v1/"],
         ),
         template_config=TemplateConfig(
             directory=templates_dir(),

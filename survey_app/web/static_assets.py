@@ -89,7 +89,10 @@ def find_asset(name: str, gzipped: bool) -> tuple[bytes, bytes, bytes, bool] | N
 _ENCODED: dict[tuple[str, bool], tuple[bytes, bytes, bytes, bool]] = {}
 
 
-@get("/static/{name:path}", opt={**PUBLIC, NO_COMPRESSION: True}, include_in_schema=False)
+# GET only, and no form: no CSRF cookie on static files, so they stay cacheable (as from the
+# fast path, web/fast_path.py).
+@get("/static/{name:path}", opt={**PUBLIC, NO_COMPRESSION: True, "exclude_from_csrf": True},
+     include_in_schema=False)
 async def static_file(request: Request, name: FromPath[str]) -> Response[bytes]:
     asset = _ASSETS.get(name.lstrip("/"))
     if asset is None:
