@@ -147,6 +147,27 @@ class Prepared:
     forty: Campaign
     forty_submit: Campaign
     shipped: dict[str, Campaign]
+    resumed: Campaign  # each invitation with a draft: two steps answered
+
+
+async def _with_drafts(campaign: Campaign) -> Campaign:
+    """A saved draft per invitation (the first two steps answered), as a respondent who comes
+    back finds it: the page is filled in per request."""
+    from questionnaires.answers import relevant_answers
+    from questionnaires.flow import visible_sections
+    from survey_app.db.queries.submissions import find_link_state, save_draft
+
+    questionnaire = campaign.questionnaire
+    for index, token in enumerate(campaign.tokens):
+        answers = relevant_answers(questionnaire, simulate_answers(questionnaire,
+                                                                   random.Random(index)))
+        steps = visible_sections(questionnaire, answers)
+        answered = {q.name: answers[q.name] for s in steps[:2]
+                    for q in questionnaire.section(s).questions if q.name in answers}
+        found = await find_link_state(token)
+        assert found is not None
+        await save_draft(found[0].invitation_id, answered, steps[2])  # type: ignore[arg-type]
+    return campaign
 
 
 def environment(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -212,6 +233,9 @@ def prepare(env: dict[str, str], get_tokens: int, submit_tokens: int) -> Prepare
                 forty=await _campaign(forty_version, forty, get_tokens),
                 forty_submit=await _campaign(forty_version, forty, submit_tokens),
                 shipped=shipped,
+                resumed=await _with_drafts(await _campaign(
+                    versions["enterprise-business-environment"], enterprise.questionnaire,
+                    min(get_tokens, 500))),
             )
         finally:
             await stop_engine(engine)
@@ -794,6 +818,7 @@ def page_paths(prepared: Prepared) -> dict[str, tuple[str, list[str]]]:
                   [f"/s/{t}?step={grid.id}" for t in enterprise.tokens]),
         "forty": ("40-question page", [f"/s/{t}" for t in prepared.forty.tokens]),
         "open": ("open link, first visit", [f"/o/{enterprise.open_token}"]),
+        "resumed": ("resumed step (draft filled in)", [f"/s/{t}" for t in prepared.resumed.tokens]),
     }
 
 

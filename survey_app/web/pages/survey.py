@@ -8,6 +8,7 @@ instant skip logic, inline checks and autosave. "谢谢" is rendered only after 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -21,7 +22,12 @@ from markupsafe import Markup
 
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
-from questionnaires.flow import section_after, section_before, visible_sections
+from questionnaires.flow import (
+    evaluate_visibility,
+    section_after,
+    section_before,
+    visible_sections,
+)
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
 from questionnaires.paper import question_numbers
 from survey_app.services import submissions
@@ -128,12 +134,19 @@ def _step_values(
     if not answers and not restored and key in _blank_steps:
         return _blank_steps[key]
     questionnaire = state.questionnaire
-    visible = visible_sections(questionnaire, answers)
+    # Skip logic evaluated once (not again by section_before/after and form_attributes).
+    visibility = evaluate_visibility(questionnaire, answers)
+    visible = visibility.sections
     position = visible.index(section_id) + 1 if section_id in visible else 1
-    flags = (section_before(questionnaire, answers, section_id) is None,
-             section_after(questionnaire, answers, section_id) is None, position == 1, restored)
+    ids = [section.id for section in questionnaire.sections]
+    at = ids.index(section_id) if section_id in ids else None
+    shown = set(visible)
+    flags = (at is None or not shown.intersection(ids[:at]),
+             at is None or not shown.intersection(ids[at + 1:]), position == 1, restored)
     values = {"position": str(position), "total": str(len(visible)),
-              "answers": form_attributes(questionnaire, answers)["data-answers"]}
+              # as client_logic.form_attributes writes data-answers
+              "answers": json.dumps(dict(visibility.values), ensure_ascii=False,
+                                    separators=(",", ":"))}
     if not answers and not restored and len(_blank_steps) < 10_000:
         _blank_steps[key] = (flags, values)
     return flags, values
