@@ -17,9 +17,13 @@ then prints:
    a bare driver (sqlite3 / asyncpg) writing the same rows per transaction in the same run;
 4. with --profile: where the server's time goes while serving the 40-question page (py-spy).
 
+5. with --scale: the same pages from uvicorn with 2 workers vs 1, same database, same run;
+6. with --burst N: N phones open their own links at the same instant (page + CSS + JS).
+
     .venv/bin/python bench/survey_page.py
     .venv/bin/python bench/survey_page.py --clients 64 --seconds 15 --profile
     .venv/bin/python bench/survey_page.py --engine postgres --submissions 8000
+    .venv/bin/python bench/survey_page.py --engine postgres --only get --scale --burst 1000
 
 The client runs on the same machine as the server: on a 2-core box they share the CPU, so read
 the figures as a lower bound for one worker.
