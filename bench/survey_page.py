@@ -17,9 +17,13 @@ then prints:
    a bare driver (sqlite3 / asyncpg) writing the same rows per transaction in the same run;
 4. with --profile: where the server's time goes while serving the 40-question page (py-spy).
 
+5. with --scale: the same pages from uvicorn with 2 workers vs 1, same database, same run;
+6. with --burst N: N phones open their own links at the same instant (page + CSS + JS).
+
     .venv/bin/python bench/survey_page.py
     .venv/bin/python bench/survey_page.py --clients 64 --seconds 15 --profile
     .venv/bin/python bench/survey_page.py --engine postgres --submissions 8000
+    .venv/bin/python bench/survey_page.py --engine postgres --only get --scale --burst 1000
 
 The client runs on the same machine as the server: on a 2-core box they share the CPU, so read
 the figures as a lower bound for one worker.
@@ -138,6 +142,7 @@ class Campaign:
     campaign_id: int
     questionnaire: Questionnaire
     tokens: list[str]
+    open_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,27 @@ class Prepared:
     forty: Campaign
     forty_submit: Campaign
     shipped: dict[str, Campaign]
+    resumed: Campaign  # each invitation with a draft: two steps answered
+
+
+async def _with_drafts(campaign: Campaign) -> Campaign:
+    """A saved draft per invitation (the first two steps answered), as a respondent who comes
+    back finds it: the page is filled in per request."""
+    from questionnaires.answers import relevant_answers
+    from questionnaires.flow import visible_sections
+    from survey_app.db.queries.submissions import find_link_state, save_draft
+
+    questionnaire = campaign.questionnaire
+    for index, token in enumerate(campaign.tokens):
+        answers = relevant_answers(questionnaire, simulate_answers(questionnaire,
+                                                                   random.Random(index)))
+        steps = visible_sections(questionnaire, answers)
+        answered = {q.name: answers[q.name] for s in steps[:2]
+                    for q in questionnaire.section(s).questions if q.name in answers}
+        found = await find_link_state(token)
+        assert found is not None
+        await save_draft(found[0].invitation_id, answered, steps[2])  # type: ignore[arg-type]
+    return campaign
 
 
 def environment(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -162,10 +188,10 @@ async def _campaign(version_id: int, questionnaire: Questionnaire, count: int) -
     from survey_app.db.tables import Campaign as CampaignTable
     from survey_app.db.tables import Invitation
 
+    open_token = secrets.token_urlsafe(24)
     rows = await CampaignTable.insert(CampaignTable(
         code=f"B-{secrets.token_hex(3)}", name="2026年第三季度营商环境调查", version=version_id,
-        audience="enterprise", period="2026-Q3", status="open",
-        open_link_token=secrets.token_urlsafe(24),
+        audience="enterprise", period="2026-Q3", status="open", open_link_token=open_token,
     )).returning(CampaignTable.id)
     tokens = [secrets.token_urlsafe(24) for _ in range(count)]
     for start in range(0, count, 500):
@@ -173,7 +199,7 @@ async def _campaign(version_id: int, questionnaire: Questionnaire, count: int) -
             Invitation(campaign=rows[0]["id"], token=t, stratum="制造业|规上", design_weight=4.0)
             for t in tokens[start:start + 500]
         ])
-    return Campaign(rows[0]["id"], questionnaire, tokens)
+    return Campaign(rows[0]["id"], questionnaire, tokens, open_token)
 
 
 def prepare(env: dict[str, str], get_tokens: int, submit_tokens: int) -> Prepared:
@@ -211,6 +237,9 @@ def prepare(env: dict[str, str], get_tokens: int, submit_tokens: int) -> Prepare
                 forty=await _campaign(forty_version, forty, get_tokens),
                 forty_submit=await _campaign(forty_version, forty, submit_tokens),
                 shipped=shipped,
+                resumed=await _with_drafts(await _campaign(
+                    versions["enterprise-business-environment"], enterprise.questionnaire,
+                    min(get_tokens, 500))),
             )
         finally:
             await stop_engine(engine)
@@ -229,13 +258,15 @@ CEILING_APP = ["bench._ceiling_app:app"]
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], log: Path, app: list[str] = APP) -> Iterator[tuple[str, int]]:
-    """uvicorn, 1 worker, on a free loopback port; yields (base URL, server pid)."""
+def serve(env: dict[str, str], log: Path, app: list[str] = APP,
+          workers: int = 1) -> Iterator[tuple[str, int]]:
+    """uvicorn (1 worker unless told) on a free loopback port; yields (base URL, server pid).
+    With 2+ workers the pid is uvicorn's supervisor: `cpu_seconds` adds up its children."""
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", *app,
-             "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
              "--log-level", "warning", "--no-access-log"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
@@ -321,10 +352,15 @@ class LoadResult:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc): the figure that a busy,
-    shared machine does not distort the way wall-clock throughput is."""
+    """User + system CPU time of a process and its live children so far (Linux /proc): the
+    figure that a busy, shared machine does not distort the way wall-clock throughput is."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += (task / "children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 @contextlib.contextmanager
@@ -353,7 +389,12 @@ def wrk_get(url: str, paths: list[str], clients: int, seconds: int, workdir: Pat
     script.write_text(
         f"local paths = {{\n{listed}\n}}\n"
         'wrk.headers["Accept-Encoding"] = "gzip"\n'
-        "request = function()\n  return wrk.format('GET', paths[math.random(#paths)])\nend\n"
+        "request = function()\n"
+        # phones come from many addresses (the open link's per-address view limit): uvicorn
+        # takes X-Forwarded-For from loopback; the addresses are loopback ones too
+        '  wrk.headers["X-Forwarded-For"] = "127." .. math.random(0, 255) .. "." ..'
+        ' math.random(0, 255) .. "." .. math.random(1, 254)\n'
+        "  return wrk.format('GET', paths[math.random(#paths)])\nend\n"
     )
     out = subprocess.run(
         ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s", "--latency",
@@ -411,7 +452,8 @@ def httpx_get(url: str, paths: list[str], clients: int, seconds: int) -> LoadRes
     rng = random.Random(1)
 
     async def one(client: httpx.AsyncClient) -> httpx.Response:
-        return await client.get(rng.choice(paths))
+        address = f"127.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        return await client.get(rng.choice(paths), headers={"x-forwarded-for": address})
 
     began = time.perf_counter()
     latencies, statuses, errors = asyncio.run(httpx_load(url, clients, seconds, one))
@@ -422,39 +464,58 @@ def httpx_get(url: str, paths: list[str], clients: int, seconds: int) -> LoadRes
 
 
 def get_load(url: str, pid: int, paths: list[str], clients: int, seconds: int, workdir: Path,
-             tool: str) -> LoadResult:
+             tool: str, warm_up: bool = True) -> LoadResult:
     def run(duration: int) -> LoadResult:
         if tool == "wrk":
             return wrk_get(url, paths, clients, duration, workdir)
         return httpx_get(url, paths, clients, duration)
 
-    run(2)  # warm-up: caches, connections
+    if warm_up:
+        run(2)  # warm-up: caches, connections
     with server_cpu(pid) as spent:
         result = run(seconds)
     return with_cpu(result, spent)
 
 
-def ceiling_pages(url: str, pages: dict[str, Campaign], workdir: Path) -> dict[str, str]:
-    """Save each page's HTML as the real server sends it; the environment of the ceiling app."""
+def combined(results: list[LoadResult]) -> LoadResult:
+    """Rounds of one load as one result: counts and CPU added up, the median p50 and the worst
+    p99 of the rounds."""
+    requests = sum(r.requests for r in results)
+    cpu = sum(r.cpu_ms * r.requests for r in results) / max(requests, 1)
+    return LoadResult(requests, sum(r.seconds for r in results),
+                      statistics.median(r.p50_ms for r in results),
+                      max(r.p99_ms for r in results), sum(r.errors for r in results),
+                      results[0].tool, cpu)
+
+
+def ceiling_pages(url: str, pages: dict[str, str], workdir: Path) -> dict[str, str]:
+    """Save each page's gzip body and headers exactly as the real server sends them (to a
+    browser that has no cookie yet); the environment of the ceiling app."""
     folder = workdir / "ceiling"
-    folder.mkdir()
-    with httpx.Client(base_url=url, timeout=10) as client:
-        for name, campaign in pages.items():
-            response = client.get(f"/s/{campaign.tokens[0]}")
-            assert response.status_code == 200, response.status_code
-            (folder / f"{name}.html").write_bytes(response.content)
+    folder.mkdir(exist_ok=True)
+    with httpx.Client(base_url=url, timeout=10, headers={"accept-encoding": "gzip"}) as client:
+        for name, path in pages.items():
+            client.cookies.clear()
+            with client.stream("GET", path) as response:
+                assert response.status_code == 200, (path, response.status_code)
+                body = b"".join(response.iter_raw())
+                headers = {k: v for k, v in response.headers.items()
+                           if k not in ("date", "server", "content-length")}
+            assert headers["content-encoding"] == "gzip"
+            (folder / f"{name}.body").write_bytes(body)
+            (folder / f"{name}.headers").write_text(json.dumps(headers))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
     env["CEILING_PAGES_DIR"] = str(folder)
     env["PYTHONPATH"] = str(ROOT)
     return env
 
 
-def static_load(url: str, pid: int, clients: int, seconds: int, workdir: Path, tool: str) -> None:
+def static_load(url: str, pid: int, page: str, clients: int, seconds: int, workdir: Path,
+                tool: str) -> None:
     """The stylesheet and script every respondent page links to, and /healthz."""
     with httpx.Client(base_url=url, timeout=10) as client:
-        page = client.get("/healthz")
-        assert page.status_code == 200
-    html = (workdir / "ceiling" / "forty.html").read_text()
+        assert client.get("/healthz").status_code == 200
+        html = client.get(page).text
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
     for path in [*assets, "/healthz"]:
         print(get_load(url, pid, [path], clients, seconds, workdir, tool).line(path[-32:]),
@@ -745,6 +806,95 @@ def _area(frame: str) -> str:
 # --- main -----------------------------------------------------------------------------------------
 
 
+SECTIONS = ("weight", "get", "static", "post")
+
+
+def page_paths(prepared: Prepared) -> dict[str, tuple[str, list[str]]]:
+    """name -> (label, paths) of the pages measured: tokens drawn at random per request."""
+    enterprise = prepared.enterprise
+    questionnaire = enterprise.questionnaire
+    grid = max(questionnaire.sections,
+               key=lambda s: sum(max(len(q.rows), 1) for q in s.questions))
+    rows = sum(max(len(q.rows), 1) for q in grid.questions)
+    return {
+        "enterprise": ("enterprise survey, first step", [f"/s/{t}" for t in enterprise.tokens]),
+        "units": (f"unit-rating step ({rows} ratings)",
+                  [f"/s/{t}?step={grid.id}" for t in enterprise.tokens]),
+        "forty": ("40-question page", [f"/s/{t}" for t in prepared.forty.tokens]),
+        "open": ("open link, first visit", [f"/o/{enterprise.open_token}"]),
+        "resumed": ("resumed step (draft filled in)", [f"/s/{t}" for t in prepared.resumed.tokens]),
+    }
+
+
+def compare_with_ceiling(url: str, pid: int, pages: dict[str, tuple[str, list[str]]],
+                         args: argparse.Namespace, workdir: Path, tool: str) -> None:
+    ceiling_env = ceiling_pages(url, {name: paths[0] for name, (_, paths) in pages.items()},
+                                workdir)
+    print(f"\n2. GET pages (random among {args.tokens} invitations, {args.clients} clients, "
+          f"{args.seconds} s, after a 2 s warm-up), each beside its ceiling: a bare Litestar app "
+          "in the same venv (uvicorn, 1 worker) returning the same page's gzip bytes and "
+          f"headers from memory, measured in this run ({args.rounds} alternating rounds; p99: "
+          "the worst round's)")
+    rounds = max(1, min(args.rounds, args.seconds // 2))
+    with serve(ceiling_env, workdir / "ceiling.log", CEILING_APP) as (c_url, c_pid):
+        for name, (label, paths) in pages.items():
+            # Alternate the two servers in rounds: the load of a shared machine changes by the
+            # second, and should weigh on both sides of the ratio alike.
+            reals, bares = [], []
+            for i in range(rounds):
+                reals.append(get_load(url, pid, paths, args.clients, args.seconds // rounds,
+                                      workdir, tool, warm_up=i == 0))
+                bares.append(get_load(c_url, c_pid, [f"/{name}"], args.clients,
+                                      args.seconds // rounds, workdir, tool, warm_up=i == 0))
+            real, bare = combined(reals), combined(bares)
+            print(real.line(label), flush=True)
+            print(bare.line("  ceiling (same bytes, bare app)"), flush=True)
+            print(f"   {'':<32} ratio {real.rate / bare.rate:.2f} of the ceiling "
+                  f"(aim >= 0.40)", flush=True)
+
+
+def scale_out(env: dict[str, str], pages: dict[str, tuple[str, list[str]]],
+              args: argparse.Namespace, workdir: Path, tool: str) -> None:
+    """The same pages from uvicorn with 1 and with 2 worker processes on the same database,
+    both up at once and measured in alternating rounds."""
+    rounds = max(1, min(args.rounds, args.seconds // 2))
+    print(f"\n5. Scale out: uvicorn --workers 1 vs --workers 2 on the same {args.engine} "
+          f"database, {args.clients} clients, {args.seconds} s each in {rounds} alternating "
+          "rounds, in this run")
+    with serve(env, workdir / "scale1.log", workers=1) as one, \
+            serve(env, workdir / "scale2.log", workers=2) as two:
+        for name in ("enterprise", "forty"):
+            label, paths = pages[name]
+            runs: dict[int, list[LoadResult]] = {1: [], 2: []}
+            for i in range(rounds):
+                for workers, (url, pid) in ((1, one), (2, two)):
+                    runs[workers].append(get_load(url, pid, paths, args.clients,
+                                                  args.seconds // rounds, workdir, tool,
+                                                  warm_up=i == 0))
+            results = {workers: combined(r) for workers, r in runs.items()}
+            for workers, result in results.items():
+                print(result.line(f"{label[:22]}, {workers} worker(s)"), flush=True)
+            print(f"   {'':<32} 2 workers serve {results[2].rate / results[1].rate:.2f}x one",
+                  flush=True)
+
+
+def phone_burst(env: dict[str, str], prepared: Prepared, args: argparse.Namespace,
+                workdir: Path) -> None:
+    from _burst import burst
+
+    tokens = prepared.enterprise.tokens[:args.burst]
+    paths = [f"/s/{t}" for t in tokens]
+    print(f"\n6. A burst: {len(paths)} phones open their own invitation links at the same "
+          f"instant (page, then its CSS and JS on the same connection), {args.engine}")
+    for workers in (1, 2):
+        with serve(env, workdir / f"burst{workers}.log", workers=workers) as (url, _pid):
+            with httpx.Client(base_url=url, timeout=10) as client:
+                html = client.get(paths[-1]).text  # the assets the page links to
+            assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+            result = burst(url, paths, assets)
+        print(result.line(f"uvicorn, {workers} worker(s)"), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
@@ -756,7 +906,16 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy the server (section 4)")
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite",
                         help="postgres: a database made next to SURVEY_TEST_POSTGRES_URL")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="GET runs alternate real server and ceiling in this many rounds")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    parser.add_argument("--scale", action="store_true",
+                        help="section 5: uvicorn with 2 workers vs 1 on the same database")
+    parser.add_argument("--burst", type=int, default=0, metavar="PHONES",
+                        help="section 6: PHONES phones open their links at once (1 and 2 workers)")
     args = parser.parse_args()
+    sections = set(args.only.split(",")) if args.only else set()
     tool = ("wrk" if shutil.which("wrk") else "httpx") if args.tool == "auto" else args.tool
     from submit_load import fresh_database
 
@@ -765,53 +924,51 @@ def main() -> None:
         workdir = Path(tmp)
         env = environment(database_url, workdir / "data")
         began = time.perf_counter()
-        prepared = prepare(env, args.tokens, args.submissions)
+        prepared = prepare(env, max(args.tokens, args.burst), args.submissions)
         print(f"{args.engine} database in {workdir}: set up in {time.perf_counter() - began:.1f} s; "
               f"uvicorn 1 worker on loopback; {args.clients} clients; {args.seconds} s per run; "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs")
+        pages = page_paths(prepared)
         with serve(env, workdir / "server.log") as (url, pid):
-            page_weight(url, prepared)
-            pages = {"enterprise": prepared.enterprise, "forty": prepared.forty}
-            ceiling_env = ceiling_pages(url, pages, workdir)
-            print(f"\n2. GET /s/{{token}} (random among {args.tokens} invitations, "
-                  f"{args.clients} clients, {args.seconds} s, after a 2 s warm-up), each beside "
-                  "its ceiling: a bare Litestar app in the same venv (uvicorn, 1 worker) "
-                  "returning the same page's gzip bytes from memory, measured in this run")
-            with serve(ceiling_env, workdir / "ceiling.log", CEILING_APP) as (c_url, c_pid):
-                for (name, campaign), label in zip(
-                        pages.items(), ("enterprise survey, first step", "40-question page"),
-                        strict=True):
-                    paths = [f"/s/{t}" for t in campaign.tokens]
-                    real = get_load(url, pid, paths, args.clients, args.seconds, workdir, tool)
-                    print(real.line(label), flush=True)
-                    bare = get_load(c_url, c_pid, [f"/{name}"], args.clients, args.seconds,
-                                    workdir, tool)
-                    print(bare.line("  ceiling (same bytes, bare app)"), flush=True)
-                    print(f"   {'':<32} ratio {real.rate / bare.rate:.2f} of the ceiling "
-                          f"(aim >= 0.40)", flush=True)
-            static_load(url, pid, args.clients, args.seconds, workdir, tool)
-            result, acknowledged, stored = submissions(
-                url, pid, prepared.forty_submit, args.clients, args.seconds, database_url, tool, workdir)
-            print(f"\n3. Complete final POSTs of the 40-question survey (distinct invitations, "
-                  f"{args.clients} clients, at most {args.seconds} s)")
-            print(result.line("submissions"))
-            # wrk drops the requests in flight when its time is up: those may be stored without
-            # their receipt having been read (at most one per client), never the reverse.
-            verdict = "ok" if acknowledged <= stored <= acknowledged + args.clients else "MISMATCH"
-            print(f"   receipts shown {acknowledged}, responses stored {stored} "
-                  f"({stored - acknowledged} in flight when the client stopped): {verdict}")
-            if args.engine == "postgres":
-                ceiling = postgres_submission_ceiling(database_url, prepared.forty_submit,
-                                                      args.clients, args.seconds)
-                what = "bare asyncpg, pool of 20"
-            else:
-                ceiling = sqlite_submission_ceiling(workdir, prepared.forty_submit, args.seconds)
-                what = "bare sqlite3, one connection, WAL + synchronous=NORMAL"
-            print(f"   ceiling: the same rows per transaction ({what}, no HTTP): "
-                  f"{ceiling:,.0f}/s; submissions run at {result.rate / ceiling:.2f} of it")
+            if "weight" in sections:
+                page_weight(url, prepared)
+            if "get" in sections:
+                compare_with_ceiling(url, pid, pages, args, workdir, tool)
+            if "static" in sections:
+                static_load(url, pid, pages["forty"][1][0], args.clients, args.seconds, workdir,
+                            tool)
+            if "post" in sections:
+                post_section(url, pid, prepared, args, database_url, workdir, tool)
             if args.profile:
                 paths = [f"/s/{t}" for t in prepared.forty.tokens]
                 profile(url, pid, paths, args.clients, args.seconds, workdir, tool)
+        if args.scale:
+            scale_out(env, pages, args, workdir, tool)
+        if args.burst:
+            phone_burst(env, prepared, args, workdir)
+
+
+def post_section(url: str, pid: int, prepared: Prepared, args: argparse.Namespace,
+                 database_url: str, workdir: Path, tool: str) -> None:
+    result, acknowledged, stored = submissions(
+        url, pid, prepared.forty_submit, args.clients, args.seconds, database_url, tool, workdir)
+    print(f"\n3. Complete final POSTs of the 40-question survey (distinct invitations, "
+          f"{args.clients} clients, at most {args.seconds} s)")
+    print(result.line("submissions"))
+    # wrk drops the requests in flight when its time is up: those may be stored without
+    # their receipt having been read (at most one per client), never the reverse.
+    verdict = "ok" if acknowledged <= stored <= acknowledged + args.clients else "MISMATCH"
+    print(f"   receipts shown {acknowledged}, responses stored {stored} "
+          f"({stored - acknowledged} in flight when the client stopped): {verdict}")
+    if args.engine == "postgres":
+        ceiling = postgres_submission_ceiling(database_url, prepared.forty_submit,
+                                              args.clients, args.seconds)
+        what = "bare asyncpg, pool of 20"
+    else:
+        ceiling = sqlite_submission_ceiling(workdir, prepared.forty_submit, args.seconds)
+        what = "bare sqlite3, one connection, WAL + synchronous=NORMAL"
+    print(f"   ceiling: the same rows per transaction ({what}, no HTTP): "
+          f"{ceiling:,.0f}/s; submissions run at {result.rate / ceiling:.2f} of it")
 
 
 if __name__ == "__main__":

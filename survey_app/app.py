@@ -39,6 +39,7 @@ from survey_app.web.errors import (
     service_error_handler,
     step_up_handler,
 )
+from survey_app.web.fast_path import FastPath
 from survey_app.web.guards import (
     PasswordChangeRequired,
     SecondFactorRequired,
@@ -67,6 +68,18 @@ def _document(route_handlers: list[Any], *, pages: bool) -> list[Any]:
         own = handler.opt.setdefault("documented", handler.include_in_schema)
         handler.include_in_schema = bool(own) and (pages or _is_api(handler))
     return route_handlers
+
+
+class SurveyApp(Litestar):
+    """Litestar, with the respondents' GET requests served by web/fast_path.py first."""
+
+    fast_path: FastPath | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.fast_path is not None and await self.fast_path(
+                scope, send):
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -102,7 +115,7 @@ def create_app(
 
     logging.basicConfig(level=settings.log_level)
     install_log_escaping()
-    app = Litestar(
+    app = SurveyApp(
         route_handlers=_document(routes.all_routes(), pages=document_pages),
         guards=[access_guard],
         middleware=[DefineMiddleware(session_user_middleware(settings))],
@@ -152,6 +165,9 @@ def create_app(
         debug=settings.debug,
     )
     app.state.settings = settings
+    # Litestar's logging config sets the root logger to INFO; SURVEY_LOG_LEVEL decides.
+    logging.getLogger().setLevel(settings.log_level)
+    app.fast_path = FastPath(settings, app.template_engine.engine)  # type: ignore[union-attr]
     return app
 
 

@@ -105,11 +105,15 @@ def _draft_key(state: LinkState, device: str) -> str:
     return f"{state.context.campaign_id}:{device}"
 
 
-async def open_for_device(token: str, secret_key: str, device: str) -> tuple[LinkState, str]:
+async def open_for_device(token: str, secret_key: str, device: str, *,
+                          new_device: bool = False) -> tuple[LinkState, str]:
     """The open link's state with this device's draft, and the device's hash; refused (as
-    "used") when the device has already submitted."""
+    "used") when the device has already submitted. A `new_device` (an id just drawn at random,
+    the first visit: a poster's burst) has neither, so only the link is read."""
     state_ = await open_link(token, open_mode=True)
     hashed = device_hash(secret_key, state_.context.campaign_id, device)
+    if new_device:
+        return state_, hashed
     if await submission_queries.device_has_responded(state_.context.campaign_id, hashed):
         raise SubmissionRefused("used", "这台设备已经提交过本问卷，感谢您的参与！每台设备只能提交一次。")
     draft, section = await queries.load_draft(_draft_key(state_, hashed))

@@ -144,21 +144,38 @@ def _setting_cookie(send: Send, token: str, secure: bool) -> Send:
     return wrapped
 
 
+def security_headers(settings: Settings) -> list[tuple[str, str]]:
+    """The headers every response carries (web/fast_path.py sends the same list)."""
+    headers = [
+        ("content-security-policy", CONTENT_SECURITY_POLICY),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        # Invitation tokens are in survey URLs: never leak them as a Referer.
+        ("referrer-policy", "no-referrer"),
+    ]
+    if settings.secure_cookies:
+        headers.append(("strict-transport-security", "max-age=31536000"))
+    return headers
+
+
 def security_headers_hook(settings: Settings):  # type: ignore[no-untyped-def]
     """A before_send hook (not middleware) so that router-level 404/405 responses get them too."""
+    pairs = security_headers(settings)
 
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders.from_message(message)
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        # Invitation tokens are in survey URLs: never leak them as a Referer.
-        headers["Referrer-Policy"] = "no-referrer"
-        if settings.secure_cookies:
-            headers["Strict-Transport-Security"] = "max-age=31536000"
+        for name, value in pairs:
+            headers[name] = value
         if not scope.get("path", "").startswith("/static/") and "cache-control" not in headers:
             headers["Cache-Control"] = "no-store"
 
     return before_send
+
+
+def valid_csrf_token(token: str | None, secret: str) -> bool:
+    """A token as Litestar's CSRF middleware issues and checks it: 64 hex + their HMAC."""
+    if not token or len(token) != 128:
+        return False
+    return hmac.compare_digest(token[64:], generate_csrf_hash(token=token[:64], secret=secret))

@@ -9,9 +9,10 @@ then builds the page from a copy of the blank page's parts, setting only the slo
 have an answer: no template, no macro call, no Markup per request.
 
 Pages of a respondent who has answered nothing yet (the first open of a link: the burst after a
-district posts links) cost even less: everything before the per-request values is compressed
-once (gzip, sync-flushed), and each request compresses only the short tail and appends the gzip
-trailer (CRC-32 continued from the cached part). See `gzip_body`.
+district posts links) cost even less: the text before the per-request values and the text after
+them are compressed once; each request puts its values (and the few bytes between them) in
+between as a stored deflate block and appends the gzip trailer (CRC-32 continued over the
+cached parts). See `CompiledPage.blank_gzip`.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ class CompiledPage:
     field_slots: dict[str, list[tuple[int, str, str]]]  # field -> (part index, kind, option)
     named: dict[str, list[int]]  # request values ("csrf", "submission_id", ...) -> part indices
     tail_start: int  # first part index after which only request values and static text remain
-    blank_head: bytes = b""
+    blank_head: bytes = b""  # gzip header + deflated text before the first request value
     blank_crc: int = 0
     blank_length: int = 0
-    blank_tail: list[str] = field(default_factory=list)
+    blank_middle: list[str] = field(default_factory=list)  # parts from the first to the last
+    blank_end: bytes = b""  # deflated text after the last request value, final block
+    blank_end_text: bytes = b""
 
     def fill(self, answers: Mapping[str, Any], values: Mapping[str, str]) -> str:
         parts = list(self.parts)
@@ -60,22 +63,31 @@ class CompiledPage:
         return "".join(parts)
 
     def blank_gzip(self, values: Mapping[str, str]) -> bytes:
-        """The gzip body of the page with no answers: the cached head + this request's tail."""
+        """The gzip body of the page with no answers: the cached head, this request's values
+        (and the short text between them) as a stored deflate block, the cached end."""
         if not self.blank_head:
             return gzip_text(self.fill({}, values))
-        tail = list(self.blank_tail)
+        middle = list(self.blank_middle)
         for name, value in values.items():
             escaped = str(escape(value))
             for index in self.named[name]:
-                tail[index - self.tail_start] = escaped
-        data = "".join(tail).encode()
-        # A small window: the tail is a few hundred bytes, and a 32 KB window costs more to set
-        # up than the tail costs to compress (any window is valid inside a gzip stream).
-        compressor = zlib.compressobj(6, zlib.DEFLATED, -9, 1)
-        body = compressor.compress(data) + compressor.flush()
-        crc = zlib.crc32(data, self.blank_crc)
-        return b"".join((self.blank_head, body,
-                         struct.pack("<II", crc, (self.blank_length + len(data)) & 0xFFFFFFFF)))
+                middle[index - self.tail_start] = escaped
+        data = "".join(middle).encode()
+        crc = zlib.crc32(self.blank_end_text, zlib.crc32(data, self.blank_crc))
+        size = self.blank_length + len(data) + len(self.blank_end_text)
+        return b"".join((self.blank_head, _stored_blocks(data), self.blank_end,
+                         struct.pack("<II", crc, size & 0xFFFFFFFF)))
+
+
+def _stored_blocks(data: bytes) -> bytes:
+    """`data` as non-final stored deflate blocks: no compression work per request (the
+    request values are random, a few hundred bytes). The stream is byte-aligned before them
+    (sync flush) and after them (stored blocks end aligned)."""
+    blocks = []
+    for start in range(0, len(data), 0xFFFF):
+        chunk = data[start:start + 0xFFFF]
+        blocks.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(blocks)
 
 
 def compile_page(
@@ -121,7 +133,11 @@ def compile_page(
     page.blank_head = _GZIP_HEADER + compressor.compress(head) + compressor.flush(zlib.Z_SYNC_FLUSH)
     page.blank_crc = zlib.crc32(head)
     page.blank_length = len(head)
-    page.blank_tail = parts[tail_start:]
+    tail_end = max(index for indices in named_index.values() for index in indices) + 1
+    page.blank_middle = parts[tail_start:tail_end]
+    page.blank_end_text = "".join(parts[tail_end:]).encode()
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    page.blank_end = compressor.compress(page.blank_end_text) + compressor.flush()
     return page
 
 

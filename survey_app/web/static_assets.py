@@ -32,10 +32,20 @@ class Asset:
     media_type: str
     fingerprinted: bool
 
+    @property
+    def cache_control(self) -> str:
+        return LONG_CACHE if self.fingerprinted else SHORT_CACHE
+
 
 def _media_type(path: Path) -> str:
+    """As Litestar's Response takes it: it adds `; charset=utf-8` to text/* itself."""
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith("javascript") else kind
+    return f"{kind}; charset=utf-8" if kind.endswith("javascript") and not kind.startswith("text/") else kind
+
+
+def _content_type(media_type: str) -> bytes:
+    """The Content-Type header Litestar sends for `media_type`."""
+    return (f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type).encode()
 
 
 def _load(directory: Path) -> tuple[dict[str, Asset], dict[str, str]]:
@@ -63,7 +73,26 @@ def static_url(name: str) -> str:
     return _URLS.get(name, f"/static/{name}")
 
 
-@get("/static/{name:path}", opt={**PUBLIC, NO_COMPRESSION: True}, include_in_schema=False)
+def find_asset(name: str, gzipped: bool) -> tuple[bytes, bytes, bytes, bool] | None:
+    """(body, media type, cache-control, gzip-encoded) for web/fast_path.py; None if unknown."""
+    found = _ENCODED.get((name, gzipped))
+    if found is None:
+        asset = _ASSETS.get(name)
+        if asset is None:
+            return None
+        found = _ENCODED[(name, gzipped)] = (
+            asset.gzipped if gzipped else asset.raw, _content_type(asset.media_type),
+            asset.cache_control.encode(), gzipped)
+    return found
+
+
+_ENCODED: dict[tuple[str, bool], tuple[bytes, bytes, bytes, bool]] = {}
+
+
+# GET only, and no form: no CSRF cookie on static files, so they stay cacheable (as from the
+# fast path, web/fast_path.py).
+@get("/static/{name:path}", opt={**PUBLIC, NO_COMPRESSION: True, "exclude_from_csrf": True},
+     include_in_schema=False)
 async def static_file(request: Request, name: FromPath[str]) -> Response[bytes]:
     asset = _ASSETS.get(name.lstrip("/"))
     if asset is None:

@@ -103,3 +103,21 @@ async def test_text_imitating_a_slot_marker_stays_text(app, db) -> None:
     values = {**REQUEST, "position": "1", "total": "3", "answers": "{}"}
     assert compiled.fill({}, values) == _live(template, context, {}, values)
     assert compiled.fill({}, values).count(name) == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_step_flags_follow_the_skip_logic(db, seed) -> None:
+    from questionnaires.flow import section_after, section_before
+    from survey_app.services.submissions import open_link
+    from survey_app.web.pages.survey import _step_values
+
+    campaign = await open_campaign()
+    questionnaire = campaign.questionnaire
+    answers = relevant_answers(questionnaire, simulate_answers(questionnaire, random.Random(seed)))
+    state = await open_link(campaign.tokens[0])
+    for section in questionnaire.sections:
+        flags, values = _step_values(state, section.id, answers, False)
+        assert flags[:2] == (section_before(questionnaire, answers, section.id) is None,
+                             section_after(questionnaire, answers, section.id) is None)
+        assert values["answers"] == form_attributes(questionnaire, answers)["data-answers"]
+        assert values["total"] == str(len(visible_sections(questionnaire, answers)))

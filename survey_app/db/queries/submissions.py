@@ -18,7 +18,6 @@ from piccolo.querystring import QueryString
 from survey_app.db.engine import direct_sqlite
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.tables import (
-    Campaign,
     Draft,
     Invitation,
     Response,
@@ -147,12 +146,7 @@ _LINK_STATE_SQL = (
 async def find_link_state(token: str) -> tuple[InvitationContext, dict[str, Any], str] | None:
     """The invitation, its campaign, version hash and saved draft in ONE query, as plain rows
     (no Piccolo objects: this runs on every respondent page)."""
-    engine = Invitation._meta.db
-    direct = direct_sqlite(engine)
-    if direct is not None:
-        rows = direct.select_now(_LINK_STATE_SQL.replace("{}", "?"), [token])
-    else:
-        rows = await engine.run_querystring(QueryString(_LINK_STATE_SQL, token))
+    rows = await _point_read(_LINK_STATE_SQL, token)
     if not rows:
         return None
     row = rows[0]
@@ -180,23 +174,39 @@ def _timestamp(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
+_OPEN_LINK_SQL = (
+    "SELECT c.id, c.name, c.status, c.opens_at, c.closes_at, c.version, c.open_link_paused,"
+    " v.definition_hash AS v_hash"
+    " FROM campaign c JOIN questionnaire_version v ON v.id = c.version"
+    " WHERE c.open_link_token = {}"
+)
+
+
+async def _point_read(sql: str, value: Any) -> list[dict[str, Any]]:
+    """One indexed read with one parameter, as plain rows (the respondent pages' hot path)."""
+    engine = Invitation._meta.db
+    direct = direct_sqlite(engine)
+    if direct is not None:
+        return direct.select_now(sql.replace("{}", "?"), [value])
+    return await engine.run_querystring(QueryString(sql, value))  # type: ignore[no-any-return]
+
+
 async def find_open_link_context(open_token: str) -> InvitationContext | None:
-    row = await Campaign.select(
-        *Campaign.all_columns(), Campaign.version.definition_hash.as_alias("v_hash")
-    ).where(Campaign.open_link_token == open_token).first()
-    if row is None:
+    rows = await _point_read(_OPEN_LINK_SQL, open_token)
+    if not rows:
         return None
+    row = rows[0]
     return InvitationContext(
         invitation_id=None,
         token=open_token,
-        invitation_status="paused" if row.get("open_link_paused") else "open",
+        invitation_status="paused" if row["open_link_paused"] else "open",
         stratum="",
         design_weight=1.0,
         campaign_id=row["id"],
         campaign_name=row["name"],
         campaign_status=row["status"],
-        opens_at=aware(row["opens_at"]),
-        closes_at=aware(row["closes_at"]),
+        opens_at=aware(_timestamp(row["opens_at"])),
+        closes_at=aware(_timestamp(row["closes_at"])),
         version_id=row["version"],
         definition_hash=row["v_hash"],
     )

@@ -8,6 +8,7 @@ instant skip logic, inline checks and autosave. "谢谢" is rendered only after 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -21,7 +22,12 @@ from markupsafe import Markup
 
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
-from questionnaires.flow import section_after, section_before, visible_sections
+from questionnaires.flow import (
+    evaluate_visibility,
+    section_after,
+    section_before,
+    visible_sections,
+)
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
 from questionnaires.paper import question_numbers
 from survey_app.services import submissions
@@ -100,14 +106,13 @@ def step_renderer(template: Any) -> Callable[[dict[str, Any]], str]:
 
 
 def _step_page(
-    request: Request, state: LinkState, section_id: str, flags: tuple[bool, ...], blank: bool,
+    environment: Any, state: LinkState, section_id: str, flags: tuple[bool, ...], blank: bool,
     page_values: dict[str, str], open_intro: str = "",
 ) -> CompiledPage | None:
     key = (state.context.version_id, state.context.definition_hash, state.context.campaign_name,
            section_id, flags, blank, open_intro)
 
     def build() -> CompiledPage | None:
-        environment = request.app.template_engine.engine  # type: ignore[union-attr]
         context = step_context(state.questionnaire, state.context.campaign_name, section_id, flags,
                                open_intro)
         return compile_page(step_renderer(environment.get_template("survey/step.html")), context,
@@ -129,15 +134,46 @@ def _step_values(
     if not answers and not restored and key in _blank_steps:
         return _blank_steps[key]
     questionnaire = state.questionnaire
-    visible = visible_sections(questionnaire, answers)
+    # Skip logic evaluated once (not again by section_before/after and form_attributes).
+    visibility = evaluate_visibility(questionnaire, answers)
+    visible = visibility.sections
     position = visible.index(section_id) + 1 if section_id in visible else 1
-    flags = (section_before(questionnaire, answers, section_id) is None,
-             section_after(questionnaire, answers, section_id) is None, position == 1, restored)
+    ids = [section.id for section in questionnaire.sections]
+    at = ids.index(section_id) if section_id in ids else None
+    shown = set(visible)
+    flags = (at is None or not shown.intersection(ids[:at]),
+             at is None or not shown.intersection(ids[at + 1:]), position == 1, restored)
     values = {"position": str(position), "total": str(len(visible)),
-              "answers": form_attributes(questionnaire, answers)["data-answers"]}
+              # as client_logic.form_attributes writes data-answers
+              "answers": json.dumps(dict(visibility.values), ensure_ascii=False,
+                                    separators=(",", ":"))}
     if not answers and not restored and len(_blank_steps) < 10_000:
         _blank_steps[key] = (flags, values)
     return flags, values
+
+
+def new_request_values(csrf: str, submission_id: str | None = None,
+                       started: str = "") -> dict[str, str]:
+    return {"csrf": csrf, "submission_id": submission_id or secrets.token_urlsafe(18),
+            "started": started or str(int(time.time()))}
+
+
+def cached_step_body(
+    environment: Any, state: LinkState, section_id: str, answers: dict[str, Any],
+    request_values: dict[str, str], gzipped: bool, restored: bool = False, open_intro: str = "",
+) -> bytes | None:
+    """The body of a step without errors from the page cache (gzip or UTF-8 HTML); None when
+    the page cannot be cut into slots (then it is rendered per request)."""
+    flags, page_values = _step_values(state, section_id, answers, restored)
+    compiled = _step_page(environment, state, section_id, flags, not answers, page_values,
+                          open_intro)
+    if compiled is None:
+        return None
+    if not answers:
+        return compiled.blank_gzip(request_values) if gzipped else \
+            compiled.fill({}, request_values).encode()
+    text = compiled.fill(answers, {**request_values, **page_values})
+    return gzip_text(text) if gzipped else text.encode()
 
 
 def _render_step(
@@ -153,17 +189,16 @@ def _render_step(
     open_intro: str = "",
 ) -> Response | Template:
     """A step of the questionnaire: from the page cache, or rendered when errors are shown.
-    `open_intro` replaces the questionnaire's intro on open links (/o/…)."""
-    questionnaire = state.questionnaire
-    flags, page_values = _step_values(state, section_id, answers, restored)
-    request_values = {
-        "csrf": _csrf_token(request),
-        "submission_id": submission_id or secrets.token_urlsafe(18),
-        "started": started or str(int(time.time())),
-    }
-    compiled = None if errors else _step_page(
-        request, state, section_id, flags, not answers, page_values, open_intro)
-    if compiled is None:
+    `open_intro` replaces the questionnaire's intro on open links (/o/…).
+    (GET pages normally come through web/fast_path.py; this serves the rest.)"""
+    request_values = new_request_values(_csrf_token(request), submission_id, started)
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    body = None if errors else cached_step_body(
+        request.app.template_engine.engine, state, section_id,  # type: ignore[union-attr]
+        answers, request_values, gzipped, restored, open_intro)
+    if body is None:
+        questionnaire = state.questionnaire
+        flags, page_values = _step_values(state, section_id, answers, restored)
         context = step_context(questionnaire, state.context.campaign_name, section_id, flags,
                                open_intro)
         context.update(
@@ -174,17 +209,10 @@ def _render_step(
             started=request_values["started"],
         )
         return page(request, "survey/step.html", status_code=status_code, **context)
-    gzipped = "gzip" in request.headers.get("accept-encoding", "")
     headers = {"vary": "accept-encoding"}
     if gzipped:
         headers["content-encoding"] = "gzip"
-    if not answers:
-        body: bytes | str = (compiled.blank_gzip(request_values) if gzipped
-                             else compiled.fill({}, request_values))
-    else:
-        text = compiled.fill(answers, {**request_values, **page_values})
-        body = gzip_text(text) if gzipped else text
-    return Response(body, status_code=status_code, media_type="text/html; charset=utf-8",
+    return Response(body, status_code=status_code, media_type="text/html",
                     headers=headers)
 
 
@@ -203,6 +231,35 @@ def _started_at(raw: str) -> dt.datetime | None:
     return value if now - dt.timedelta(days=60) < value <= now else None
 
 
+def resume_section(state: LinkState, step: str | None) -> tuple[str, bool]:
+    """The step to show on opening a link (the asked one if visible, else where the draft left
+    off, else the first) and whether a draft is being restored."""
+    section_id = _first_sections.get(state.context.definition_hash, "")
+    if state.draft or step is not None or not section_id:
+        visible = _visible(state)
+        resume_at = state.draft_section if state.draft_section in visible else visible[0]
+        section_id = step if step in visible else resume_at
+        if not state.draft and len(_first_sections) < 1000:
+            _first_sections[state.context.definition_hash] = visible[0]
+    return section_id, bool(state.draft) and step is None
+
+
+_blank_visible: dict[tuple[int, str], list[str]] = {}
+
+
+def _visible(state: LinkState) -> list[str]:
+    """The visible steps; with no draft, the same for everyone on this version (kept)."""
+    if state.draft:
+        return visible_sections(state.questionnaire, state.draft)
+    key = (state.context.version_id, state.context.definition_hash)
+    visible = _blank_visible.get(key)
+    if visible is None:
+        visible = visible_sections(state.questionnaire, {})
+        if len(_blank_visible) < 1000:
+            _blank_visible[key] = visible
+    return visible
+
+
 @get("/s/{token:str}", opt={**PUBLIC, NO_COMPRESSION: True}, include_in_schema=False)
 async def survey_page(
     request: Request, token: FromPath[str], step: FromQuery[str | None] = None
@@ -211,15 +268,8 @@ async def survey_page(
         state = await submissions.open_link(token)
     except SubmissionRefused as refusal:
         return _refusal_page(request, refusal)
-    section_id = _first_sections.get(state.context.definition_hash, "")
-    if state.draft or step is not None or not section_id:
-        visible = visible_sections(state.questionnaire, state.draft)
-        resume_at = state.draft_section if state.draft_section in visible else visible[0]
-        section_id = step if step in visible else resume_at
-        if not state.draft and len(_first_sections) < 1000:
-            _first_sections[state.context.definition_hash] = visible[0]
-    return _render_step(request, state, section_id, state.draft,
-                        restored=bool(state.draft) and step is None)
+    section_id, restored = resume_section(state, step)
+    return _render_step(request, state, section_id, state.draft, restored=restored)
 
 
 @post("/s/{token:str}", opt=PUBLIC, include_in_schema=False)

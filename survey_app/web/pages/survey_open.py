@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
-from questionnaires.flow import section_after, section_before, visible_sections
+from questionnaires.flow import section_after, section_before
 from survey_app.services import open_links, submissions
 from survey_app.services.rate_limits import SharedRateLimiter
 from survey_app.services.submissions import LinkState, SubmissionRefused
@@ -23,6 +23,7 @@ from survey_app.web.pages.survey import (
     _refusal_page,
     _render_step,
     autosaved_answers,
+    resume_section,
 )
 from survey_app.web.ratelimit import RateLimiter
 from survey_app.web.rendering import client_ip, page
@@ -74,12 +75,11 @@ async def open_page(request: Request, token: FromPath[str],
                     message="访问过于频繁，请稍后再试。")
     device, fresh = _device(request)
     try:
-        state, _hashed = await _state(request, token, device)
+        state, _hashed = await open_links.open_for_device(
+            token, request.app.state.settings.secret_key, device, new_device=fresh is not None)
     except SubmissionRefused as refusal:
         return _refusal_page(request, refusal)
-    visible = visible_sections(state.questionnaire, state.draft)
-    resume_at = state.draft_section if state.draft_section in visible else visible[0]
-    section_id = step if step in visible else resume_at
+    section_id, _restored = resume_section(state, step)
     return _with_cookie(request, _step(request, state, section_id, state.draft), fresh)
 
 
