@@ -29,6 +29,9 @@ FIELD_LABELS = {
     "opinion": "意见建议",
 }
 SHORT_TITLE = 24  # characters of a title quoted in a location
+# A definition key named in a check's message ("缺少题目文字（label）"): YAML authors need it,
+# a clerk on the builder page never sees keys.
+_KEY_IN_MESSAGE = re.compile(r"（([a-z_]+)）|(?<![A-Za-z_$])(options|rows)(?![A-Za-z_])")
 # Where definition.py's structural reader puts a problem: "第 2 部分第 3 题（q5）的 min".
 _STRUCTURE_PLACE = re.compile(
     r"第 (\d+) 部分(?:（[^）]*）)?(?:第 (\d+) 题)?(?:（[^）]*）)?(?:的 ([A-Za-z_]+))?"
@@ -59,6 +62,16 @@ def _quoted(text: str, fallback: str) -> str:
     if not text:
         return f"（{fallback}）"
     return f"「{text[:SHORT_TITLE]}…」" if len(text) > SHORT_TITLE else f"「{text}」"
+
+
+def _clerk_words(message: str) -> str:
+    """A check's message without definition keys: "（label）" dropped, a bare key named."""
+    def reword(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "" if match.group(1) in FIELD_LABELS else match.group(0)
+        return FIELD_LABELS[match.group(2)]
+
+    return _KEY_IN_MESSAGE.sub(reword, message)
 
 
 def describe_place(
@@ -115,14 +128,16 @@ def _structure_problem(data: Any, location: str, message: str) -> BuilderProblem
     match = _STRUCTURE_PLACE.search(location)
     if match is None:
         field = location.split("的 ")[-1] if "的 " in location else ""
-        return BuilderProblem(describe_place(None, None, field, None), message, field=field)
+        return BuilderProblem(
+            describe_place(None, None, field, None), _clerk_words(message), field=field
+        )
     section = int(match.group(1)) - 1
     question = int(match.group(2)) - 1 if match.group(2) else None
     field = match.group(3) or ""
     title, label = _raw_title(data, section, question)
     return BuilderProblem(
-        describe_place(section, question, field, None, title, label), message, section, question,
-        field,
+        describe_place(section, question, field, None, title, label), _clerk_words(message),
+        section, question, field,
     )
 
 
@@ -137,7 +152,10 @@ def read_builder_definition(data: object) -> Questionnaire:
     except DefinitionError as error:
         if len(places) == len(error.problems):  # the semantic checks ran: each has its Place
             raise BuilderError([
-                BuilderProblem(p.location, p.message, place.section, place.question, place.field)
+                BuilderProblem(
+                    p.location, _clerk_words(p.message), place.section, place.question,
+                    place.field,
+                )
                 for p, place in zip(error.problems, places, strict=True)
             ]) from None
         raise BuilderError(

@@ -134,7 +134,7 @@ async def test_save_reports_every_problem_in_chinese_by_titles(admin) -> None:
     del definition["sections"][1]["questions"][1]["min"]
     problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
     located = {(p["location"], p["message"]) for p in problems}
-    assert ("第 1 部分「第一部分」第 1 题（未填题目文字）的题目文字", "缺少题目文字（label）") in located
+    assert ("第 1 部分「第一部分」第 1 题（未填题目文字）的题目文字", "缺少题目文字") in located
     assert any(p["location"] == "第 1 部分「第一部分」第 2 题「办理的是什么业务」的显示条件"
                and "后面的题目" in p["message"] and p["section"] == 0 and p["question"] == 1
                for p in problems)
@@ -237,3 +237,25 @@ async def test_an_unknown_version_is_not_found(admin) -> None:
     for path in ("", "/preview"):
         response = await _post_json(admin, 999999, path, {"sections": []}, csrf_from(page.text))
         assert response.status_code == 404, path
+
+
+async def test_duplicate_options_are_located_in_clerk_words(admin) -> None:
+    """Two options reading alike (a pasted list with 其他 twice, or with a full-width space)
+    cannot be told apart by a respondent; the message names no definition key."""
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = state["definition"]
+    question = definition["sections"][0]["questions"][0]
+    question["label"] = "贵企业所属行业"
+    question["options"] = [{"value": "1", "label": "制造业"}, {"value": "2", "label": "其他"},
+                           {"value": "3", "label": "其他"}, {"value": "4", "label": " "}]
+    response = await _post_json(admin, version_id, "", definition)
+    assert response.status_code == 400
+    problems = response.json()["problems"]
+    located = {(p["location"], p["message"]) for p in problems}
+    assert ("第 1 部分「第一部分」第 1 题「贵企业所属行业」的选项 第 3 项",
+            "选项“其他”与第 2 项重复，请删除其中一项") in located
+    assert ("第 1 部分「第一部分」第 1 题「贵企业所属行业」的选项 第 4 项",
+            "选项“4”缺少文字") in located
+    assert not any(re.search(r"[A-Za-z]{3,}", p["message"]) for p in problems)
+    assert all(p["section"] == 0 and p["question"] == 0 for p in problems)
