@@ -32,6 +32,8 @@ SHORT_TITLE = 24  # characters of a title quoted in a location
 # A definition key named in a check's message ("缺少题目文字（label）"): YAML authors need it,
 # a clerk on the builder page never sees keys.
 _KEY_IN_MESSAGE = re.compile(r"（([a-z_]+)）|(?<![A-Za-z_$])(options|rows)(?![A-Za-z_])")
+_REFERENCE = re.compile(r"\$\{([^}]+)\}")
+_MISSING_REFERENCE = re.compile(r"引用了不存在的题目 (\$\{[^}]+\})")
 # Where definition.py's structural reader puts a problem: "第 2 部分第 3 题（q5）的 min".
 _STRUCTURE_PLACE = re.compile(
     r"第 (\d+) 部分(?:（[^）]*）)?(?:第 (\d+) 题)?(?:（[^）]*）)?(?:的 ([A-Za-z_]+))?"
@@ -64,14 +66,33 @@ def _quoted(text: str, fallback: str) -> str:
     return f"「{text[:SHORT_TITLE]}…」" if len(text) > SHORT_TITLE else f"「{text}」"
 
 
-def _clerk_words(message: str) -> str:
-    """A check's message without definition keys: "（label）" dropped, a bare key named."""
+def _numbering(data: Any) -> dict[str, str]:
+    """Question name → "第 4 题「…」", numbered as the builder page numbers them."""
+    found: dict[str, str] = {}
+    try:
+        questions = [q for s in data["sections"] for q in s["questions"]]
+    except (KeyError, TypeError):
+        return found
+    for number, question in enumerate(questions, 1):
+        if isinstance(question, dict) and isinstance(question.get("name"), str):
+            found[question["name"]] = f"第 {number} 题{_quoted(question.get('label', ''), '未填题目文字')}"
+    return found
+
+
+def _clerk_words(message: str, numbering: dict[str, str]) -> str:
+    """A check's message in the builder's words: no definition keys ("（label）" dropped, a bare
+    key named), a referenced question by its number and text (the expression keeps ${name})."""
     def reword(match: re.Match[str]) -> str:
         if match.group(1):
             return "" if match.group(1) in FIELD_LABELS else match.group(0)
         return FIELD_LABELS[match.group(2)]
 
-    return _KEY_IN_MESSAGE.sub(reword, message)
+    def question(match: re.Match[str]) -> str:
+        words = numbering.get(match.group(1).split("__")[0])
+        return f"{words}（{match.group(0)}）" if words else match.group(0)
+
+    message = _MISSING_REFERENCE.sub(r"引用的题目已被删除或不存在（\1）", message)
+    return _REFERENCE.sub(question, _KEY_IN_MESSAGE.sub(reword, message))
 
 
 def describe_place(
@@ -129,15 +150,15 @@ def _structure_problem(data: Any, location: str, message: str) -> BuilderProblem
     if match is None:
         field = location.split("的 ")[-1] if "的 " in location else ""
         return BuilderProblem(
-            describe_place(None, None, field, None), _clerk_words(message), field=field
+            describe_place(None, None, field, None), message, field=field
         )
     section = int(match.group(1)) - 1
     question = int(match.group(2)) - 1 if match.group(2) else None
     field = match.group(3) or ""
     title, label = _raw_title(data, section, question)
     return BuilderProblem(
-        describe_place(section, question, field, None, title, label), _clerk_words(message),
-        section, question, field,
+        describe_place(section, question, field, None, title, label), message, section, question,
+        field,
     )
 
 
@@ -147,19 +168,21 @@ def read_builder_definition(data: object) -> Questionnaire:
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
         raise BuilderError([BuilderProblem("问卷", "编辑器发送的内容格式有误，请刷新页面后重试")])
     places: list[Place] = []
+    numbering = _numbering(data)
     try:
         return from_canonical_dict(data, _recording_locator(places))
     except DefinitionError as error:
         if len(places) == len(error.problems):  # the semantic checks ran: each has its Place
             raise BuilderError([
                 BuilderProblem(
-                    p.location, _clerk_words(p.message), place.section, place.question,
+                    p.location, _clerk_words(p.message, numbering), place.section, place.question,
                     place.field,
                 )
                 for p, place in zip(error.problems, places, strict=True)
             ]) from None
         raise BuilderError(
-            [_structure_problem(data, p.location, p.message) for p in error.problems]
+            [_structure_problem(data, p.location, _clerk_words(p.message, numbering))
+             for p in error.problems]
         ) from None
 
 

@@ -259,3 +259,19 @@ async def test_duplicate_options_are_located_in_clerk_words(admin) -> None:
             "选项“4”缺少文字") in located
     assert not any(re.search(r"[A-Za-z]{3,}", p["message"]) for p in problems)
     assert all(p["section"] == 0 and p["question"] == 0 for p in problems)
+
+
+async def test_broken_references_name_the_question_by_number(admin) -> None:
+    """A skip rule whose question was deleted, or moved below it, is explained by the numbers the
+    page shows, keeping the ${…} the expression box shows."""
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = _two_sections(state["definition"], ["U01"])
+    first = definition["sections"][0]["questions"]
+    first.reverse()  # 办理的是什么业务 (shown when q1 = '1') now comes before q1
+    problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
+    assert any(p["message"] == "引用了后面的题目 第 2 题「是否办理过业务」（${q1}），只能引用前面的题目"
+               and p["question"] == 0 for p in problems), problems
+    del first[1]  # q1 deleted
+    problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
+    assert [p["message"] for p in problems] == ["引用的题目已被删除或不存在（${q1}）"]

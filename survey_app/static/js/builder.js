@@ -21,7 +21,7 @@
   const unitGroups = boot.units;
   const allUnits = unitGroups.flatMap((g) => g.units);
   const typeLabel = Object.fromEntries(boot.types.map((t) => [t.value, t.label]));
-  const csrf = root.querySelector('input[name="_csrf_token"]').value;
+  let csrf = root.querySelector('input[name="_csrf_token"]').value;
   const editor = root.querySelector('[data-editor]');
   const frame = root.querySelector('[data-preview]');
   const previewStatus = root.querySelector('[data-preview-status]');
@@ -60,6 +60,7 @@
   const past = []; // JSON snapshots before each change, newest last
   let typing = null; // the field being typed into: one undo step per visit to a field
   let dirty = false;
+  let reveal = false; // a deletion or move: the next preview lists what it broke, not only marks it
   function edit(change, opts) {
     const o = opts || {};
     if (!o.typing || o.typing !== typing) {
@@ -67,6 +68,7 @@
       if (past.length > 100) past.shift();
     }
     typing = o.typing || null;
+    if (o.reveal) reveal = true;
     change();
     dirty = true;
     undoButton.disabled = false;
@@ -305,8 +307,11 @@
     return body;
   }
 
-  function removed(message) { // the deleted part had the focus: it goes to 撤销, which brings it back
-    say(message);
+  // After a deletion: the deleted part had the focus, so it goes to 撤销, which brings it back.
+  // Conditions that used the deleted answers are named at once (the preview then lists them).
+  function removed(message, names) {
+    const users = R.dependents(def, names);
+    say(message + (users.length ? '。注意：' + users.join('、') + '的条件用到了被删除的题目，现在无法使用，请修改这些条件或点“撤销”。' : '，可撤销'));
     undoButton.focus();
   }
 
@@ -333,10 +338,10 @@
         q.relevant ? h('span', { class: 'bq-flag', text: '有显示条件' }) : null,
         hasProblem ? h('span', { class: 'bq-flag bad', text: '有问题' }) : null),
       h('span', { class: 'bq-tools' },
-        tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1)), first, id + '-up'),
-        tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1)), last, id + '-down'),
+        tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1), { reveal: true }), first, id + '-up'),
+        tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1), { reveal: true }), last, id + '-down'),
         tool('复制', '复制第 ' + number + ' 题', () => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; }), false, id + '-copy'),
-        tool('删除', '删除第 ' + number + ' 题', () => { edit(() => section.questions.splice(qi, 1)); removed('已删除第 ' + number + ' 题，可撤销'); }))));
+        tool('删除', '删除第 ' + number + ' 题', () => { edit(() => section.questions.splice(qi, 1), { reveal: true }); removed('已删除第 ' + number + ' 题', [q.name]); }))));
     if (isOpen) li.append(questionEditor(id, q, si, qi));
     return li;
   }
@@ -347,8 +352,8 @@
     const id = 'b-sec-' + si;
     const card = h('section', { class: 'card bsection', id, 'aria-labelledby': id + '-h' });
     card.append(h('div', { class: 'bs-head' }, h('h2', { id: id + '-h', text: '第 ' + (si + 1) + ' 部分' }), h('span', { class: 'bq-tools' },
-      tool('上移', '上移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si - 1, 0, def.sections.splice(si, 1)[0])), si === 0),
-      tool('下移', '下移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si + 1, 0, def.sections.splice(si, 1)[0])), si === def.sections.length - 1),
+      tool('上移', '上移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si - 1, 0, def.sections.splice(si, 1)[0]), { reveal: true }), si === 0),
+      tool('下移', '下移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si + 1, 0, def.sections.splice(si, 1)[0]), { reveal: true }), si === def.sections.length - 1),
       tool('复制', '复制第 ' + (si + 1) + ' 部分', () => edit(() => {
         const copy = clone(s);
         copy.id = newSectionId();
@@ -357,7 +362,7 @@
         copy.questions.forEach((q) => { const from = q.name; q.name = freshName('q', taken); taken.add(q.name); renameReferences(copy.questions, from, q.name); });
         def.sections.splice(si + 1, 0, copy);
       })),
-      tool('删除', '删除第 ' + (si + 1) + ' 部分', () => { edit(() => def.sections.splice(si, 1)); removed('已删除第 ' + (si + 1) + ' 部分，可撤销'); }, def.sections.length === 1))));
+      tool('删除', '删除第 ' + (si + 1) + ' 部分', () => { edit(() => def.sections.splice(si, 1), { reveal: true }); removed('已删除第 ' + (si + 1) + ' 部分', s.questions.map((q) => q.name)); }, def.sections.length === 1))));
     const mine = problems.filter((p) => p.section === si && p.question === null);
     if (mine.length) card.append(h('ul', { class: 'bq-problems' }, mine.map((p) => h('li', { text: p.message }))));
     card.append(textField(id + '-title', '部分标题', s.title, (v) => { s.title = v; }));
@@ -416,20 +421,38 @@
     d.sections.forEach((s) => { prune(s, ['id', 'title']); s.questions.forEach((q) => prune(q, ['name', 'type', 'label'])); });
     return { definition: d };
   }
-  function post(path) {
+  function send(path) {
     return fetch(path, {
       method: 'POST', credentials: 'same-origin', body: JSON.stringify(payload()),
       headers: { 'content-type': 'application/json', 'x-csrftoken': csrf, accept: 'application/json, text/html' },
     });
   }
+  // A login in another tab (after the session expired) gives a new session and a new CSRF token;
+  // this page still holds the old one. Fetch the builder page again for the token of the current
+  // session, so that saving works again without reloading (which would lose the edits).
+  async function freshToken() {
+    try {
+      const r = await fetch('/questionnaires/versions/' + versionId + '/builder', { credentials: 'same-origin', headers: { accept: 'text/html' } });
+      if (!r.ok) return false;
+      const doc = new DOMParser().parseFromString(await r.text(), 'text/html');
+      const input = doc.getElementById('builder-state') && doc.querySelector('#builder input[name="_csrf_token"]');
+      if (!input || input.value === csrf) return false;
+      csrf = input.value;
+      return true;
+    } catch (e) { return false; }
+  }
+  async function post(path) {
+    const r = await send(path);
+    return r.status === 403 && await freshToken() ? send(path) : r;
+  }
 
   // Problems from a save open the list above the editor (and take the focus); problems from the
   // live preview only mark the questions, and refresh the list if it is open.
-  function showProblems(list, fromSave) {
+  function showProblems(list, fromSave, open) {
     const same = JSON.stringify(list) === JSON.stringify(problems);
     problems = list;
-    if (same && !fromSave) return;
-    const listed = list.length > 0 && (fromSave || !problemBox.hidden);
+    if (same && !fromSave && !(open && problemBox.hidden)) return;
+    const listed = list.length > 0 && (fromSave || open || !problemBox.hidden);
     problemBox.replaceChildren();
     problemBox.hidden = !listed;
     if (listed) {
@@ -461,11 +484,13 @@
       if (r.ok) {
         frame.srcdoc = await r.text();
         previewStatus.textContent = '预览已更新。';
+        reveal = false;
         showProblems([], false);
       } else if (r.status === 400) {
         const body = await r.json();
         previewStatus.textContent = '草稿有 ' + body.problems.length + ' 处问题（已在题目旁标出），预览显示上次正确的内容。';
-        showProblems(body.problems, false);
+        showProblems(body.problems, false, reveal);
+        reveal = false;
       } else previewStatus.textContent = '预览暂时无法更新（' + r.status + '）。';
     } catch (e) {
       previewStatus.textContent = '预览暂时无法更新，请检查网络。';
@@ -489,7 +514,9 @@
       return null;
     }
     if (!body || r.status === 401 || r.status === 403) {
-      say('没有保存：登录可能已过期。请在新的标签页重新登录后，回到本页再点“保存草稿”（修改仍在本页）。');
+      say('没有保存：登录可能已过期。请');
+      statusText.append(h('a', { href: '/login', target: '_blank', rel: 'noopener', text: '在新的标签页重新登录' }),
+        '，然后回到本页再点“保存草稿”（修改仍在本页，不要刷新或关闭本页）。');
       return null;
     }
     if (!r.ok) {
