@@ -254,3 +254,27 @@ async def test_a_deleted_rule_source_is_named_and_saving_survives_a_new_login(
     first = (await _draft_definition(title))["sections"][0]["questions"]
     assert [q["label"] for q in first] == ["过去一年是否办理过业务", "办理的是什么业务"]
     assert first[1]["relevant"] == "${q1} = '1'"
+
+
+async def test_long_texts_and_the_preview_page_fit_a_phone(site: Site, make_user, make_unit) -> None:
+    await _units(make_unit)
+    page = await site.phone()
+    await log_in_as_admin(page, make_user)
+    await create_blank(page, site.url, "很长题目的问卷")
+    long_label = "贵企业所属行业（请按照《国民经济行业分类》的门类填写，如有多个主营业务，请选择营业收入占比最高的一项）" * 3
+    await page.fill("#b-q1-label", long_label)
+    await settled(page)
+    # The list keeps the question to two lines; the editor below it keeps the whole text.
+    lines = await page.evaluate("""() => {
+        const label = document.getElementById('b-q1-summary');
+        return label.getBoundingClientRect().height / parseFloat(getComputedStyle(label).lineHeight);
+    }""")
+    assert lines <= 2.1, lines
+    await expect(page.locator("#b-q1-label")).to_have_value(long_label)
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(page.locator("[data-status-text]")).to_contain_text("已保存")
+    await page.goto(page.url.replace("/builder", "/preview"))
+    edges = await page.evaluate(
+        "() => [document.querySelector('.phone-frame').getBoundingClientRect().right,"
+        " document.documentElement.clientWidth]")
+    assert edges[0] <= edges[1], edges  # the phone frame is not cut off on a phone
