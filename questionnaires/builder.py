@@ -31,7 +31,10 @@ FIELD_LABELS = {
 SHORT_TITLE = 24  # characters of a title quoted in a location
 # A definition key named in a check's message ("缺少题目文字（label）"): YAML authors need it,
 # a clerk on the builder page never sees keys.
-_KEY_IN_MESSAGE = re.compile(r"（([a-z_]+)）|(?<![A-Za-z_$])(options|rows)(?![A-Za-z_])")
+# "缺少 label（题目文字）" and "（label）" keep only the Chinese; a bare key is named in Chinese.
+_KEY_IN_MESSAGE = re.compile(
+    r" ?(?<![A-Za-z0-9_{])([a-z_]+)(?![A-Za-z0-9_}])(?:（([^）]*)）)? ?|（([a-z_]+)）"
+)
 _REFERENCE = re.compile(r"\$\{([^}]+)\}")
 _MISSING_REFERENCE = re.compile(r"引用了不存在的题目 (\$\{[^}]+\})")
 # Where definition.py's structural reader puts a problem: "第 2 部分第 3 题（q5）的 min".
@@ -83,9 +86,12 @@ def _clerk_words(message: str, numbering: dict[str, str]) -> str:
     """A check's message in the builder's words: no definition keys ("（label）" dropped, a bare
     key named), a referenced question by its number and text (the expression keeps ${name})."""
     def reword(match: re.Match[str]) -> str:
-        if match.group(1):
-            return "" if match.group(1) in FIELD_LABELS else match.group(0)
-        return FIELD_LABELS[match.group(2)]
+        key, chinese, bracketed = match.groups()
+        if bracketed:
+            return "" if bracketed in FIELD_LABELS else match.group(0)
+        if key not in FIELD_LABELS:
+            return match.group(0)
+        return chinese or FIELD_LABELS[key]
 
     def question(match: re.Match[str]) -> str:
         words = numbering.get(match.group(1).split("__")[0])

@@ -212,7 +212,7 @@ async def _log_in_again(page) -> None:  # type: ignore[no-untyped-def]
     await page.wait_for_load_state()
 
 
-async def test_a_deleted_rule_source_is_named_and_saving_survives_a_new_login(
+async def test_double_clicks_a_deleted_rule_source_and_a_new_login(
     site: Site, make_user, make_unit
 ) -> None:
     await _units(make_unit)
@@ -224,6 +224,17 @@ async def test_a_deleted_rule_source_is_named_and_saving_survives_a_new_login(
     await page.fill("#b-q1-options", "是\n否")
     reason = await add_question(page, 0, "text", "办理的是什么业务")
     await show_only_when(page, reason, "q1", "是")
+
+    # A habitual double-click adds or deletes one question, not two.
+    await page.dblclick("#b-sec-0-add")
+    await expect(page.locator("li.bq")).to_have_count(3)
+    await settled(page)
+    await page.get_by_role("button", name="删除第 2 题").dblclick()
+    await expect(page.locator("li.bq")).to_have_count(2)
+    await page.get_by_role("button", name="撤销").click()  # the rule's question is back
+    await page.get_by_role("button", name="删除第 3 题").dblclick()
+    await expect(page.locator("li.bq")).to_have_count(2)
+    await settled(page)
 
     # Deleting the question the rule uses: said at once, and the problem list opens.
     await page.get_by_role("button", name="删除第 1 题").click()

@@ -275,3 +275,16 @@ async def test_broken_references_name_the_question_by_number(admin) -> None:
     del first[1]  # q1 deleted
     problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
     assert [p["message"] for p in problems] == ["引用的题目已被删除或不存在（${q1}）"]
+
+
+async def test_empty_titles_are_asked_for_in_chinese(admin) -> None:
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = state["definition"]
+    definition["title"] = ""
+    problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
+    assert [(p["location"], p["message"]) for p in problems] == [("问卷", "缺少标题")]
+    definition["title"] = "停车服务调查"
+    definition["sections"][0]["questions"][0]["label"] = " "
+    problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
+    assert [p["message"] for p in problems] == ["缺少题目文字"]

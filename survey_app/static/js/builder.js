@@ -127,6 +127,9 @@
   }
   function setKey(obj, key, value) { if (value === undefined || value === '' || value === false) delete obj[key]; else obj[key] = value; }
   const unitChoices = (blank) => [{ value: '', label: blank }].concat(unitGroups.map((g) => ({ group: g.category, items: g.units.map((u) => ({ value: u.code, label: u.name })) })));
+  // Clerks double-click buttons out of habit: the second click of a double-click would land on
+  // the re-rendered editor (the next question's 删除) and act again. Keyboard and single clicks pass.
+  const single = (action) => (e) => { if (!e || !e.detail || e.detail < 2) action(e); };
   // A small button; its accessible name starts with its visible text (WCAG 2.5.3).
   function tool(label, aria, action, disabled, id) {
     return h('button', { type: 'button', class: 'btool', id, 'aria-label': aria, disabled: !!disabled, onclick: action, text: label });
@@ -340,8 +343,8 @@
       h('span', { class: 'bq-tools' },
         tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1), { reveal: true }), first, id + '-up'),
         tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1), { reveal: true }), last, id + '-down'),
-        tool('复制', '复制第 ' + number + ' 题', () => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; }), false, id + '-copy'),
-        tool('删除', '删除第 ' + number + ' 题', () => { edit(() => section.questions.splice(qi, 1), { reveal: true }); removed('已删除第 ' + number + ' 题', [q.name]); }))));
+        tool('复制', '复制第 ' + number + ' 题', single(() => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; })), false, id + '-copy'),
+        tool('删除', '删除第 ' + number + ' 题', single(() => { edit(() => section.questions.splice(qi, 1), { reveal: true }); removed('已删除第 ' + number + ' 题', [q.name]); })))));
     if (isOpen) li.append(questionEditor(id, q, si, qi));
     return li;
   }
@@ -354,15 +357,15 @@
     card.append(h('div', { class: 'bs-head' }, h('h2', { id: id + '-h', text: '第 ' + (si + 1) + ' 部分' }), h('span', { class: 'bq-tools' },
       tool('上移', '上移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si - 1, 0, def.sections.splice(si, 1)[0]), { reveal: true }), si === 0),
       tool('下移', '下移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si + 1, 0, def.sections.splice(si, 1)[0]), { reveal: true }), si === def.sections.length - 1),
-      tool('复制', '复制第 ' + (si + 1) + ' 部分', () => edit(() => {
+      tool('复制', '复制第 ' + (si + 1) + ' 部分', single(() => edit(() => {
         const copy = clone(s);
         copy.id = newSectionId();
         copy.title = s.title + '（副本）';
         const taken = new Set(questions().map((q) => q.name));
         copy.questions.forEach((q) => { const from = q.name; q.name = freshName('q', taken); taken.add(q.name); renameReferences(copy.questions, from, q.name); });
         def.sections.splice(si + 1, 0, copy);
-      })),
-      tool('删除', '删除第 ' + (si + 1) + ' 部分', () => { edit(() => def.sections.splice(si, 1), { reveal: true }); removed('已删除第 ' + (si + 1) + ' 部分', s.questions.map((q) => q.name)); }, def.sections.length === 1))));
+      }))),
+      tool('删除', '删除第 ' + (si + 1) + ' 部分', single(() => { edit(() => def.sections.splice(si, 1), { reveal: true }); removed('已删除第 ' + (si + 1) + ' 部分', s.questions.map((q) => q.name)); }), def.sections.length === 1))));
     const mine = problems.filter((p) => p.section === si && p.question === null);
     if (mine.length) card.append(h('ul', { class: 'bq-problems' }, mine.map((p) => h('li', { text: p.message }))));
     card.append(textField(id + '-title', '部分标题', s.title, (v) => { s.title = v; }));
@@ -376,12 +379,12 @@
     const typeSelect = h('select', { id: typeId }, boot.types.map((t) => h('option', { value: t.value, text: t.label })));
     card.append(h('div', { class: 'badd' }, h('label', { for: typeId, text: '题型' }), typeSelect, h('button', {
       type: 'button', id: id + '-add', text: '添加题目',
-      onclick: () => {
+      onclick: single(() => {
         const q = newQuestion(typeSelect.value);
         edit(() => { s.questions.push(q); openName = q.name; });
         const label = document.getElementById('b-' + q.name + '-label');
         if (label) label.focus();
-      },
+      }),
     })));
     return card;
   }
@@ -401,7 +404,7 @@
     const cards = def.sections.map((s, si) => { const card = sectionCard(si, number); number += s.questions.length; return card; });
     editor.replaceChildren(headerCard(), ...cards, h('p', {}, h('button', {
       type: 'button', id: 'b-add-section', text: '添加部分',
-      onclick: () => edit(() => def.sections.push({ id: newSectionId(), title: '第 ' + (def.sections.length + 1) + ' 部分', questions: [] })),
+      onclick: single(() => edit(() => def.sections.push({ id: newSectionId(), title: '第 ' + (def.sections.length + 1) + ' 部分', questions: [] }))),
     })));
     const again = focused && document.getElementById(focused);
     if (again) {
