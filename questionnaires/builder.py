@@ -30,11 +30,12 @@ FIELD_LABELS = {
 }
 SHORT_TITLE = 24  # characters of a title quoted in a location
 # A definition key named in a check's message ("缺少题目文字（label）"): YAML authors need it,
-# a clerk on the builder page never sees keys.
-# "缺少 label（题目文字）" and "（label）" keep only the Chinese; a bare key is named in Chinese.
+# a clerk on the builder page never sees keys. "缺少 label（题目文字）" and "（label）" keep only
+# the Chinese; a bare key is named in Chinese.
 _KEY_IN_MESSAGE = re.compile(
     r" ?(?<![A-Za-z0-9_{])([a-z_]+)(?![A-Za-z0-9_}])(?:（([^）]*)）)? ?|（([a-z_]+)）"
 )
+_QUOTED = re.compile(r"(“[^”]*”)")
 _REFERENCE = re.compile(r"\$\{([^}]+)\}")
 _MISSING_REFERENCE = re.compile(r"引用了不存在的题目 (\$\{[^}]+\})")
 # Where definition.py's structural reader puts a problem: "第 2 部分第 3 题（q5）的 min".
@@ -97,8 +98,13 @@ def _clerk_words(message: str, numbering: dict[str, str]) -> str:
         words = numbering.get(match.group(1).split("__")[0])
         return f"{words}（{match.group(0)}）" if words else match.group(0)
 
-    message = _MISSING_REFERENCE.sub(r"引用的题目已被删除或不存在（\1）", message)
-    return _REFERENCE.sub(question, _KEY_IN_MESSAGE.sub(reword, message))
+    def unquoted(part: str) -> str:
+        part = _MISSING_REFERENCE.sub(r"引用的题目已被删除或不存在（\1）", part)
+        return _REFERENCE.sub(question, _KEY_IN_MESSAGE.sub(reword, part))
+
+    # What is quoted (“${q1} >”, a typed expression or value) is shown exactly as typed.
+    parts = _QUOTED.split(message)
+    return "".join(part if index % 2 else unquoted(part) for index, part in enumerate(parts))
 
 
 def describe_place(

@@ -275,6 +275,10 @@ async def test_broken_references_name_the_question_by_number(admin) -> None:
     del first[1]  # q1 deleted
     problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
     assert [p["message"] for p in problems] == ["引用的题目已被删除或不存在（${q1}）"]
+    first[0]["relevant"] = "${q3__U01} >"  # a typed expression is quoted exactly as typed
+    problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
+    assert [p["message"] for p in problems] == [
+        "表达式“${q3__U01} >”有误：表达式意外结束，缺少值（数字、'文字'、${题目名}、. 或函数）"]
 
 
 async def test_empty_titles_are_asked_for_in_chinese(admin) -> None:
