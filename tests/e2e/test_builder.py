@@ -289,3 +289,33 @@ async def test_long_texts_and_the_preview_page_fit_a_phone(site: Site, make_user
         "() => [document.querySelector('.phone-frame').getBoundingClientRect().right,"
         " document.documentElement.clientWidth]")
     assert edges[0] <= edges[1], edges  # the phone frame is not cut off on a phone
+
+
+async def test_unsaved_edits_come_back_after_the_tab_is_closed(
+    site: Site, make_user, make_unit
+) -> None:
+    await _units(make_unit)
+    page = await site.phone(width=1280, height=900)
+    await log_in_as_admin(page, make_user)
+    title = "关掉标签页的问卷"
+    await create_blank(page, site.url, title)
+    await page.fill("#b-q1-label", "贵企业所在街道")
+    await page.fill("#b-q1-options", "城关街道\n江南街道\n江北街道")
+    await settled(page)
+    url, context = page.url, page.context
+    await page.close()  # closed without saving (or the browser crashed)
+
+    page = await context.new_page()  # the same browser profile comes back to the builder
+    await page.goto(url)
+    status = page.locator("[data-status-text]")
+    await expect(status).to_contain_text("未保存的修改")
+    await page.get_by_role("button", name="恢复这些修改").click()
+    await expect(page.locator("#b-q1-label")).to_have_value("贵企业所在街道")
+    await expect(page.locator("#b-q1-options")).to_have_value("城关街道\n江南街道\n江北街道")
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(status).to_contain_text("已保存")
+    await page.reload()
+    await settled(page)
+    await expect(page.get_by_role("button", name="恢复这些修改")).to_have_count(0)
+    labels = [q["label"] for q in (await _draft_definition(title))["sections"][0]["questions"]]
+    assert labels == ["贵企业所在街道"]

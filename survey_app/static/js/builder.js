@@ -476,7 +476,29 @@
   }
 
   let previewTimer = null, previewSeq = 0;
-  function schedulePreview() { clearTimeout(previewTimer); frame.setAttribute('aria-busy', 'true'); previewTimer = setTimeout(preview, 600); }
+  // --- a copy of unsaved edits in this browser ---------------------------------------------
+  // A closed tab, a crash or a reload after 离开 must not lose an afternoon's work: every change
+  // is kept in localStorage under the version, and the next visit offers it back (with its time,
+  // the clerk decides; restoring can be undone). Saving removes it.
+  const backupKey = () => 'survey-builder-draft-' + versionId;
+  function keepCopy() {
+    try {
+      if (dirty) localStorage.setItem(backupKey(), JSON.stringify({ definition: def, at: Date.now() }));
+      else localStorage.removeItem(backupKey());
+    } catch (e) { /* storage full or disabled: the beforeunload warning still applies */ }
+  }
+  function offerCopy() {
+    let copy = null;
+    try { copy = JSON.parse(localStorage.getItem(backupKey()) || 'null'); } catch (e) { copy = null; }
+    if (!copy || !copy.definition || JSON.stringify(copy.definition) === JSON.stringify(def)) return;
+    const at = new Date(copy.at);
+    const time = (at.getMonth() + 1) + ' 月 ' + at.getDate() + ' 日 ' + String(at.getHours()).padStart(2, '0') + ':' + String(at.getMinutes()).padStart(2, '0');
+    say('本页有 ' + time + ' 未保存的修改（保存在本浏览器中）。');
+    statusText.append(' ', h('button', { type: 'button', id: 'b-restore', onclick: () => { edit(() => { def = copy.definition; }); say('已恢复未保存的修改，请检查后点“保存草稿”。'); }, text: '恢复这些修改' }),
+      ' ', h('button', { type: 'button', id: 'b-discard', onclick: () => { try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ } say('已放弃未保存的修改。'); }, text: '放弃' }));
+  }
+
+  function schedulePreview() { keepCopy(); clearTimeout(previewTimer); frame.setAttribute('aria-busy', 'true'); previewTimer = setTimeout(preview, 600); }
   async function preview() {
     const seq = ++previewSeq;
     frame.setAttribute('aria-busy', 'true');
@@ -508,6 +530,7 @@
 
   async function save() {
     say('正在保存…');
+    const sent = JSON.stringify(def);
     let r, body;
     try {
       r = await post('/questionnaires/versions/' + versionId + '/builder');
@@ -527,12 +550,15 @@
       showProblems((body && body.problems) || [], true);
       return null;
     }
-    dirty = false;
+    // Edits made while the request was on its way are still unsaved.
+    dirty = JSON.stringify(def) !== sent;
+    try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ }
     if (body.version !== versionId) {
       versionId = body.version;
       published = false;
       history.replaceState(null, '', body.builder_url);
     }
+    keepCopy();
     showProblems([], false);
     say(body.message);
     return body;
@@ -556,4 +582,5 @@
   openName = questions().length ? questions()[0].name : null;
   render();
   preview();
+  offerCopy();
 })();
