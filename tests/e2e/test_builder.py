@@ -272,7 +272,8 @@ async def test_long_texts_and_the_preview_page_fit_a_phone(site: Site, make_user
     page = await site.phone()
     await log_in_as_admin(page, make_user)
     await create_blank(page, site.url, "很长题目的问卷")
-    long_label = "贵企业所属行业（请按照《国民经济行业分类》的门类填写，如有多个主营业务，请选择营业收入占比最高的一项）" * 3
+    long_label = ("贵企业所属行业（请按照《国民经济行业分类》的门类填写，"
+                  "如有多个主营业务，请选择营业收入占比最高的一项）") * 3
     await page.fill("#b-q1-label", long_label)
     await settled(page)
     # The list keeps the question to two lines; the editor below it keeps the whole text.
