@@ -318,5 +318,7 @@ async def test_unsaved_edits_come_back_after_the_tab_is_closed(
     await page.reload()
     await settled(page)
     await expect(page.get_by_role("button", name="恢复这些修改")).to_have_count(0)
+    await page.fill("#b-q1-hint", "按营业执照上的地址")
+    await expect(status).to_have_text("有未保存的修改")  # no longer 已保存
     labels = [q["label"] for q in (await _draft_definition(title))["sections"][0]["questions"]]
     assert labels == ["贵企业所在街道"]

@@ -156,6 +156,9 @@ async def test_save_of_a_published_version_makes_a_new_draft(admin) -> None:
     assert body["new_version"] is True and body["version"] != version_id
     assert body["publish_url"] == f"/questionnaires/versions/{body['version']}/publish"
     publish_page = await admin.get(body["publish_url"])
+    # A mistake seen in the diff is one click from the builder.
+    assert f'href="/questionnaires/versions/{body["version"]}/builder">返回可视化编辑继续修改' in (
+        publish_page.text)
     assert "问卷标题由「停车服务调查」改为「停车服务调查（修订）」" in html.unescape(publish_page.text)
 
 

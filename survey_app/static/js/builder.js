@@ -70,6 +70,7 @@
     typing = o.typing || null;
     if (o.reveal) reveal = true;
     change();
+    if (!dirty) say('有未保存的修改'); // the bar must not go on saying 已保存
     dirty = true;
     undoButton.disabled = false;
     if (o.render !== false) render();
