@@ -272,6 +272,12 @@ async def test_long_texts_and_the_preview_page_fit_a_phone(site: Site, make_user
     page = await site.phone()
     await log_in_as_admin(page, make_user)
     await create_blank(page, site.url, "很长题目的问卷")
+    await page.fill("#b-title", "")  # a problem of the questionnaire itself is marked at its card
+    await settled(page)
+    await expect(page.locator("#b-head-problems")).to_have_text("缺少标题")
+    await page.fill("#b-title", "很长题目的问卷")
+    await settled(page)
+    await expect(page.locator("#b-head-problems")).to_have_count(0)
     long_label = ("贵企业所属行业（请按照《国民经济行业分类》的门类填写，"
                   "如有多个主营业务，请选择营业收入占比最高的一项）") * 3
     await page.fill("#b-q1-label", long_label)

@@ -391,7 +391,9 @@
   }
 
   function headerCard() {
+    const mine = problems.filter((p) => p.section === null || p.section === undefined);
     return h('section', { class: 'card', 'aria-labelledby': 'b-head-h' }, h('h2', { id: 'b-head-h', text: '问卷信息' }),
+      mine.length ? h('ul', { class: 'bq-problems', id: 'b-head-problems' }, mine.map((p) => h('li', { text: p.message }))) : null,
       textField('b-title', '问卷标题', def.title, (v) => { def.title = v; }),
       textField('b-description', '问卷说明（可不填）', def.description, (v) => setKey(def, 'description', v), { rows: 2 }),
       textField('b-intro', '开场说明（显示在第一题前：调查目的、隐私说明）', def.intro, (v) => setKey(def, 'intro', v), { rows: 4 }));
@@ -514,7 +516,7 @@
         showProblems([], false);
       } else if (r.status === 400) {
         const body = await r.json();
-        previewStatus.textContent = '草稿有 ' + body.problems.length + ' 处问题（已在题目旁标出），预览显示上次正确的内容。';
+        previewStatus.textContent = '草稿有 ' + body.problems.length + ' 处问题（已在编辑区标出），预览显示上次正确的内容。';
         showProblems(body.problems, false, reveal);
         reveal = false;
       } else previewStatus.textContent = '预览暂时无法更新（' + r.status + '）。';
