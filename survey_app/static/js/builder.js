@@ -478,7 +478,6 @@
     if (target) { target.scrollIntoView({ block: 'start' }); target.focus(); }
   }
 
-  let previewTimer = null, previewSeq = 0;
   // --- a copy of unsaved edits in this browser ---------------------------------------------
   // A closed tab, a crash or a reload after 离开 must not lose an afternoon's work: every change
   // is kept in localStorage under the version, and the next visit offers it back (with its time,
@@ -501,6 +500,7 @@
       ' ', h('button', { type: 'button', id: 'b-discard', onclick: () => { try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ } say('已放弃未保存的修改。'); }, text: '放弃' }));
   }
 
+  let previewTimer = null, previewSeq = 0;
   function schedulePreview() { keepCopy(); clearTimeout(previewTimer); frame.setAttribute('aria-busy', 'true'); previewTimer = setTimeout(preview, 600); }
   async function preview() {
     const seq = ++previewSeq;
