@@ -289,6 +289,11 @@ async def test_long_texts_and_the_preview_page_fit_a_phone(site: Site, make_user
     }""")
     assert lines <= 2.1, lines
     await expect(page.locator("#b-q1-label")).to_have_value(long_label)
+    # 选项 1 / 选项 2 are still the examples a new question starts with: not published.
+    await page.get_by_role("button", name="发布…").click()
+    await expect(page.locator("[data-status-text]")).to_contain_text(
+        "还不能发布：第 1 题还是示例文字")
+    assert page.url.endswith("/builder")
     await page.get_by_role("button", name="保存草稿").click()
     await expect(page.locator("[data-status-text]")).to_contain_text("已保存")
     await page.goto(page.url.replace("/builder", "/preview"))

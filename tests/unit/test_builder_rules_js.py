@@ -183,3 +183,19 @@ def test_dependents_of_deleted_questions_are_numbered_as_on_the_page() -> None:
     assert gone == ["第 2 题", "第 2 部分"]  # ${q9} and a matrix row ${q9__U01}, not ${q90}
     assert none == []
     assert other == ["第 4 题"]
+
+
+def test_example_texts_left_in_are_found() -> None:
+    definition = {"sections": [
+        {"id": "s1", "title": "甲", "questions": [
+            {"name": "q1", "type": "single_choice", "label": "请输入题目",
+             "options": [{"value": "1", "label": "是"}]},
+            {"name": "q2", "type": "dropdown", "label": "街道",
+             "options": [{"value": "1", "label": "城关街道"}, {"value": "2", "label": "选项 2"}]},
+            {"name": "q3", "type": "single_choice", "label": "请输入题目名称",
+             "options": [{"value": "1", "label": "选项 10 元以下"}]},
+        ]},
+        {"id": "s2", "title": "乙", "questions": [{"name": "q4", "type": "text", "label": "意见"}]},
+    ]}
+    [found] = _node(("examplesLeft", [definition]))
+    assert found == ["第 1 题", "第 2 题"]

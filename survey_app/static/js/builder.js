@@ -567,6 +567,8 @@
     return body;
   }
   async function publish() {
+    const examples = R.examplesLeft(def);
+    if (examples.length) { say('还不能发布：' + examples.join('、') + '还是示例文字（“请输入题目”或“选项 1”），请改成要问的内容。'); return; }
     const body = await save();
     if (!body) return;
     if (published) { say('内容没有变化：该版本已经发布。'); return; }
