@@ -161,9 +161,7 @@ def _structure_problem(data: Any, location: str, message: str) -> BuilderProblem
     match = _STRUCTURE_PLACE.search(location)
     if match is None:
         field = location.split("的 ")[-1] if "的 " in location else ""
-        return BuilderProblem(
-            describe_place(None, None, field, None), message, field=field
-        )
+        return BuilderProblem(describe_place(None, None, field, None), message, field=field)
     section = int(match.group(1)) - 1
     question = int(match.group(2)) - 1 if match.group(2) else None
     field = match.group(3) or ""
