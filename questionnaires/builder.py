@@ -29,6 +29,15 @@ FIELD_LABELS = {
     "opinion": "意见建议",
 }
 SHORT_TITLE = 24  # characters of a title quoted in a location
+# A definition key named in a check's message ("缺少题目文字（label）"): YAML authors need it,
+# a clerk on the builder page never sees keys. "缺少 label（题目文字）" and "（label）" keep only
+# the Chinese; a bare key is named in Chinese.
+_KEY_IN_MESSAGE = re.compile(
+    r" ?(?<![A-Za-z0-9_{])([a-z_]+)(?![A-Za-z0-9_}])(?:（([^）]*)）)? ?|（([a-z_]+)）"
+)
+_QUOTED = re.compile(r"(“[^”]*”)")
+_REFERENCE = re.compile(r"\$\{([^}]+)\}")
+_MISSING_REFERENCE = re.compile(r"引用了不存在的题目 (\$\{[^}]+\})")
 # Where definition.py's structural reader puts a problem: "第 2 部分第 3 题（q5）的 min".
 _STRUCTURE_PLACE = re.compile(
     r"第 (\d+) 部分(?:（[^）]*）)?(?:第 (\d+) 题)?(?:（[^）]*）)?(?:的 ([A-Za-z_]+))?"
@@ -59,6 +68,43 @@ def _quoted(text: str, fallback: str) -> str:
     if not text:
         return f"（{fallback}）"
     return f"「{text[:SHORT_TITLE]}…」" if len(text) > SHORT_TITLE else f"「{text}」"
+
+
+def _numbering(data: Any) -> dict[str, str]:
+    """Question name → "第 4 题「…」", numbered as the builder page numbers them."""
+    found: dict[str, str] = {}
+    try:
+        questions = [q for s in data["sections"] for q in s["questions"]]
+    except (KeyError, TypeError):
+        return found
+    for number, question in enumerate(questions, 1):
+        if isinstance(question, dict) and isinstance(question.get("name"), str):
+            found[question["name"]] = f"第 {number} 题{_quoted(question.get('label', ''), '未填题目文字')}"
+    return found
+
+
+def _clerk_words(message: str, numbering: dict[str, str]) -> str:
+    """A check's message in the builder's words: no definition keys ("（label）" dropped, a bare
+    key named), a referenced question by its number and text (the expression keeps ${name})."""
+    def reword(match: re.Match[str]) -> str:
+        key, chinese, bracketed = match.groups()
+        if bracketed:
+            return "" if bracketed in FIELD_LABELS else match.group(0)
+        if key not in FIELD_LABELS:
+            return match.group(0)
+        return chinese or FIELD_LABELS[key]
+
+    def question(match: re.Match[str]) -> str:
+        words = numbering.get(match.group(1).split("__")[0])
+        return f"{words}（{match.group(0)}）" if words else match.group(0)
+
+    def unquoted(part: str) -> str:
+        part = _MISSING_REFERENCE.sub(r"引用的题目已被删除或不存在（\1）", part)
+        return _REFERENCE.sub(question, _KEY_IN_MESSAGE.sub(reword, part))
+
+    # What is quoted (“${q1} >”, a typed expression or value) is shown exactly as typed.
+    parts = _QUOTED.split(message)
+    return "".join(part if index % 2 else unquoted(part) for index, part in enumerate(parts))
 
 
 def describe_place(
@@ -132,16 +178,21 @@ def read_builder_definition(data: object) -> Questionnaire:
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
         raise BuilderError([BuilderProblem("问卷", "编辑器发送的内容格式有误，请刷新页面后重试")])
     places: list[Place] = []
+    numbering = _numbering(data)
     try:
         return from_canonical_dict(data, _recording_locator(places))
     except DefinitionError as error:
         if len(places) == len(error.problems):  # the semantic checks ran: each has its Place
             raise BuilderError([
-                BuilderProblem(p.location, p.message, place.section, place.question, place.field)
+                BuilderProblem(
+                    p.location, _clerk_words(p.message, numbering), place.section, place.question,
+                    place.field,
+                )
                 for p, place in zip(error.problems, places, strict=True)
             ]) from None
         raise BuilderError(
-            [_structure_problem(data, p.location, p.message) for p in error.problems]
+            [_structure_problem(data, p.location, _clerk_words(p.message, numbering))
+             for p in error.problems]
         ) from None
 
 

@@ -257,8 +257,13 @@ class _Checker:
         if len(question.options) > MAX_OPTIONS:
             self.report(at, f"选项数量超过上限 {MAX_OPTIONS}")
         seen: set[str] = set()
+        labels: dict[str, int] = {}  # two options reading alike cannot be told apart
         for index, option in enumerate(question.options):
             item = Place(place.section, place.question, "options", index)
+            label = " ".join(option.label.split())
+            if label and label in labels:
+                self.report(item, f"选项“{label}”与第 {labels[label] + 1} 项重复，请删除其中一项")
+            labels.setdefault(label, index)
             value = option.value
             if not value or len(value) > MAX_OPTION_VALUE_LENGTH or any(c.isspace() for c in value):
                 self.report(

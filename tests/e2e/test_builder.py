@@ -7,11 +7,14 @@ axe and fits a phone."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from playwright.async_api import expect
 
 from survey_app.db.tables import QuestionnaireVersion
+from survey_app.services import totp
+from tests.conftest import MFA_SECRETS, TEST_PASSWORD
 from tests.e2e.axe import assert_accessible
 from tests.e2e.builder_steps import (
     PREVIEW,
@@ -97,7 +100,7 @@ async def test_build_preview_undo_save_and_publish(site: Site, make_user, make_u
     await page.get_by_role("button", name="保存草稿").click()
     problems = page.locator("[data-problems]")
     await expect(problems).to_contain_text(
-        "第 1 部分「基本情况」第 1 题（未填题目文字）的题目文字：缺少题目文字（label）")
+        "第 1 部分「基本情况」第 1 题（未填题目文字）的题目文字：缺少题目文字")
     await expect(page.locator("li.bq")).to_have_count(count)  # the draft is kept as it was
     await expect(page.locator("#b-q1-options")).to_have_value("是\n否")
     await page.fill("#b-q1-label", "您近一年是否使用过公共停车场？")
@@ -192,3 +195,141 @@ async def test_duplicate_reorder_delete_and_validation(site: Site, make_user, ma
     assert first[1]["constraint"] == ". <= 5000"
     assert first[1]["constraint_message"] == "人数不能超过 5000"
     assert [s["questions"][0]["type"] for s in definition["sections"]] == ["single_choice", "note"]
+
+
+async def _log_in_again(page) -> None:  # type: ignore[no-untyped-def]
+    """admin1 logs in once more (a new session, so a new CSRF token), in another tab."""
+    from survey_app.db.tables import User
+
+    await page.goto("/login")
+    await page.fill("input[name=username]", "admin1")
+    await page.fill("input[name=password]", TEST_PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/account/mfa/verify**")
+    await User.update({User.mfa_last_step: 0}).where(User.username == "admin1")
+    await page.fill("input[name=code]", totp.totp(MFA_SECRETS["admin1"], time.time()))
+    await page.click("form[action='/account/mfa/verify'] button")
+    await page.wait_for_load_state()
+
+
+async def test_double_clicks_a_deleted_rule_source_and_a_new_login(
+    site: Site, make_user, make_unit
+) -> None:
+    await _units(make_unit)
+    page = await site.phone(width=1280, height=900)
+    await log_in_as_admin(page, make_user)
+    title = "会话过期时的问卷"
+    await create_blank(page, site.url, title)
+    await page.fill("#b-q1-label", "是否办理过业务")
+    await page.fill("#b-q1-options", "是\n否")
+    reason = await add_question(page, 0, "text", "办理的是什么业务")
+    await show_only_when(page, reason, "q1", "是")
+
+    # A habitual double-click adds or deletes one question, not two.
+    await page.dblclick("#b-sec-0-add")
+    await expect(page.locator("li.bq")).to_have_count(3)
+    await settled(page)
+    await page.get_by_role("button", name="删除第 2 题").dblclick()
+    await expect(page.locator("li.bq")).to_have_count(2)
+    await page.get_by_role("button", name="撤销").click()  # the rule's question is back
+    await page.get_by_role("button", name="删除第 3 题").dblclick()
+    await expect(page.locator("li.bq")).to_have_count(2)
+    await settled(page)
+
+    # Deleting the question the rule uses: said at once, and the problem list opens.
+    await page.get_by_role("button", name="删除第 1 题").click()
+    status = page.locator("[data-status-text]")
+    await expect(status).to_contain_text("第 1 题的条件用到了被删除的题目")
+    problems = page.locator("[data-problems]")
+    await expect(problems).to_contain_text("的显示条件：引用的题目已被删除或不存在（${q1}）")
+    await page.get_by_role("button", name="撤销").click()
+    await settled(page)
+    await expect(problems).to_be_hidden()
+
+    # The session ends while typing; a login in another tab lets this page save what it holds.
+    await page.click("#b-q1-toggle")
+    await page.fill("#b-q1-label", "过去一年是否办理过业务")
+    context = page.context
+    kept = [c for c in await context.cookies() if c["name"] != "sid"]
+    await context.clear_cookies()
+    await context.add_cookies(kept)
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(status).to_contain_text("登录可能已过期")
+    await expect(status.get_by_role("link", name="在新的标签页重新登录")).to_have_attribute(
+        "target", "_blank")
+    other = await context.new_page()
+    await _log_in_again(other)
+    await other.close()
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(status).to_contain_text("已保存")
+    first = (await _draft_definition(title))["sections"][0]["questions"]
+    assert [q["label"] for q in first] == ["过去一年是否办理过业务", "办理的是什么业务"]
+    assert first[1]["relevant"] == "${q1} = '1'"
+
+
+async def test_long_texts_and_the_preview_page_fit_a_phone(site: Site, make_user, make_unit) -> None:
+    await _units(make_unit)
+    page = await site.phone()
+    await log_in_as_admin(page, make_user)
+    await create_blank(page, site.url, "很长题目的问卷")
+    await page.fill("#b-title", "")  # a problem of the questionnaire itself is marked at its card
+    await settled(page)
+    await expect(page.locator("#b-head-problems")).to_have_text("缺少标题")
+    await page.fill("#b-title", "很长题目的问卷")
+    await settled(page)
+    await expect(page.locator("#b-head-problems")).to_have_count(0)
+    long_label = ("贵企业所属行业（请按照《国民经济行业分类》的门类填写，"
+                  "如有多个主营业务，请选择营业收入占比最高的一项）") * 3
+    await page.fill("#b-q1-label", long_label)
+    await settled(page)
+    # The list keeps the question to two lines; the editor below it keeps the whole text.
+    lines = await page.evaluate("""() => {
+        const label = document.getElementById('b-q1-summary');
+        return label.getBoundingClientRect().height / parseFloat(getComputedStyle(label).lineHeight);
+    }""")
+    assert lines <= 2.1, lines
+    await expect(page.locator("#b-q1-label")).to_have_value(long_label)
+    # 选项 1 / 选项 2 are still the examples a new question starts with: not published.
+    await page.get_by_role("button", name="发布…").click()
+    await expect(page.locator("[data-status-text]")).to_contain_text(
+        "还不能发布：第 1 题还是示例文字")
+    assert page.url.endswith("/builder")
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(page.locator("[data-status-text]")).to_contain_text("已保存")
+    await page.goto(page.url.replace("/builder", "/preview"))
+    edges = await page.evaluate(
+        "() => [document.querySelector('.phone-frame').getBoundingClientRect().right,"
+        " document.documentElement.clientWidth]")
+    assert edges[0] <= edges[1], edges  # the phone frame is not cut off on a phone
+
+
+async def test_unsaved_edits_come_back_after_the_tab_is_closed(
+    site: Site, make_user, make_unit
+) -> None:
+    await _units(make_unit)
+    page = await site.phone(width=1280, height=900)
+    await log_in_as_admin(page, make_user)
+    title = "关掉标签页的问卷"
+    await create_blank(page, site.url, title)
+    await page.fill("#b-q1-label", "贵企业所在街道")
+    await page.fill("#b-q1-options", "城关街道\n江南街道\n江北街道")
+    await settled(page)
+    url, context = page.url, page.context
+    await page.close()  # closed without saving (or the browser crashed)
+
+    page = await context.new_page()  # the same browser profile comes back to the builder
+    await page.goto(url)
+    status = page.locator("[data-status-text]")
+    await expect(status).to_contain_text("未保存的修改")
+    await page.get_by_role("button", name="恢复这些修改").click()
+    await expect(page.locator("#b-q1-label")).to_have_value("贵企业所在街道")
+    await expect(page.locator("#b-q1-options")).to_have_value("城关街道\n江南街道\n江北街道")
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(status).to_contain_text("已保存")
+    await page.reload()
+    await settled(page)
+    await expect(page.get_by_role("button", name="恢复这些修改")).to_have_count(0)
+    await page.fill("#b-q1-hint", "按营业执照上的地址")
+    await expect(status).to_have_text("有未保存的修改")  # no longer 已保存
+    labels = [q["label"] for q in (await _draft_definition(title))["sections"][0]["questions"]]
+    assert labels == ["贵企业所在街道"]

@@ -158,3 +158,44 @@ def test_matrix_rows_follow_the_unit_register() -> None:
     assert rows == [{"id": "S_01", "label": "城关街道", "unit": "S.01"},
                     {"id": "U02", "label": "审批局（改名）", "unit": "U02"},
                     {"id": "other", "label": "其他"}]
+
+
+def test_pasted_full_width_spaces_and_blank_lines_are_dropped() -> None:
+    [pasted] = _node(("optionsFromLines", ["\u3000制造业\u3000\r\n\r\n \u3000\n建筑业 \n", []]))
+    assert [o["label"] for o in pasted] == ["制造业", "建筑业"]
+
+
+def test_dependents_of_deleted_questions_are_numbered_as_on_the_page() -> None:
+    definition = {"sections": [
+        {"id": "s1", "title": "甲", "questions": [
+            {"name": "q1", "type": "single_choice", "label": "是否办理"},
+            {"name": "q2", "type": "text", "label": "办理什么", "relevant": "${q9} = '1'"},
+            {"name": "q3", "type": "number", "label": "人数", "constraint": ". <= 9"},
+        ]},
+        {"id": "s2", "title": "乙", "relevant": "${q9__U01} <= 2", "questions": [
+            {"name": "q4", "type": "text", "label": "意见", "required": "${q1} = '1'"},
+            {"name": "q5", "type": "text", "label": "其他", "choice_filter": "${q90} = 1"},
+        ]},
+    ]}
+    gone, none, other = _node(("dependents", [definition, ["q9"]]),
+                              ("dependents", [definition, ["q7"]]),
+                              ("dependents", [definition, ["q1"]]))
+    assert gone == ["第 2 题", "第 2 部分"]  # ${q9} and a matrix row ${q9__U01}, not ${q90}
+    assert none == []
+    assert other == ["第 4 题"]
+
+
+def test_example_texts_left_in_are_found() -> None:
+    definition = {"sections": [
+        {"id": "s1", "title": "甲", "questions": [
+            {"name": "q1", "type": "single_choice", "label": "请输入题目",
+             "options": [{"value": "1", "label": "是"}]},
+            {"name": "q2", "type": "dropdown", "label": "街道",
+             "options": [{"value": "1", "label": "城关街道"}, {"value": "2", "label": "选项 2"}]},
+            {"name": "q3", "type": "single_choice", "label": "请输入题目名称",
+             "options": [{"value": "1", "label": "选项 10 元以下"}]},
+        ]},
+        {"id": "s2", "title": "乙", "questions": [{"name": "q4", "type": "text", "label": "意见"}]},
+    ]}
+    [found] = _node(("examplesLeft", [definition]))
+    assert found == ["第 1 题", "第 2 题"]

@@ -51,7 +51,7 @@ def test_semantic_problems_carry_their_indices() -> None:
                                             constraint="string-length(.) <="))
     problems = {(p.location, p.message, p.section, p.question, p.field)
                 for p in caught.value.problems}
-    assert ("第 1 部分「基本情况」第 2 题「第二题」的显示条件", "引用了不存在的题目 ${q9}", 0, 1,
+    assert ("第 1 部分「基本情况」第 2 题「第二题」的显示条件", "引用的题目已被删除或不存在（${q9}）", 0, 1,
             "relevant") in problems
     assert any(p[0].endswith("的校验条件") and p[4] == "constraint" for p in problems)
     assert all("（q2）" not in p[0] for p in problems)  # titles, not keys

@@ -284,7 +284,10 @@ def questionnaires(draw: st.DrawFn) -> Questionnaire:
             QuestionType.DROPDOWN,
         ):
             values = draw(st.lists(names, min_size=1, max_size=4, unique=True))
-            extra["options"] = tuple(Option(v, draw(labels)) for v in values)
+            # Options must read differently (a respondent tells them apart by their text).
+            texts = draw(st.lists(labels, min_size=len(values), max_size=len(values),
+                                  unique_by=lambda text: " ".join(text.split())))
+            extra["options"] = tuple(Option(v, text) for v, text in zip(values, texts, strict=True))
         if kind == QuestionType.RATING:
             extra["unit_code"] = "U01"
             extra["allow_unknown"] = draw(st.booleans())

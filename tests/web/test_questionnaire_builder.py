@@ -134,7 +134,7 @@ async def test_save_reports_every_problem_in_chinese_by_titles(admin) -> None:
     del definition["sections"][1]["questions"][1]["min"]
     problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
     located = {(p["location"], p["message"]) for p in problems}
-    assert ("第 1 部分「第一部分」第 1 题（未填题目文字）的题目文字", "缺少题目文字（label）") in located
+    assert ("第 1 部分「第一部分」第 1 题（未填题目文字）的题目文字", "缺少题目文字") in located
     assert any(p["location"] == "第 1 部分「第一部分」第 2 题「办理的是什么业务」的显示条件"
                and "后面的题目" in p["message"] and p["section"] == 0 and p["question"] == 1
                for p in problems)
@@ -156,6 +156,9 @@ async def test_save_of_a_published_version_makes_a_new_draft(admin) -> None:
     assert body["new_version"] is True and body["version"] != version_id
     assert body["publish_url"] == f"/questionnaires/versions/{body['version']}/publish"
     publish_page = await admin.get(body["publish_url"])
+    # A mistake seen in the diff is one click from the builder.
+    assert f'href="/questionnaires/versions/{body["version"]}/builder">返回可视化编辑继续修改' in (
+        publish_page.text)
     assert "问卷标题由「停车服务调查」改为「停车服务调查（修订）」" in html.unescape(publish_page.text)
 
 
@@ -237,3 +240,58 @@ async def test_an_unknown_version_is_not_found(admin) -> None:
     for path in ("", "/preview"):
         response = await _post_json(admin, 999999, path, {"sections": []}, csrf_from(page.text))
         assert response.status_code == 404, path
+
+
+async def test_duplicate_options_are_located_in_clerk_words(admin) -> None:
+    """Two options reading alike (a pasted list with 其他 twice, or with a full-width space)
+    cannot be told apart by a respondent; the message names no definition key."""
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = state["definition"]
+    question = definition["sections"][0]["questions"][0]
+    question["label"] = "贵企业所属行业"
+    question["options"] = [{"value": "1", "label": "制造业"}, {"value": "2", "label": "其他"},
+                           {"value": "3", "label": "其他"}, {"value": "4", "label": " "}]
+    response = await _post_json(admin, version_id, "", definition)
+    assert response.status_code == 400
+    problems = response.json()["problems"]
+    located = {(p["location"], p["message"]) for p in problems}
+    assert ("第 1 部分「第一部分」第 1 题「贵企业所属行业」的选项 第 3 项",
+            "选项“其他”与第 2 项重复，请删除其中一项") in located
+    assert ("第 1 部分「第一部分」第 1 题「贵企业所属行业」的选项 第 4 项",
+            "选项“4”缺少文字") in located
+    assert not any(re.search(r"[A-Za-z]{3,}", p["message"]) for p in problems)
+    assert all(p["section"] == 0 and p["question"] == 0 for p in problems)
+
+
+async def test_broken_references_name_the_question_by_number(admin) -> None:
+    """A skip rule whose question was deleted, or moved below it, is explained by the numbers the
+    page shows, keeping the ${…} the expression box shows."""
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = _two_sections(state["definition"], ["U01"])
+    first = definition["sections"][0]["questions"]
+    first.reverse()  # 办理的是什么业务 (shown when q1 = '1') now comes before q1
+    problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
+    assert any(p["message"] == "引用了后面的题目 第 2 题「是否办理过业务」（${q1}），只能引用前面的题目"
+               and p["question"] == 0 for p in problems), problems
+    del first[1]  # q1 deleted
+    problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
+    assert [p["message"] for p in problems] == ["引用的题目已被删除或不存在（${q1}）"]
+    first[0]["relevant"] = "${q3__U01} >"  # a typed expression is quoted exactly as typed
+    problems = (await _post_json(admin, version_id, "/preview", definition)).json()["problems"]
+    assert [p["message"] for p in problems] == [
+        "表达式“${q3__U01} >”有误：表达式意外结束，缺少值（数字、'文字'、${题目名}、. 或函数）"]
+
+
+async def test_empty_titles_are_asked_for_in_chinese(admin) -> None:
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = state["definition"]
+    definition["title"] = ""
+    problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
+    assert [(p["location"], p["message"]) for p in problems] == [("问卷", "缺少标题")]
+    definition["title"] = "停车服务调查"
+    definition["sections"][0]["questions"][0]["label"] = " "
+    problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
+    assert [p["message"] for p in problems] == ["缺少题目文字"]

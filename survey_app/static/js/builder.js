@@ -21,7 +21,7 @@
   const unitGroups = boot.units;
   const allUnits = unitGroups.flatMap((g) => g.units);
   const typeLabel = Object.fromEntries(boot.types.map((t) => [t.value, t.label]));
-  const csrf = root.querySelector('input[name="_csrf_token"]').value;
+  let csrf = root.querySelector('input[name="_csrf_token"]').value;
   const editor = root.querySelector('[data-editor]');
   const frame = root.querySelector('[data-preview]');
   const previewStatus = root.querySelector('[data-preview-status]');
@@ -60,6 +60,7 @@
   const past = []; // JSON snapshots before each change, newest last
   let typing = null; // the field being typed into: one undo step per visit to a field
   let dirty = false;
+  let reveal = false; // a deletion or move: the next preview lists what it broke, not only marks it
   function edit(change, opts) {
     const o = opts || {};
     if (!o.typing || o.typing !== typing) {
@@ -67,7 +68,9 @@
       if (past.length > 100) past.shift();
     }
     typing = o.typing || null;
+    if (o.reveal) reveal = true;
     change();
+    if (!dirty) say('有未保存的修改'); // the bar must not go on saying 已保存
     dirty = true;
     undoButton.disabled = false;
     if (o.render !== false) render();
@@ -125,6 +128,9 @@
   }
   function setKey(obj, key, value) { if (value === undefined || value === '' || value === false) delete obj[key]; else obj[key] = value; }
   const unitChoices = (blank) => [{ value: '', label: blank }].concat(unitGroups.map((g) => ({ group: g.category, items: g.units.map((u) => ({ value: u.code, label: u.name })) })));
+  // Clerks double-click buttons out of habit: the second click of a double-click would land on
+  // the re-rendered editor (the next question's 删除) and act again. Keyboard and single clicks pass.
+  const single = (action) => (e) => { if (!e || !e.detail || e.detail < 2) action(e); };
   // A small button; its accessible name starts with its visible text (WCAG 2.5.3).
   function tool(label, aria, action, disabled, id) {
     return h('button', { type: 'button', class: 'btool', id, 'aria-label': aria, disabled: !!disabled, onclick: action, text: label });
@@ -305,8 +311,11 @@
     return body;
   }
 
-  function removed(message) { // the deleted part had the focus: it goes to 撤销, which brings it back
-    say(message);
+  // After a deletion: the deleted part had the focus, so it goes to 撤销, which brings it back.
+  // Conditions that used the deleted answers are named at once (the preview then lists them).
+  function removed(message, names) {
+    const users = R.dependents(def, names);
+    say(message + (users.length ? '。注意：' + users.join('、') + '的条件用到了被删除的题目，现在无法使用，请修改这些条件或点“撤销”。' : '，可撤销'));
     undoButton.focus();
   }
 
@@ -333,10 +342,10 @@
         q.relevant ? h('span', { class: 'bq-flag', text: '有显示条件' }) : null,
         hasProblem ? h('span', { class: 'bq-flag bad', text: '有问题' }) : null),
       h('span', { class: 'bq-tools' },
-        tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1)), first, id + '-up'),
-        tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1)), last, id + '-down'),
-        tool('复制', '复制第 ' + number + ' 题', () => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; }), false, id + '-copy'),
-        tool('删除', '删除第 ' + number + ' 题', () => { edit(() => section.questions.splice(qi, 1)); removed('已删除第 ' + number + ' 题，可撤销'); }))));
+        tool('上移', '上移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, -1), { reveal: true }), first, id + '-up'),
+        tool('下移', '下移第 ' + number + ' 题', () => edit(() => moveQuestion(si, qi, 1), { reveal: true }), last, id + '-down'),
+        tool('复制', '复制第 ' + number + ' 题', single(() => edit(() => { const copy = clone(q); copy.name = newQuestionName(); section.questions.splice(qi + 1, 0, copy); openName = copy.name; })), false, id + '-copy'),
+        tool('删除', '删除第 ' + number + ' 题', single(() => { edit(() => section.questions.splice(qi, 1), { reveal: true }); removed('已删除第 ' + number + ' 题', [q.name]); })))));
     if (isOpen) li.append(questionEditor(id, q, si, qi));
     return li;
   }
@@ -347,17 +356,17 @@
     const id = 'b-sec-' + si;
     const card = h('section', { class: 'card bsection', id, 'aria-labelledby': id + '-h' });
     card.append(h('div', { class: 'bs-head' }, h('h2', { id: id + '-h', text: '第 ' + (si + 1) + ' 部分' }), h('span', { class: 'bq-tools' },
-      tool('上移', '上移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si - 1, 0, def.sections.splice(si, 1)[0])), si === 0),
-      tool('下移', '下移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si + 1, 0, def.sections.splice(si, 1)[0])), si === def.sections.length - 1),
-      tool('复制', '复制第 ' + (si + 1) + ' 部分', () => edit(() => {
+      tool('上移', '上移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si - 1, 0, def.sections.splice(si, 1)[0]), { reveal: true }), si === 0),
+      tool('下移', '下移第 ' + (si + 1) + ' 部分', () => edit(() => def.sections.splice(si + 1, 0, def.sections.splice(si, 1)[0]), { reveal: true }), si === def.sections.length - 1),
+      tool('复制', '复制第 ' + (si + 1) + ' 部分', single(() => edit(() => {
         const copy = clone(s);
         copy.id = newSectionId();
         copy.title = s.title + '（副本）';
         const taken = new Set(questions().map((q) => q.name));
         copy.questions.forEach((q) => { const from = q.name; q.name = freshName('q', taken); taken.add(q.name); renameReferences(copy.questions, from, q.name); });
         def.sections.splice(si + 1, 0, copy);
-      })),
-      tool('删除', '删除第 ' + (si + 1) + ' 部分', () => { edit(() => def.sections.splice(si, 1)); removed('已删除第 ' + (si + 1) + ' 部分，可撤销'); }, def.sections.length === 1))));
+      }))),
+      tool('删除', '删除第 ' + (si + 1) + ' 部分', single(() => { edit(() => def.sections.splice(si, 1), { reveal: true }); removed('已删除第 ' + (si + 1) + ' 部分', s.questions.map((q) => q.name)); }), def.sections.length === 1))));
     const mine = problems.filter((p) => p.section === si && p.question === null);
     if (mine.length) card.append(h('ul', { class: 'bq-problems' }, mine.map((p) => h('li', { text: p.message }))));
     card.append(textField(id + '-title', '部分标题', s.title, (v) => { s.title = v; }));
@@ -371,18 +380,20 @@
     const typeSelect = h('select', { id: typeId }, boot.types.map((t) => h('option', { value: t.value, text: t.label })));
     card.append(h('div', { class: 'badd' }, h('label', { for: typeId, text: '题型' }), typeSelect, h('button', {
       type: 'button', id: id + '-add', text: '添加题目',
-      onclick: () => {
+      onclick: single(() => {
         const q = newQuestion(typeSelect.value);
         edit(() => { s.questions.push(q); openName = q.name; });
         const label = document.getElementById('b-' + q.name + '-label');
         if (label) label.focus();
-      },
+      }),
     })));
     return card;
   }
 
   function headerCard() {
+    const mine = problems.filter((p) => p.section === null || p.section === undefined);
     return h('section', { class: 'card', 'aria-labelledby': 'b-head-h' }, h('h2', { id: 'b-head-h', text: '问卷信息' }),
+      mine.length ? h('ul', { class: 'bq-problems', id: 'b-head-problems' }, mine.map((p) => h('li', { text: p.message }))) : null,
       textField('b-title', '问卷标题', def.title, (v) => { def.title = v; }),
       textField('b-description', '问卷说明（可不填）', def.description, (v) => setKey(def, 'description', v), { rows: 2 }),
       textField('b-intro', '开场说明（显示在第一题前：调查目的、隐私说明）', def.intro, (v) => setKey(def, 'intro', v), { rows: 4 }));
@@ -396,7 +407,7 @@
     const cards = def.sections.map((s, si) => { const card = sectionCard(si, number); number += s.questions.length; return card; });
     editor.replaceChildren(headerCard(), ...cards, h('p', {}, h('button', {
       type: 'button', id: 'b-add-section', text: '添加部分',
-      onclick: () => edit(() => def.sections.push({ id: newSectionId(), title: '第 ' + (def.sections.length + 1) + ' 部分', questions: [] })),
+      onclick: single(() => edit(() => def.sections.push({ id: newSectionId(), title: '第 ' + (def.sections.length + 1) + ' 部分', questions: [] }))),
     })));
     const again = focused && document.getElementById(focused);
     if (again) {
@@ -416,20 +427,38 @@
     d.sections.forEach((s) => { prune(s, ['id', 'title']); s.questions.forEach((q) => prune(q, ['name', 'type', 'label'])); });
     return { definition: d };
   }
-  function post(path) {
+  function send(path) {
     return fetch(path, {
       method: 'POST', credentials: 'same-origin', body: JSON.stringify(payload()),
       headers: { 'content-type': 'application/json', 'x-csrftoken': csrf, accept: 'application/json, text/html' },
     });
   }
+  // A login in another tab (after the session expired) gives a new session and a new CSRF token;
+  // this page still holds the old one. Fetch the builder page again for the token of the current
+  // session, so that saving works again without reloading (which would lose the edits).
+  async function freshToken() {
+    try {
+      const r = await fetch('/questionnaires/versions/' + versionId + '/builder', { credentials: 'same-origin', headers: { accept: 'text/html' } });
+      if (!r.ok) return false;
+      const doc = new DOMParser().parseFromString(await r.text(), 'text/html');
+      const input = doc.getElementById('builder-state') && doc.querySelector('#builder input[name="_csrf_token"]');
+      if (!input || input.value === csrf) return false;
+      csrf = input.value;
+      return true;
+    } catch (e) { return false; }
+  }
+  async function post(path) {
+    const r = await send(path);
+    return r.status === 403 && await freshToken() ? send(path) : r;
+  }
 
   // Problems from a save open the list above the editor (and take the focus); problems from the
   // live preview only mark the questions, and refresh the list if it is open.
-  function showProblems(list, fromSave) {
+  function showProblems(list, fromSave, open) {
     const same = JSON.stringify(list) === JSON.stringify(problems);
     problems = list;
-    if (same && !fromSave) return;
-    const listed = list.length > 0 && (fromSave || !problemBox.hidden);
+    if (same && !fromSave && !(open && problemBox.hidden)) return;
+    const listed = list.length > 0 && (fromSave || open || !problemBox.hidden);
     problemBox.replaceChildren();
     problemBox.hidden = !listed;
     if (listed) {
@@ -449,8 +478,30 @@
     if (target) { target.scrollIntoView({ block: 'start' }); target.focus(); }
   }
 
+  // --- a copy of unsaved edits in this browser ---------------------------------------------
+  // A closed tab, a crash or a reload after 离开 must not lose an afternoon's work: every change
+  // is kept in localStorage under the version, and the next visit offers it back (with its time,
+  // the clerk decides; restoring can be undone). Saving removes it.
+  const backupKey = () => 'survey-builder-draft-' + versionId;
+  function keepCopy() {
+    try {
+      if (dirty) localStorage.setItem(backupKey(), JSON.stringify({ definition: def, at: Date.now() }));
+      else localStorage.removeItem(backupKey());
+    } catch (e) { /* storage full or disabled: the beforeunload warning still applies */ }
+  }
+  function offerCopy() {
+    let copy = null;
+    try { copy = JSON.parse(localStorage.getItem(backupKey()) || 'null'); } catch (e) { copy = null; }
+    if (!copy || !copy.definition || JSON.stringify(copy.definition) === JSON.stringify(def)) return;
+    const at = new Date(copy.at);
+    const time = (at.getMonth() + 1) + ' 月 ' + at.getDate() + ' 日 ' + String(at.getHours()).padStart(2, '0') + ':' + String(at.getMinutes()).padStart(2, '0');
+    say('本页有 ' + time + ' 未保存的修改（保存在本浏览器中）。');
+    statusText.append(' ', h('button', { type: 'button', id: 'b-restore', onclick: () => { edit(() => { def = copy.definition; }); say('已恢复未保存的修改，请检查后点“保存草稿”。'); }, text: '恢复这些修改' }),
+      ' ', h('button', { type: 'button', id: 'b-discard', onclick: () => { try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ } say('已放弃未保存的修改。'); }, text: '放弃' }));
+  }
+
   let previewTimer = null, previewSeq = 0;
-  function schedulePreview() { clearTimeout(previewTimer); frame.setAttribute('aria-busy', 'true'); previewTimer = setTimeout(preview, 600); }
+  function schedulePreview() { keepCopy(); clearTimeout(previewTimer); frame.setAttribute('aria-busy', 'true'); previewTimer = setTimeout(preview, 600); }
   async function preview() {
     const seq = ++previewSeq;
     frame.setAttribute('aria-busy', 'true');
@@ -461,11 +512,13 @@
       if (r.ok) {
         frame.srcdoc = await r.text();
         previewStatus.textContent = '预览已更新。';
+        reveal = false;
         showProblems([], false);
       } else if (r.status === 400) {
         const body = await r.json();
-        previewStatus.textContent = '草稿有 ' + body.problems.length + ' 处问题（已在题目旁标出），预览显示上次正确的内容。';
-        showProblems(body.problems, false);
+        previewStatus.textContent = '草稿有 ' + body.problems.length + ' 处问题（已在编辑区标出），预览显示上次正确的内容。';
+        showProblems(body.problems, false, reveal);
+        reveal = false;
       } else previewStatus.textContent = '预览暂时无法更新（' + r.status + '）。';
     } catch (e) {
       previewStatus.textContent = '预览暂时无法更新，请检查网络。';
@@ -480,6 +533,7 @@
 
   async function save() {
     say('正在保存…');
+    const sent = JSON.stringify(def);
     let r, body;
     try {
       r = await post('/questionnaires/versions/' + versionId + '/builder');
@@ -489,7 +543,9 @@
       return null;
     }
     if (!body || r.status === 401 || r.status === 403) {
-      say('没有保存：登录可能已过期。请在新的标签页重新登录后，回到本页再点“保存草稿”（修改仍在本页）。');
+      say('没有保存：登录可能已过期。请');
+      statusText.append(h('a', { href: '/login', target: '_blank', rel: 'noopener', text: '在新的标签页重新登录' }),
+        '，然后回到本页再点“保存草稿”（修改仍在本页，不要刷新或关闭本页）。');
       return null;
     }
     if (!r.ok) {
@@ -497,17 +553,22 @@
       showProblems((body && body.problems) || [], true);
       return null;
     }
-    dirty = false;
+    // Edits made while the request was on its way are still unsaved.
+    dirty = JSON.stringify(def) !== sent;
+    try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ }
     if (body.version !== versionId) {
       versionId = body.version;
       published = false;
       history.replaceState(null, '', body.builder_url);
     }
+    keepCopy();
     showProblems([], false);
     say(body.message);
     return body;
   }
   async function publish() {
+    const examples = R.examplesLeft(def);
+    if (examples.length) { say('还不能发布：' + examples.join('、') + '还是示例文字（“请输入题目”或“选项 1”），请改成要问的内容。'); return; }
     const body = await save();
     if (!body) return;
     if (published) { say('内容没有变化：该版本已经发布。'); return; }
@@ -526,4 +587,5 @@
   openName = questions().length ? questions()[0].name : null;
   render();
   preview();
+  offerCopy();
 })();

@@ -36,6 +36,34 @@
     }));
   }
 
+  // Where the questions and sections of `def` use the answers of the questions `names` (just
+  // deleted), numbered as the page numbers them: ['第 3 部分', '第 4 题'].
+  function dependents(def, names) {
+    const gone = new Set(names);
+    const uses = (item) => EXPRESSION_KEYS.some((k) => typeof item[k] === 'string'
+      && (item[k].match(/\$\{[^}]+\}/g) || []).some((ref) => gone.has(ref.slice(2, -1).split('__')[0])));
+    const found = [];
+    let number = 0;
+    def.sections.forEach((s, si) => {
+      if (uses(s)) found.push('第 ' + (si + 1) + ' 部分');
+      s.questions.forEach((q) => { number += 1; if (!gone.has(q.name) && uses(q)) found.push('第 ' + number + ' 题'); });
+    });
+    return found;
+  }
+
+  // Questions still showing the example texts a new question starts with (请输入题目, 选项 1):
+  // valid, so the server accepts them, but never meant for respondents.
+  const EXAMPLE_LABEL = '请输入题目', EXAMPLE_OPTION = /^选项 \d+$/;
+  function examplesLeft(def) {
+    const found = [];
+    let number = 0;
+    def.sections.forEach((s) => s.questions.forEach((q) => {
+      number += 1;
+      if (q.label === EXAMPLE_LABEL || (q.options || []).some((o) => EXAMPLE_OPTION.test(o.label))) found.push('第 ' + number + ' 题');
+    }));
+    return found;
+  }
+
   // --- question types ----------------------------------------------------------------------
   function conform(q, allUnits) { // keep only the fields the type has, and give it what it needs
     const keep = new Set([...COMMON, ...EXTRA[q.type]]);
@@ -192,7 +220,7 @@
     return entry[2].replace('#', value === undefined || value === null || value === '' ? '1' : value);
   }
 
-  const api = { CHOICE, TEXT, SCALE, OPS, KIND_OPS, CHECKS, short, quote, freshName, renameReferences, conform, optionsFromLines, rowsForUnits, kindOf, candidatesBefore, needsValue, defaultValue, conditionText, parseCondition, writeCondition, checksFor, parseCheck, makeCheck };
+  const api = { CHOICE, TEXT, SCALE, OPS, KIND_OPS, CHECKS, short, quote, freshName, renameReferences, dependents, examplesLeft, conform, optionsFromLines, rowsForUnits, kindOf, candidatesBefore, needsValue, defaultValue, conditionText, parseCondition, writeCondition, checksFor, parseCheck, makeCheck };
   if (typeof module === 'object' && module.exports) module.exports = api; // for tests in Node
   else global.BuilderRules = api;
 })(this);
