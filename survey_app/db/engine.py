@@ -7,6 +7,15 @@ long-lived writer connection per event loop, serialises every write and every tr
 an asyncio lock (BEGIN IMMEDIATE), and serves plain SELECTs from a small pool of long-lived reader
 connections, which WAL lets run beside the writer.
 
+The respondent path's writes (`run_in_writer`: a submission, a draft) run on a plain sqlite3
+connection on the event loop's own thread: a thread hop per write let the GIL bounce between the
+loop and aiosqlite's thread (each switch waits up to the 5 ms switch interval), which cost more
+than the write itself. Such a transaction is short and never waits for the file lock on the loop
+(busy timeout 0: when another process holds it, the write goes to the aiosqlite thread instead),
+nor for a checkpoint's fsync: that connection does not checkpoint itself; every
+CHECKPOINT_EVERY of its commits a PASSIVE checkpoint runs on a worker thread (it blocks neither
+readers nor the writer).
+
 PostgreSQL: Piccolo's asyncpg engine with a connection pool started by the app's lifespan.
 """
 
@@ -29,6 +38,7 @@ from survey_app.config import Settings
 
 T = TypeVar("T")
 READER_POOL_SIZE = 4
+CHECKPOINT_EVERY = 200
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -44,6 +54,9 @@ class _LoopConnections:
         default_factory=lambda: asyncio.Semaphore(READER_POOL_SIZE)
     )
     point_reader: sqlite3.Connection | None = None
+    loop_writer: sqlite3.Connection | None = None
+    commits_since_checkpoint: int = 0
+    checkpoint: asyncio.Task[None] | None = None
 
 
 class SerialTransaction(SQLiteTransaction):
@@ -173,26 +186,46 @@ class SerialSQLiteEngine(SQLiteEngine):
             state.point_reader = connection
         return state.point_reader.execute(query, args).fetchall()
 
+    def _loop_writer(self, state: _LoopConnections) -> sqlite3.Connection:
+        if state.loop_writer is None:
+            connection = sqlite3.connect(**self.connection_kwargs)
+            connection.row_factory = dict_factory
+            for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+                           "PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 0",
+                           "PRAGMA wal_autocheckpoint = 0"):
+                connection.execute(pragma)
+            state.loop_writer = connection
+        return state.loop_writer
+
     async def run_in_writer(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work(connection)` in ONE transaction on the writer connection's own thread:
-        a submission's statements cost one thread hop instead of one each (BEGIN IMMEDIATE,
-        COMMIT, or ROLLBACK and re-raise)."""
+        """Run `work(connection)` in ONE transaction (BEGIN IMMEDIATE, COMMIT, or ROLLBACK and
+        re-raise), serialised with every other write of this process by the write lock: on the
+        event loop's thread, or on the aiosqlite writer's thread when another process holds the
+        database's write lock (waiting for it there, up to the busy timeout)."""
         state = self.loop_connections()
         async with state.write_lock:
-            writer = await self.writer_connection(state)
-
-            def transaction(connection: sqlite3.Connection) -> T:
+            connection = self._loop_writer(state)
+            try:
                 connection.execute("BEGIN IMMEDIATE")
-                try:
-                    result = work(connection)
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-                return result
+            except sqlite3.OperationalError:  # SQLITE_BUSY: another process is writing
+                writer = await self.writer_connection(state)
+                # aiosqlite runs a callable on its thread with the sqlite3 connection
+                return await writer._execute(  # type: ignore[no-any-return]
+                    _in_transaction, writer._conn, work)
+            result = _finish(connection, work)
+        state.commits_since_checkpoint += 1
+        if state.commits_since_checkpoint >= CHECKPOINT_EVERY and (
+                state.checkpoint is None or state.checkpoint.done()):
+            state.commits_since_checkpoint = 0
+            state.checkpoint = asyncio.create_task(asyncio.to_thread(self._checkpoint))
+        return result
 
-            # aiosqlite runs a callable on its thread with the sqlite3 connection
-            return await writer._execute(transaction, writer._conn)  # type: ignore[no-any-return]
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the database file, off the event loop (its own connection:
+        a sqlite3 connection is used by one thread at a time)."""
+        with contextlib.closing(sqlite3.connect(self.connection_kwargs["database"])) as db:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def transaction(  # type: ignore[override]
         self,
@@ -212,8 +245,27 @@ class SerialSQLiteEngine(SQLiteEngine):
             for connection in [*state.all_readers, *([state.writer] if state.writer else [])]:
                 with contextlib.suppress(sqlite3.Error, ValueError):
                     await connection.close()
-            if state.point_reader is not None:
-                state.point_reader.close()
+            if state.checkpoint is not None:
+                await state.checkpoint
+            for own in (state.point_reader, state.loop_writer):
+                if own is not None:
+                    own.close()
+
+
+def _finish(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work` inside the transaction just begun: COMMIT, or ROLLBACK and re-raise."""
+    try:
+        result = work(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
+
+
+def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    return _finish(connection, work)
 
 
 def build_engine(settings: Settings) -> Engine[Any]:
