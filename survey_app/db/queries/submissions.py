@@ -344,8 +344,8 @@ def _store_sqlite(connection: sqlite3.Connection, new: NewResponse) -> dict[str,
 # (data-modifying CTEs; a unique violation on the response undoes every part). The child rows
 # come as arrays through unnest(), so the SQL text is the same for every submission and
 # asyncpg's per-connection statement cache plans it once.
-_CHILD_ROWS_SQL = (  # noqa: S608 (constants only; every value is a parameter)
-    'WITH r AS (' + _insert_sql("response", _RESPONSE_COLUMNS, 1)
+_CHILD_ROWS_SQL = (
+    'WITH r AS (' + _insert_sql("response", _RESPONSE_COLUMNS, 1)  # noqa: S608 (constants only)
     + _RETURNING + ", stratum, design_weight, channel),"
     ' a AS (INSERT INTO answer ("response", "campaign", "question", "row", "unit_code",'
     ' "dimension", "level", "stratum", "weight") SELECT r.id, r.campaign, t.q, t.rw, t.u, t.d,'
