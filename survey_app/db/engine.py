@@ -10,11 +10,13 @@ connections, which WAL lets run beside the writer.
 The respondent path's writes (`run_in_writer`: a submission, a draft) run on a plain sqlite3
 connection on the event loop's own thread: a thread hop per write let the GIL bounce between the
 loop and aiosqlite's thread (each switch waits up to the 5 ms switch interval), which cost more
-than the write itself. Such a transaction is short and never waits for the file lock on the loop
-(busy timeout 0: when another process holds it, the write goes to the aiosqlite thread instead),
-nor for a checkpoint's fsync: that connection does not checkpoint itself; every
-CHECKPOINT_EVERY of its commits a PASSIVE checkpoint runs on a worker thread (it blocks neither
-readers nor the writer).
+than the write itself. The writes that arrive during one turn of the loop are committed together
+(group commit, each in its own savepoint). Such a transaction is short and never waits for the
+file lock on the loop (busy timeout 0: when another process holds it, the writes go to the
+aiosqlite thread instead), nor for a checkpoint's fsync: that connection does not checkpoint
+itself; every CHECKPOINT_EVERY writes a PASSIVE checkpoint runs on a worker thread (it blocks
+neither readers nor the writer). The respondent pages' point reads (`select_now`) use the same
+connection, whose page cache its own commits keep valid.
 
 PostgreSQL: Piccolo's asyncpg engine with a connection pool started by the app's lifespan.
 """
@@ -42,6 +44,10 @@ CHECKPOINT_EVERY = 200
 BUSY_TIMEOUT_MS = 10_000
 
 
+_Batch = list[tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]]
+_Outcomes = list[tuple["asyncio.Future[Any]", Any, BaseException | None]]
+
+
 @dataclass
 class _LoopConnections:
     """Connections owned by one event loop (aiosqlite futures are bound to a loop)."""
@@ -53,9 +59,10 @@ class _LoopConnections:
     reader_slots: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(READER_POOL_SIZE)
     )
-    point_reader: sqlite3.Connection | None = None
     loop_writer: sqlite3.Connection | None = None
     commits_since_checkpoint: int = 0
+    batch: _Batch = field(default_factory=list)  # works waiting for the next group commit
+    flushing: asyncio.Task[None] | None = None
     checkpoint: asyncio.Task[None] | None = None
 
 
@@ -175,16 +182,11 @@ class SerialSQLiteEngine(SQLiteEngine):
 
         For the respondent pages' one query per request: a thread hop to an aiosqlite reader
         costs more than the read (WAL: a reader never waits for the writer). Only for reads
-        that touch a handful of rows by index. `query` uses `?` placeholders."""
-        state = self.loop_connections()
-        if state.point_reader is None:
-            connection = sqlite3.connect(**self.connection_kwargs)
-            connection.row_factory = dict_factory
-            for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA query_only = 1",
-                           f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"):
-                connection.execute(pragma)
-            state.point_reader = connection
-        return state.point_reader.execute(query, args).fetchall()
+        that touch a handful of rows by index. `query` uses `?` placeholders. It runs on the
+        loop's writer connection (between its transactions, which never span an await): the
+        respondent path's own writes leave that connection's page cache valid, where a separate
+        reader would re-read every page after each commit."""
+        return self._loop_writer(self.loop_connections()).execute(query, args).fetchall()
 
     def _loop_writer(self, state: _LoopConnections) -> sqlite3.Connection:
         if state.loop_writer is None:
@@ -198,27 +200,57 @@ class SerialSQLiteEngine(SQLiteEngine):
         return state.loop_writer
 
     async def run_in_writer(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work(connection)` in ONE transaction (BEGIN IMMEDIATE, COMMIT, or ROLLBACK and
-        re-raise), serialised with every other write of this process by the write lock: on the
-        event loop's thread, or on the aiosqlite writer's thread when another process holds the
-        database's write lock (waiting for it there, up to the busy timeout)."""
+        """Run `work(connection)` atomically, serialised with every other write of this process
+        by the write lock; returns its result once it is committed, or raises its error (and
+        nothing of it is written).
+
+        Group commit: the works that arrive while one event-loop turn runs are written in ONE
+        transaction, each inside its own SAVEPOINT, so one failing (a unique violation) undoes
+        only itself, and a burst of submissions pays for one COMMIT rather than one each. On the
+        event loop's thread; on the aiosqlite writer's thread, each in its own transaction, when
+        another process holds the database's write lock (waiting there, up to the busy
+        timeout)."""
         state = self.loop_connections()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        state.batch.append((work, future))
+        if len(state.batch) == 1:
+            state.flushing = asyncio.create_task(self._flush(state))
+        return await future  # type: ignore[no-any-return]
+
+    async def _flush(self, state: _LoopConnections) -> None:
         async with state.write_lock:
-            connection = self._loop_writer(state)
+            batch, state.batch = state.batch, []
             try:
-                connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:  # SQLITE_BUSY: another process is writing
-                writer = await self.writer_connection(state)
-                # aiosqlite runs a callable on its thread with the sqlite3 connection
-                return await writer._execute(  # type: ignore[no-any-return]
-                    _in_transaction, writer._conn, work)
-            result = _finish(connection, work)
-        state.commits_since_checkpoint += 1
+                outcomes = await self._write_batch(state, batch)
+            except BaseException as failure:  # e.g. the file cannot be opened: no caller hangs
+                for _, future in batch:
+                    _settle(future, error=failure)
+                raise
+        for future, result, error in outcomes:
+            _settle(future, result, error)
+        state.commits_since_checkpoint += len(outcomes)
         if state.commits_since_checkpoint >= CHECKPOINT_EVERY and (
                 state.checkpoint is None or state.checkpoint.done()):
             state.commits_since_checkpoint = 0
             state.checkpoint = asyncio.create_task(asyncio.to_thread(self._checkpoint))
-        return result
+
+    async def _write_batch(self, state: _LoopConnections, batch: _Batch) -> _Outcomes:
+        connection = self._loop_writer(state)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # SQLITE_BUSY: another process is writing
+            writer = await self.writer_connection(state)
+            outcomes: _Outcomes = []
+            for work, future in batch:
+                try:
+                    # aiosqlite runs a callable on its thread with the sqlite3 connection
+                    result = await writer._execute(_in_transaction, writer._conn, work)
+                except Exception as error:
+                    outcomes.append((future, None, error))
+                else:
+                    outcomes.append((future, result, None))
+            return outcomes
+        return _run_batch(connection, batch)
 
     def _checkpoint(self) -> None:
         """Copy the WAL back into the database file, off the event loop (its own connection:
@@ -247,9 +279,42 @@ class SerialSQLiteEngine(SQLiteEngine):
                     await connection.close()
             if state.checkpoint is not None:
                 await state.checkpoint
-            for own in (state.point_reader, state.loop_writer):
-                if own is not None:
-                    own.close()
+            if state.loop_writer is not None:
+                state.loop_writer.close()
+
+
+def _run_batch(connection: sqlite3.Connection, batch: _Batch) -> _Outcomes:
+    """Every work of the batch in the transaction just begun, each in a savepoint; COMMIT.
+    A failed COMMIT fails them all (nothing of them is written)."""
+    outcomes: _Outcomes = []
+    try:
+        for work, future in batch:
+            connection.execute("SAVEPOINT submission")
+            try:
+                result = work(connection)
+            except Exception as error:
+                connection.execute("ROLLBACK TO submission")
+                connection.execute("RELEASE submission")
+                outcomes.append((future, None, error))
+            else:
+                connection.execute("RELEASE submission")
+                outcomes.append((future, result, None))
+        connection.execute("COMMIT")
+    except BaseException as error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        return [(future, None, error) for _, future in batch]
+    return outcomes
+
+
+def _settle(future: asyncio.Future[Any], result: Any = None,
+            error: BaseException | None = None) -> None:
+    if future.done():  # the caller was cancelled (client gone): what is written stays written
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def _finish(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
