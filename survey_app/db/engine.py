@@ -340,9 +340,17 @@ def build_engine(settings: Settings) -> Engine[Any]:
     return PostgresEngine(config={"dsn": settings.database_url})
 
 
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset of a returned connection, minus asyncpg's default reset query
+    (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL): that is one more round trip per
+    acquire, as many as a respondent request's own statements. The app sets no session
+    state: no SET, no LISTEN, no cursors kept, advisory locks only transaction-scoped. An
+    open transaction is still rolled back by asyncpg before this is called."""
+
+
 async def start_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
 
 
 async def stop_engine(engine: Engine[Any]) -> None:
