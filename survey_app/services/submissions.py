@@ -178,12 +178,12 @@ class PreparedAnswers:
 
 
 def prepare_answers(questionnaire: Questionnaire, cleaned: dict[str, Any]) -> PreparedAnswers:
-    """THE one place where answers are prepared before they are written: every free-text
+    """`cleaned`: the `relevant_answers` of a valid submission. THE one place where answers are prepared before they are written: every free-text
     opinion is cleaned (contact details masked) here. Anything that must never be stored
     unmasked goes through this function. The sentiment is not scored here: the
     "opinions.sentiment" job queued with the response does it after the commit
     (services/opinion_sentiment.py)."""
-    opinions = opinion_texts(questionnaire, cleaned)
+    opinions = opinion_texts(questionnaire, cleaned, relevant=True)
     masked = [clean_opinion(o.text) for o in opinions]
     return PreparedAnswers(
         answers=masked_for_storage(questionnaire, cleaned),  # issue 17: never the raw text
@@ -221,7 +221,7 @@ async def submit(
     now = utcnow()
     answer_rows = [
         queries.AnswerRow(a.question, a.row or "", a.unit_code, a.dimension, None if a.unknown else a.level)
-        for a in scored_answers(questionnaire, cleaned)
+        for a in scored_answers(questionnaire, cleaned, relevant=True)
     ]
     new = queries.NewResponse(
         campaign_id=state.context.campaign_id,
