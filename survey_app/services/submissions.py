@@ -178,11 +178,11 @@ class PreparedAnswers:
 
 
 def prepare_answers(questionnaire: Questionnaire, cleaned: dict[str, Any]) -> PreparedAnswers:
-    """`cleaned`: the `relevant_answers` of a valid submission. THE one place where answers are prepared before they are written: every free-text
+    """THE one place where answers are prepared before they are written: every free-text
     opinion is cleaned (contact details masked) here. Anything that must never be stored
-    unmasked goes through this function. The sentiment is not scored here: the
-    "opinions.sentiment" job queued with the response does it after the commit
-    (services/opinion_sentiment.py)."""
+    unmasked goes through this function. `cleaned`: the `relevant_answers` of a valid
+    submission. The sentiment is not scored here: the "opinions.sentiment" job queued with
+    the response does it after the commit (services/opinion_sentiment.py)."""
     opinions = opinion_texts(questionnaire, cleaned, relevant=True)
     masked = [clean_opinion(o.text) for o in opinions]
     return PreparedAnswers(
