@@ -384,10 +384,12 @@ class OpinionText:
 
 
 def scored_answers(
-    questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None
+    questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None,
+    relevant: bool = False,
 ) -> list[ScoredAnswer]:
-    """Every valid rating among the visible answers, in questionnaire order."""
-    kept = relevant_answers(questionnaire, answers, today=today)
+    """Every valid rating among the visible answers, in questionnaire order. `relevant`: the
+    answers are already `relevant_answers` (skip logic is not evaluated again)."""
+    kept = answers if relevant else relevant_answers(questionnaire, answers, today=today)
     scored: list[ScoredAnswer] = []
     for question in questionnaire.iter_questions():
         value = kept.get(question.name)
@@ -420,10 +422,12 @@ def _scored(question: Question, row: MatrixRow | None, value: object) -> Iterabl
 
 
 def opinion_texts(
-    questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None
+    questionnaire: Questionnaire, answers: Mapping[str, object], *, today: date | None = None,
+    relevant: bool = False,
 ) -> list[OpinionText]:
-    """The visible answers to opinion (意见建议) questions, in questionnaire order."""
-    kept = relevant_answers(questionnaire, answers, today=today)
+    """The visible answers to opinion (意见建议) questions, in questionnaire order. `relevant`:
+    the answers are already `relevant_answers`."""
+    kept = answers if relevant else relevant_answers(questionnaire, answers, today=today)
     return [
         OpinionText(question.name, question.unit_code or None, value.strip())
         for question in questionnaire.iter_questions()

@@ -7,6 +7,17 @@ long-lived writer connection per event loop, serialises every write and every tr
 an asyncio lock (BEGIN IMMEDIATE), and serves plain SELECTs from a small pool of long-lived reader
 connections, which WAL lets run beside the writer.
 
+The respondent path's writes (`run_in_writer`: a submission, a draft) run on a plain sqlite3
+connection on the event loop's own thread: a thread hop per write let the GIL bounce between the
+loop and aiosqlite's thread (each switch waits up to the 5 ms switch interval), which cost more
+than the write itself. The writes that arrive during one turn of the loop are committed together
+(group commit, each in its own savepoint). Such a transaction is short and never waits for the
+file lock on the loop (busy timeout 0: when another process holds it, the writes go to the
+aiosqlite thread instead), nor for a checkpoint's fsync: that connection does not checkpoint
+itself; every CHECKPOINT_EVERY writes a PASSIVE checkpoint runs on a worker thread (it blocks
+neither readers nor the writer). The respondent pages' point reads (`select_now`) use the same
+connection, whose page cache its own commits keep valid.
+
 PostgreSQL: Piccolo's asyncpg engine with a connection pool started by the app's lifespan.
 """
 
@@ -29,7 +40,12 @@ from survey_app.config import Settings
 
 T = TypeVar("T")
 READER_POOL_SIZE = 4
+CHECKPOINT_EVERY = 200
 BUSY_TIMEOUT_MS = 10_000
+
+
+_Batch = list[tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]]
+_Outcomes = list[tuple["asyncio.Future[Any]", Any, BaseException | None]]
 
 
 @dataclass
@@ -43,7 +59,11 @@ class _LoopConnections:
     reader_slots: asyncio.Semaphore = field(
         default_factory=lambda: asyncio.Semaphore(READER_POOL_SIZE)
     )
-    point_reader: sqlite3.Connection | None = None
+    loop_writer: sqlite3.Connection | None = None
+    commits_since_checkpoint: int = 0
+    batch: _Batch = field(default_factory=list)  # works waiting for the next group commit
+    flushing: asyncio.Task[None] | None = None
+    checkpoint: asyncio.Task[None] | None = None
 
 
 class SerialTransaction(SQLiteTransaction):
@@ -162,37 +182,82 @@ class SerialSQLiteEngine(SQLiteEngine):
 
         For the respondent pages' one query per request: a thread hop to an aiosqlite reader
         costs more than the read (WAL: a reader never waits for the writer). Only for reads
-        that touch a handful of rows by index. `query` uses `?` placeholders."""
-        state = self.loop_connections()
-        if state.point_reader is None:
+        that touch a handful of rows by index. `query` uses `?` placeholders. It runs on the
+        loop's writer connection (between its transactions, which never span an await): the
+        respondent path's own writes leave that connection's page cache valid, where a separate
+        reader would re-read every page after each commit."""
+        return self._loop_writer(self.loop_connections()).execute(query, args).fetchall()
+
+    def _loop_writer(self, state: _LoopConnections) -> sqlite3.Connection:
+        if state.loop_writer is None:
             connection = sqlite3.connect(**self.connection_kwargs)
             connection.row_factory = dict_factory
-            for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA query_only = 1",
-                           f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"):
+            for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+                           "PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 0",
+                           "PRAGMA wal_autocheckpoint = 0"):
                 connection.execute(pragma)
-            state.point_reader = connection
-        return state.point_reader.execute(query, args).fetchall()
+            state.loop_writer = connection
+        return state.loop_writer
 
     async def run_in_writer(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work(connection)` in ONE transaction on the writer connection's own thread:
-        a submission's statements cost one thread hop instead of one each (BEGIN IMMEDIATE,
-        COMMIT, or ROLLBACK and re-raise)."""
+        """Run `work(connection)` atomically, serialised with every other write of this process
+        by the write lock; returns its result once it is committed, or raises its error (and
+        nothing of it is written).
+
+        Group commit: the works that arrive while one event-loop turn runs are written in ONE
+        transaction, each inside its own SAVEPOINT, so one failing (a unique violation) undoes
+        only itself, and a burst of submissions pays for one COMMIT rather than one each. On the
+        event loop's thread; on the aiosqlite writer's thread, each in its own transaction, when
+        another process holds the database's write lock (waiting there, up to the busy
+        timeout)."""
         state = self.loop_connections()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        state.batch.append((work, future))
+        if len(state.batch) == 1:
+            state.flushing = asyncio.create_task(self._flush(state))
+        return await future  # type: ignore[no-any-return]
+
+    async def _flush(self, state: _LoopConnections) -> None:
         async with state.write_lock:
+            batch, state.batch = state.batch, []
+            try:
+                outcomes = await self._write_batch(state, batch)
+            except BaseException as failure:  # e.g. the file cannot be opened: no caller hangs
+                for _, future in batch:
+                    _settle(future, error=failure)
+                raise
+        for future, result, error in outcomes:
+            _settle(future, result, error)
+        state.commits_since_checkpoint += len(outcomes)
+        if state.commits_since_checkpoint >= CHECKPOINT_EVERY and (
+                state.checkpoint is None or state.checkpoint.done()):
+            state.commits_since_checkpoint = 0
+            state.checkpoint = asyncio.create_task(asyncio.to_thread(self._checkpoint))
+
+    async def _write_batch(self, state: _LoopConnections, batch: _Batch) -> _Outcomes:
+        connection = self._loop_writer(state)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # SQLITE_BUSY: another process is writing
             writer = await self.writer_connection(state)
-
-            def transaction(connection: sqlite3.Connection) -> T:
-                connection.execute("BEGIN IMMEDIATE")
+            outcomes: _Outcomes = []
+            for work, future in batch:
                 try:
-                    result = work(connection)
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-                return result
+                    # aiosqlite runs a callable on its thread with the sqlite3 connection
+                    result = await writer._execute(_in_transaction, writer._conn, work)
+                except Exception as error:
+                    outcomes.append((future, None, error))
+                else:
+                    outcomes.append((future, result, None))
+            return outcomes
+        return _run_batch(connection, batch)
 
-            # aiosqlite runs a callable on its thread with the sqlite3 connection
-            return await writer._execute(transaction, writer._conn)  # type: ignore[no-any-return]
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the database file, off the event loop (its own connection:
+        a sqlite3 connection is used by one thread at a time)."""
+        with contextlib.closing(sqlite3.connect(self.connection_kwargs["database"])) as db:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def transaction(  # type: ignore[override]
         self,
@@ -212,8 +277,60 @@ class SerialSQLiteEngine(SQLiteEngine):
             for connection in [*state.all_readers, *([state.writer] if state.writer else [])]:
                 with contextlib.suppress(sqlite3.Error, ValueError):
                     await connection.close()
-            if state.point_reader is not None:
-                state.point_reader.close()
+            if state.checkpoint is not None:
+                await state.checkpoint
+            if state.loop_writer is not None:
+                state.loop_writer.close()
+
+
+def _run_batch(connection: sqlite3.Connection, batch: _Batch) -> _Outcomes:
+    """Every work of the batch in the transaction just begun, each in a savepoint; COMMIT.
+    A failed COMMIT fails them all (nothing of them is written)."""
+    outcomes: _Outcomes = []
+    try:
+        for work, future in batch:
+            connection.execute("SAVEPOINT submission")
+            try:
+                result = work(connection)
+            except Exception as error:
+                connection.execute("ROLLBACK TO submission")
+                connection.execute("RELEASE submission")
+                outcomes.append((future, None, error))
+            else:
+                connection.execute("RELEASE submission")
+                outcomes.append((future, result, None))
+        connection.execute("COMMIT")
+    except BaseException as error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        return [(future, None, error) for _, future in batch]
+    return outcomes
+
+
+def _settle(future: asyncio.Future[Any], result: Any = None,
+            error: BaseException | None = None) -> None:
+    if future.done():  # the caller was cancelled (client gone): what is written stays written
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _finish(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work` inside the transaction just begun: COMMIT, or ROLLBACK and re-raise."""
+    try:
+        result = work(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
+
+
+def _in_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    return _finish(connection, work)
 
 
 def build_engine(settings: Settings) -> Engine[Any]:

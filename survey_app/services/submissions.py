@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.sentiment import score_sentiment
 from analysis.text import clean_opinion, mask_text_answers
 from questionnaires.answers import opinion_texts, relevant_answers, scored_answers, validate_answers
 from questionnaires.model import TEXT_TYPES, Questionnaire
@@ -180,16 +179,17 @@ class PreparedAnswers:
 
 def prepare_answers(questionnaire: Questionnaire, cleaned: dict[str, Any]) -> PreparedAnswers:
     """THE one place where answers are prepared before they are written: every free-text
-    opinion is cleaned (contact details masked) here, and the sentiment scored on the cleaned
-    text. Anything that must never be stored unmasked goes through this function."""
-    opinions = opinion_texts(questionnaire, cleaned)
+    opinion is cleaned (contact details masked) here. Anything that must never be stored
+    unmasked goes through this function. `cleaned`: the `relevant_answers` of a valid
+    submission. The sentiment is not scored here: the "opinions.sentiment" job queued with
+    the response does it after the commit (services/opinion_sentiment.py)."""
+    opinions = opinion_texts(questionnaire, cleaned, relevant=True)
     masked = [clean_opinion(o.text) for o in opinions]
-    sentiments = score_sentiment(masked) if masked else []
     return PreparedAnswers(
         answers=masked_for_storage(questionnaire, cleaned),  # issue 17: never the raw text
         opinion_rows=[
-            queries.OpinionRow(o.question, o.unit_code or "", text, sentiment)
-            for o, text, sentiment in zip(opinions, masked, sentiments, strict=True)
+            queries.OpinionRow(o.question, o.unit_code or "", text)
+            for o, text in zip(opinions, masked, strict=True)
             if text.strip()
         ],
     )
@@ -221,7 +221,7 @@ async def submit(
     now = utcnow()
     answer_rows = [
         queries.AnswerRow(a.question, a.row or "", a.unit_code, a.dimension, None if a.unknown else a.level)
-        for a in scored_answers(questionnaire, cleaned)
+        for a in scored_answers(questionnaire, cleaned, relevant=True)
     ]
     new = queries.NewResponse(
         campaign_id=state.context.campaign_id,

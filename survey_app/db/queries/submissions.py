@@ -1,7 +1,9 @@
 """Everything the respondent path reads and writes: invitations by token, drafts, responses.
 
-A submission (response + answer, rating and opinion rows + invitation status) is written in ONE
-transaction by `store_submission`; the caller shows "thank you" only after it returns.
+A submission (response + answer, rating and opinion rows + invitation status + the queued
+sentiment job) is written atomically by `store_submission`; the caller shows "thank you" only
+after it returns. Opinions are stored with sentiment NULL ("not yet computed"): the
+"opinions.sentiment" job queued in the same transaction scores them (queries/opinion_sentiment).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from piccolo.querystring import QueryString
 
 from survey_app.db.engine import direct_sqlite
 from survey_app.db.queries._rows import aware, json_value, utcnow
+from survey_app.db.queries.opinion_sentiment import ENQUEUE_SQL, ENQUEUE_VALUES
 from survey_app.db.tables import (
     Draft,
     Invitation,
@@ -69,10 +72,11 @@ class RatingRow:
 
 @dataclass(frozen=True)
 class OpinionRow:
+    """A free-text opinion, already masked (services/submissions.prepare_answers)."""
+
     question: str
     unit_code: str
     text: str
-    sentiment: float | None
 
 
 @dataclass(frozen=True)
@@ -317,9 +321,11 @@ def submission_statements(
         [(response_id, new.campaign_id, r.unit_code, new.stratum, new.design_weight, r.levels)
          for r in new.rating_rows])
     add("opinion", ("response", "campaign", "question", "unit_code", "channel", "text",
-                    "sentiment", "theme_locked", "created_at"),
-        [(response_id, new.campaign_id, o.question, o.unit_code, new.channel, o.text, o.sentiment,
-          False, now) for o in new.opinion_rows])
+                    "theme_locked", "created_at"),
+        [(response_id, new.campaign_id, o.question, o.unit_code, new.channel, o.text, False, now)
+         for o in new.opinion_rows])
+    if new.opinion_rows:
+        statements.append((ENQUEUE_SQL, list(ENQUEUE_VALUES)))
     if new.invitation_id is not None:
         statements.append(('UPDATE invitation SET status = {}, responded_at = {} WHERE id = {}',
                            ["responded", now, new.invitation_id]))
@@ -336,7 +342,7 @@ def _response_values(new: NewResponse) -> list[Any]:
 
 
 def _store_sqlite(connection: sqlite3.Connection, new: NewResponse) -> dict[str, Any]:
-    """The whole submission on the writer's own thread: one hop, not one per statement."""
+    """The whole submission in one call to the writer connection, one statement per table."""
     insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
     row = connection.execute(insert.replace("{}", "?"), _response_values(new)).fetchone()
     for sql, values in submission_statements(new, row["id"]):
@@ -344,9 +350,53 @@ def _store_sqlite(connection: sqlite3.Connection, new: NewResponse) -> dict[str,
     return dict(row)
 
 
+# PostgreSQL: the whole submission is ONE statement, so one round trip and atomic by itself
+# (data-modifying CTEs; a unique violation on the response undoes every part). The child rows
+# come as arrays through unnest(), so the SQL text is the same for every submission and
+# asyncpg's per-connection statement cache plans it once.
+_CHILD_ROWS_SQL = (
+    'WITH r AS (' + _insert_sql("response", _RESPONSE_COLUMNS, 1)  # noqa: S608 (constants only)
+    + _RETURNING + ", stratum, design_weight, channel),"
+    ' a AS (INSERT INTO answer ("response", "campaign", "question", "row", "unit_code",'
+    ' "dimension", "level", "stratum", "weight") SELECT r.id, r.campaign, t.q, t.rw, t.u, t.d,'
+    " t.l, r.stratum, r.design_weight FROM r, unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[]),"
+    " CAST({} AS TEXT[]), CAST({} AS TEXT[]), CAST({} AS SMALLINT[])) AS t(q, rw, u, d, l)),"
+    ' u AS (INSERT INTO unit_rating ("response", "campaign", "unit_code", "stratum", "weight",'
+    ' "levels") SELECT r.id, r.campaign, t.u, r.stratum, r.design_weight, t.lv FROM r,'
+    " unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[])) AS t(u, lv)),"
+    ' o AS (INSERT INTO opinion ("response", "campaign", "question", "unit_code", "channel",'
+    ' "text", "theme_locked", "created_at") SELECT r.id, r.campaign, t.q, t.u, r.channel, t.tx,'
+    " false, r.submitted_at FROM r, unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[]),"
+    " CAST({} AS TEXT[])) AS t(q, u, tx)),"
+    " i AS (UPDATE invitation SET status = 'responded', responded_at = r.submitted_at FROM r"
+    " WHERE invitation.id = r.invitation),"
+    " d AS (DELETE FROM response_draft USING r WHERE response_draft.invitation = r.invitation)"
+)
+_JOB_CTE = ", j AS (" + ENQUEUE_SQL + ")"
+_SELECT_RESPONSE = " SELECT id, submission_id, payload_hash, invitation, campaign, submitted_at FROM r"
+
+
+def _postgres_statement(new: NewResponse) -> QueryString:
+    sql = _CHILD_ROWS_SQL + (_JOB_CTE if new.opinion_rows else "") + _SELECT_RESPONSE
+    answers, ratings, opinions = new.answer_rows, new.rating_rows, new.opinion_rows
+    values = [
+        *_response_values(new),
+        [a.question for a in answers], [a.row for a in answers],
+        [a.unit_code for a in answers], [a.dimension for a in answers],
+        [a.level for a in answers],
+        [r.unit_code for r in ratings], [r.levels for r in ratings],
+        [o.question for o in opinions], [o.unit_code for o in opinions],
+        [o.text for o in opinions],
+    ]
+    if new.opinion_rows:
+        values += ENQUEUE_VALUES
+    return QueryString(sql, *values)
+
+
 async def store_submission(new: NewResponse) -> StoredResponse:
-    """Write the response, its answer, rating and opinion rows and the invitation status in ONE
-    transaction, one statement per table (on SQLite in one call to the writer connection).
+    """Write the response, its answer, rating and opinion rows, the invitation status and the
+    sentiment job atomically: on SQLite in one transaction on the writer connection, one
+    statement per table; on PostgreSQL as one statement.
 
     Raises the driver's integrity error when the submission id or the invitation already has a
     response (the unique constraints are the final arbiter under concurrency).
@@ -355,7 +405,10 @@ async def store_submission(new: NewResponse) -> StoredResponse:
     direct = direct_sqlite(engine)
     if direct is not None:
         return _stored(await direct.run_in_writer(lambda c: _store_sqlite(c, new)))
-    async with engine.transaction():
+    if engine.engine_type == "postgres":
+        rows = await engine.run_querystring(_postgres_statement(new))
+        return _stored(rows[0])
+    async with engine.transaction():  # SQLite inside an open transaction (the demo's load)
         insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
         rows = await engine.run_querystring(QueryString(insert, *_response_values(new)))
         stored = _stored(rows[0])
