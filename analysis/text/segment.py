@@ -25,6 +25,7 @@ _ASCII_WORD = re.compile(r"[a-z][a-z0-9+#.\-]*")
 _PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 _CHUNK_SIZE = 2000
 _PARALLEL_THRESHOLD = 20000
+_MAX_VERDICTS = 500_000
 
 
 class _Cutter(Protocol):
@@ -87,6 +88,8 @@ class Segmenter:
         self.engine: Literal["rjieba", "jieba"] = engine
         self._workers = max(1, workers)
         self._cutter: _Cutter | None = None
+        # token as cut → its content form (lower-cased), or "" when it is dropped
+        self._verdicts: dict[str, str] = {}
 
     def warm_up(self) -> None:
         """Load the dictionary now (0.5–1 s) rather than on the first opinion."""
@@ -109,12 +112,26 @@ class Segmenter:
     def _segment_chunk(self, texts: Sequence[str]) -> list[list[str]]:
         assert self._cutter is not None
         cut = self._cutter.cut
-        keep = self._is_content_token
+        # The verdict on each distinct token is memoised: a corpus has a few ten thousand
+        # distinct tokens but millions of occurrences, and the checks (stop list, regexes,
+        # lower-casing) cost more than the cut itself.
+        verdicts = self._verdicts
+        if len(verdicts) > _MAX_VERDICTS:
+            verdicts.clear()
         result: list[list[str]] = []
         for text in texts:
             if "【" in text:
                 text = _PLACEHOLDER_RE.sub(" ", text)
-            result.append([token for token in map(str.lower, cut(text)) if keep(token)])
+            kept = []
+            for token in cut(text):
+                verdict = verdicts.get(token)
+                if verdict is None:
+                    lowered = token.lower()
+                    verdict = lowered if self._is_content_token(lowered) else ""
+                    verdicts[token] = verdict
+                if verdict:
+                    kept.append(verdict)
+            result.append(kept)
         return result
 
     def _is_content_token(self, token: str) -> bool:
@@ -129,6 +146,7 @@ class Segmenter:
         # Worker processes rebuild the cutter themselves; a loaded dictionary is not picklable.
         state = self.__dict__.copy()
         state["_cutter"] = None
+        state["_verdicts"] = {}
         return state
 
 
