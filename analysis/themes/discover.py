@@ -25,9 +25,11 @@ from analysis.sentiment import score_sentiment
 from analysis.text import Segmenter, clean_opinion, default_segmenter
 from analysis.themes.corpus import doc_term_matrix, vocabulary_and_matrix
 from analysis.themes.describe import (
+    LABEL_SEPARATOR,
     MIN_KEYWORD_SUPPORT,
     class_tfidf,
     label_from_keywords,
+    representative_clause,
     representatives,
     top_keywords,
     word_lift,
@@ -55,6 +57,8 @@ _MIN_FIT_SAMPLE = 2000
 _LONG_ROW_WORDS = 20
 _LONG_ROW_BUDGET = 20
 N_REPRESENTATIVES = 5
+# Opinions searched for a theme's representative clause (the most typical first).
+_CLAUSE_CANDIDATES = 30
 DEFAULT_MIN_CONFIDENCE = 0.5
 # An opinion is assigned to a theme only when at least this share of its words is known to the
 # model (one of three: 加装电梯 in 加装电梯/审批/能批); otherwise it is held as 新议题.
@@ -82,6 +86,9 @@ class Theme:
     size: int
     representatives: list[int]
     mean_sentiment: float
+    # A clause of a real opinion that sums the theme up ("" when none reads well); the
+    # automatic label when the keywords give fewer than two words.
+    phrase: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +98,7 @@ class Theme:
             "size": self.size,
             "representatives": list(self.representatives),
             "mean_sentiment": self.mean_sentiment,
+            "phrase": self.phrase,
         }
 
 
@@ -383,13 +391,32 @@ def build_run(
             support=counts.word_counts[row],
             min_support=max(2.0, MIN_KEYWORD_SUPPORT * counts.doc_counts[row]),
             stop_words=label_stop_words,
+            lift=word_lift(counts, row, DEFAULT_BETA) if len(theme_ids) > 1 else None,
         )
         for row, weights in enumerate(class_tfidf(counts))
     ]
+    rng = np.random.default_rng(seed)
+    members_of = [np.flatnonzero(rows == row) for row in range(len(theme_ids))]
+    typical = [
+        representatives(
+            members, x, word_lift(counts, row, DEFAULT_BETA), texts, n=_CLAUSE_CANDIDATES, rng=rng
+        )
+        for row, members in enumerate(members_of)
+    ]
+    phrases = [
+        representative_clause((texts[i] for i in typical[row]), keywords[row])
+        for row in range(len(theme_ids))
+    ]
+    auto_labels = []
+    for row, words in enumerate(keywords):
+        label = label_from_keywords(words)
+        if label.count(LABEL_SEPARATOR) == 0 and phrases[row]:
+            label = phrases[row]  # one keyword or none: a clause says more
+        auto_labels.append(label)
     model = ThemeModel(
         vocabulary=vocabulary,
         theme_ids=tuple(int(tid) for tid in theme_ids),
-        auto_labels=tuple(label_from_keywords(words) for words in keywords),
+        auto_labels=tuple(auto_labels),
         counts=counts,
         alpha=DEFAULT_ALPHA,
         beta=DEFAULT_BETA,
@@ -398,21 +425,17 @@ def build_run(
         next_theme_id=max(next_theme_id, int(theme_ids.max(initial=-1)) + 1),
         length_cap=length_cap,
     )
-    rng = np.random.default_rng(seed)
     themes = []
     for row, theme_id in enumerate(model.theme_ids):
-        members = np.flatnonzero(rows == row)
-        lift = word_lift(counts, row, model.beta)
         themes.append(
             Theme(
                 id=theme_id,
                 label=model.label_of(theme_id),
                 keywords=keywords[row],
                 size=int(sizes[row]),
-                representatives=representatives(
-                    members, x, lift, texts, n=N_REPRESENTATIVES, rng=rng
-                ),
-                mean_sentiment=_mean_sentiment(members, texts, sentiments, rng),
+                representatives=typical[row][:N_REPRESENTATIVES],
+                mean_sentiment=_mean_sentiment(members_of[row], texts, sentiments, rng),
+                phrase=phrases[row],
             )
         )
     return ThemeRun([int(a) for a in assignments], themes, model, texts)
