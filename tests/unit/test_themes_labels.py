@@ -10,8 +10,8 @@ import scipy.sparse as sp
 
 from analysis.text import default_segmenter
 from analysis.themes import ThemeRun, discover_themes, is_readable_keyword
+from analysis.themes.clustering import cohesive_clusters, dissolve_small_clusters
 from analysis.themes.describe import LABEL_SEPARATOR, representative_clause
-from analysis.themes.discover import cohesive_clusters, dissolve_small_clusters
 from analysis.themes.dmm import count_clusters
 
 TOPICS = [
