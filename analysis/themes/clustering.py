@@ -38,6 +38,7 @@ _MIN_REAL_TOPIC = 5
 _REAL_TOPIC_SHARE = 0.6
 _REAL_TOPIC_LIFT = 10.0
 
+
 def sample_rows(n_docs: int, fit_sample: int, rng: np.random.Generator) -> np.ndarray:
     if n_docs <= fit_sample:
         return np.arange(n_docs)
