@@ -37,6 +37,7 @@ _MIN_THEME_SIZE = 3
 _MIN_REAL_TOPIC = 5
 _REAL_TOPIC_SHARE = 0.6
 _REAL_TOPIC_LIFT = 10.0
+_COPY_SHARE = 0.5
 
 
 def sample_rows(n_docs: int, fit_sample: int, rng: np.random.Generator) -> np.ndarray:
@@ -146,13 +147,19 @@ def cohesive_clusters(counts: MixtureCounts, n_rows: int) -> np.ndarray:
     """Which clusters are a real topic however small: at least _MIN_REAL_TOPIC opinions,
     and one word in at least _REAL_TOPIC_SHARE of them that is at least _REAL_TOPIC_LIFT
     times as common there as in all opinions (8 of 10 opinions on 停车 in a corpus where
-    停车 is rare). Opinions that merely share a few rare words do not qualify."""
+    停车 is rare), and not copies of one text. Opinions that merely share a few rare words
+    do not qualify."""
     sizes = np.maximum(counts.doc_counts, 1.0)
     share = counts.word_counts / sizes[:, None]
     overall = counts.word_counts.sum(axis=0) / max(n_rows, 1)
     lift = np.divide(share, overall[None, :], out=np.zeros_like(share), where=overall > 0)
-    defining = (share >= _REAL_TOPIC_SHARE) & (lift >= _REAL_TOPIC_LIFT)
-    return (counts.doc_counts >= _MIN_REAL_TOPIC) & defining.any(axis=1)
+    common = share >= _REAL_TOPIC_SHARE
+    defining = common & (lift >= _REAL_TOPIC_LIFT)
+    # Copies of one text (a review pasted 15 times, a form letter) share nearly all their
+    # words: one voice, not a topic many people raise.
+    words_per_row = counts.word_counts.sum(axis=1) / sizes
+    copies = common.sum(axis=1) >= _COPY_SHARE * words_per_row
+    return (counts.doc_counts >= _MIN_REAL_TOPIC) & defining.any(axis=1) & ~copies
 
 
 def _order_by_size(labels: np.ndarray) -> np.ndarray:

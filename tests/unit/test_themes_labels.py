@@ -119,18 +119,22 @@ def test_small_themes_are_dissolved_unless_they_are_a_real_topic() -> None:
         for _ in range(300):
             rows.append(sorted(rng.choice(list(words), 3, replace=False).tolist()))
             labels.append(cluster)
-    for _ in range(5):  # a real topic: word 10 in every one of them, nowhere else
-        rows.append([10, int(rng.integers(0, 5))])
+    # A real topic: word 10 in every one of them and nowhere else, their other words varied.
+    for others in ([0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 9], [1, 4, 7]):
+        rows.append([*others, 10])
         labels.append(2)
     for extra in (11, 11, 12, 13):  # debris: cluster 0's words and a rare word of two
         rows.append([0, 1, extra])
         labels.append(3)
+    for _ in range(6):  # copies of one text, word 13 and all: one voice, not a topic
+        rows.append([2, 6, 13])
+        labels.append(4)
     x = _rows(rows, 14)
     label_array = np.asarray(labels)
-    counts = count_clusters(x, label_array, 4)
-    assert cohesive_clusters(counts, x.shape[0]).tolist() == [False, False, True, False]
+    counts = count_clusters(x, label_array, 5)
+    assert cohesive_clusters(counts, x.shape[0]).tolist() == [False, False, True, False, False]
     new_labels, new_counts = dissolve_small_clusters(x, label_array, counts, 0.01, None)
     assert new_counts.n_clusters == 3
-    assert (new_labels[-4:] == new_labels[0]).all()  # debris joined cluster 0
+    assert (new_labels[605:609] == new_labels[0]).all()  # debris joined cluster 0
     assert len(set(new_labels[600:605].tolist())) == 1
     assert new_labels[600] not in (new_labels[0], new_labels[300])  # the real topic stays
