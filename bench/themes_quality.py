@@ -9,8 +9,14 @@ then the run time for 10,000 messages of about 300 characters.
 Besides each file, two long-text checks are built from the review file
 (online_shopping_10cats.csv) when it is among the inputs:
   * "reviews>100": the reviews of more than 100 characters (3,672, one author each);
+  * "gov-wrapped reviews>100": the same reviews, each wrapped as a message to a city
+    government (greeting naming masked places such as A市A3区/西地省, closing request),
+    drawn independently of the label: places and politeness must not steer the themes;
   * "concat~300": messages of about 300 characters, each several reviews of one category
-    joined (a stand-in for long citizens' messages; every review used once).
+    joined (a stand-in for long citizens' messages; every review used once; --no-concat).
+The speed run times the `survey-app themes` CLI end to end on 10,000 such messages, the
+same in-process, and the baseline, each also as a multiple of a fixed reference workload
+measured in the same run (the machine is shared: compare ratios, not seconds).
 The gold label is only used for scoring. -1 (no content words) counts as one more cluster.
 Columns: NMI/ARI/ACC (mean of 3 seeds), k = clusters found, <1% = clusters under 1 % of
 the texts, max% = largest cluster's share, sec = seconds per run (tokens given).
