@@ -26,10 +26,11 @@ _MIN_LOG_LIFT = float(np.log(MIN_KEYWORD_LIFT))
 MIN_CLAUSE_CHARS = 5
 MAX_CLAUSE_CHARS = 24
 _CLAUSE_BREAK = re.compile(r"[。！？；!?;\n]+|[，,、：:（）()“”\"…~]+|\s{2,}")
-# Openings that carry no subject: greetings, question and request words.
+# Openings that carry no subject: greetings, question and request words, conjunctions.
 _CLAUSE_OPENING = re.compile(
     r"^(?:(?:尊敬的|请问|您好|你好|谢谢|麻烦|请|我想问一下|想问一下|我想|我们|我|希望|建议|"
-    r"领导|市长|书记|网友|另外|还有|而且|但是|因为|所以|如果|就是|这个|现在|目前)\s*)+"
+    r"领导|市长|书记|网友|另外|还有|而且|但是|可是|不过|而是|并且|于是|然后|因为|所以|如果|"
+    r"就是|这个|现在|目前|但)\s*)+"
 )
 # A clause showing a masked place, a masked number or a URL is not a label.
 _CLAUSE_NOISE = re.compile(r"【|(?<![A-Za-z])[A-Za-z]{1,2}[0-9]{0,3}[省市县区镇乡]|https?:|www\.")

@@ -101,6 +101,8 @@ def test_representative_clause_covers_keywords_and_drops_openings() -> None:
     assert representative_clause(["A市A1区停车位紧张"], keywords) == ""
     assert representative_clause(["停车位太少了"], keywords) == ""
     assert representative_clause(["停车位太少了"], [("停车位", 0.5)]) == "停车位太少了"
+    assert representative_clause(["但小区停车位太少", "而是停车位不够"], [("停车位", 0.5)]) in (
+        "小区停车位太少", "停车位不够")
 
 
 def _rows(words_per_row: list[list[int]], n_words: int) -> sp.csr_matrix:
