@@ -275,6 +275,7 @@ def build_run(
     row_of_id = {int(tid): row for row, tid in enumerate(theme_ids)}
     rows = np.array([row_of_id.get(int(a), -1) for a in assignments], dtype=np.int64)
     counts = count_clusters(x, rows, len(theme_ids))
+    lifts = [word_lift(counts, row, DEFAULT_BETA) for row in range(len(theme_ids))]
     keywords = [
         top_keywords(
             weights,
@@ -282,16 +283,14 @@ def build_run(
             support=counts.word_counts[row],
             min_support=max(2.0, MIN_KEYWORD_SUPPORT * counts.doc_counts[row]),
             stop_words=label_stop_words,
-            lift=word_lift(counts, row, DEFAULT_BETA) if len(theme_ids) > 1 else None,
+            lift=lifts[row] if len(theme_ids) > 1 else None,
         )
         for row, weights in enumerate(class_tfidf(counts))
     ]
     rng = np.random.default_rng(seed)
     members_of = [np.flatnonzero(rows == row) for row in range(len(theme_ids))]
     typical = [
-        representatives(
-            members, x, word_lift(counts, row, DEFAULT_BETA), texts, n=_CLAUSE_CANDIDATES, rng=rng
-        )
+        representatives(members, x, lifts[row], texts, n=_CLAUSE_CANDIDATES, rng=rng)
         for row, members in enumerate(members_of)
     ]
     phrases = [
