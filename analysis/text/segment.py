@@ -23,8 +23,20 @@ Engine = Literal["auto", "rjieba", "jieba"]
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _ASCII_WORD = re.compile(r"[a-z][a-z0-9+#.\-]*")
 _PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
+# Places masked by a letter code (A市, A1区, XX省, K8县) and pseudonymous provinces (西地省):
+# every message to a city government names some, and clustering would group messages by
+# place rather than by subject. They are cut out before segmentation (which would otherwise
+# glue their pieces to the next word: A3区西地省 → 区西 / 地省).
+_MASKED_PLACE_CODE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,2}[0-9]{0,3}(?:省|市|县|区|镇|乡|街道)|"
+    r"(?<![A-Za-z0-9])[A-Za-z][0-9]{1,3}(?![A-Za-z0-9])"
+)
+_MAY_HOLD_PLACE_CODE = re.compile(r"[A-Za-z]")
+_PROVINCE_TOKEN = re.compile(r"^.{1,3}省$")
+_NOT_PROVINCES = frozenset(["节省", "反省", "自省", "省省"])
 _CHUNK_SIZE = 2000
 _PARALLEL_THRESHOLD = 20000
+_MAX_VERDICTS = 500_000
 
 
 class _Cutter(Protocol):
@@ -87,6 +99,8 @@ class Segmenter:
         self.engine: Literal["rjieba", "jieba"] = engine
         self._workers = max(1, workers)
         self._cutter: _Cutter | None = None
+        # token as cut → its content form (lower-cased), or "" when it is dropped
+        self._verdicts: dict[str, str] = {}
 
     def warm_up(self) -> None:
         """Load the dictionary now (0.5–1 s) rather than on the first opinion."""
@@ -109,16 +123,38 @@ class Segmenter:
     def _segment_chunk(self, texts: Sequence[str]) -> list[list[str]]:
         assert self._cutter is not None
         cut = self._cutter.cut
-        keep = self._is_content_token
+        # The verdict on each distinct token is memoised: a corpus has a few ten thousand
+        # distinct tokens but millions of occurrences, and the checks (stop list, regexes,
+        # lower-casing) cost more than the cut itself.
+        verdicts = self._verdicts
+        if len(verdicts) > _MAX_VERDICTS:
+            verdicts.clear()
         result: list[list[str]] = []
         for text in texts:
             if "【" in text:
                 text = _PLACEHOLDER_RE.sub(" ", text)
-            result.append([token for token in map(str.lower, cut(text)) if keep(token)])
+            if _MAY_HOLD_PLACE_CODE.search(text):
+                text = _MASKED_PLACE_CODE.sub(" ", text)
+            kept = []
+            for token in cut(text):
+                verdict = verdicts.get(token)
+                if verdict is None:
+                    lowered = token.lower()
+                    verdict = lowered if self._is_content_token(lowered) else ""
+                    verdicts[token] = verdict
+                if verdict:
+                    kept.append(verdict)
+            result.append(kept)
         return result
 
     def _is_content_token(self, token: str) -> bool:
         if token in self._stop_words:
+            return False
+        if (
+            _PROVINCE_TOKEN.match(token)
+            and token not in _NOT_PROVINCES
+            and token not in self._dictionary_words
+        ):
             return False
         if token in self._dictionary_words or _CJK_CHAR.search(token):
             return True
@@ -129,6 +165,7 @@ class Segmenter:
         # Worker processes rebuild the cutter themselves; a loaded dictionary is not picklable.
         state = self.__dict__.copy()
         state["_cutter"] = None
+        state["_verdicts"] = {}
         return state
 
 

@@ -48,3 +48,36 @@ def doc_term_matrix(
         (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
         shape=(len(token_lists), len(vocabulary)),
     )
+
+
+def vocabulary_and_matrix(
+    token_lists: Sequence[Sequence[str]], vocabulary_rows: np.ndarray | None = None
+) -> tuple[tuple[str, ...], sp.csr_matrix]:
+    """``build_vocabulary`` over the ``vocabulary_rows`` (default: all) and the presence
+    matrix of every list in that vocabulary, in one pass over the tokens (the two separate
+    passes cost a second each on 10,000 long messages)."""
+    index: dict[str, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    for tokens in token_lists:
+        row = {index.setdefault(word, len(index)) for word in tokens}
+        indices.extend(row)
+        indptr.append(len(indices))
+    words = np.empty(len(index), dtype=object)
+    words[list(index.values())] = list(index)
+    full = sp.csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float64),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(indptr, dtype=np.int64),
+        ),
+        shape=(len(token_lists), len(index)),
+    )
+    counted = full if vocabulary_rows is None else full[vocabulary_rows]
+    doc_freq = np.bincount(counted.indices, minlength=len(index))
+    ceiling = max(MIN_DOC_FREQ, MAX_DOC_SHARE * counted.shape[0])
+    candidates = np.flatnonzero((doc_freq >= MIN_DOC_FREQ) & (doc_freq <= ceiling))
+    ranked = sorted(candidates.tolist(), key=lambda i: (-doc_freq[i], words[i]))[:MAX_VOCABULARY]
+    x = full[:, ranked] if ranked else sp.csr_matrix((len(token_lists), 0))
+    x.sort_indices()
+    return tuple(words[ranked].tolist()) if ranked else (), sp.csr_matrix(x)

@@ -12,22 +12,29 @@ every other opinion is assigned by its posterior.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 
 from analysis.sentiment import score_sentiment
 from analysis.text import Segmenter, clean_opinion, default_segmenter
-from analysis.themes.corpus import build_vocabulary, doc_term_matrix
+from analysis.themes.clustering import (
+    FIT_SAMPLE,
+    MAX_THEMES,
+    UNASSIGNED,
+    cluster_rows,
+    sample_rows,
+)
+from analysis.themes.corpus import doc_term_matrix, vocabulary_and_matrix
 from analysis.themes.describe import (
+    LABEL_SEPARATOR,
     MIN_KEYWORD_SUPPORT,
     class_tfidf,
     label_from_keywords,
+    representative_clause,
     representatives,
     top_keywords,
     word_lift,
@@ -36,36 +43,25 @@ from analysis.themes.dmm import (
     DEFAULT_ALPHA,
     DEFAULT_BETA,
     DEFAULT_LENGTH_CAP,
-    MixtureCounts,
-    assign_by_posterior,
     count_clusters,
-    fit_dmm,
-    length_weights,
-    merge_by_evidence,
 )
 from analysis.themes.model import ThemeModel
 from analysis.themes.wording import TextDictionary
 
-UNASSIGNED = -1
 UNASSIGNED_LABEL = "未归类/新议题"
-MAX_THEMES = 40
-FIT_SAMPLE = 50000
-FIT_NONZEROS = 250_000
-_MIN_FIT_SAMPLE = 2000
-_LONG_ROW_WORDS = 20
-_LONG_ROW_BUDGET = 20
 N_REPRESENTATIVES = 5
+# Opinions searched for a theme's representative clause (the most typical first).
+_CLAUSE_CANDIDATES = 30
 DEFAULT_MIN_CONFIDENCE = 0.5
 # An opinion is assigned to a theme only when at least this share of its words is known to the
 # model (one of three: 加装电梯 in 加装电梯/审批/能批); otherwise it is held as 新议题.
 MIN_KNOWN_SHARE = 1 / 3
 _SENTIMENT_SAMPLE = 400
+_MIN_SENTIMENT_SAMPLE = 100
+_SENTIMENT_CHARS = 30_000
 # A new cluster takes over a previous theme's id when their word distributions are at
 # least this similar (cosine): below it, the theme is new.
 _MIN_IDENTITY_SIMILARITY = 0.5
-# Without a given k, a cluster under 1 % of the opinions (and under 3 opinions) is dissolved.
-MIN_THEME_SHARE = 0.01
-_MIN_THEME_SIZE = 3
 
 
 class ThemeInputError(ValueError):
@@ -80,6 +76,9 @@ class Theme:
     size: int
     representatives: list[int]
     mean_sentiment: float
+    # A clause of a real opinion that sums the theme up ("" when none reads well); the
+    # automatic label when the keywords give fewer than two words.
+    phrase: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +88,7 @@ class Theme:
             "size": self.size,
             "representatives": list(self.representatives),
             "mean_sentiment": self.mean_sentiment,
+            "phrase": self.phrase,
         }
 
 
@@ -166,9 +166,8 @@ def discover_themes(
         raise ThemeInputError("主题数 k 必须是正整数")
     corpus = prepare_corpus(texts, tokens=tokens, segmenter=segmenter, dictionary=dictionary)
     # The vocabulary comes from the same kind of sample the mixture is fitted on.
-    vocabulary_rows = _fit_rows(len(texts), fit_sample, np.random.default_rng(seed))
-    vocabulary = build_vocabulary([corpus.tokens[i] for i in vocabulary_rows])
-    x = doc_term_matrix(corpus.tokens, vocabulary)
+    vocabulary_rows = sample_rows(len(texts), fit_sample, np.random.default_rng(seed))
+    vocabulary, x = vocabulary_and_matrix(corpus.tokens, vocabulary_rows)
     labels = cluster_rows(
         x, k=k, seed=seed, max_themes=max_themes, fit_sample=fit_sample, length_cap=length_cap
     )
@@ -194,106 +193,6 @@ def discover_themes(
     )
 
 
-def _fit_rows(n_docs: int, fit_sample: int, rng: np.random.Generator) -> np.ndarray:
-    if n_docs <= fit_sample:
-        return np.arange(n_docs)
-    return np.sort(rng.choice(n_docs, fit_sample, replace=False))
-
-
-def auto_cluster_budget(n_docs: int, max_themes: int = MAX_THEMES) -> int:
-    """How many clusters the sampler starts with when k is not given: enough to split every
-    plausible theme (√n / 2), never more than ``max_themes``."""
-    return max(2, min(max_themes, int(math.sqrt(n_docs) / 2)))
-
-
-def cluster_rows(
-    x: sp.csr_matrix,
-    *,
-    k: int | None,
-    seed: int,
-    max_themes: int = MAX_THEMES,
-    fit_sample: int = FIT_SAMPLE,
-    length_cap: float | None = DEFAULT_LENGTH_CAP,
-    min_share: float = MIN_THEME_SHARE,
-) -> np.ndarray:
-    """Cluster label (0..K-1, 0 the largest) of every row of ``x``; -1 for rows without
-    any vocabulary word. Fitted on at most ``fit_sample`` rows, the rest by posterior.
-    ``length_cap``: long rows count as this many words (see dmm.py). Without k, clusters
-    under ``min_share`` of the rows are dissolved into the others."""
-    lengths = np.asarray(x.sum(axis=1)).ravel()
-    with_words = np.flatnonzero(lengths > 0)
-    rng = np.random.default_rng(seed)
-    per_row = float(lengths[with_words].mean()) if with_words.size else 0.0
-    if per_row > _LONG_ROW_WORDS:
-        # Long opinions: fit on a budget of word presences, assign the rest by posterior,
-        # and start from fewer clusters (tempered long rows rarely need more than 20).
-        fit_sample = min(fit_sample, max(_MIN_FIT_SAMPLE, int(FIT_NONZEROS / per_row)))
-        max_themes = min(max_themes, _LONG_ROW_BUDGET)
-    fit_rows = with_words[_fit_rows(with_words.size, fit_sample, rng)]
-    labels = np.full(x.shape[0], UNASSIGNED, dtype=np.int64)
-    if fit_rows.size == 0:
-        return labels
-    x_fit = x[fit_rows]
-    budget = k if k is not None else auto_cluster_budget(fit_rows.size, max_themes)
-    fit_labels = fit_dmm(x_fit, budget, seed=seed, length_cap=length_cap)
-    counts = count_clusters(x_fit, fit_labels, int(fit_labels.max()) + 1)
-    if k is None:
-        weights = length_weights(lengths[fit_rows], length_cap)
-        merged = merge_by_evidence(
-            counts,
-            alpha=DEFAULT_ALPHA,
-            beta=DEFAULT_BETA,
-            word_scale=1.0 if weights is None else float(weights.mean()),
-        )
-        fit_labels = merged[fit_labels]
-        counts = count_clusters(x_fit, fit_labels, int(fit_labels.max()) + 1)
-        fit_labels, counts = _dissolve_small(x_fit, fit_labels, counts, min_share, length_cap)
-    rest = np.setdiff1d(with_words, fit_rows, assume_unique=True)
-    labels[fit_rows] = fit_labels
-    if rest.size:
-        labels[rest] = assign_by_posterior(
-            x[rest], counts, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA, length_cap=length_cap
-        )
-    return _order_by_size(labels)
-
-
-def _dissolve_small(
-    x: sp.csr_matrix,
-    labels: np.ndarray,
-    counts: MixtureCounts,
-    min_share: float,
-    length_cap: float | None,
-) -> tuple[np.ndarray, MixtureCounts]:
-    """Move the rows of clusters under ``min_share`` of the rows (and never fewer than
-    _MIN_THEME_SIZE) to their most probable remaining cluster. A handful of opinions that
-    share a rare word is not a theme an analyst can act on; a new issue that keeps coming
-    back is surfaced by assignment (the 新议题 bucket) instead."""
-    floor = max(_MIN_THEME_SIZE, min_share * labels.size)
-    small = counts.doc_counts < floor
-    if not small.any() or small.all():
-        return labels, counts
-    kept = np.flatnonzero(~small)
-    kept_counts = MixtureCounts(counts.doc_counts[kept], counts.word_counts[kept])
-    moving = np.flatnonzero(small[labels])
-    mapping = np.full(counts.n_clusters, -1, dtype=np.int64)
-    mapping[kept] = np.arange(kept.size)
-    labels = mapping[labels]
-    labels[moving] = assign_by_posterior(
-        x[moving], kept_counts, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA, length_cap=length_cap
-    )
-    return labels, count_clusters(x, labels, kept.size)
-
-
-def _order_by_size(labels: np.ndarray) -> np.ndarray:
-    """Renumber clusters so that 0 is the largest (ties by old number)."""
-    sizes = np.bincount(labels[labels >= 0])
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    mapping = np.full(sizes.size + 1, UNASSIGNED, dtype=np.int64)
-    mapping[order] = np.arange(order.size)
-    return np.where(labels >= 0, mapping[np.maximum(labels, 0)], UNASSIGNED)
-
-
 def _theme_ids(
     x: sp.csr_matrix,
     labels: np.ndarray,
@@ -306,6 +205,10 @@ def _theme_ids(
     matching on the cosine of word distributions) keep those themes' ids."""
     if previous is None or not previous.theme_ids:
         return np.arange(n_clusters), n_clusters
+    # Imported here: scipy.optimize takes ≈ 1 s to import, a tenth of a CLI run on 10,000
+    # messages, and only re-runs need it.
+    from scipy.optimize import linear_sum_assignment
+
     current = count_clusters(x, labels, n_clusters).word_counts
     earlier = _counts_in_vocabulary(previous, vocabulary)
     similarity = _cosine(current, earlier)
@@ -375,6 +278,7 @@ def build_run(
     row_of_id = {int(tid): row for row, tid in enumerate(theme_ids)}
     rows = np.array([row_of_id.get(int(a), -1) for a in assignments], dtype=np.int64)
     counts = count_clusters(x, rows, len(theme_ids))
+    lifts = [word_lift(counts, row, DEFAULT_BETA) for row in range(len(theme_ids))]
     keywords = [
         top_keywords(
             weights,
@@ -382,13 +286,30 @@ def build_run(
             support=counts.word_counts[row],
             min_support=max(2.0, MIN_KEYWORD_SUPPORT * counts.doc_counts[row]),
             stop_words=label_stop_words,
+            lift=lifts[row] if len(theme_ids) > 1 else None,
         )
         for row, weights in enumerate(class_tfidf(counts))
     ]
+    rng = np.random.default_rng(seed)
+    members_of = [np.flatnonzero(rows == row) for row in range(len(theme_ids))]
+    typical = [
+        representatives(members, x, lifts[row], texts, n=_CLAUSE_CANDIDATES, rng=rng)
+        for row, members in enumerate(members_of)
+    ]
+    phrases = [
+        representative_clause((texts[i] for i in typical[row]), keywords[row])
+        for row in range(len(theme_ids))
+    ]
+    auto_labels = []
+    for row, words in enumerate(keywords):
+        label = label_from_keywords(words)
+        if label.count(LABEL_SEPARATOR) == 0 and phrases[row]:
+            label = phrases[row]  # one keyword or none: a clause says more
+        auto_labels.append(label)
     model = ThemeModel(
         vocabulary=vocabulary,
         theme_ids=tuple(int(tid) for tid in theme_ids),
-        auto_labels=tuple(label_from_keywords(words) for words in keywords),
+        auto_labels=tuple(auto_labels),
         counts=counts,
         alpha=DEFAULT_ALPHA,
         beta=DEFAULT_BETA,
@@ -397,21 +318,17 @@ def build_run(
         next_theme_id=max(next_theme_id, int(theme_ids.max(initial=-1)) + 1),
         length_cap=length_cap,
     )
-    rng = np.random.default_rng(seed)
     themes = []
     for row, theme_id in enumerate(model.theme_ids):
-        members = np.flatnonzero(rows == row)
-        lift = word_lift(counts, row, model.beta)
         themes.append(
             Theme(
                 id=theme_id,
                 label=model.label_of(theme_id),
                 keywords=keywords[row],
                 size=int(sizes[row]),
-                representatives=representatives(
-                    members, x, lift, texts, n=N_REPRESENTATIVES, rng=rng
-                ),
-                mean_sentiment=_mean_sentiment(members, texts, sentiments, rng),
+                representatives=typical[row][:N_REPRESENTATIVES],
+                mean_sentiment=_mean_sentiment(members_of[row], texts, sentiments, rng),
+                phrase=phrases[row],
             )
         )
     return ThemeRun([int(a) for a in assignments], themes, model, texts)
@@ -428,9 +345,13 @@ def _mean_sentiment(
     if sentiments is not None:
         return round(float(np.mean([sentiments[i] for i in members])), 3)
     # A mean over a random sample of 400 is within ±0.05 of the full mean (95 %, scores'
-    # sd ≤ 0.5 in practice), at a fraction of the cost on large themes.
-    if members.size > _SENTIMENT_SAMPLE:
-        members = rng.choice(members, _SENTIMENT_SAMPLE, replace=False)
+    # sd ≤ 0.5 in practice), at a fraction of the cost on large themes. Scoring costs per
+    # character: long messages get a smaller sample (≥ 100: within ±0.1).
+    mean_chars = float(np.mean([len(texts[i]) for i in members[:50]]))
+    sample = int(np.clip(_SENTIMENT_CHARS / max(mean_chars, 1.0), _MIN_SENTIMENT_SAMPLE,
+                         _SENTIMENT_SAMPLE))
+    if members.size > sample:
+        members = rng.choice(members, sample, replace=False)
     return round(float(np.mean(score_sentiment([texts[i] for i in members]))), 3)
 
 

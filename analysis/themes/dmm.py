@@ -88,7 +88,7 @@ def log_posterior(
         x,
         lengths,
         counts.doc_counts,
-        np.log(counts.word_counts + beta),
+        np.log(counts.word_counts.T + beta),
         counts.word_counts.sum(axis=1),
         alpha=alpha,
         beta=beta,
@@ -100,20 +100,22 @@ def _log_scores(
     x: sp.csr_matrix,
     lengths: np.ndarray,
     doc_counts: np.ndarray,
-    log_word_weights: np.ndarray,
+    log_word_weights: np.ndarray,  # (V, K)
     totals: np.ndarray,
     *,
     alpha: float,
     beta: float,
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    vocabulary_mass = log_word_weights.shape[1] * beta
+    vocabulary_mass = log_word_weights.shape[0] * beta
     # Σ_{i<L} log(n_k + Vβ + i) = lgamma(n_k + Vβ + L) − lgamma(n_k + Vβ), computed once per
     # distinct length (opinions have few distinct lengths) rather than once per document.
     distinct, inverse = np.unique(lengths, return_inverse=True)
     base = totals + vocabulary_mass
     length_table = gammaln(base[None, :] + distinct[:, None]) - gammaln(base)[None, :]
-    word_term = np.asarray(x @ log_word_weights.T)
+    # (V, K) and C-contiguous: scipy multiplies by it in place, where a transposed (K, V)
+    # table would be copied for every block.
+    word_term = np.asarray(x @ log_word_weights)
     word_term -= length_table[inverse]
     if weights is not None:
         word_term *= weights[:, None]
@@ -212,14 +214,15 @@ class _BlockedSampler:
         self.labels = rng.integers(0, n_clusters, x.shape[0])
         counts = count_clusters(x, self.labels, n_clusters)
         self.doc_counts = counts.doc_counts
-        self.word_counts = np.ascontiguousarray(counts.word_counts)
-        self.totals = self.word_counts.sum(axis=1)
+        # Word-major (V, K) layout, see _log_scores.
+        self.word_counts = np.ascontiguousarray(counts.word_counts.T)
+        self.totals = counts.word_counts.sum(axis=1)
         # Kept in step with word_counts entry by entry: recomputing the whole K×V log table
         # for every block would cost more than the sampling itself.
         self.log_weights = np.log(self.word_counts + beta)
 
     def evidence(self) -> float:
-        counts = MixtureCounts(self.doc_counts, self.word_counts)
+        counts = MixtureCounts(self.doc_counts, self.word_counts.T)
         return log_evidence(counts, alpha=self.alpha, beta=self.beta)
 
     def run(self, sweeps: int, *, greedy: bool) -> None:
@@ -278,17 +281,14 @@ class _BlockedSampler:
     def _move(
         self, x_block: sp.csr_matrix, lengths: np.ndarray, labels: np.ndarray, *, sign: float
     ) -> None:
-        # Word presences per (cluster, word) of the block, duplicates summed by a sparse
-        # product (np.add.at is an order of magnitude slower on long documents).
-        indicator = sp.csr_matrix(
-            (np.ones(labels.size), (labels, np.arange(labels.size))),
-            shape=(self.n_clusters, labels.size),
-        )
-        delta = (indicator @ x_block).tocoo()
-        n_words = self.word_counts.shape[1]
-        flat = delta.row.astype(np.int64) * n_words + delta.col
+        # Every word presence of the block as a flat (cluster, word) index; np.add.at sums
+        # the duplicates (since numpy 1.25 it is ten times faster than the sparse product
+        # that did this before).
+        n_clusters = self.word_counts.shape[1]
+        rows = np.repeat(labels.astype(np.int64), np.diff(x_block.indptr))
+        flat = x_block.indices.astype(np.int64) * n_clusters + rows
         counts = self.word_counts.reshape(-1)  # a view: word_counts is C-contiguous
-        counts[flat] += sign * delta.data
+        np.add.at(counts, flat, sign * x_block.data)
         self.log_weights.reshape(-1)[flat] = np.log(counts[flat] + self.beta)
         np.add.at(self.doc_counts, labels, sign)
         np.add.at(self.totals, labels, sign * lengths)

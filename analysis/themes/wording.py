@@ -34,6 +34,7 @@ _ORDINARY_PLACE_WORDS = frozenset(
 # behind. Longer words are left alone (一网通办, 不动产).
 _DEBRIS_FIRST = frozenset("一二两三四五六七八九十几不没别很太最也都才又")
 _DEBRIS_LAST = frozenset("个了着过得地的为先吗呢吧啊么到次下些")
+_DEGREE_FIRST = frozenset("太很挺较")
 _ASCII_NOISE = re.compile(r"^(?:https?|www|com|cn|t\.cn|html?|\d.*)$")
 
 
@@ -50,6 +51,8 @@ def is_readable_keyword(word: str, extra_stop_words: Iterable[str] = ()) -> bool
         return False
     if _MASKED_PLACE.match(word) and word not in _ORDINARY_PLACE_WORDS:
         return False
+    if len(word) == 3 and word[0] in _DEGREE_FIRST:
+        return False  # 太紧张, 很方便: a degree adverb glued to the word it grades
     return not (len(word) == 2 and (word[0] in _DEBRIS_FIRST or word[1] in _DEBRIS_LAST))
 
 

@@ -9,7 +9,7 @@ from analysis.themes.wording import TextDictionary, is_readable_keyword
 
 def test_masked_places_question_words_and_debris_are_not_keywords() -> None:
     for word in ["市", "西地省", "a1", "a市", "k8县", "请问", "多为", "别先", "办个", "一到",
-                 "不了", "一记", "两记", "小", "http"]:
+                 "不了", "一记", "两记", "小", "http", "太紧张", "很方便"]:
         assert not is_readable_keyword(word), word
     for word in ["停车", "加装电梯", "城市", "超市", "小区", "社区", "一网通办", "不动产", "wifi"]:
         assert is_readable_keyword(word), word
