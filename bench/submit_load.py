@@ -31,22 +31,17 @@ import contextlib
 import dataclasses
 import json
 import os
-import random
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -54,298 +49,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from questionnaires.model import Questionnaire  # noqa: E402
-from survey_app.demo.answers import simulate_answers  # noqa: E402
-from tests.support.campaigns import form_fields, post_fields  # noqa: E402
+from _load import server_cpu, with_cpu, wrk_get  # noqa: E402
+from _page_setup import APP, CSRF, Campaign, environment, forty_question_definition, serve  # noqa: E402
+from _phones import Reconciliation, Stats, reconcile, run_load  # noqa: E402
+from _submissions import final_post_bodies, wrk_posts  # noqa: E402
+from _submit_server import SURVEY_APP, Server, create_campaign, free_port, fresh_database  # noqa: E402
 
-SURVEY_APP = str(Path(sys.executable).with_name("survey-app"))
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-RECEIPT = re.compile(r"回执编号：<b>([^<]+)</b>")
-HIDDEN = re.compile(r'name="(_csrf_token|_section|_submission_id|_started)" value="([^"]*)"')
-OPINION = "窗口办事排队时间长，希望增加自助设备，网上办理的事项再多一些"
 RAW_ROWS_SQLITE = 20_000
 RAW_ROWS_POSTGRES = 3_000
 CEILING_ROUNDS = 4
-
-
-# --- the database under test ------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_database(engine: str, workdir: Path) -> Iterator[str]:
-    if engine == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return
-    import asyncpg
-
-    admin_url = os.environ.get("SURVEY_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
-    name = f"survey_bench_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(admin_url)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Setup:
-    questionnaire: Questionnaire
-    tokens: list[str]
-
-
-def create_campaign(phones: int) -> Setup:
-    """An open campaign with `phones` invitations, made through the services (setup step)."""
-    from survey_app.commands.common import run_with_database
-    from tests.support.campaigns import open_campaign
-
-    async def work(_: Any) -> Setup:
-        campaign = await open_campaign(invitations=phones)
-        return Setup(campaign.questionnaire, campaign.tokens)
-
-    return run_with_database(work)
-
-
-class Server:
-    """`survey-app serve` in a subprocess; can be SIGKILLed and started again on its port."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env, self.port, self.log = env, port, log
-        self.process: subprocess.Popen[bytes] | None = None
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [SURVEY_APP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )
-
-    async def wait_ready(self, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(self.base_url + "/healthz")).status_code == 200:
-                        return
-                assert self.process is not None
-                if self.process.poll() is not None:
-                    break
-                await asyncio.sleep(0.1)
-        tail = self.log.read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"server did not become ready:\n{tail}")
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-# --- the phones ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Stats:
-    requests: int = 0
-    transport_errors: int = 0
-    server_errors: int = 0
-    retries: int = 0
-    final_retried: int = 0  # final POSTs sent more than once (server gone mid-request)
-    final_latencies: list[float] = field(default_factory=list)
-    receipts: dict[str, tuple[str, str]] = field(default_factory=dict)  # token -> (sid, code)
-    refusals: dict[str, str] = field(default_factory=dict)  # token -> status and first words
-    gave_up: list[str] = field(default_factory=list)
-
-
-class Definitive(Exception):
-    """The server refused for good (a 4xx page): retrying cannot help."""
-
-
-async def send(
-    client: httpx.AsyncClient, stats: Stats, deadline: float, method: str, url: str,
-    fields: list[tuple[str, str]] | None = None,
-) -> httpx.Response:
-    return (await send_counted(client, stats, deadline, url, fields, method))[0]
-
-
-async def send_counted(
-    client: httpx.AsyncClient, stats: Stats, deadline: float, url: str,
-    fields: list[tuple[str, str]] | None = None, method: str = "POST",
-) -> tuple[httpx.Response, int]:
-    """One request, retried on connection errors and 5xx until the deadline (weak networks);
-    returns the response and how many times it was sent."""
-    delay = 0.05
-    attempts = 0
-    while True:
-        stats.requests += 1
-        attempts += 1
-        try:
-            if fields is None:
-                response = await client.request(method, url)
-            else:
-                response = await post_fields(client, url, fields)
-            if response.status_code < 500:
-                return response, attempts
-            stats.server_errors += 1
-        except httpx.TransportError:
-            stats.transport_errors += 1
-        if time.monotonic() + delay > deadline:
-            raise TimeoutError(url)
-        stats.retries += 1
-        await asyncio.sleep(delay + random.random() * delay)
-        delay = min(delay * 2, 1.0)
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    return dict(HIDDEN.findall(html))
-
-
-async def phone(
-    base_url: str, token: str, questionnaire: Questionnaire, answers: dict[str, Any],
-    stats: Stats, deadline: float, acknowledged: asyncio.Event, ack_target: int,
-) -> None:
-    url = f"/s/{token}"
-    timeout = httpx.Timeout(30.0)
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
-        try:
-            page = await send(client, stats, deadline, "GET", url)
-            for _ in range(len(questionnaire.sections) + 1):
-                if page.status_code != 200:
-                    raise Definitive(f"{page.status_code} {page.text[:80]!r}")
-                hidden = hidden_fields(page.text)
-                fields = [(k, hidden[k]) for k in
-                          ("_csrf_token", "_section", "_submission_id", "_started")]
-                fields += form_fields(questionnaire, answers, hidden["_section"])
-                last = 'value="submit"' in page.text
-                fields.append(("_action", "submit" if last else "next"))
-                if last:
-                    started = time.perf_counter()
-                    final, attempts = await send_counted(client, stats, deadline, url, fields)
-                    elapsed = time.perf_counter() - started
-                    stats.final_retried += attempts > 1
-                    receipt = RECEIPT.search(final.text)
-                    if final.status_code != 200 or not receipt:
-                        raise Definitive(f"{final.status_code} {final.text[:80]!r}")
-                    stats.final_latencies.append(elapsed)
-                    stats.receipts[token] = (hidden["_submission_id"], receipt.group(1))
-                    if len(stats.receipts) >= ack_target:
-                        acknowledged.set()
-                    return
-                moved = await send(client, stats, deadline, "POST", url, fields)
-                if moved.status_code not in (302, 303):
-                    raise Definitive(f"{moved.status_code} {moved.text[:80]!r}")
-                page = await send(client, stats, deadline, "GET", moved.headers["location"])
-            raise Definitive("never reached the last section")
-        except Definitive as refusal:
-            stats.refusals[token] = str(refusal)
-        except TimeoutError:
-            stats.gave_up.append(token)
-
-
-async def run_load(
-    server: Server, setup: Setup, seed: int, deadline_seconds: float, kill: bool
-) -> tuple[Stats, float, int]:
-    stats = Stats()
-    deadline = time.monotonic() + deadline_seconds
-    acknowledged = asyncio.Event()
-    ack_target = max(1, len(setup.tokens) // 3)
-    phones = [
-        phone(server.base_url, token, setup.questionnaire,
-              simulate_answers(setup.questionnaire, random.Random(seed + i),
-                               opinion_for=lambda unit: OPINION if unit == "U07" else None),
-              stats, deadline, acknowledged, ack_target)
-        for i, token in enumerate(setup.tokens)
-    ]
-    kills = 0
-
-    async def killer() -> None:
-        nonlocal kills
-        await acknowledged.wait()
-        server.kill()
-        kills += 1
-        await asyncio.sleep(0.5)  # the phones meet a dead server for a while
-        server.start()
-        await server.wait_ready()
-
-    started = time.perf_counter()
-    killing = asyncio.create_task(killer()) if kill else None
-    await asyncio.gather(*phones)
-    wall = time.perf_counter() - started
-    if killing:
-        if not killing.done():
-            killing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await killing
-    return stats, wall, kills
-
-
-# --- reconciliation -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    acknowledged: int
-    lost: int
-    wrong_receipt: int
-    duplicated_invitations: int
-    duplicated_submissions: int
-    stored_total: int
-    stored_unacknowledged: int
-
-
-def reconcile(receipts: dict[str, tuple[str, str]]) -> Reconciliation:
-    from survey_app.commands.common import run_with_database
-    from survey_app.db.tables import Invitation, Response
-    from survey_app.services.submissions import receipt_code
-
-    async def work(_: Any) -> Reconciliation:
-        invitations = {r["id"]: r["token"] for r in
-                       await Invitation.select(Invitation.id, Invitation.token)}
-        rows = await Response.select(Response.id, Response.submission_id, Response.invitation)
-        per_token: dict[str, list[dict[str, Any]]] = {}
-        per_submission: dict[str, int] = {}
-        for row in rows:
-            per_token.setdefault(invitations.get(row["invitation"], ""), []).append(row)
-            per_submission[row["submission_id"]] = per_submission.get(row["submission_id"], 0) + 1
-        lost = wrong = 0
-        for token, (submission_id, code) in receipts.items():
-            stored = [r for r in per_token.get(token, []) if r["submission_id"] == submission_id]
-            if not stored:
-                lost += 1
-            elif receipt_code(stored[0]["id"], submission_id) != code:
-                wrong += 1
-        return Reconciliation(
-            acknowledged=len(receipts),
-            lost=lost,
-            wrong_receipt=wrong,
-            duplicated_invitations=sum(1 for t, rs in per_token.items() if t and len(rs) > 1),
-            duplicated_submissions=sum(1 for n in per_submission.values() if n > 1),
-            stored_total=len(rows),
-            stored_unacknowledged=sum(1 for t in per_token if t and t not in receipts),
-        )
-
-    return run_with_database(work)
 
 
 # --- raw insert ceiling -------------------------------------------------------------------------
@@ -541,7 +253,6 @@ def scale_out(args: argparse.Namespace) -> bool:
     wrk, 64 connections), then a burst of --burst phones opening their links at once."""
     import resource
 
-    from survey_page import wrk_get  # bench/ is on sys.path
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -601,8 +312,6 @@ def scale_out(args: argparse.Namespace) -> bool:
 
 def prepare_forty(env: dict[str, str], invitations: int) -> Any:
     """Migrate and open a campaign of the 40-question survey with `invitations` links."""
-    from survey_page import Campaign, forty_question_definition
-
     from questionnaires.definition import parse_definition
     from survey_app.commands.common import run_with_database
     from survey_app.db.tables import Campaign as CampaignTable
@@ -656,16 +365,6 @@ def stored_check(database_url: str, campaign_id: int) -> tuple[int, int, int]:
 
 
 def final_posts(engine: str, args: argparse.Namespace) -> bool:
-    from survey_page import (
-        APP,
-        CSRF,
-        environment,
-        final_post_bodies,
-        serve,
-        server_cpu,
-        with_cpu,
-        wrk_posts,
-    )
 
     with tempfile.TemporaryDirectory(prefix=f"survey-final-{engine}-") as tmp:
         workdir = Path(tmp)

@@ -36,6 +36,8 @@ from survey_app.services import (
     appraisal_inputs,
     appraisal_publication,
     appraisal_runs,
+    campaign_draws,
+    campaign_plans,
     campaigns,
     score_runs,
     scores,
@@ -196,8 +198,8 @@ async def _closed_campaign(
         code=code, name=name, version_id=version_id, audience=audience, period="2026-Q3",
         opens_on="", closes_on="", actor=SYSTEM,
     )
-    plan = campaigns.PlanRequest(kind=audience, seed=seed, strata_keys=strata, rate=rate)
-    await campaigns.draw_campaign_sample(campaign_id, plan, SYSTEM)
+    plan = campaign_plans.PlanRequest(kind=audience, seed=seed, strata_keys=strata, rate=rate)
+    await campaign_draws.draw_campaign_sample(campaign_id, plan, SYSTEM)
     await campaigns.open_campaign(campaign_id, SYSTEM)
     _, questionnaire = await questionnaire_for_version(version_id)
     pool = defaultdict(list)

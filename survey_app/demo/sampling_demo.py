@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from survey_app.services import campaigns
+from survey_app.services import campaign_draws, campaign_plans, campaigns
 from survey_app.services.roster import SYSTEM, Actor
 
 DEMO_CAMPAIGN_CODE = "2026Q4-ENT"
@@ -22,8 +22,8 @@ async def seed_open_campaign(
         code=code, name=DEMO_CAMPAIGN_NAME, version_id=version_id, audience="enterprise",
         period="2026-Q4", opens_on=opens_on, closes_on=closes_on, actor=actor,
     )
-    plan = campaigns.PlanRequest(kind="enterprise", seed=seed,
+    plan = campaign_plans.PlanRequest(kind="enterprise", seed=seed,
                                  strata_keys=("industry", "size_class"), rate=0.25)
-    await campaigns.draw_campaign_sample(campaign_id, plan, actor)
+    await campaign_draws.draw_campaign_sample(campaign_id, plan, actor)
     await campaigns.open_campaign(campaign_id, actor)
     return campaign_id

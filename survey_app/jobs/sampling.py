@@ -8,7 +8,7 @@ from typing import Any
 
 from questionnaires.roster import RosterImportError
 from survey_app.jobs.runner import JobContext, JobFailed, job_handler
-from survey_app.services import campaigns, roster
+from survey_app.services import campaign_draws, campaign_plans, campaigns, roster
 
 
 @job_handler(roster.IMPORT_JOB_KIND)
@@ -34,15 +34,15 @@ async def import_roster(context: JobContext) -> dict[str, Any]:
     return {"url": f"/roster/imports/{context.job_id}", "summary": summary.to_json()}
 
 
-@job_handler(campaigns.DRAW_JOB_KIND)
+@job_handler(campaign_draws.DRAW_JOB_KIND)
 async def draw_sample(context: JobContext) -> dict[str, Any]:
     params = context.params
     campaign_id = int(params["campaign_id"])
     actor = roster.Actor(context.created_by, str(params["actor_name"]), str(params["ip"]))
     await context.progress(10, "正在抽样")
     try:
-        outcome = await campaigns.draw_campaign_sample(
-            campaign_id, campaigns.PlanRequest.from_json(params["plan"]), actor,
+        outcome = await campaign_draws.draw_campaign_sample(
+            campaign_id, campaign_plans.PlanRequest.from_json(params["plan"]), actor,
             fingerprint=params.get("fingerprint"),
         )
     except campaigns.CampaignError as problem:

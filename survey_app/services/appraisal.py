@@ -23,9 +23,9 @@ from analysis.appraisal.components import ComponentKind
 from analysis.appraisal.errors import AppraisalError
 from analysis.appraisal.input_table import SchemeColumns
 from analysis.appraisal.scheme import Scheme, parse_scheme, weight_sum_problems
+from survey_app.db.queries import appraisal_results as result_queries
 from survey_app.db.queries import audit
-from survey_app.db.queries import scores as queries
-from survey_app.db.queries.scores import SchemeRecord as SchemeRecord  # for the pages
+from survey_app.db.queries.appraisal_results import SchemeRecord as SchemeRecord  # for the pages
 from survey_app.errors import InvalidInput
 from survey_app.services.scores import AUDIENCES
 
@@ -72,20 +72,20 @@ def parse_strict(text: str) -> Scheme:
     return scheme
 
 
-async def scheme_versions() -> list[queries.SchemeRecord]:
-    return await queries.scheme_versions()
+async def scheme_versions() -> list[result_queries.SchemeRecord]:
+    return await result_queries.scheme_versions()
 
 
-async def find_scheme(scheme_id: int) -> queries.SchemeRecord | None:
-    return await queries.find_scheme(scheme_id)
+async def find_scheme(scheme_id: int) -> result_queries.SchemeRecord | None:
+    return await result_queries.find_scheme(scheme_id)
 
 
-async def find_result(result_id: int) -> queries.AppraisalRecord | None:
-    return await queries.find_result(result_id)
+async def find_result(result_id: int) -> result_queries.AppraisalRecord | None:
+    return await result_queries.find_result(result_id)
 
 
-async def scheme_record(scheme_id: int) -> queries.SchemeRecord:
-    record = await queries.find_scheme(scheme_id)
+async def scheme_record(scheme_id: int) -> result_queries.SchemeRecord:
+    record = await result_queries.find_scheme(scheme_id)
     if record is None:
         raise AppraisalFailed("考核方案版本不存在")
     return record
@@ -94,7 +94,7 @@ async def scheme_record(scheme_id: int) -> queries.SchemeRecord:
 async def save_scheme(text: str, note: str, *, actor_id: int, actor_name: str, ip: str) -> tuple[int, int]:
     """Store a validated scheme as the next version of its year."""
     scheme = parse_strict(text)
-    scheme_id, version_no = await queries.insert_scheme(
+    scheme_id, version_no = await result_queries.insert_scheme(
         scheme.year, scheme.name[:128], text, note.strip()[:200], actor_id
     )
     await audit.record_event(
@@ -154,7 +154,7 @@ def cell_text(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def describe_scheme(record: queries.SchemeRecord) -> str:
+def describe_scheme(record: result_queries.SchemeRecord) -> str:
     try:
         return parse_scheme_text(record.yaml_text).describe()
     except AppraisalFailed as error:  # stored versions were valid; the parser may have changed

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from analysis.appraisal.grading import GradingMethod, forced_quotas
 from survey_app.db.queries import appraisal as store
+from survey_app.db.queries import appraisal_results as result_queries
 from survey_app.db.queries import audit
-from survey_app.db.queries import scores as queries
 from survey_app.services.appraisal import MAX_REASON, AppraisalFailed, parse_scheme_text, scheme_record
 
 MIN_REASON = 4
@@ -34,7 +34,7 @@ class OverrideRequest:
     quota_reason: str = ""
 
 
-async def quota_problem(result: queries.AppraisalRecord, grade: str) -> str:
+async def quota_problem(result: result_queries.AppraisalRecord, grade: str) -> str:
     """Chinese text saying how the override breaks the class quota, or '' when it does not."""
     record = await scheme_record(result.scheme_id)
     scheme = parse_scheme_text(record.yaml_text)
@@ -42,7 +42,7 @@ async def quota_problem(result: queries.AppraisalRecord, grade: str) -> str:
     class_scheme = scheme.class_named(class_name)
     if class_scheme is None or class_scheme.grading.method is not GradingMethod.FORCED:
         return ""
-    peers = [r for r in await queries.appraisal_results(result.scheme_id)
+    peers = [r for r in await result_queries.appraisal_results(result.scheme_id)
              if str(r.details.get("class", r.category)) == class_name]  # fmt: skip
     finals = Counter(grade if r.id == result.id else r.final_grade for r in peers)
     computed = Counter(r.grade for r in peers)
@@ -66,7 +66,7 @@ async def quota_problem(result: queries.AppraisalRecord, grade: str) -> str:
 
 async def override_grade(request: OverrideRequest, *, actor_id: int, actor_name: str, ip: str) -> None:
     """Set (or clear, with the computed grade) the final grade; a reason is always required."""
-    result = await queries.find_result(request.result_id)
+    result = await result_queries.find_result(request.result_id)
     if result is None:
         raise AppraisalFailed("考核结果不存在")
     reason = request.reason.strip()
@@ -87,7 +87,7 @@ async def override_grade(request: OverrideRequest, *, actor_id: int, actor_name:
             f"{breach}。如确需突破名额，请勾选“确认突破强制分布”并写明依据（如考核委员会决议文号）；"
             "依据将显示在考核结果和所有导出文件中。"
         )
-    await queries.set_override(result.id, grade, reason if grade else "")
+    await result_queries.set_override(result.id, grade, reason if grade else "")
     await store.set_quota_reason(result.id, quota_reason)
     await store.log_override(
         store.OverrideEntry(result.unit_id, result.year, result.grade, result.final_grade,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey_app.db.queries import appraisal as store
+from survey_app.db.queries import appraisal_results as result_queries
 from survey_app.db.queries import audit
-from survey_app.db.queries import scores as queries
 from survey_app.services.appraisal import AppraisalFailed
 
 MIN_REASON = 4
@@ -27,7 +27,7 @@ RECTIFY_DAYS = 21  # 15 working days (research/scoring.md §A3.3) ≈ three cale
 
 async def snapshot(scheme_id: int) -> list[dict[str, Any]]:
     """The live results of a scheme version as plain values (what a publication freezes)."""
-    results = await queries.appraisal_results(scheme_id)
+    results = await result_queries.appraisal_results(scheme_id)
     reasons = await store.quota_reasons(scheme_id)
     return [
         {

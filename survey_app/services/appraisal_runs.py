@@ -30,7 +30,10 @@ from analysis.appraisal.warnings import Card
 from analysis.scoring.errors import ScoringError
 from analysis.scoring.flags import Flag
 from survey_app.db.queries import appraisal as store
+from survey_app.db.queries import appraisal_results as result_queries
 from survey_app.db.queries import audit, invitations, units
+from survey_app.db.queries import response_quality as quality_queries
+from survey_app.db.queries import score_runs as run_queries
 from survey_app.db.queries import scores as queries
 from survey_app.services import appraisal_inputs as inputs
 from survey_app.services.appraisal import (
@@ -96,7 +99,7 @@ class PeriodStatus:
 async def period_statuses(scheme: Scheme) -> list[PeriodStatus]:
     gate = scheme.survey_gate
     periods = {key: campaign_period(scheme, key) for key, _ in scheme.periods}
-    latest = latest_by_audience(await queries.runs_in_periods(list(periods.values())))
+    latest = latest_by_audience(await run_queries.runs_in_periods(list(periods.values())))
     audiences = sorted(set(satisfaction_sources(scheme).values()))
     all_units = await units.list_units(active_only=True)
     stored = await inputs.stored_cells(scheme.year)
@@ -107,7 +110,7 @@ async def period_statuses(scheme: Scheme) -> list[PeriodStatus]:
             run = latest.get((periods[key], audience))
             if run is None:
                 continue
-            campaigns = [c for c in [await queries.find_campaign(i) for i in run.campaign_ids] if c]
+            campaigns = [c for c in [await quality_queries.find_campaign(i) for i in run.campaign_ids] if c]
             counts = await queries.status_counts([c.id for c in campaigns])
             responses = sum(c.count for c in counts if c.status == "complete")
             invited = sum([await invitations.count_invitations(c.id) for c in campaigns])
@@ -184,7 +187,9 @@ async def compute_draft(request: RunRequest, *, actor_id: int, actor_name: str, 
     result = _grade(table, scheme)
     inputs_hash = _table_hash(table, record.yaml_text)
     by_code = {u.code: u for u in await units.list_units()}
-    await queries.store_appraisal(record.id, scheme.year, inputs_hash, _results(result, table, by_code))
+    await result_queries.store_appraisal(
+        record.id, scheme.year, inputs_hash, _results(result, table, by_code)
+    )
     carried = await _carry_overrides(record.id, scheme.year)
     current = await snapshot(record.id)
     published = await store.published_run(scheme.year)
@@ -255,7 +260,7 @@ async def _input_table(
     classes = {c.name for c in scheme.classes}
     graded = [u for u in all_units if u.category in classes]
     campaign_periods = {key: campaign_period(scheme, key) for key in periods}
-    latest = latest_by_audience(await queries.runs_in_periods(list(campaign_periods.values())))
+    latest = latest_by_audience(await run_queries.runs_in_periods(list(campaign_periods.values())))
     statuses = {s.key: s for s in await period_statuses(scheme)} if low else {}
     cells: dict[tuple[str, str], dict[str, object]] = {}
     for key, period in campaign_periods.items():
@@ -263,7 +268,7 @@ async def _input_table(
             run = latest.get((period, audience))
             if run is None:
                 continue
-            for score in await queries.scores_of_runs([run.id]):
+            for score in await run_queries.scores_of_runs([run.id]):
                 row = cells.setdefault((score.unit_code, key), {})
                 flags = list(score.flags)
                 if key in low and Flag.LOW_PRECISION.value not in flags:
@@ -310,7 +315,7 @@ def _table_hash(table: InputTable, yaml_text: str) -> str:
 
 def _results(
     result: AppraisalResult, table: InputTable, by_code: Mapping[str, units.UnitRecord]
-) -> list[queries.NewAppraisalResult]:
+) -> list[result_queries.NewAppraisalResult]:
     header, rows = result_table(result)
     unit_at = header.index("单位")
     lines = {str(row[unit_at]): row for row in rows}
@@ -320,7 +325,7 @@ def _results(
             inputs_ = [list(row) for row in table.rows if row[0] == u.unit]
             card, card_period, card_reason = _latest_card(class_result, u.unit)
             stored.append(
-                queries.NewAppraisalResult(
+                result_queries.NewAppraisalResult(
                     unit_id=by_code[u.unit].id,
                     total=u.score,
                     rank=u.assignment.rank,
@@ -360,14 +365,14 @@ async def _carry_overrides(scheme_id: int, year: int) -> list[str]:
     if published is None or published.scheme_id == scheme_id:
         return []
     carried = []
-    for result in await queries.appraisal_results(scheme_id):
+    for result in await result_queries.appraisal_results(scheme_id):
         before = next((u for u in published.units if u["unit_id"] == result.unit_id), None)
         if before is None or not before.get("override_grade") or result.override_grade:
             continue
         if before["override_grade"] not in result.details.get("grades", []):
             continue
         reason = f"{before['override_reason']}（沿用第{published.scheme_version}版的调整，待复核）"
-        await queries.set_override(result.id, before["override_grade"], reason)
+        await result_queries.set_override(result.id, before["override_grade"], reason)
         await store.set_quota_reason(result.id, str(before.get("quota_reason", "")))
         carried.append(f"{result.unit_name}：{before['override_grade']}")
     return carried

@@ -19,13 +19,12 @@ from survey_app.db.queries import audit
 from survey_app.db.queries import campaigns as campaign_queries
 from survey_app.db.queries import invitations as invitation_queries
 from survey_app.db.queries import roster as roster_queries
+from survey_app.services.campaign_monitoring import InvitationView, invitation_views
 from survey_app.services.campaigns import (
     AWAITING_STATUSES,
     INVITATION_STATUS_LABELS,
     CampaignError,
     CampaignRecord,
-    InvitationView,
-    invitation_views,
     require_campaign,
 )
 from survey_app.services.roster import SYSTEM, Actor, display_key, display_name, mask_name, mask_phone

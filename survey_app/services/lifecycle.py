@@ -20,14 +20,8 @@ from survey_app.db.queries import invitations as invitation_queries
 from survey_app.db.queries import lifecycle as queries
 from survey_app.db.queries import roster as roster_queries
 from survey_app.db.queries._rows import utcnow
-from survey_app.services.campaigns import (
-    AWAITING_STATUSES,
-    CampaignError,
-    CampaignRecord,
-    InvitationView,
-    invitation_views,
-    require_campaign,
-)
+from survey_app.services.campaign_monitoring import InvitationView, invitation_views
+from survey_app.services.campaigns import AWAITING_STATUSES, CampaignError, CampaignRecord, require_campaign
 from survey_app.services.distribution import (
     check_message_template,
     invitation_url,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from analysis.scoring.weighting import StratumFrame, nonresponse_weights
 from questionnaires.definition import from_canonical_dict
 from questionnaires.model import ROW_SEPARATOR, DefinitionError, QuestionType
+from survey_app.db.queries.score_runs import ScoreRunRecord as ScoreRunRecord  # for the API
+from survey_app.db.queries.score_runs import UnitScoreRecord as UnitScoreRecord  # for the API
 from survey_app.db.queries.scores import ScoredCampaign, StratumCounts
-from survey_app.db.queries.scores import ScoreRunRecord as ScoreRunRecord  # for the API
-from survey_app.db.queries.scores import UnitScoreRecord as UnitScoreRecord  # for the API
 from survey_app.services.scores import (
     DEFAULT_DIMENSION,
 )

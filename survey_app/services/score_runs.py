@@ -49,10 +49,11 @@ from questionnaires.definition import from_canonical_dict
 from questionnaires.model import DefinitionError
 from questionnaires.ratings import rated_items
 from survey_app.db.queries import audit, units
+from survey_app.db.queries import score_runs as run_queries
 from survey_app.db.queries import scores as queries
+from survey_app.db.queries.score_runs import ScoreRunRecord as ScoreRunRecord  # for the API
+from survey_app.db.queries.score_runs import UnitScoreRecord as UnitScoreRecord  # for the API
 from survey_app.db.queries.scores import ScoredCampaign
-from survey_app.db.queries.scores import ScoreRunRecord as ScoreRunRecord  # for the API
-from survey_app.db.queries.scores import UnitScoreRecord as UnitScoreRecord  # for the API
 from survey_app.services.score_catalogue import (
     DesignStratum,
     ItemInfo,
@@ -135,7 +136,7 @@ async def compute_scores(
     await report(80, "保存结果")
     run_settings = _run_settings(options, settings, campaigns, strata, unknown)
     inputs_hash = _inputs_hash(run_settings, cells, residuals)
-    run_id = await queries.insert_score_run(
+    run_id = await run_queries.insert_score_run(
         period=options.period,
         campaign_ids=ids,
         mapping=options.mapping_key,
@@ -386,7 +387,7 @@ def _inputs_hash(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _new_scores(outcomes: Sequence[UnitOutcome]) -> list[queries.NewUnitScore]:
+def _new_scores(outcomes: Sequence[UnitOutcome]) -> list[run_queries.NewUnitScore]:
     ranks = _ranks_by_category(outcomes)
     estimates = [
         UnitEstimate(o.code, o.index.score, o.index.estimate.se)
@@ -408,7 +409,7 @@ def _new_scores(outcomes: Sequence[UnitOutcome]) -> list[queries.NewUnitScore]:
         details["shrunk"] = eb.shrunk if eb else None
         details["shrink_factor"] = eb.factor if eb else None
         result.append(
-            queries.NewUnitScore(
+            run_queries.NewUnitScore(
                 unit_id=o.unit_id,
                 n=index.n_respondents,
                 index_value=index.score,

@@ -13,10 +13,11 @@ from analysis.scoring.errors import ScoringError
 from analysis.scoring.flags import Flag
 from analysis.scoring.mapping import ScoreMapping, get_mapping
 from analysis.scoring.settings import ScoringSettings
+from survey_app.db.queries import score_runs as run_queries
 from survey_app.db.queries import scores as queries
+from survey_app.db.queries.score_runs import ScoreRunRecord as ScoreRunRecord  # for the API
+from survey_app.db.queries.score_runs import UnitScoreRecord as UnitScoreRecord  # for the API
 from survey_app.db.queries.scores import ScoredCampaign
-from survey_app.db.queries.scores import ScoreRunRecord as ScoreRunRecord  # for the API
-from survey_app.db.queries.scores import UnitScoreRecord as UnitScoreRecord  # for the API
 from survey_app.errors import InvalidInput
 
 AUDIENCES: dict[str, str] = {"enterprise": "企业评价", "resident": "居民评价"}
@@ -108,25 +109,25 @@ def parse_dimension_weights(text: str) -> tuple[tuple[str, float], ...]:
 
 @dataclass(frozen=True)
 class RunScores:
-    run: queries.ScoreRunRecord
-    rows: tuple[queries.UnitScoreRecord, ...]
+    run: run_queries.ScoreRunRecord
+    rows: tuple[run_queries.UnitScoreRecord, ...]
 
     @property
     def audience_label(self) -> str:
         return AUDIENCES.get(self.run.audience, self.run.audience)
 
 
-def latest_by_audience(runs: Iterable[queries.ScoreRunRecord]) -> dict[tuple[str, str], Any]:
+def latest_by_audience(runs: Iterable[run_queries.ScoreRunRecord]) -> dict[tuple[str, str], Any]:
     """The newest run of every (period, audience); `runs` come newest first."""
-    latest: dict[tuple[str, str], queries.ScoreRunRecord] = {}
+    latest: dict[tuple[str, str], run_queries.ScoreRunRecord] = {}
     for run in runs:
         latest.setdefault((run.period, run.audience), run)
     return latest
 
 
-async def latest_runs(period: str) -> list[queries.ScoreRunRecord]:
+async def latest_runs(period: str) -> list[run_queries.ScoreRunRecord]:
     """The latest run of each audience in the period, enterprise first."""
-    latest = latest_by_audience(await queries.runs_in_periods([period]))
+    latest = latest_by_audience(await run_queries.runs_in_periods([period]))
     return [run for audience in AUDIENCES if (run := latest.get((period, audience))) is not None]
 
 
@@ -134,12 +135,12 @@ async def period_scores(period: str, unit_id: int | None = None) -> list[RunScor
     """The period's latest runs with their unit scores (one unit's only for a unit viewer)."""
     result = []
     for run in await latest_runs(period):
-        rows = await queries.scores_of_runs([run.id], unit_id)
+        rows = await run_queries.scores_of_runs([run.id], unit_id)
         result.append(RunScores(run, tuple(sorted(rows, key=_rank_order))))
     return result
 
 
-def _rank_order(row: queries.UnitScoreRecord) -> tuple[object, ...]:
+def _rank_order(row: run_queries.UnitScoreRecord) -> tuple[object, ...]:
     rank = row.details.get("rank")
     return (row.category, rank is None, rank or 0, row.unit_code)
 
@@ -156,16 +157,16 @@ class TrendPoint:
 class UnitAudienceScores:
     audience: str
     label: str
-    run: queries.ScoreRunRecord | None  # the period's latest run of this audience
-    score: queries.UnitScoreRecord | None  # None when the unit had no answers in that run
+    run: run_queries.ScoreRunRecord | None  # the period's latest run of this audience
+    score: run_queries.UnitScoreRecord | None  # None when the unit had no answers in that run
     trend: tuple[TrendPoint, ...]  # every period with a score for this audience, oldest first
 
 
 async def unit_scores(unit_id: int, period: str | None) -> tuple[str | None, list[str], list[Any]]:
     """(the period shown, periods with a score for the unit, per-audience scores and trends)."""
-    latest = latest_by_audience(await queries.runs_in_periods(None))
+    latest = latest_by_audience(await run_queries.runs_in_periods(None))
     current_runs = {run.id: key for key, run in latest.items()}
-    history = [h for h in await queries.unit_history(unit_id) if h.run_id in current_runs]
+    history = [h for h in await run_queries.unit_history(unit_id) if h.run_id in current_runs]
     periods = sorted({h.period for h in history}, reverse=True)
     if period is None or period not in periods:
         period = await default_period(periods)
@@ -201,7 +202,7 @@ async def scores_after(
     run_ids: list[int], position: tuple[int, str] | None, limit: int
 ) -> list[UnitScoreRecord]:
     """One page of unit scores of these runs, in (run, unit code) order after `position`."""
-    return await queries.scores_after(run_ids, position, limit)
+    return await run_queries.scores_after(run_ids, position, limit)
 
 
 def flag_labels(codes: str) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from analysis.report_xlsx import INTEGER, PERCENT, SCORE, Sheet, write_report_xlsx
 from analysis.tabular import write_csv
 from survey_app.db.queries import audit
-from survey_app.db.queries import scores as queries
+from survey_app.db.queries import score_runs as run_queries
 from survey_app.services.scores import (
     RunScores,
     ScoresError,
@@ -25,7 +25,7 @@ EXPORT_HEADER = (
 )  # fmt: skip
 
 
-def _export_row(label: str, row: queries.UnitScoreRecord) -> list[object]:
+def _export_row(label: str, row: run_queries.UnitScoreRecord) -> list[object]:
     d = row.details
     ci = d.get("ci") or (None, None)
     return [
@@ -49,7 +49,7 @@ LONG_HEADER = ("评价对象", "期间", "单位代码", "单位名称", "类别
 LONG_MEASURES = ("满意度指数", "误差范围(±)", "置信区间下限", "置信区间上限", "满意率", "知晓率", "有效样本")
 
 
-def _long_rows(rows: Sequence[tuple[str, queries.UnitScoreRecord]], period: str) -> list[list[object]]:
+def _long_rows(rows: Sequence[tuple[str, run_queries.UnitScoreRecord]], period: str) -> list[list[object]]:
     """One row per unit and measure: ready for a pivot table."""
     lines: list[list[object]] = []
     for label, row in rows:

@@ -17,6 +17,7 @@ from analysis.scoring.quality import (
     flag_straight_lines,
 )
 from survey_app.db.queries import audit
+from survey_app.db.queries import response_quality as quality_queries
 from survey_app.db.queries import scores as queries
 from survey_app.db.queries.scores import ScoredCampaign
 from survey_app.errors import NotFound
@@ -59,19 +60,19 @@ async def refresh_quality_flags(
     thresholds = thresholds or QualityThresholds()
     flagged = 0
     for campaign_id in campaign_ids:
-        durations = await queries.response_durations(campaign_id)
+        durations = await quality_queries.response_durations(campaign_id)
         issues: dict[int, set[str]] = defaultdict(set)
         for flag in flag_speeders(
             [ResponseDuration(str(rid), float(seconds)) for rid, seconds in durations], thresholds
         ):
             issues[int(flag.response_id)].add(flag.issue.value)
-        candidates = await queries.uniform_matrices(campaign_id, thresholds.straight_line_min_rows)
+        candidates = await quality_queries.uniform_matrices(campaign_id, thresholds.straight_line_min_rows)
         matrices = [
             MatrixAnswers(str(c.response_id), c.question, (str(c.level),) * c.rows) for c in candidates
         ]
         for flag in flag_straight_lines(matrices, thresholds):
             issues[int(flag.response_id)].add(flag.issue.value)
-        old = await queries.quality_marks(campaign_id)
+        old = await quality_queries.quality_marks(campaign_id)
         new = {}
         for response_id in set(old) | set(issues):
             codes = " ".join(sorted(issues.get(response_id, ())))
@@ -80,7 +81,7 @@ async def refresh_quality_flags(
                 codes = previous  # unchanged: keep the reviewer's mark
             if codes != previous:
                 new[response_id] = codes
-        await queries.write_quality_marks(new)
+        await quality_queries.write_quality_marks(new)
         flagged += len(issues)
     return flagged
 
@@ -122,9 +123,9 @@ REVIEW_DECISIONS = {"exclude": "剔除", "keep": "保留", "restore": "恢复"}
 
 async def review_response(
     response_id: int, decision: str, reason: str, *, actor_id: int, actor_name: str, ip: str
-) -> queries.ReviewedResponse:
+) -> quality_queries.ReviewedResponse:
     """Exclude, keep or restore a response after review; the reason is required and audited."""
-    response = await queries.find_response(response_id)
+    response = await quality_queries.find_response(response_id)
     if response is None:
         raise ScoresError("答卷不存在")
     reason = reason.strip()
@@ -141,17 +142,21 @@ async def review_response(
             raise ScoresError("只能剔除有效（已完成）的答卷")
         if not codes:
             raise ScoresError("只有被标记为质量可疑的答卷才能在复核后剔除")
-        await queries.set_review(
+        await quality_queries.set_review(
             response_id, status="excluded", exclusion_reason=reason, quality_flags=marked
         )
     elif decision == "keep":
         if response.status != "complete" or not codes:
             raise ScoresError("只有被标记且仍有效的答卷可以复核保留")
-        await queries.set_review(response_id, status="complete", exclusion_reason="", quality_flags=marked)
+        await quality_queries.set_review(
+            response_id, status="complete", exclusion_reason="", quality_flags=marked
+        )
     else:
         if response.status != "excluded":
             raise ScoresError("只有已剔除的答卷可以恢复")
-        await queries.set_review(response_id, status="complete", exclusion_reason="", quality_flags=marked)
+        await quality_queries.set_review(
+            response_id, status="complete", exclusion_reason="", quality_flags=marked
+        )
     await audit.record_event(
         f"response.{decision}",
         actor_id=actor_id,
@@ -160,24 +165,24 @@ async def review_response(
         ip=ip,
         detail={"campaign": response.campaign_id, "reason": reason, "flags": codes},
     )
-    found = await queries.find_response(response_id)
+    found = await quality_queries.find_response(response_id)
     assert found is not None
     return found
 
 
 async def campaign_to_review(campaign_id: int) -> ScoredCampaign:
-    campaign = await queries.find_campaign(campaign_id)
+    campaign = await quality_queries.find_campaign(campaign_id)
     if campaign is None:
         raise NotFound("调查批次不存在")
     return campaign
 
 
-async def flagged_responses(campaign_id: int) -> list[queries.ReviewedResponse]:
-    return await queries.flagged_responses(campaign_id)
+async def flagged_responses(campaign_id: int) -> list[quality_queries.ReviewedResponse]:
+    return await quality_queries.flagged_responses(campaign_id)
 
 
 async def campaign_of_response(response_id: int) -> int:
-    found = await queries.find_response(response_id)
+    found = await quality_queries.find_response(response_id)
     if found is None:
         raise NotFound("答卷不存在")
     return found.campaign_id

@@ -13,7 +13,7 @@ from survey_app.db.queries import audit
 from survey_app.db.queries import roster as roster_queries
 from survey_app.db.tables import Campaign, Invitation, Respondent
 from survey_app.demo.sampling_demo import DEMO_CAMPAIGN_NAME, seed_open_campaign
-from survey_app.services import campaigns
+from survey_app.services import campaign_draws, campaign_monitoring, campaign_plans, campaigns
 from survey_app.services.questionnaires import create_questionnaire, parse_text, publish
 from survey_app.services.roster import SYSTEM
 
@@ -81,11 +81,11 @@ async def new_campaign(version_id: int, code: str = "2026Q3-ENT") -> int:
     )
 
 
-def plan(seed: int = 20260701, **changes: object) -> campaigns.PlanRequest:
+def plan(seed: int = 20260701, **changes: object) -> campaign_plans.PlanRequest:
     values: dict[str, object] = {"kind": "enterprise", "seed": seed,
                                  "strata_keys": ("industry", "size_class"), "rate": 0.25}
     values.update(changes)
-    return campaigns.PlanRequest(**values)  # type: ignore[arg-type]
+    return campaign_plans.PlanRequest(**values)  # type: ignore[arg-type]
 
 
 async def drawn_campaign(code: str = "2026Q3-ENT", seed: int = 20260701,
@@ -94,7 +94,7 @@ async def drawn_campaign(code: str = "2026Q3-ENT", seed: int = 20260701,
     if not await Respondent.count():
         await load_roster()
     campaign_id = await new_campaign(await published_version(), code)
-    await campaigns.draw_campaign_sample(campaign_id, plan(seed), SYSTEM)
+    await campaign_draws.draw_campaign_sample(campaign_id, plan(seed), SYSTEM)
     if status == "open":
         await campaigns.open_campaign(campaign_id, SYSTEM)
     return campaign_id
@@ -117,7 +117,7 @@ EXPECTED_QUOTAS = {"信息技术 / 规上": (7, 2), "制造业 / 规上": (41, 1
 async def test_allocation_preview_matches_hand_computation(db) -> None:
     await load_roster()
     campaign = await campaigns.require_campaign(await new_campaign(await published_version()))
-    preview = await campaigns.preview_draw(campaign, plan())
+    preview = await campaign_draws.preview_draw(campaign, plan())
     assert {a.label: (a.frame_size, a.quota) for a in preview.allocations} == EXPECTED_QUOTAS
     assert [a.label for a in preview.allocations] == list(EXPECTED_QUOTAS)
     assert (preview.frame_size, preview.sample_size) == (80, 20)
@@ -138,7 +138,7 @@ async def test_draw_creates_invitations_with_tokens_weights_and_records_the_plan
     campaign = await campaigns.require_campaign(campaign_id)
     assert campaign.seed == 20260701 and len(campaign.roster_hash) == 64
     assert campaign.sampling_plan["frame_size"] == 80
-    assert campaigns.recorded_plan(campaign) == plan()
+    assert campaign_draws.recorded_plan(campaign) == plan()
     events = await audit.recent_events(action="campaign.draw")
     assert events[0].detail["seed"] == 20260701 and events[0].detail["sample_size"] == 20
 
@@ -156,7 +156,7 @@ async def test_same_seed_draws_the_same_respondents_with_new_tokens(db) -> None:
 async def test_second_draw_is_refused(db) -> None:
     campaign_id = await drawn_campaign(status="draft")
     with pytest.raises(campaigns.CampaignError, match="已经抽样"):
-        await campaigns.draw_campaign_sample(campaign_id, plan(), SYSTEM)
+        await campaign_draws.draw_campaign_sample(campaign_id, plan(), SYSTEM)
     assert await Invitation.count() == 20
 
 
@@ -164,10 +164,10 @@ async def test_recent_respondents_are_excluded(db) -> None:
     first = await drawn_campaign("B-1")
     version_id = await published_version()
     second = await new_campaign(version_id, "B-2")
-    await campaigns.draw_campaign_sample(second, plan(seed=5, exclude_recent=1), SYSTEM)
+    await campaign_draws.draw_campaign_sample(second, plan(seed=5, exclude_recent=1), SYSTEM)
     assert not set(await sampled_keys(first)) & set(await sampled_keys(second))
     campaign = await campaigns.require_campaign(second)
-    allocations = {a.label: a for a in campaigns.recorded_allocations(campaign)}
+    allocations = {a.label: a for a in campaign_draws.recorded_allocations(campaign)}
     # Eligible frame per stratum = N_h minus the units drawn in B-1.
     assert {k: a.frame_size + a.excluded for k, a in allocations.items()} == {
         k: n for k, (n, _) in EXPECTED_QUOTAS.items()}
@@ -182,7 +182,7 @@ async def test_replacement_comes_from_the_same_stratum_in_ranked_order(db) -> No
                                   Invitation.respondent.key.as_alias("key")).where(
         (Invitation.campaign == campaign_id) & (Invitation.stratum == "制造业 / 规下")
     ).first()
-    replacement = await campaigns.replace_invitation(campaign_id, old["id"], "closed", SYSTEM)
+    replacement = await campaign_draws.replace_invitation(campaign_id, old["id"], "closed", SYSTEM)
 
     # Independently: the stratum's frame ranked by HMAC(seed, [stratum, key]); the first key not
     # drawn yet is the replacement.
@@ -203,7 +203,7 @@ async def test_replacement_comes_from_the_same_stratum_in_ranked_order(db) -> No
     assert event.detail == {"invitation": old["id"], "replacement": replacement.id,
                             "reason": "closed", "stratum": "制造业 / 规下"}
     # A second replacement in the stratum takes the next unit, not the same one again.
-    again = await campaigns.replace_invitation(campaign_id, replacement.id, "unreachable", SYSTEM)
+    again = await campaign_draws.replace_invitation(campaign_id, replacement.id, "unreachable", SYSTEM)
     assert again.respondent_key == next(k for k in ranked if k not in drawn and k != expected)
 
 
@@ -214,9 +214,9 @@ async def test_only_awaiting_invitations_can_be_replaced(db) -> None:
     await Invitation.update({Invitation.status: "responded"}).where(
         Invitation.id == invitation["id"])
     with pytest.raises(campaigns.CampaignError, match="尚未回复"):
-        await campaigns.replace_invitation(campaign_id, invitation["id"], "closed", SYSTEM)
+        await campaign_draws.replace_invitation(campaign_id, invitation["id"], "closed", SYSTEM)
     with pytest.raises(campaigns.CampaignError, match="替补原因"):
-        await campaigns.replace_invitation(campaign_id, invitation["id"], "bored", SYSTEM)
+        await campaign_draws.replace_invitation(campaign_id, invitation["id"], "bored", SYSTEM)
 
 
 async def test_response_rates_count_replacements_by_reason(db) -> None:
@@ -227,9 +227,9 @@ async def test_response_rates_count_replacements_by_reason(db) -> None:
     small = [r["id"] for r in rows if r["stratum"] == "信息技术 / 规上"]
     await Invitation.update({Invitation.status: "responded"}).where(
         Invitation.id.is_in(big[:4] + small[:1]))
-    await campaigns.replace_invitation(campaign_id, big[4], "closed", SYSTEM)  # not eligible
-    await campaigns.replace_invitation(campaign_id, big[5], "unreachable", SYSTEM)  # non-contact
-    monitor = await campaigns.monitor(await campaigns.require_campaign(campaign_id))
+    await campaign_draws.replace_invitation(campaign_id, big[4], "closed", SYSTEM)  # not eligible
+    await campaign_draws.replace_invitation(campaign_id, big[5], "unreachable", SYSTEM)  # non-contact
+    monitor = await campaign_monitoring.monitor(await campaigns.require_campaign(campaign_id))
     # 22 invitations: 5 responded, 1 closed (out of the denominator), 1 unreachable, 15 pending.
     assert monitor.overall.rr1 == pytest.approx(5 / 21)
     strata = {s.label: s for s in monitor.strata}
@@ -255,16 +255,16 @@ async def test_plan_form_is_parsed_and_checked(db) -> None:
     form = {"strata": ["industry", "size_class", "bogus"], "size_mode": ["rate"],
             "rate_percent": ["12.5"], "allocation": ["proportional"], "min_per_stratum": ["2"],
             "exclude_recent": ["1"], "seed": ["42"], "filter_industry": ["制造业", ""]}
-    parsed = campaigns.parse_plan_form(form, "enterprise")
+    parsed = campaign_plans.parse_plan_form(form, "enterprise")
     assert parsed.strata_keys == ("industry", "size_class") and parsed.rate == 0.125
     assert parsed.population_filter == {"industry": ("制造业",)}
     with pytest.raises(campaigns.CampaignError, match="抽样比例"):
-        campaigns.parse_plan_form({**form, "rate_percent": ["0"]}, "enterprise")
+        campaign_plans.parse_plan_form({**form, "rate_percent": ["0"]}, "enterprise")
     with pytest.raises(campaigns.CampaignError, match="随机种子"):
-        campaigns.parse_plan_form({**form, "seed": ["abc"]}, "enterprise")
+        campaign_plans.parse_plan_form({**form, "seed": ["abc"]}, "enterprise")
     with pytest.raises(campaigns.CampaignError, match="标准差"):
-        campaigns.parse_plan_form({**form, "allocation": ["neyman"]}, "enterprise")
-    neyman = campaigns.parse_plan_form(
+        campaign_plans.parse_plan_form({**form, "allocation": ["neyman"]}, "enterprise")
+    neyman = campaign_plans.parse_plan_form(
         {**form, "allocation": ["neyman"], "stddevs": ["制造业,规上=12.5\n批发业，规下＝3"]},
         "enterprise")
     assert neyman.stddevs == ((("制造业", "规上"), 12.5), (("批发业", "规下"), 3.0))
@@ -273,7 +273,7 @@ async def test_plan_form_is_parsed_and_checked(db) -> None:
 async def test_population_filter_limits_the_frame(db) -> None:
     await load_roster()
     campaign = await campaigns.require_campaign(await new_campaign(await published_version()))
-    preview = await campaigns.preview_draw(
+    preview = await campaign_draws.preview_draw(
         campaign, plan(population_filter={"industry": ("制造业",)}))
     assert preview.frame_size == 60
     assert {a.label for a in preview.allocations} == {"制造业 / 规上", "制造业 / 规下"}

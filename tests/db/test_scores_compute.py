@@ -12,6 +12,7 @@ from analysis.scoring.reference import unit_index_from_records
 from analysis.scoring.unit_index import IndexSpec
 from analysis.scoring.weighting import StratumFrame
 from survey_app.db.queries import audit
+from survey_app.db.queries import score_runs as run_queries
 from survey_app.db.queries import scores as queries
 from survey_app.services import score_runs, scores
 from tests.db.test_scores_seed import Stratum, estimate_of, seed_campaign
@@ -45,7 +46,7 @@ async def test_stored_unit_score_equals_the_reference_index(db, make_unit) -> No
     run_id = await _compute()
 
     expected = unit_index_from_records("U01", _keyed(seeded.records("U01")), SPEC, _frames(seeded))
-    stored = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}
+    stored = {s.unit_code: s for s in await run_queries.scores_of_runs([run_id])}
     got = stored["U01"]
     assert got.unit_id == u01
     assert got.n == expected.n_respondents == 32
@@ -74,7 +75,7 @@ async def test_unit_rated_by_few_is_suppressed_but_keeps_its_raw_score(db, make_
         respondents=(4, 9), strata=(Stratum("大型", 40, 16), Stratum("小型", 300, 30))
     )
     run_id = await _compute()
-    u02 = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}["U02"]
+    u02 = {s.unit_code: s for s in await run_queries.scores_of_runs([run_id])}["U02"]
     spec = IndexSpec.by_item((("grid__u2", 1.0),))
     expected = unit_index_from_records("U02", _keyed(seeded.records("U02")), spec, _frames(seeded))
     assert u02.n == expected.n_respondents < 10
@@ -87,9 +88,9 @@ async def test_excluded_responses_do_not_count_and_strata_are_adjusted(db, make_
     await make_unit("U02", "区市场监督管理局")
     seeded = await seed_campaign(excluded=3)
     run_id = await _compute()
-    got = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}["U01"]
+    got = {s.unit_code: s for s in await run_queries.scores_of_runs([run_id])}["U01"]
     assert got.n == 32  # 12 + 20 complete; 6 excluded responses left out
-    run = await queries.find_run(run_id)
+    run = await run_queries.find_run(run_id)
     assert run is not None
     strata = {s["key"]: s for s in run.settings["strata"]}
     # a_h = n_h / r_h: 16/12 and 30/20, both under the cap of 3
@@ -106,7 +107,7 @@ async def test_dimension_weights_change_the_index_as_declared(db, make_unit) -> 
     await make_unit("U02", "区市场监督管理局")
     seeded = await seed_campaign()
     run_id = await _compute(dimension_weights=(("服务态度", 0.7), ("办事效率", 0.3)))
-    got = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}["U01"]
+    got = {s.unit_code: s for s in await run_queries.scores_of_runs([run_id])}["U01"]
     spec = IndexSpec((("服务态度", 0.7), ("办事效率", 0.3)), SPEC.item_dimensions)
     expected = unit_index_from_records("U01", _keyed(seeded.records("U01")), spec, _frames(seeded))
     assert got.index_value == pytest.approx(expected.score, abs=1e-9)
@@ -122,7 +123,7 @@ async def test_two_campaigns_of_a_period_are_independent_strata(db, make_unit) -
         code="b", seed=4, strata=(Stratum("大型", 50, 20),), respondents=(15,), questionnaire="shared"
     )
     run_id = await _compute()
-    got = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}["U01"]
+    got = {s.unit_code: s for s in await run_queries.scores_of_runs([run_id])}["U01"]
     records = _keyed(first.records("U01"), "a") + _keyed(second.records("U01"), "b")
     expected = unit_index_from_records("U01", records, SPEC, _frames(first, "a") + _frames(second, "b"))
     assert got.n == 47
@@ -136,7 +137,7 @@ async def test_items_of_different_questionnaires_are_kept_apart(db, make_unit) -
     await seed_campaign(code="a", seed=3)
     await seed_campaign(code="b", seed=4)
     run_id = await _compute()
-    got = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}["U01"]
+    got = {s.unit_code: s for s in await run_queries.scores_of_runs([run_id])}["U01"]
     assert sorted(i["item"] for i in got.details["items"]) == [
         "q-a/attitude",
         "q-a/grid__u1",
@@ -151,12 +152,12 @@ async def test_run_records_inputs_hash_and_is_reproducible(db, make_unit) -> Non
     await make_unit("U01")
     await make_unit("U02", "区市场监督管理局")
     await seed_campaign()
-    first = await queries.find_run(await _compute())
-    second = await queries.find_run(await _compute())
+    first = await run_queries.find_run(await _compute())
+    second = await run_queries.find_run(await _compute())
     assert first and second and len(first.inputs_hash) == 64
     assert first.inputs_hash == second.inputs_hash
     assert first.settings["mapping"] == "nbs" and first.settings["mapping_version"] == 1
-    other = await queries.find_run(await _compute(mapping_key="linear"))
+    other = await run_queries.find_run(await _compute(mapping_key="linear"))
     assert other and other.inputs_hash != first.inputs_hash
     events = await audit.recent_events(action="scores.compute")
     assert len(events) == 3 and events[0].detail["inputs_hash"] == other.inputs_hash
@@ -198,7 +199,7 @@ async def test_pass_one_split_into_unit_ranges_loses_nothing(db, make_unit) -> N
         ("U02", None),
     ]
     run_id = await _compute()
-    got = {s.unit_code: s for s in await queries.scores_of_runs([run_id])}
+    got = {s.unit_code: s for s in await run_queries.scores_of_runs([run_id])}
     expected = unit_index_from_records("U01", _keyed(seeded.records("U01")), SPEC, _frames(seeded))
     assert got["U01"].index_value == pytest.approx(expected.score, abs=1e-9)
     assert got["U01"].std_error == pytest.approx(estimate_of(expected).se, rel=1e-9)

@@ -8,7 +8,7 @@ import re
 from survey_app.db.queries import audit
 from survey_app.db.tables import Campaign, Invitation
 from survey_app.jobs.runner import run_next_job
-from survey_app.services import campaigns
+from survey_app.services import campaign_draws
 from tests.conftest import login, post_form
 from tests.db.test_sampling_service import (
     drawn_campaign,
@@ -104,7 +104,7 @@ async def test_bad_plan_is_explained_and_keeps_the_form(client, make_user) -> No
 async def test_large_frame_is_drawn_by_a_job(client, make_user, monkeypatch) -> None:
     await admin(client, make_user)
     await load_roster()
-    monkeypatch.setattr(campaigns, "DRAW_INLINE_MAX_FRAME", 10)
+    monkeypatch.setattr(campaign_draws, "DRAW_INLINE_MAX_FRAME", 10)
     campaign_id = await new_campaign(await published_version())
     url = f"/campaigns/{campaign_id}"
     response = await preview_and_draw(client, url, PLAN_FORM)

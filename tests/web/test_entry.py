@@ -7,7 +7,7 @@ import re
 
 from survey_app.db.queries import audit
 from survey_app.db.tables import Answer, Invitation, Opinion, Response, User
-from survey_app.services import campaigns
+from survey_app.services import campaign_monitoring, campaigns
 from survey_app.services.roster import SYSTEM
 from tests.conftest import csrf_from, login
 from tests.db.test_sampling_service import drawn_campaign
@@ -86,7 +86,7 @@ async def test_paper_entry_uses_the_token_and_records_channel_and_operator(
 
     again = await client.get(url)
     assert "不能再录入" in again.text and 'name="_submission_id"' not in again.text
-    monitor = await campaigns.monitor(await campaigns.require_campaign(campaign_id))
+    monitor = await campaign_monitoring.monitor(await campaigns.require_campaign(campaign_id))
     units = {u.code: u for u in monitor.units}
     assert (units["U01"].responses, units["U01"].rated) == (1, 1)
     assert (units["U02"].responses, units["U02"].rated) == (1, 0)

@@ -15,7 +15,14 @@ from litestar.response import Redirect, Template
 
 from questionnaires.roster import FRAME_FIELDS, RosterKind
 from survey_app.roles import ADMIN, OFFICE
-from survey_app.services import campaigns, distribution, lifecycle
+from survey_app.services import (
+    campaign_draws,
+    campaign_monitoring,
+    campaign_plans,
+    campaigns,
+    distribution,
+    lifecycle,
+)
 from survey_app.services.roster import ROSTER_KINDS
 from survey_app.services.submissions import CHANNELS
 from survey_app.web.guards import roles
@@ -34,9 +41,9 @@ from survey_app.web.rendering import page
 _LABELS: dict[str, Any] = {
     "statuses": campaigns.CAMPAIGN_STATUS_LABELS,
     "audiences": ROSTER_KINDS,
-    "allocation_labels": campaigns.ALLOCATION_LABELS,
+    "allocation_labels": campaign_plans.ALLOCATION_LABELS,
     "reasons": campaigns.REPLACEMENT_REASONS,
-    "field_label": campaigns.field_label,
+    "field_label": campaign_plans.field_label,
 }
 
 
@@ -76,21 +83,21 @@ async def campaign_create(request: Request) -> Response:
 
 async def _detail_page(
     request: Request, campaign: campaigns.CampaignRecord, *,
-    plan: campaigns.PlanRequest | TypedPlan | None = None,
-    preview: campaigns.DrawPreview | None = None,
+    plan: campaign_plans.PlanRequest | TypedPlan | None = None,
+    preview: campaign_draws.DrawPreview | None = None,
     error: str | None = None, notice: str = "", status_code: int = 200,
 ) -> Template:
-    recorded = campaigns.recorded_plan(campaign)
+    recorded = campaign_draws.recorded_plan(campaign)
     kind = RosterKind(campaign.audience)
     return page(
         request, "admin/campaign.html", status_code=status_code, campaign=campaign,
-        plan=plan or recorded or campaigns.PlanRequest.default(campaign.audience),
-        recorded=recorded, allocations=campaigns.recorded_allocations(campaign),
+        plan=plan or recorded or campaign_plans.PlanRequest.default(campaign.audience),
+        recorded=recorded, allocations=campaign_draws.recorded_allocations(campaign),
         preview=preview, error=error, notice=notice[:200],
-        frame_fields=[(name, campaigns.field_label(name)) for name in FRAME_FIELDS[kind]],
-        choices=await campaigns.plan_choices(campaign.audience) if not campaign.drawn else {},
+        frame_fields=[(name, campaign_plans.field_label(name)) for name in FRAME_FIELDS[kind]],
+        choices=await campaign_plans.plan_choices(campaign.audience) if not campaign.drawn else {},
         can_act=user_of(request).role == ADMIN,
-        job_threshold=campaigns.DRAW_INLINE_MAX_FRAME, **_LABELS,
+        job_threshold=campaign_draws.DRAW_INLINE_MAX_FRAME, **_LABELS,
     )
 
 
@@ -140,23 +147,23 @@ async def campaign_plan(request: Request, campaign_id: RecordId) -> Response:
     preview) draws exactly the previewed plan, checked against that fingerprint."""
     campaign = await campaign_or_404(campaign_id)
     form = form_lists(await request.form())
-    plan: campaigns.PlanRequest | TypedPlan = TypedPlan.of(form, campaign.audience)
+    plan: campaign_plans.PlanRequest | TypedPlan = TypedPlan.of(form, campaign.audience)
     try:
-        plan = campaigns.parse_plan_form(form, campaign.audience)
-        preview = await campaigns.preview_draw(campaign, plan)
+        plan = campaign_plans.parse_plan_form(form, campaign.audience)
+        preview = await campaign_draws.preview_draw(campaign, plan)
         if (form.get("action") or [""])[0] != "draw":
             return await _detail_page(request, campaign, plan=plan, preview=preview)  # type: ignore[return-value]
         fingerprint = (form.get("fingerprint") or [""])[0].strip()
         if not fingerprint:
             raise campaigns.CampaignError("请先预览分配，核对分配表和方案指纹后再确认抽样")
-        if await campaigns.draw_needs_job(campaign):
+        if await campaign_draws.draw_needs_job(campaign):
             if fingerprint != preview.fingerprint:
                 raise campaigns.CampaignError(
                     f"抽样方案或样本框与预览时不一致（预览指纹 {fingerprint}，现在 "
                     f"{preview.fingerprint}），未抽样。请重新预览分配，核对后再确认抽样。")
-            job_id = await campaigns.submit_draw(campaign, plan, actor_of(request), fingerprint)
+            job_id = await campaign_draws.submit_draw(campaign, plan, actor_of(request), fingerprint)
             return Redirect(path=f"/jobs/{job_id}")
-        outcome = await campaigns.draw_campaign_sample(campaign.id, plan, actor_of(request),
+        outcome = await campaign_draws.draw_campaign_sample(campaign.id, plan, actor_of(request),
                                                        fingerprint=fingerprint)
     except campaigns.CampaignError as problem:
         return await _detail_page(  # type: ignore[return-value]
@@ -183,7 +190,7 @@ async def _monitor_page(
     waiting = await lifecycle.follow_up_page(campaign.id, filter_key, page_no)
     return page(
         request, "admin/campaign_monitor.html", status_code=status_code, campaign=campaign,
-        monitor=await campaigns.monitor(campaign), waiting=waiting,
+        monitor=await campaign_monitoring.monitor(campaign), waiting=waiting,
         started_ids=await lifecycle.started_ids(campaign.id), filters=lifecycle.FILTERS,
         can_act=user_of(request).role == ADMIN, error=error, notice=notice[:200],
         channels=CHANNELS, **_LABELS,
@@ -221,7 +228,7 @@ async def invitation_replace(
     campaign = await campaign_or_404(campaign_id)
     form = await request.form()
     try:
-        replacement = await campaigns.replace_invitation(
+        replacement = await campaign_draws.replace_invitation(
             campaign.id, invitation_id, str(form.get("reason", "")), actor_of(request)
         )
     except campaigns.CampaignError as problem:
@@ -233,9 +240,9 @@ async def invitation_replace(
 @get("/campaigns/{campaign_id:int}/report", opt=roles(ADMIN, OFFICE))
 async def campaign_report(request: Request, campaign_id: RecordId) -> Template:
     campaign = await campaign_or_404(campaign_id)
-    rows, monitor = await campaigns.sampling_report(campaign)
+    rows, monitor = await campaign_monitoring.sampling_report(campaign)
     return page(request, "admin/campaign_report.html", campaign=campaign, rows=rows,
-                monitor=monitor, plan=campaigns.recorded_plan(campaign), **_LABELS)
+                monitor=monitor, plan=campaign_draws.recorded_plan(campaign), **_LABELS)
 
 
 ROUTES = [campaign_list, campaign_create, campaign_detail, campaign_plan, campaign_open,

@@ -20,7 +20,7 @@ from questionnaires.answers import coerce_form_answers
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
 from questionnaires.paper import hidden_items, question_numbers
 from survey_app.roles import ADMIN, DATA_ENTRY
-from survey_app.services import campaigns
+from survey_app.services import campaign_monitoring, campaigns
 from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
 from survey_app.web.guards import roles
 from survey_app.web.pages.sampling_common import actor_of, campaign_or_404, form_lists, user_of
@@ -52,7 +52,7 @@ async def entry_search(
     campaign = await _open_campaign(campaign_id)
     return page(
         request, "entry/search.html", campaign=campaign, q=q[:100],
-        results=await campaigns.entry_candidates(campaign.id, q[:100]),
+        results=await campaign_monitoring.entry_candidates(campaign.id, q[:100]),
         awaiting=campaigns.AWAITING_STATUSES,
         done=done if RECEIPT_CODE.fullmatch(done) else "",  # a receipt code, nothing else
     )
@@ -69,7 +69,7 @@ async def _form_page(
     status_code: int = 200,
 ) -> Template:
     questionnaire = await campaigns.campaign_questionnaire(campaign)
-    views = await campaigns.invitation_views([invitation])
+    views = await campaign_monitoring.invitation_views([invitation])
     return page(
         request, "entry/form.html", status_code=status_code, campaign=campaign,
         invitation=views[0], questionnaire=questionnaire, numbers=_numbers(questionnaire),
@@ -84,7 +84,7 @@ async def _form_page(
 
 async def _invitation(campaign_id: int, invitation_id: int) -> campaigns.InvitationLine:
     try:
-        return await campaigns.entry_invitation(campaign_id, invitation_id)
+        return await campaign_monitoring.entry_invitation(campaign_id, invitation_id)
     except campaigns.CampaignError:
         raise NotFoundException("邀请不存在") from None
 
@@ -121,7 +121,7 @@ async def entry_submit(
             message=refusal.message, channel=channel, submission_id=submission_id,
             status_code=400,
         )
-    await campaigns.record_entry(campaign, invitation.id, channel, actor_of(request))
+    await campaign_monitoring.record_entry(campaign, invitation.id, channel, actor_of(request))
     return Redirect(path=f"/entry/{campaign.id}", query_params={"done": receipt.receipt_code})
 
 

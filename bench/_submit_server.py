@@ -1,0 +1,121 @@
+"""The database and server under test of bench/submit_load.py: a fresh SQLite file or PostgreSQL
+database, an open campaign made through the services, and `survey-app serve` in a subprocess
+that can be SIGKILLed and started again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from questionnaires.model import Questionnaire
+
+SURVEY_APP = str(Path(sys.executable).with_name("survey-app"))
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+# --- the database under test ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fresh_database(engine: str, workdir: Path) -> Iterator[str]:
+    if engine == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    import asyncpg
+
+    admin_url = os.environ.get("SURVEY_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    name = f"survey_bench_{secrets.token_hex(4)}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Setup:
+    questionnaire: Questionnaire
+    tokens: list[str]
+
+
+def create_campaign(phones: int) -> Setup:
+    """An open campaign with `phones` invitations, made through the services (setup step)."""
+    from survey_app.commands.common import run_with_database
+    from tests.support.campaigns import open_campaign
+
+    async def work(_: Any) -> Setup:
+        campaign = await open_campaign(invitations=phones)
+        return Setup(campaign.questionnaire, campaign.tokens)
+
+    return run_with_database(work)
+
+
+class Server:
+    """`survey-app serve` in a subprocess; can be SIGKILLed and started again on its port."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.process: subprocess.Popen[bytes] | None = None
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [SURVEY_APP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(self.base_url + "/healthz")).status_code == 200:
+                        return
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+        tail = self.log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"server did not become ready:\n{tail}")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
