@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.axe import assert_accessible
+from tests.e2e.test_accessibility import submit_without_script_checks
 from tests.e2e.conftest import Site
 from tests.e2e.test_respondent import current_section, expect_thanks, press
 from tests.support.campaigns import branching_campaign
@@ -56,7 +57,18 @@ async def test_without_javascript_next_page_shows_the_last_step_notice(site: Sit
     await expect(page.locator("#last-step")).to_have_text("这是最后一部分，请检查后点击“提交问卷”")
     await expect(page.locator('input[name="note1"]')).to_have_value("窗口少")
     await expect(page.locator("button.primary")).to_have_text("提交问卷")
-    await assert_accessible(page, "last-step notice")
     await press(page)
     await expect_thanks(page)
+    assert site.problems == []
+
+
+async def test_last_step_notice_has_no_violations(site: Site) -> None:
+    campaign = await branching_campaign()
+    page = await site.phone()
+    await page.goto(f"/s/{campaign.tokens[0]}")
+    await page.locator('input[name="q1"][value="no"]').check()
+    await submit_without_script_checks(page)  # no _action: "next", as a page without script
+    await expect(page.locator("#last-step")).to_be_visible()
+    await expect(page.locator("[data-main-button]")).to_have_text("提交问卷")
+    await assert_accessible(page, "last-step notice")
     assert site.problems == []
