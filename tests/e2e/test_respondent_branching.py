@@ -8,8 +8,8 @@ import pytest
 from playwright.async_api import expect
 
 from tests.e2e.axe import assert_accessible
-from tests.e2e.test_accessibility import submit_without_script_checks
 from tests.e2e.conftest import Site
+from tests.e2e.test_accessibility import submit_without_script_checks
 from tests.e2e.test_respondent import current_section, expect_thanks, press
 from tests.support.campaigns import branching_campaign
 
