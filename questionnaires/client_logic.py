@@ -77,3 +77,16 @@ def form_attributes(questionnaire: Questionnaire, answers: Mapping[str, object])
     variables survey.js starts from (only visible answers, so hidden ones stay hidden)."""
     values = evaluate_visibility(questionnaire, answers).values
     return {"data-survey": "", "data-answers": _json(dict(values))}
+
+
+def later_attributes(questionnaire: Questionnaire, section_id: str) -> dict[str, str]:
+    """Attributes of the step's buttons: the later steps' conditions and question names, so
+    survey.js can say 下一页 or 提交问卷 (and count the steps) as answers change, by the rule of
+    flow.possible_sections. Nothing when no later step has a condition (nothing to update)."""
+    ids = [section.id for section in questionnaire.sections]
+    later = questionnaire.sections[ids.index(section_id) + 1:] if section_id in ids else []
+    if not any(section.relevant for section in later):
+        return {}
+    steps = [[expression_to_json(section.relevant) if section.relevant else None,
+              [question.name for question in section.questions]] for section in later]
+    return {"data-later": _json(steps)}

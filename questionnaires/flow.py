@@ -21,7 +21,7 @@ from questionnaires.expressions import (
     evaluate_bool,
     format_number,
 )
-from questionnaires.model import Question, Questionnaire, QuestionType
+from questionnaires.model import ROW_SEPARATOR, Question, Questionnaire, QuestionType
 
 # today() means the date in China (UTC+8, no daylight saving) whatever the server's zone.
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -169,3 +169,45 @@ def is_required(question: Question, values: Mapping[str, str], today: date) -> b
     if isinstance(question.required, bool):
         return question.required
     return bool(question.required) and condition_holds(question.required, values, today) is True
+
+
+def possible_sections(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, object],
+    section_id: str,
+    *,
+    today: date | None = None,
+) -> tuple[str, ...]:
+    """The steps a respondent on `section_id` may go through: the visible ones up to it, then
+    each later one that is visible or whose condition reads an answer not settled yet (one on
+    this page, which may change before the button is pressed, or an unanswered later one).
+    The page offers 提交问卷 only when no later step is possible, so that button never leads
+    to another page; 下一页 with no later step visible after all shows the last-step notice."""
+    visibility = evaluate_visibility(questionnaire, answers, today=today)
+    ids = [section.id for section in questionnaire.sections]
+    if section_id not in ids:
+        return visibility.sections
+    at = ids.index(section_id)
+    shown = set(visibility.sections)
+    steps = [sid for sid in ids[:at] if sid in shown] + [section_id]
+    on_page = {question.name for question in questionnaire.sections[at].questions}
+    later = {q.name for s in questionnaire.sections[at + 1:] for q in s.questions}
+    for section in questionnaire.sections[at + 1:]:
+        if section.id in shown or (section.relevant and _reads_open(
+                section.relevant, on_page, later, visibility.values)):
+            steps.append(section.id)
+    return tuple(steps)
+
+
+def _reads_open(
+    source: str, on_page: set[str], later: set[str], values: Mapping[str, str]
+) -> bool:
+    try:
+        references = compile_expression(source).references
+    except ExpressionError:
+        return True
+    for reference in references:
+        name = reference.split(ROW_SEPARATOR)[0]
+        if name in on_page or (name in later and not values.get(reference)):
+            return True
+    return False

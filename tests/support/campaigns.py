@@ -66,3 +66,43 @@ async def post_fields(client, url: str, fields: list, **kwargs):  # type: ignore
         headers={"content-type": "application/x-www-form-urlencoded", **kwargs.pop("headers", {})},
         **kwargs,
     )
+
+
+BRANCHING = """
+id: branching-{suffix}
+title: 分支问卷
+sections:
+  - id: p1
+    title: 基本情况
+    questions:
+      - {{name: q1, type: single_choice, label: 近一年是否到政务大厅办过事, required: true,
+         options: [{{value: "yes", label: 是}}, {{value: "no", label: 否}}]}}
+      - {{name: note1, type: text, label: 其他说明}}
+  - id: p2
+    title: 办事体验
+    relevant: "${{q1}} = 'yes'"
+    questions:
+      - {{name: q2, type: single_choice, label: 办事是否顺利, required: true,
+         options: [{{value: "ok", label: 顺利}}, {{value: "bad", label: 不顺利}}]}}
+"""
+
+
+async def branching_campaign(invitations: int = 3) -> OpenCampaign:
+    """A campaign whose page 2 is shown only when q1 on page 1 is answered 是."""
+    from survey_app.services.questionnaires import create_questionnaire, parse_text, publish
+
+    questionnaire = parse_text(BRANCHING.format(suffix=secrets.token_hex(3)))
+    version_id = await create_questionnaire(questionnaire, "enterprise", None)
+    await publish(version_id, None)
+    open_token = secrets.token_urlsafe(24)
+    rows = await Campaign.insert(
+        Campaign(code=f"T-{secrets.token_hex(3)}", name="分支测试调查", version=version_id,
+                 audience="enterprise", period="2026-Q3", status="open",
+                 open_link_token=open_token)
+    ).returning(Campaign.id)
+    tokens = [secrets.token_urlsafe(24) for _ in range(invitations)]
+    await Invitation.insert(
+        *[Invitation(campaign=rows[0]["id"], token=t, stratum="制造业|规上", design_weight=1.0)
+          for t in tokens]
+    )
+    return OpenCampaign(rows[0]["id"], version_id, questionnaire, tokens, open_token)

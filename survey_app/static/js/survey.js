@@ -18,6 +18,11 @@
  *       <p data-error aria-live="polite"></p>       where a message is shown (textContent)
  *     </div>
  *     <span data-autosave-status></span>          shows "已自动保存"
+ *     <div data-later='[[AST|null, ["q2", …]], …]'>  later steps: condition, question names;
+ *       <button data-main-button>                 下一页 (value next) / 提交问卷 (value submit)
+ *     </div>   with <progress data-progress> and <p data-step-text> ("第 1 / 2 部分") anywhere:
+ *     a later step counts while its condition holds or reads an unanswered question of this
+ *     page or a later one (as questionnaires/flow.possible_sections, given the live answers).
  *     a submit button with formnovalidate (e.g. "上一页") skips the checks.
  *   </form>
  * Hidden sections/questions get the `hidden` attribute and their inputs `disabled` (so they
@@ -191,6 +196,46 @@
       });
       // XLSForm piping: ${name} in a label shows the current answer
       form.querySelectorAll('[data-pipe]').forEach((span) => { span.textContent = get(values, span.getAttribute('data-pipe')); });
+      updateSteps();
+    }
+
+    // The main button says whether pressing it submits; the progress counts the possible steps.
+    const laterBox = form.querySelector('[data-later]'), button = form.querySelector('[data-main-button]');
+    const bar = document.querySelector('[data-progress]'), stepText = document.querySelector('[data-step-text]');
+    const later = laterBox ? JSON.parse(laterBox.getAttribute('data-later')) : [];
+    const pageNames = questions.map((q) => q.getAttribute('data-question'));
+    const laterNames = [].concat(...later.map((step) => step[1]));
+    const baseOf = (ref) => ref.split('__')[0];
+    function refs(n, out) {
+      if (Array.isArray(n)) {
+        if (n[0] === 'ref') out.push(n[1]);
+        else n.forEach((child) => refs(child, out));
+      }
+      return out;
+    }
+    function updateSteps() {
+      if (!later.length || !button) return;
+      const seen = Object.assign(Object.create(null), values);
+      let count = 0;
+      later.forEach(([ast, names]) => {
+        let on = ast === null;
+        if (!on) {
+          try { on = truthy(evaluate(ast, { values: seen })); } catch (e) { on = true; }
+          on = on || refs(ast, []).some((r) => !get(seen, r) &&
+            (pageNames.indexOf(baseOf(r)) >= 0 || laterNames.indexOf(baseOf(r)) >= 0));
+        }
+        if (on) count += 1;
+        else Object.keys(seen).forEach((k) => { if (names.indexOf(baseOf(k)) >= 0) delete seen[k]; });
+      });
+      const last = count === 0;
+      button.value = last ? 'submit' : 'next';
+      button.textContent = last ? '提交问卷' : '下一页';
+      if (bar && stepText) {
+        const position = Math.round(bar.value), total = position + count;
+        bar.max = total;
+        bar.textContent = `${position}/${total}`;
+        stepText.textContent = `第 ${position} / ${total} 部分`;
+      }
     }
 
     function problem(q) {

@@ -21,9 +21,15 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
-from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
+from questionnaires.client_logic import (
+    form_attributes,
+    later_attributes,
+    question_attributes,
+    section_attributes,
+)
 from questionnaires.flow import (
     evaluate_visibility,
+    possible_sections,
     section_after,
     section_before,
     visible_sections,
@@ -89,6 +95,7 @@ def step_context(
         question_attrs={q.name: question_attributes(q) for q in section.questions},
         numbers=question_numbers(questionnaire), error_items=[],
         is_first=is_first, is_last=is_last, show_intro=show_intro, restored=restored,
+        nav_attrs=later_attributes(questionnaire, section_id), last_notice=False,
         scale=SATISFACTION_SCALE, unknown_option=UNKNOWN_OPTION, open_intro=open_intro,
     )
 
@@ -134,16 +141,13 @@ def _step_values(
     if not answers and not restored and key in _blank_steps:
         return _blank_steps[key]
     questionnaire = state.questionnaire
-    # Skip logic evaluated once (not again by section_before/after and form_attributes).
+    # Skip logic evaluated once (possible_sections, form values: the same remembered result).
     visibility = evaluate_visibility(questionnaire, answers)
-    visible = visibility.sections
-    position = visible.index(section_id) + 1 if section_id in visible else 1
-    ids = [section.id for section in questionnaire.sections]
-    at = ids.index(section_id) if section_id in ids else None
-    shown = set(visible)
-    flags = (at is None or not shown.intersection(ids[:at]),
-             at is None or not shown.intersection(ids[at + 1:]), position == 1, restored)
-    values = {"position": str(position), "total": str(len(visible)),
+    steps = possible_sections(questionnaire, answers, section_id)
+    position = steps.index(section_id) + 1 if section_id in steps else 1
+    flags = (position == 1, section_id not in steps or steps[-1] == section_id, position == 1,
+             restored)
+    values = {"position": str(position), "total": str(len(steps)),
               # as client_logic.form_attributes writes data-answers
               "answers": json.dumps(dict(visibility.values), ensure_ascii=False,
                                     separators=(",", ":"))}
@@ -187,18 +191,24 @@ def _render_step(
     submission_id: str | None = None,
     restored: bool = False,
     open_intro: str = "",
+    last_notice: bool = False,
 ) -> Response | Template:
     """A step of the questionnaire: from the page cache, or rendered when errors are shown.
     `open_intro` replaces the questionnaire's intro on open links (/o/…).
+    `last_notice`: 下一页 was pressed but no later step is visible after all: the same step
+    again with the submit button and a notice (rendered per request, like errors).
     (GET pages normally come through web/fast_path.py; this serves the rest.)"""
     request_values = new_request_values(_csrf_token(request), submission_id, started)
     gzipped = "gzip" in request.headers.get("accept-encoding", "")
-    body = None if errors else cached_step_body(
+    body = None if errors or last_notice else cached_step_body(
         request.app.template_engine.engine, state, section_id,  # type: ignore[union-attr]
         answers, request_values, gzipped, restored, open_intro)
     if body is None:
         questionnaire = state.questionnaire
         flags, page_values = _step_values(state, section_id, answers, restored)
+        if last_notice:  # no later step after all: as on a last step
+            flags = (flags[0], True, *flags[2:])
+            page_values = {**page_values, "total": page_values["position"]}
         context = step_context(questionnaire, state.context.campaign_name, section_id, flags,
                                open_intro)
         context.update(
@@ -206,7 +216,7 @@ def _render_step(
             error_items=_error_items(questionnaire, errors or {}),
             position=page_values["position"], total=page_values["total"],
             submission_id=request_values["submission_id"],
-            started=request_values["started"],
+            started=request_values["started"], last_notice=last_notice,
         )
         return page(request, "survey/step.html", status_code=status_code, **context)
     headers = {"vary": "accept-encoding"}
@@ -214,6 +224,12 @@ def _render_step(
         headers["content-encoding"] = "gzip"
     return Response(body, status_code=status_code, media_type="text/html",
                     headers=headers)
+
+
+def offered_next_step(questionnaire: Questionnaire, answers: dict[str, Any], section_id: str) -> bool:
+    """Whether this step showed 下一页 (a later step was possible): pressing it must not submit
+    when none is visible after all (see possible_sections)."""
+    return possible_sections(questionnaire, answers, section_id)[-1] != section_id
 
 
 def _refusal_page(request: Request, refusal: SubmissionRefused) -> Template:
@@ -306,6 +322,10 @@ async def survey_submit(request: Request, token: FromPath[str]) -> Response | Te
     if following is not None:
         await submissions.save_draft(state, answers, following)
         return Redirect(path=f"/s/{token}?step={following}")
+    if action == "next" and offered_next_step(questionnaire, answers, section_id):
+        await submissions.save_draft(state, answers, section_id)
+        return _render_step(request, state, section_id, answers, started=started,
+                            submission_id=submission_id or None, last_notice=True)
     try:
         receipt = await submissions.submit_invitation_response(
             token, submission_id, answers, started_at=_started_at(started), state=state

@@ -23,6 +23,7 @@ from survey_app.web.pages.survey import (
     _refusal_page,
     _render_step,
     autosaved_answers,
+    offered_next_step,
     resume_section,
 )
 from survey_app.web.ratelimit import RateLimiter
@@ -57,9 +58,9 @@ def _with_cookie(request: Request, response: Response, fresh: str | None) -> Res
 
 def _step(request: Request, state: LinkState, section_id: str, answers: dict[str, Any],
           errors: dict[str, str] | None = None, status_code: int = 200,
-          submission_id: str | None = None) -> Response | Template:
+          submission_id: str | None = None, last_notice: bool = False) -> Response | Template:
     return _render_step(request, state, section_id, answers, errors, status_code,
-                        submission_id=submission_id,
+                        submission_id=submission_id, last_notice=last_notice,
                         open_intro=OPEN_INTRO.format(campaign=state.context.campaign_name))
 
 
@@ -147,6 +148,11 @@ async def open_submit(request: Request, token: FromPath[str]) -> Response:
     if following is not None:
         await open_links.save_draft(state, hashed, answers, following)
         return _with_cookie(request, Redirect(path=f"/o/{token}?step={following}"), fresh)
+    if action == "next" and offered_next_step(questionnaire, answers, section_id):
+        await open_links.save_draft(state, hashed, answers, section_id)
+        return _with_cookie(request, _step(request, state, section_id, answers,
+                                           submission_id=submission_id or None,
+                                           last_notice=True), fresh)
     return _with_cookie(request, await _final(request, state, hashed, submission_id, answers, section_id),
                         fresh)
 
