@@ -172,11 +172,34 @@ def _structure_problem(data: Any, location: str, message: str) -> BuilderProblem
     )
 
 
+def _untitled_sections(sections: list[Any]) -> list[BuilderProblem]:
+    """A section title is optional in YAML (and in stored definitions, which must stay readable),
+    but the builder page names sections by their titles and shows them to respondents as headings,
+    so a clerk must give each one."""
+    return [
+        BuilderProblem(describe_place(index, None, "", None), "缺少标题", index, field="title")
+        for index, section in enumerate(sections)
+        if isinstance(section, dict) and not str(section.get("title") or "").strip()
+    ]
+
+
 def read_builder_definition(data: object) -> Questionnaire:
-    """The builder's JSON → questionnaire, through the same reader and checks as a YAML import;
-    BuilderError lists every problem with its place worded by titles."""
+    """The builder's JSON → questionnaire, through the same reader and checks as a YAML import
+    plus the builder's own (every section titled); BuilderError lists every problem with its
+    place worded by titles."""
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
         raise BuilderError([BuilderProblem("问卷", "编辑器发送的内容格式有误，请刷新页面后重试")])
+    untitled = _untitled_sections(data["sections"])
+    try:
+        questionnaire = _read_checked(data)
+    except BuilderError as error:
+        raise BuilderError(untitled + error.problems) from None
+    if untitled:
+        raise BuilderError(untitled)
+    return questionnaire
+
+
+def _read_checked(data: dict[str, Any]) -> Questionnaire:
     places: list[Place] = []
     numbering = _numbering(data)
     try:

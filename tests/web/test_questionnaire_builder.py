@@ -295,3 +295,22 @@ async def test_empty_titles_are_asked_for_in_chinese(admin) -> None:
     definition["sections"][0]["questions"][0]["label"] = " "
     problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
     assert [p["message"] for p in problems] == ["缺少题目文字"]
+
+
+async def test_a_section_without_a_title_is_located(admin) -> None:
+    """Optional in YAML, but the builder names sections by title and respondents see it as the
+    heading: a blank one is refused, beside any other problem, and nothing is saved."""
+    version_id = await _blank(admin)
+    state = _state((await admin.get(f"/questionnaires/versions/{version_id}/builder")).text)
+    definition = _two_sections(state["definition"], ["U01"])
+    definition["sections"][1]["title"] = "  "
+    for path in ("", "/preview"):
+        response = await _post_json(admin, version_id, path, definition)
+        assert response.status_code == 400, path
+        assert response.json()["problems"] == [{"location": "第 2 部分（未填标题）", "message": "缺少标题",
+                                                "section": 1, "question": None, "field": "title"}]
+    definition["sections"][0]["questions"][0]["label"] = ""
+    problems = (await _post_json(admin, version_id, "", definition)).json()["problems"]
+    assert [(p["section"], p["message"]) for p in problems] == [(1, "缺少标题"), (0, "缺少题目文字")]
+    page = await admin.get(f"/questionnaires/versions/{version_id}/builder")
+    assert [s["title"] for s in _state(page.text)["definition"]["sections"]] == ["第一部分"]
