@@ -76,7 +76,12 @@ def form_attributes(questionnaire: Questionnaire, answers: Mapping[str, object])
     """Attributes of the <form>: the answers already given on other pages, as the expression
     variables survey.js starts from (only visible answers, so hidden ones stay hidden)."""
     values = evaluate_visibility(questionnaire, answers).values
-    return {"data-survey": "", "data-answers": _json(dict(values))}
+    return {"data-survey": "", "data-answers": answers_attribute(values)}
+
+
+def answers_attribute(values: Mapping[str, str]) -> str:
+    """The `data-answers` value: visible answers as expression variables (JSON)."""
+    return _json(dict(values))
 
 
 def later_attributes(questionnaire: Questionnaire, section_id: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ instant skip logic, inline checks and autosave. "谢谢" is rendered only after 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from markupsafe import Markup
 
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.client_logic import (
+    answers_attribute,
     form_attributes,
     later_attributes,
     question_attributes,
@@ -148,9 +148,7 @@ def _step_values(
     flags = (position == 1, section_id not in steps or steps[-1] == section_id, position == 1,
              restored)
     values = {"position": str(position), "total": str(len(steps)),
-              # as client_logic.form_attributes writes data-answers
-              "answers": json.dumps(dict(visibility.values), ensure_ascii=False,
-                                    separators=(",", ":"))}
+              "answers": answers_attribute(visibility.values)}
     if not answers and not restored and len(_blank_steps) < 10_000:
         _blank_steps[key] = (flags, values)
     return flags, values
