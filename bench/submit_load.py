@@ -50,10 +50,10 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _load import server_cpu, with_cpu, wrk_get  # noqa: E402
-from _page_setup import APP, CSRF, Campaign, environment, forty_question_definition, serve  # noqa: E402
+from _page_setup import APP, CSRF, Campaign, environment, forty_question_definition, free_port, serve  # noqa: E402
 from _phones import Reconciliation, Stats, reconcile, run_load  # noqa: E402
 from _submissions import final_post_bodies, wrk_posts  # noqa: E402
-from _submit_server import SURVEY_APP, Server, create_campaign, free_port, fresh_database  # noqa: E402
+from _submit_server import SURVEY_APP, Server, create_campaign, fresh_database  # noqa: E402
 
 RAW_ROWS_SQLITE = 20_000
 RAW_ROWS_POSTGRES = 3_000
