@@ -40,6 +40,7 @@ from survey_app.web.errors import (
     step_up_handler,
 )
 from survey_app.web.fast_path import FastPath
+from survey_app.web.fast_post import FastPost
 from survey_app.web.guards import (
     PasswordChangeRequired,
     SecondFactorRequired,
@@ -74,11 +75,16 @@ class SurveyApp(Litestar):
     """Litestar, with the respondents' GET requests served by web/fast_path.py first."""
 
     fast_path: FastPath | None = None
+    fast_post: FastPost | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self.fast_path is not None and await self.fast_path(
-                scope, send):
-            return
+        if scope["type"] == "http":
+            if scope["method"] == "POST" and self.fast_post is not None:
+                receive = await self.fast_post(scope, receive, send)
+                if receive is None:
+                    return
+            elif self.fast_path is not None and await self.fast_path(scope, send):
+                return
         await super().__call__(scope, receive, send)
 
 
@@ -168,6 +174,7 @@ def create_app(
     # Litestar's logging config sets the root logger to INFO; SURVEY_LOG_LEVEL decides.
     logging.getLogger().setLevel(settings.log_level)
     app.fast_path = FastPath(settings, app.template_engine.engine)  # type: ignore[union-attr]
+    app.fast_post = FastPost(settings, app.template_engine.engine)  # type: ignore[union-attr]
     return app
 
 
