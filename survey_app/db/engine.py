@@ -368,3 +368,13 @@ def direct_sqlite(engine: Any) -> SerialSQLiteEngine | None:
     if isinstance(engine, SerialSQLiteEngine) and engine.current_transaction.get() is None:
         return engine
     return None
+
+
+def postgres_pool(engine: Any) -> Any | None:
+    """The asyncpg pool when a statement may bypass Piccolo (the respondent path's hot
+    statements): PostgreSQL, pool started, no transaction open in this task. Piccolo's
+    run_querystring costs more CPU than the statement's own round trip."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None and \
+            engine.current_transaction.get() is None:
+        return engine.pool
+    return None

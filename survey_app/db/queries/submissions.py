@@ -9,6 +9,7 @@ after it returns. Opinions are stored with sentiment NULL ("not yet computed"): 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from survey_app.db.engine import direct_sqlite
+from survey_app.db.engine import direct_sqlite, postgres_pool
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.queries.opinion_sentiment import ENQUEUE_SQL, ENQUEUE_VALUES
 from survey_app.db.tables import (
@@ -376,7 +377,15 @@ _JOB_CTE = ", j AS (" + ENQUEUE_SQL + ")"
 _SELECT_RESPONSE = " SELECT id, submission_id, payload_hash, invitation, campaign, submitted_at FROM r"
 
 
-def _postgres_statement(new: NewResponse) -> QueryString:
+@functools.lru_cache(maxsize=16)
+def _numbered(sql: str) -> str:
+    """Piccolo's `{}` placeholders as asyncpg's $1, $2, … (asyncpg prepares each text once
+    per connection: there are two, with and without the sentiment job)."""
+    pieces = sql.split("{}")
+    return "".join(f"{piece}${i}" for i, piece in enumerate(pieces[:-1], start=1)) + pieces[-1]
+
+
+def _postgres_statement(new: NewResponse) -> tuple[str, list[Any]]:
     sql = _CHILD_ROWS_SQL + (_JOB_CTE if new.opinion_rows else "") + _SELECT_RESPONSE
     answers, ratings, opinions = new.answer_rows, new.rating_rows, new.opinion_rows
     values = [
@@ -390,7 +399,7 @@ def _postgres_statement(new: NewResponse) -> QueryString:
     ]
     if new.opinion_rows:
         values += ENQUEUE_VALUES
-    return QueryString(sql, *values)
+    return sql, values
 
 
 async def store_submission(new: NewResponse) -> StoredResponse:
@@ -405,8 +414,14 @@ async def store_submission(new: NewResponse) -> StoredResponse:
     direct = direct_sqlite(engine)
     if direct is not None:
         return _stored(await direct.run_in_writer(lambda c: _store_sqlite(c, new)))
-    if engine.engine_type == "postgres":
-        rows = await engine.run_querystring(_postgres_statement(new))
+    pool = postgres_pool(engine)
+    if pool is not None:
+        sql, values = _postgres_statement(new)
+        async with pool.acquire() as connection:
+            return _stored(dict(await connection.fetchrow(_numbered(sql), *values)))
+    if engine.engine_type == "postgres":  # inside a transaction
+        sql, values = _postgres_statement(new)
+        rows = await engine.run_querystring(QueryString(sql, *values))
         return _stored(rows[0])
     async with engine.transaction():  # SQLite inside an open transaction (the demo's load)
         insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
