@@ -138,11 +138,15 @@ def coerce_form_answers(
 
 
 def _field_values(form: Mapping[str, list[str]], name: str) -> list[str]:
-    values = form.get(name) or []
+    values = form.get(name)
+    if not values:
+        return []
     return [_clean_text(value) for value in values if isinstance(value, str) and value.strip()]
 
 
 def _clean_text(text: str) -> str:
+    if text.isascii() and text.isalnum():  # an option value or a number: nothing to clean
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL_CHARACTERS.sub("", text).strip()
 

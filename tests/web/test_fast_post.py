@@ -145,7 +145,8 @@ def test_parse_form_reads_bodies_as_litestar_does() -> None:
     bodies = [
         urlencode([("_csrf_token", "a" * 128), ("q1", "yes"), ("multi", "n1"), ("multi", "n2"),
                    ("opinion", "窗口排队 时间长+100%，电话13912345678"), ("empty", "")]).encode(),
-        b"a=1&&b&c=%ZZ&d=%E4%BD&e=x+y%2Bz&%E4%BD%A0=%E5%A5%BD",
+        b"a=1&&b&c=%ZZ&d=%E4%BD&e=x+y%2Bz&%E4%BD%A0=%E5%A5%BD&f=%E4x%A0%&g=%%41%e4%bd%a0%F0%9F",
+        b"h=%C3%A9%ff%80%E4%BD%A0%E5+%A5%BD&i=%2525&j=a%3Db%26c",
         "raw=中文".encode(),
         b"",
     ]
