@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from questionnaires.expressions import (
     EvaluationContext,
@@ -368,9 +369,9 @@ def _constraint_problem(
 # --- normalised rows ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScoredAnswer:
-    """One rating of one unit (a rating question, or one matrix row)."""
+class ScoredAnswer(NamedTuple):
+    """One rating of one unit (a rating question, or one matrix row). A named tuple: a
+    submission makes dozens, and a frozen dataclass costs several times more to build."""
 
     question: str
     row: str | None

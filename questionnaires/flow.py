@@ -30,12 +30,17 @@ def china_today() -> date:
     return datetime.now(CHINA_TIME).date()
 
 
+_EXACT = 2**53  # integers a float holds exactly
+
+
 def answer_text(value: object) -> str:
     """An answer as expressions see it: numbers without '.0', choices space-separated."""
-    if isinstance(value, bool) or value is None:
-        return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, bool) or value is None:
+        return ""
+    if type(value) is int and -_EXACT < value < _EXACT:  # the common case, as format_number
+        return str(value)
     if isinstance(value, int | float):
         return format_number(float(value))
     if isinstance(value, list):
@@ -117,8 +122,12 @@ def _evaluate_visibility(
             if question.relevant and condition_holds(question.relevant, values, day) is False:
                 continue
             questions.add(question.name)
-            if question.name in answers:
+            if question.name not in answers:
+                continue
+            if question.type == QuestionType.MATRIX_RATING:
                 values.update(answer_environment(question, answers[question.name]))
+            elif text := answer_text(answers[question.name]):  # answer_environment, inlined
+                values[question.name] = text
     return Visibility(tuple(sections), frozenset(questions), MappingProxyType(values))
 
 

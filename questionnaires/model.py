@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 
 class QuestionType(StrEnum):
@@ -189,6 +190,12 @@ class Questionnaire:
 
     def find_section(self, section_id: str) -> Section | None:
         return self._sections_by_id.get(section_id)
+
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """Values worked out from this (immutable) questionnaire by other modules and kept with
+        it, e.g. questionnaires.ratings' rated items: every submission needs them."""
+        return {}
 
     def referenced_unit_codes(self) -> frozenset[str]:
         """Every unit code the questionnaire rates or collects opinions about (for the app to

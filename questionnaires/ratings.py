@@ -30,7 +30,14 @@ Rating = tuple[str, str, str, int | None]  # (unit code, question, row id or "",
 
 def rated_items(questionnaire: Questionnaire) -> dict[str, tuple[Item, ...]]:
     """Unit code → the unit's rated items in questionnaire order (units without a code are
-    not scored and left out)."""
+    not scored and left out). Worked out once per questionnaire: do not modify."""
+    found = questionnaire.derived.get("rated_items")
+    if found is None:
+        found = questionnaire.derived["rated_items"] = _rated_items(questionnaire)
+    return found  # type: ignore[no-any-return]
+
+
+def _rated_items(questionnaire: Questionnaire) -> dict[str, tuple[Item, ...]]:
     items: dict[str, list[Item]] = {}
     for question in questionnaire.iter_questions():
         if question.type == QuestionType.RATING:

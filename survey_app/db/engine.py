@@ -24,6 +24,7 @@ PostgreSQL: Piccolo's asyncpg engine with a connection pool started by the app's
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import sqlite3
 import weakref
@@ -42,6 +43,7 @@ T = TypeVar("T")
 READER_POOL_SIZE = 4
 CHECKPOINT_EVERY = 200
 BUSY_TIMEOUT_MS = 10_000
+MMAP_BYTES = 256 * 1024 * 1024
 
 
 _Batch = list[tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]]
@@ -64,6 +66,9 @@ class _LoopConnections:
     batch: _Batch = field(default_factory=list)  # works waiting for the next group commit
     flushing: asyncio.Task[None] | None = None
     checkpoint: asyncio.Task[None] | None = None
+    groups: dict[Any, list[tuple[Any, asyncio.Future[Any]]]] = field(default_factory=dict)
+    thread: concurrent.futures.ThreadPoolExecutor | None = None  # the grouped writes' thread
+    thread_writer: sqlite3.Connection | None = None  # used on that thread only
 
 
 class SerialTransaction(SQLiteTransaction):
@@ -192,9 +197,11 @@ class SerialSQLiteEngine(SQLiteEngine):
         if state.loop_writer is None:
             connection = sqlite3.connect(**self.connection_kwargs)
             connection.row_factory = dict_factory
+            # mmap: the submissions' thread commits on another connection, which empties this
+            # one's page cache; the next point read then maps the pages instead of copying them.
             for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
                            "PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 0",
-                           "PRAGMA wal_autocheckpoint = 0"):
+                           "PRAGMA wal_autocheckpoint = 0", f"PRAGMA mmap_size = {MMAP_BYTES}"):
                 connection.execute(pragma)
             state.loop_writer = connection
         return state.loop_writer
@@ -228,11 +235,85 @@ class SerialSQLiteEngine(SQLiteEngine):
                 raise
         for future, result, error in outcomes:
             _settle(future, result, error)
-        state.commits_since_checkpoint += len(outcomes)
+        self._count_commits(state, len(outcomes))
+
+    def _count_commits(self, state: _LoopConnections, count: int) -> None:
+        """Every CHECKPOINT_EVERY writes, a PASSIVE checkpoint on a worker thread (the writer
+        connections never checkpoint themselves: that would fsync on their thread)."""
+        state.commits_since_checkpoint += count
         if state.commits_since_checkpoint >= CHECKPOINT_EVERY and (
                 state.checkpoint is None or state.checkpoint.done()):
             state.commits_since_checkpoint = 0
             state.checkpoint = asyncio.create_task(asyncio.to_thread(self._checkpoint))
+
+    async def write_grouped(self, write_many: Callable[[sqlite3.Connection, list[Any]], list[Any]],
+                            item: Any) -> Any:
+        """Write `item` with the others given to the same `write_many` while one event-loop
+        turn runs, in ONE transaction on the writer thread; returns this item's result once
+        committed, or raises its error (nothing of it written).
+
+        `write_many(connection, items)` returns one result or exception per item, in order, and
+        undoes (a savepoint) whatever a failed item wrote. For the burst path (submissions):
+        their statements run on a thread of their own, beside the event loop (sqlite3 lets go
+        of the GIL inside SQLite), so the loop goes on parsing and checking the next requests;
+        `write_many` groups the items into a few multi-row statements because the thread waits
+        for the GIL after every statement. Serialised with every other write of this process
+        by the write lock; a busy database is waited for on that thread, not on the loop."""
+        state = self.loop_connections()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        waiting = state.groups.setdefault(write_many, [])
+        waiting.append((item, future))
+        if len(waiting) == 1:
+            asyncio.get_running_loop().call_soon(
+                lambda: asyncio.ensure_future(self._flush_group(state, write_many)))
+        return await future
+
+    async def _flush_group(self, state: _LoopConnections,
+                           write_many: Callable[[sqlite3.Connection, list[Any]], list[Any]]) -> None:
+        async with state.write_lock:
+            waiting = state.groups.pop(write_many, [])
+            if not waiting:
+                return
+            if state.thread is None:
+                state.thread = concurrent.futures.ThreadPoolExecutor(
+                    1, thread_name_prefix="sqlite-writer")
+            items = [item for item, _ in waiting]
+            try:
+                results = await asyncio.get_running_loop().run_in_executor(
+                    state.thread, self._write_on_thread, state, write_many, items)
+            except BaseException as failure:  # nothing of the group is written: no caller hangs
+                for _, future in waiting:
+                    _settle(future, error=failure)
+                raise
+        for (_, future), result in zip(waiting, results, strict=True):
+            if isinstance(result, BaseException):
+                _settle(future, error=result)
+            else:
+                _settle(future, result)
+        self._count_commits(state, len(waiting))
+
+    def _write_on_thread(self, state: _LoopConnections,
+                         write_many: Callable[[sqlite3.Connection, list[Any]], list[Any]],
+                         items: list[Any]) -> list[Any]:
+        connection = state.thread_writer
+        if connection is None:
+            connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False,
+                                         cached_statements=1024)  # a text per group size
+            connection.row_factory = dict_factory
+            for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+                           "PRAGMA foreign_keys = 1", f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+                           "PRAGMA wal_autocheckpoint = 0"):
+                connection.execute(pragma)
+            state.thread_writer = connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            results = write_many(connection, items)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return results
 
     async def _write_batch(self, state: _LoopConnections, batch: _Batch) -> _Outcomes:
         connection = self._loop_writer(state)
@@ -281,6 +362,11 @@ class SerialSQLiteEngine(SQLiteEngine):
                 await state.checkpoint
             if state.loop_writer is not None:
                 state.loop_writer.close()
+            if state.thread is not None:
+                if state.thread_writer is not None:
+                    await asyncio.get_running_loop().run_in_executor(
+                        state.thread, state.thread_writer.close)
+                state.thread.shutdown()
 
 
 def _run_batch(connection: sqlite3.Connection, batch: _Batch) -> _Outcomes:
