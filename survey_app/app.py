@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import sys
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -52,8 +50,6 @@ from survey_app.web.guards import (
 from survey_app.web.middleware import security_headers_hook, session_user_middleware
 from survey_app.web.static_assets import NO_COMPRESSION
 from survey_app.web.templating import configure_environment
-
-SWITCH_INTERVAL = 0.0005  # seconds (see create_app)
 
 
 def templates_dir() -> Path:
@@ -123,10 +119,6 @@ def create_app(
             if owns_engine:
                 await stop_engine(engine)
 
-    # SQLite submissions are written on a thread of their own (db/engine.write_grouped), which
-    # needs the GIL back after every statement; at Python's default 5 ms switch interval it
-    # would wait most of that while the event loop parses the next requests.
-    sys.setswitchinterval(float(os.environ.get("SWI", str(SWITCH_INTERVAL))))
     logging.basicConfig(level=settings.log_level)
     install_log_escaping()
     app = SurveyApp(

@@ -11,7 +11,8 @@ The respondent path's writes (`run_in_writer`: a submission, a draft) run on a p
 connection on the event loop's own thread: a thread hop per write let the GIL bounce between the
 loop and aiosqlite's thread (each switch waits up to the 5 ms switch interval), which cost more
 than the write itself. The writes that arrive during one turn of the loop are committed together
-(group commit, each in its own savepoint). Such a transaction is short and never waits for the
+(group commit, each in its own savepoint); submissions even share their statements
+(`write_grouped`). Such a transaction is short and never waits for the
 file lock on the loop (busy timeout 0: when another process holds it, the writes go to the
 aiosqlite thread instead), nor for a checkpoint's fsync: that connection does not checkpoint
 itself; every CHECKPOINT_EVERY writes a PASSIVE checkpoint runs on a worker thread (it blocks
@@ -24,7 +25,6 @@ PostgreSQL: Piccolo's asyncpg engine with a connection pool started by the app's
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import sqlite3
 import weakref
@@ -43,11 +43,18 @@ T = TypeVar("T")
 READER_POOL_SIZE = 4
 CHECKPOINT_EVERY = 200
 BUSY_TIMEOUT_MS = 10_000
-MMAP_BYTES = 256 * 1024 * 1024
 
 
 _Batch = list[tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]]
 _Outcomes = list[tuple["asyncio.Future[Any]", Any, BaseException | None]]
+
+
+@dataclass
+class _Group:
+    """Items waiting for one `write_many` call, and that call's results (write_grouped)."""
+
+    items: list[Any] = field(default_factory=list)
+    results: asyncio.Future[list[Any]] | None = None
 
 
 @dataclass
@@ -66,9 +73,7 @@ class _LoopConnections:
     batch: _Batch = field(default_factory=list)  # works waiting for the next group commit
     flushing: asyncio.Task[None] | None = None
     checkpoint: asyncio.Task[None] | None = None
-    groups: dict[Any, list[tuple[Any, asyncio.Future[Any]]]] = field(default_factory=dict)
-    thread: concurrent.futures.ThreadPoolExecutor | None = None  # the grouped writes' thread
-    thread_writer: sqlite3.Connection | None = None  # used on that thread only
+    groups: dict[Any, _Group] = field(default_factory=dict)  # write_grouped's, by write_many
 
 
 class SerialTransaction(SQLiteTransaction):
@@ -197,11 +202,9 @@ class SerialSQLiteEngine(SQLiteEngine):
         if state.loop_writer is None:
             connection = sqlite3.connect(**self.connection_kwargs)
             connection.row_factory = dict_factory
-            # mmap: the submissions' thread commits on another connection, which empties this
-            # one's page cache; the next point read then maps the pages instead of copying them.
             for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
                            "PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 0",
-                           "PRAGMA wal_autocheckpoint = 0", f"PRAGMA mmap_size = {MMAP_BYTES}"):
+                           "PRAGMA wal_autocheckpoint = 0"):
                 connection.execute(pragma)
             state.loop_writer = connection
         return state.loop_writer
@@ -248,72 +251,31 @@ class SerialSQLiteEngine(SQLiteEngine):
 
     async def write_grouped(self, write_many: Callable[[sqlite3.Connection, list[Any]], list[Any]],
                             item: Any) -> Any:
-        """Write `item` with the others given to the same `write_many` while one event-loop
-        turn runs, in ONE transaction on the writer thread; returns this item's result once
-        committed, or raises its error (nothing of it written).
-
-        `write_many(connection, items)` returns one result or exception per item, in order, and
-        undoes (a savepoint) whatever a failed item wrote. For the burst path (submissions):
-        their statements run on a thread of their own, beside the event loop (sqlite3 lets go
-        of the GIL inside SQLite), so the loop goes on parsing and checking the next requests;
-        `write_many` groups the items into a few multi-row statements because the thread waits
-        for the GIL after every statement. Serialised with every other write of this process
-        by the write lock; a busy database is waited for on that thread, not on the loop."""
+        """Like `run_in_writer`, for writes that are cheaper together: the items given to the
+        same `write_many` during one event-loop turn are written by ONE call, `write_many(
+        connection, items)`, in the next group commit; returns this item's result once
+        committed, or raises its error. `write_many` returns one result or exception per item,
+        in order, and undoes (a savepoint) whatever a failed item wrote. Submissions use it:
+        a few multi-row statements for a burst instead of a handful per submission."""
         state = self.loop_connections()
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        waiting = state.groups.setdefault(write_many, [])
-        waiting.append((item, future))
-        if len(waiting) == 1:
-            asyncio.get_running_loop().call_soon(
-                lambda: asyncio.ensure_future(self._flush_group(state, write_many)))
-        return await future
+        group = state.groups.get(write_many)
+        if group is None:
+            group = state.groups[write_many] = _Group()
 
-    async def _flush_group(self, state: _LoopConnections,
-                           write_many: Callable[[sqlite3.Connection, list[Any]], list[Any]]) -> None:
-        async with state.write_lock:
-            waiting = state.groups.pop(write_many, [])
-            if not waiting:
-                return
-            if state.thread is None:
-                state.thread = concurrent.futures.ThreadPoolExecutor(
-                    1, thread_name_prefix="sqlite-writer")
-            items = [item for item, _ in waiting]
-            try:
-                results = await asyncio.get_running_loop().run_in_executor(
-                    state.thread, self._write_on_thread, state, write_many, items)
-            except BaseException as failure:  # nothing of the group is written: no caller hangs
-                for _, future in waiting:
-                    _settle(future, error=failure)
-                raise
-        for (_, future), result in zip(waiting, results, strict=True):
-            if isinstance(result, BaseException):
-                _settle(future, error=result)
-            else:
-                _settle(future, result)
-        self._count_commits(state, len(waiting))
+            def write(connection: sqlite3.Connection) -> list[Any]:
+                del state.groups[write_many]  # later items make a group of their own
+                # Checkpoints follow the writes, not the works: a group counts as its items.
+                state.commits_since_checkpoint += len(group.items) - 1
+                return write_many(connection, group.items)
 
-    def _write_on_thread(self, state: _LoopConnections,
-                         write_many: Callable[[sqlite3.Connection, list[Any]], list[Any]],
-                         items: list[Any]) -> list[Any]:
-        connection = state.thread_writer
-        if connection is None:
-            connection = sqlite3.connect(**self.connection_kwargs, check_same_thread=False,
-                                         cached_statements=1024)  # a text per group size
-            connection.row_factory = dict_factory
-            for pragma in ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
-                           "PRAGMA foreign_keys = 1", f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-                           "PRAGMA wal_autocheckpoint = 0"):
-                connection.execute(pragma)
-            state.thread_writer = connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            results = write_many(connection, items)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-        return results
+            group.results = asyncio.ensure_future(self.run_in_writer(write))
+        index = len(group.items)
+        group.items.append(item)
+        assert group.results is not None
+        result = (await asyncio.shield(group.results))[index]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     async def _write_batch(self, state: _LoopConnections, batch: _Batch) -> _Outcomes:
         connection = self._loop_writer(state)
@@ -362,11 +324,6 @@ class SerialSQLiteEngine(SQLiteEngine):
                 await state.checkpoint
             if state.loop_writer is not None:
                 state.loop_writer.close()
-            if state.thread is not None:
-                if state.thread_writer is not None:
-                    await asyncio.get_running_loop().run_in_executor(
-                        state.thread, state.thread_writer.close)
-                state.thread.shutdown()
 
 
 def _run_batch(connection: sqlite3.Connection, batch: _Batch) -> _Outcomes:

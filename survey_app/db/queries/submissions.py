@@ -396,8 +396,8 @@ def _for_ids(sql: str, ids: list[int], *leading: Any) -> list[tuple[str, list[An
 
 def store_submissions_sqlite(connection: sqlite3.Connection,
                              news: list[NewResponse]) -> list[dict[str, Any] | Exception]:
-    """A group of submissions in the transaction just begun (engine.write_grouped): the response
-    rows in one statement, then one statement per table for all of them. When one of them
+    """A group of submissions in the group commit (engine.write_grouped): the response rows in
+    one statement, then one statement per table for all of them. When one of them
     breaks a unique constraint (a replay, a second response for an invitation), the group is
     undone and written again one submission at a time, each in its own savepoint, so that only
     that one fails."""
