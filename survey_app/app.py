@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -51,6 +52,8 @@ from survey_app.web.middleware import security_headers_hook, session_user_middle
 from survey_app.web.static_assets import NO_COMPRESSION
 from survey_app.web.templating import configure_environment
 
+GC_YOUNG_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
+
 
 def templates_dir() -> Path:
     """The templates ship as the package survey_app.templates (setup.py maps templates/ to it)."""
@@ -88,6 +91,16 @@ class SurveyApp(Litestar):
         await super().__call__(scope, receive, send)
 
 
+def settle_startup_objects() -> None:
+    """What importing and building the app made (~175,000 objects) lives as long as the process:
+    freeze it out of the cyclic GC, whose full collections otherwise traverse it all (~20-100 ms
+    with every request waiting: the respondents' p99), and let young collections run less often
+    (a submission allocates a few thousand short-lived containers)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def create_app(
     settings: Settings, engine: Engine[Any] | None = None, *, document_pages: bool = False
 ) -> Litestar:
@@ -102,6 +115,7 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if owns_engine:
             await start_engine(engine)
+        settle_startup_objects()
         stop = asyncio.Event()
         worker = None
         if settings.in_process_worker:

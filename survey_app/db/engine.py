@@ -51,10 +51,20 @@ _Outcomes = list[tuple["asyncio.Future[Any]", Any, BaseException | None]]
 
 @dataclass
 class _Group:
-    """Items waiting for one `write_many` call, and that call's results (write_grouped)."""
+    """Items waiting for one `write_many` call, and their callers' futures (write_grouped)."""
 
     items: list[Any] = field(default_factory=list)
-    results: asyncio.Future[list[Any]] | None = None
+    futures: list[asyncio.Future[Any]] = field(default_factory=list)  # one per item
+
+    def settle(self, done: asyncio.Future[list[Any]]) -> None:
+        """Each item's result or error, once the group's write is committed (or failed)."""
+        failure = asyncio.CancelledError() if done.cancelled() else done.exception()
+        for index, future in enumerate(self.futures):
+            result = failure or done.result()[index]
+            if isinstance(result, BaseException):
+                _settle(future, error=result)
+            else:
+                _settle(future, result)
 
 
 @dataclass
@@ -268,14 +278,12 @@ class SerialSQLiteEngine(SQLiteEngine):
                 state.commits_since_checkpoint += len(group.items) - 1
                 return write_many(connection, group.items)
 
-            group.results = asyncio.ensure_future(self.run_in_writer(write))
-        index = len(group.items)
+            done = asyncio.ensure_future(self.run_in_writer(write))
+            done.add_done_callback(group.settle)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         group.items.append(item)
-        assert group.results is not None
-        result = (await asyncio.shield(group.results))[index]
-        if isinstance(result, BaseException):
-            raise result
-        return result
+        group.futures.append(future)
+        return await future  # cancelled alone: the group's write goes on for the others
 
     async def _write_batch(self, state: _LoopConnections, batch: _Batch) -> _Outcomes:
         connection = self._loop_writer(state)
