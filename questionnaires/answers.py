@@ -313,7 +313,8 @@ def available_options(
 def _choice_problem(
     question: Question, value: object, visibility: Visibility, today: date
 ) -> str | None:
-    allowed = {option.value for option in available_options(question, visibility.values, today)}
+    allowed = question.option_values if not question.choice_filter else {
+        option.value for option in available_options(question, visibility.values, today)}
     if question.type != QuestionType.MULTIPLE_CHOICE:
         if not isinstance(value, str):
             return BAD_FORMAT_MESSAGE

@@ -131,6 +131,11 @@ class Question:
             return DEFAULT_TEXTAREA_MAX_LENGTH
         return DEFAULT_TEXT_MAX_LENGTH
 
+    @cached_property
+    def option_values(self) -> frozenset[str]:
+        """The values of all its options (checked for every answer of every submission)."""
+        return frozenset(option.value for option in self.options)
+
     @property
     def scale_options(self) -> tuple[Option, ...]:
         """The answer options of a rating or matrix: the five levels, then 不了解 if allowed."""

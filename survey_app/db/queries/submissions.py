@@ -373,9 +373,9 @@ def _group_statements(news: list[NewResponse], ids: list[int]) -> list[tuple[str
     statements for them all."""
     now = utcnow()
     statements: list[tuple[str, list[Any]]] = []
+    children = [_child_rows(new, response, now) for new, response in zip(news, ids, strict=True)]
     for table, columns in _CHILD_COLUMNS.items():
-        rows = [row for new, response in zip(news, ids, strict=True)
-                for row in _child_rows(new, response, now)[table]]
+        rows = [row for child in children for row in child[table]]
         statements += _many_rows(lambda n, t=table, c=columns: _insert_sql(t, c, n).replace(
             "{}", "?"), rows)
     if any(new.opinion_rows for new in news):
