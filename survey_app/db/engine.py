@@ -360,6 +360,17 @@ async def stop_engine(engine: Engine[Any]) -> None:
         await engine.close()
 
 
+def direct_postgres(engine: Any) -> Any | None:
+    """The asyncpg pool of Piccolo's PostgresEngine when a read may bypass Piccolo (the
+    respondent pages' point reads): the pool is started and no transaction is open in this
+    task. Piccolo's `run_querystring` parses its QueryString and wraps the call on every
+    request; asyncpg's own statement cache prepares a fixed SQL text once per connection."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None and \
+            engine.current_transaction.get() is None:
+        return engine.pool
+    return None
+
+
 def direct_sqlite(engine: Any) -> SerialSQLiteEngine | None:
     """The engine when a statement may bypass Piccolo (select_now, run_in_writer): SQLite and no
     transaction open in this task. Inside one (the demo loads in a single transaction) the write

@@ -17,7 +17,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from survey_app.db.engine import direct_sqlite
+from survey_app.db.engine import direct_postgres, direct_sqlite
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.queries.opinion_sentiment import ENQUEUE_SQL, ENQUEUE_VALUES
 from survey_app.db.tables import (
@@ -192,6 +192,10 @@ async def _point_read(sql: str, value: Any) -> list[dict[str, Any]]:
     direct = direct_sqlite(engine)
     if direct is not None:
         return direct.select_now(sql.replace("{}", "?"), [value])
+    pool = direct_postgres(engine)
+    if pool is not None:
+        row = await pool.fetchrow(sql.replace("{}", "$1"), value)
+        return [] if row is None else [row]
     return await engine.run_querystring(QueryString(sql, value))  # type: ignore[no-any-return]
 
 
