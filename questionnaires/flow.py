@@ -177,13 +177,16 @@ def possible_sections(
     section_id: str,
     *,
     today: date | None = None,
+    visibility: Visibility | None = None,
 ) -> tuple[str, ...]:
     """The steps a respondent on `section_id` may go through: the visible ones up to it, then
     each later one that is visible or whose condition reads an answer not settled yet (one on
     this page, which may change before the button is pressed, or an unanswered later one).
     The page offers 提交问卷 only when no later step is possible, so that button never leads
-    to another page; 下一页 with no later step visible after all shows the last-step notice."""
-    visibility = evaluate_visibility(questionnaire, answers, today=today)
+    to another page; 下一页 with no later step visible after all shows the last-step notice.
+    `visibility`: evaluate_visibility's result for these answers, when the caller has it."""
+    if visibility is None:
+        visibility = evaluate_visibility(questionnaire, answers, today=today)
     ids = [section.id for section in questionnaire.sections]
     if section_id not in ids:
         return visibility.sections
