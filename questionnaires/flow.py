@@ -65,16 +65,36 @@ class Visibility:
     values: Mapping[str, str]  # expression variables from the visible answers
 
 
+_OUTCOMES: dict[tuple[object, ...], bool | None] = {}
+_OUTCOMES_SIZE = 20_000
+
+
 def condition_holds(
     source: str, values: Mapping[str, str], today: date, *, current: str = ""
 ) -> bool | None:
-    """Evaluate a boolean expression; None when it cannot be evaluated (too costly)."""
+    """Evaluate a boolean expression; None when it cannot be evaluated (too costly).
+
+    An expression reads nothing but the values of its references (a missing one reads as ""),
+    `current` and the day, so outcomes are remembered by those: every respondent page with a
+    draft evaluates the questionnaire's conditions, mostly on the same few answers."""
     try:
-        return evaluate_bool(
-            compile_expression(source), EvaluationContext(values, today, current=current)
-        )
+        expression = compile_expression(source)
     except ExpressionError:
         return None
+    key = (source, today, current, *(values.get(name, "") for name in expression.references))
+    try:
+        return _OUTCOMES[key]
+    except KeyError:
+        pass
+    try:
+        outcome: bool | None = evaluate_bool(expression,
+                                             EvaluationContext(values, today, current=current))
+    except ExpressionError:
+        outcome = None
+    if len(_OUTCOMES) >= _OUTCOMES_SIZE:
+        _OUTCOMES.clear()
+    _OUTCOMES[key] = outcome
+    return outcome
 
 
 _RECENT: dict[tuple[int, date, str], tuple[Questionnaire, Visibility]] = {}

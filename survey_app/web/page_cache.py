@@ -120,9 +120,9 @@ class CompiledPage:
 
 
 def _deflate_now(data: bytes) -> bytes:
-    """Per-request text, compressed fast: level 1 and a 4 KB window (setting up zlib's default
+    """Per-request text, compressed fast: level 1 and a 2 KB window (setting up zlib's default
     32 KB window and hash tables costs more than compressing a page's few KB)."""
-    compressor = zlib.compressobj(1, zlib.DEFLATED, -12, 6)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -11, 3)
     return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
