@@ -37,9 +37,9 @@ MAX_PAGES = 2000  # compiled pages kept per process (each ~2-3x a page's size)
 # Text between two per-request values shorter than this goes out stored with them (it is not
 # worth a run of its own: a run costs its sync flush, and loses the text before it).
 SHORT_TEXT = 512
-# Per-request values up to this size go out stored; larger ones (a long draft's data-answers)
-# are compressed with the small compressor.
-STORED_MAX = 256
+# Per-request values up to this size go out stored (random tokens do not compress); larger ones
+# (a long draft's data-answers) are compressed with the small compressor.
+STORED_MAX = 1024
 
 
 @dataclass
