@@ -66,7 +66,7 @@ class Visibility:
 
 
 _OUTCOMES: dict[tuple[object, ...], bool | None] = {}
-_OUTCOMES_SIZE = 20_000
+_OUTCOMES_SIZE = 4096  # keys may hold a referenced text answer: kept small
 
 
 def condition_holds(
