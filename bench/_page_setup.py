@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import re
 import secrets
@@ -215,6 +216,10 @@ def free_port() -> int:
 
 APP = ["survey_app.app:create_app_from_env", "--factory"]
 CEILING_APP = ["bench._ceiling_app:app"]
+# The event loop `survey-app serve` runs (cli.serve): asyncio, not uvloop. Saturated, uvloop
+# served some connections hundreds of ms late (p99 600 ms where asyncio's was 35 ms, the same
+# bare app burning 0.3 ms per request; bench/NOTE_respondent_pages.md).
+LOOP = ["--loop", os.environ.get("BENCH_UVICORN_LOOP", "asyncio")]
 
 
 @contextlib.contextmanager
@@ -227,7 +232,7 @@ def serve(env: dict[str, str], log: Path, app: list[str] = APP,
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", *app,
              "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-             "--log-level", "warning", "--no-access-log"],
+             "--log-level", "warning", "--no-access-log", *LOOP],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"

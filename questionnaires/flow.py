@@ -69,16 +69,36 @@ class Visibility:
     values: Mapping[str, str]  # expression variables from the visible answers
 
 
+_OUTCOMES: dict[tuple[object, ...], bool | None] = {}
+_OUTCOMES_SIZE = 4096  # keys may hold a referenced text answer: kept small
+
+
 def condition_holds(
     source: str, values: Mapping[str, str], today: date, *, current: str = ""
 ) -> bool | None:
-    """Evaluate a boolean expression; None when it cannot be evaluated (too costly)."""
+    """Evaluate a boolean expression; None when it cannot be evaluated (too costly).
+
+    An expression reads nothing but the values of its references (a missing one reads as ""),
+    `current` and the day, so outcomes are remembered by those: every respondent page with a
+    draft evaluates the questionnaire's conditions, mostly on the same few answers."""
     try:
-        return evaluate_bool(
-            compile_expression(source), EvaluationContext(values, today, current=current)
-        )
+        expression = compile_expression(source)
     except ExpressionError:
         return None
+    key = (source, today, current, *(values.get(name, "") for name in expression.references))
+    try:
+        return _OUTCOMES[key]
+    except KeyError:
+        pass
+    try:
+        outcome: bool | None = evaluate_bool(expression,
+                                             EvaluationContext(values, today, current=current))
+    except ExpressionError:
+        outcome = None
+    if len(_OUTCOMES) >= _OUTCOMES_SIZE:
+        _OUTCOMES.clear()
+    _OUTCOMES[key] = outcome
+    return outcome
 
 
 _RECENT: dict[tuple[int, date, str], tuple[Questionnaire, Visibility]] = {}
@@ -183,13 +203,16 @@ def possible_sections(
     section_id: str,
     *,
     today: date | None = None,
+    visibility: Visibility | None = None,
 ) -> tuple[str, ...]:
     """The steps a respondent on `section_id` may go through: the visible ones up to it, then
     each later one that is visible or whose condition reads an answer not settled yet (one on
     this page, which may change before the button is pressed, or an unanswered later one).
     The page offers 提交问卷 only when no later step is possible, so that button never leads
-    to another page; 下一页 with no later step visible after all shows the last-step notice."""
-    visibility = evaluate_visibility(questionnaire, answers, today=today)
+    to another page; 下一页 with no later step visible after all shows the last-step notice.
+    `visibility`: evaluate_visibility's result for these answers, when the caller has it."""
+    if visibility is None:
+        visibility = evaluate_visibility(questionnaire, answers, today=today)
     ids = [section.id for section in questionnaire.sections]
     if section_id not in ids:
         return visibility.sections

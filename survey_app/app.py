@@ -92,10 +92,11 @@ class SurveyApp(Litestar):
 
 
 def settle_startup_objects() -> None:
-    """What importing and building the app made (~175,000 objects) lives as long as the process:
-    freeze it out of the cyclic GC, whose full collections otherwise traverse it all (~20-100 ms
-    with every request waiting: the respondents' p99), and let young collections run less often
-    (a submission allocates a few thousand short-lived containers)."""
+    """What importing and building the served app made (modules, the app, its routes: ~175,000
+    objects) lives as long as the server: frozen out of the collector's full collections, which
+    otherwise walk it all (~250 ms on the shared 2-core machine) while every request waits
+    (bench/NOTE_respondent_pages.md); and young collections run less often (a submission
+    allocates a few thousand short-lived containers)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
@@ -115,7 +116,6 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if owns_engine:
             await start_engine(engine)
-        settle_startup_objects()
         stop = asyncio.Event()
         worker = None
         if settings.in_process_worker:
@@ -194,4 +194,6 @@ def create_app(
 
 def create_app_from_env() -> Litestar:
     """Factory for `uvicorn --factory` and the `serve` command."""
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    settle_startup_objects()
+    return app

@@ -71,6 +71,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         # The app logs each request itself with the route pattern, never the path: survey
         # links carry bearer tokens (web/access_log.py).
         access_log=False,
+        # asyncio's loop, not uvloop: saturated, uvloop left some connections unserved for
+        # hundreds of ms (p99 600 ms against asyncio's 35 ms, same app, same throughput;
+        # bench/NOTE_respondent_pages.md).
+        loop="asyncio",
     )
 
 

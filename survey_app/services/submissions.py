@@ -13,10 +13,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from analysis.text import clean_opinion, mask_text_answers
 from questionnaires.answers import opinion_texts, relevant_answers, scored_answers, validate_answers
+from questionnaires.flow import Visibility, evaluate_visibility
 from questionnaires.model import TEXT_TYPES, Questionnaire
 from questionnaires.ratings import rated_items, rating_strings
 from survey_app.db.errors import is_unique_violation
@@ -60,6 +62,12 @@ class LinkState:
     questionnaire: Questionnaire
     draft: dict[str, Any] = field(default_factory=dict)
     draft_section: str = ""
+
+    @cached_property
+    def draft_visibility(self) -> Visibility:
+        """What skip logic shows for the saved draft: a page asks it several times (the step
+        to resume, its position and total, the form's answers); the draft is not changed."""
+        return evaluate_visibility(self.questionnaire, self.draft)
 
 
 def receipt_code(response_id: int, submission_id: str) -> str:

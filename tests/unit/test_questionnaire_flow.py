@@ -178,3 +178,20 @@ def test_choice_filter_attributes() -> None:
         "name": "U18",
         "label": "城关街道",
     }
+
+
+def test_remembered_condition_outcomes_follow_the_referenced_values_and_the_day() -> None:
+    from questionnaires.flow import condition_holds
+
+    day = date(2026, 7, 1)
+    for _ in range(2):  # the second round answers from what was remembered
+        assert condition_holds("${a} = '1'", {"a": "1"}, day) is True
+        assert condition_holds("${a} = '1'", {"a": "2"}, day) is False
+        assert condition_holds("${a} = '1'", {"a": "1", "b": "2"}, day) is True
+        assert condition_holds("${a} = '1'", {}, day) is False
+        assert condition_holds("${a} = ''", {}, day) is True  # missing reads as ""
+        assert condition_holds("${d} <= today()", {"d": "2026-07-01"}, day) is True
+        assert condition_holds("${d} <= today()", {"d": "2026-07-01"}, date(2026, 6, 30)) is False
+        assert condition_holds(". = 'x'", {}, day, current="x") is True
+        assert condition_holds(". = 'x'", {}, day, current="y") is False
+        assert condition_holds("${a} = ", {"a": "1"}, day) is None  # cannot be compiled

@@ -2,6 +2,8 @@
 
 import gzip
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -10,6 +12,7 @@ from questionnaires.client_logic import form_attributes
 from questionnaires.flow import visible_sections
 from survey_app.demo.answers import simulate_answers
 from survey_app.services.questionnaires import install_shipped, questionnaire_for_version
+from survey_app.web import page_cache
 from survey_app.web.answer_view import AnswerView
 from survey_app.web.page_cache import compile_page
 from survey_app.web.pages.survey import (
@@ -22,7 +25,8 @@ from survey_app.web.pages.survey import (
 from tests.support.campaigns import open_campaign
 
 FLAGS = [(True, False, True, False), (False, False, False, True), (False, True, False, False)]
-REQUEST = {"csrf": "tok<&>", "submission_id": "sid-123", "started": "1767225600"}
+# as long as real ones (Litestar's CSRF token is 128 characters)
+REQUEST = {"csrf": "tok<&>" + "f" * 122, "submission_id": "s" * 24, "started": "1767225600"}
 
 
 def _live(template, context, answers, values):  # type: ignore[no-untyped-def]
@@ -42,18 +46,23 @@ async def test_filled_page_equals_the_page_rendered_per_request(app, db, code) -
     template = app.template_engine.engine.get_template("survey/step.html")
     checked = 0
     for seed in range(4):
-        answers = relevant_answers(questionnaire, simulate_answers(
+        everything = relevant_answers(questionnaire, simulate_answers(
             questionnaire, random.Random(seed), opinion_for=lambda unit: "窗口<排队>时间长 & \"慢\""))
-        values = {**REQUEST, "position": "2", "total": "5",
-                  "answers": form_attributes(questionnaire, answers)["data-answers"]}
-        for section in visible_sections(questionnaire, answers):
-            for flags in FLAGS:
-                context = step_context(questionnaire, "测试调查", section, flags)
-                compiled = compile_page(step_renderer(template), context,
-                                        REQUEST_VALUES + PAGE_VALUES)
-                assert compiled is not None
-                assert compiled.fill(answers, values) == _live(template, context, answers, values)
-                checked += 1
+        for section in visible_sections(questionnaire, everything):
+            own = {q.name for q in questionnaire.section(section).questions}
+            # this step answered (reopened), and only the steps before it (walking forward)
+            for answers in (everything, {k: v for k, v in everything.items() if k not in own}):
+                values = {**REQUEST, "position": "2", "total": "5",
+                          "answers": form_attributes(questionnaire, answers)["data-answers"]}
+                for flags in FLAGS:
+                    context = step_context(questionnaire, "测试调查", section, flags)
+                    compiled = compile_page(step_renderer(template), context,
+                                            REQUEST_VALUES + PAGE_VALUES)
+                    assert compiled is not None
+                    expected = _live(template, context, answers, values)
+                    assert compiled.fill(answers, values) == expected
+                    assert gzip.decompress(compiled.gzip(answers, values)).decode() == expected
+                    checked += 1
     assert checked > 10
 
 
@@ -67,11 +76,58 @@ async def test_blank_page_gzip_is_the_rendered_page(app, db) -> None:
         context = step_context(questionnaire, "测试调查", section.id, FLAGS[0])
         compiled = compile_page(step_renderer(template), context, REQUEST_VALUES + PAGE_VALUES,
                                 preset=page_values)
-        assert compiled is not None and compiled.blank_head  # the head is compressed once
+        assert compiled is not None
         expected = _live(template, context, {}, {**REQUEST, **page_values})
-        assert gzip.decompress(compiled.blank_gzip(REQUEST)).decode() == expected
+        with _compressed_now() as compressed:
+            assert gzip.decompress(compiled.gzip({}, REQUEST)).decode() == expected
+        assert compressed == []  # cached runs and the request values, stored
         assert compiled.fill({}, REQUEST) == expected
         assert "tok&lt;&amp;&gt;" in expected  # request values are escaped
+
+
+@contextmanager
+def _compressed_now() -> Iterator[list[str]]:
+    """What page_cache compresses per request while inside."""
+    texts: list[str] = []
+    original = page_cache._deflate_now
+
+    def record(data: bytes) -> bytes:
+        texts.append(data.decode())
+        return original(data)
+
+    page_cache._deflate_now = record
+    try:
+        yield texts
+    finally:
+        page_cache._deflate_now = original
+
+
+async def test_a_step_is_compressed_per_request_only_where_it_has_answers(app, db) -> None:
+    """Walking forward through a draft (answers on earlier steps, none on this one), the page is
+    spliced from runs compressed once; a step reopened with its answers compresses the run with
+    the filled slots, and every byte is still the page rendered per request."""
+    versions = await install_shipped()
+    _, questionnaire = await questionnaire_for_version(versions["enterprise-business-environment"])
+    template = app.template_engine.engine.get_template("survey/step.html")
+    answers = relevant_answers(questionnaire, simulate_answers(questionnaire, random.Random(3)))
+    steps = visible_sections(questionnaire, answers)
+    earlier = {q.name: answers[q.name] for s in steps[:2]
+               for q in questionnaire.section(s).questions if q.name in answers}
+    section = questionnaire.section(steps[2])
+    context = step_context(questionnaire, "测试调查", section.id, FLAGS[1])
+    compiled = compile_page(step_renderer(template), context, REQUEST_VALUES + PAGE_VALUES)
+    assert compiled is not None
+    for draft in (earlier, answers):
+        values = {**REQUEST, "position": "3", "total": "9",
+                  "answers": form_attributes(questionnaire, draft)["data-answers"]}
+        with _compressed_now() as compressed:
+            body = compiled.gzip(draft, values)
+        assert gzip.decompress(body).decode() == _live(template, context, draft, values)
+        questions_compressed = any(f'name="{q.name}' in text for text in compressed
+                                   for q in section.questions)
+        assert questions_compressed == (draft is answers), [t[:80] for t in compressed]
+        if draft is earlier:  # nothing at all compressed per request
+            assert compressed == []
 
 
 async def test_page_served_gzip_from_cache_with_fresh_request_values(client, db) -> None:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from survey_app.db.engine import direct_sqlite, postgres_pool
+from survey_app.db.engine import GroupedReads, direct_postgres, direct_sqlite
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.queries.opinion_sentiment import ENQUEUE_SQL, ENQUEUE_VALUES
 from survey_app.db.tables import (
@@ -134,7 +134,7 @@ async def find_invitation_context(token: str) -> InvitationContext | None:
 
 
 _LINK_STATE_SQL = (
-    "SELECT i.id, i.status, i.stratum, i.design_weight, i.campaign, c.name AS c_name,"
+    "SELECT i.token, i.id, i.status, i.stratum, i.design_weight, i.campaign, c.name AS c_name,"
     " c.status AS c_status, c.opens_at AS c_opens, c.closes_at AS c_closes,"
     " c.version AS c_version, v.definition_hash AS v_hash, d.answers AS d_answers,"
     " d.section AS d_section"
@@ -148,7 +148,7 @@ _LINK_STATE_SQL = (
 async def find_link_state(token: str) -> tuple[InvitationContext, dict[str, Any], str] | None:
     """The invitation, its campaign, version hash and saved draft in ONE query, as plain rows
     (no Piccolo objects: this runs on every respondent page)."""
-    rows = await _point_read(_LINK_STATE_SQL, token)
+    rows = await _point_read(_LINK_STATE_SQL, token, _LINK_STATES)
     if not rows:
         return None
     row = rows[0]
@@ -177,24 +177,39 @@ def _timestamp(value: Any) -> dt.datetime | None:
 
 
 _OPEN_LINK_SQL = (
-    "SELECT c.id, c.name, c.status, c.opens_at, c.closes_at, c.version, c.open_link_paused,"
-    " v.definition_hash AS v_hash"
+    "SELECT c.open_link_token, c.id, c.name, c.status, c.opens_at, c.closes_at, c.version,"
+    " c.open_link_paused, v.definition_hash AS v_hash"
     " FROM campaign c JOIN questionnaire_version v ON v.id = c.version"
     " WHERE c.open_link_token = {}"
 )
 
 
-async def _point_read(sql: str, value: Any) -> list[dict[str, Any]]:
-    """One indexed read with one parameter, as plain rows (the respondent pages' hot path)."""
+def _grouped(sql: str, key: str) -> GroupedReads:
+    """The statement answering many point reads of `sql` at once (PostgreSQL)."""
+    return GroupedReads(sql.replace("= {}", "= ANY($1::text[])"), key)
+
+
+_LINK_STATES = _grouped(_LINK_STATE_SQL, "token")
+_OPEN_LINKS = _grouped(_OPEN_LINK_SQL, "open_link_token")
+
+
+async def _point_read(sql: str, value: Any, grouped: GroupedReads) -> list[dict[str, Any]]:
+    """One indexed read with one parameter, as plain rows (the respondent pages' hot path):
+    on SQLite on the event loop's thread, on PostgreSQL grouped with the reads of the same
+    turn of the loop."""
     engine = Invitation._meta.db
     direct = direct_sqlite(engine)
     if direct is not None:
         return direct.select_now(sql.replace("{}", "?"), [value])
+    pool = direct_postgres(engine)
+    if pool is not None:
+        row = await grouped.read(pool, value)
+        return [] if row is None else [row]
     return await engine.run_querystring(QueryString(sql, value))  # type: ignore[no-any-return]
 
 
 async def find_open_link_context(open_token: str) -> InvitationContext | None:
-    rows = await _point_read(_OPEN_LINK_SQL, open_token)
+    rows = await _point_read(_OPEN_LINK_SQL, open_token, _OPEN_LINKS)
     if not rows:
         return None
     row = rows[0]
@@ -494,7 +509,7 @@ async def store_submission(new: NewResponse) -> StoredResponse:
     direct = direct_sqlite(engine)
     if direct is not None:
         return _stored(await direct.write_grouped(store_submissions_sqlite, new))
-    pool = postgres_pool(engine)
+    pool = direct_postgres(engine)
     if pool is not None:
         sql, values = _postgres_statement(new)
         async with pool.acquire() as connection:

@@ -39,7 +39,7 @@ from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.answer_view import AnswerView
 from survey_app.web.guards import PUBLIC
-from survey_app.web.page_cache import CompiledPage, PageCache, compile_page, gzip_text
+from survey_app.web.page_cache import CompiledPage, PageCache, compile_page
 from survey_app.web.rendering import page
 from survey_app.web.static_assets import NO_COMPRESSION
 
@@ -140,9 +140,11 @@ def _step_values(
     if not answers and not restored and key in _blank_steps:
         return _blank_steps[key]
     questionnaire = state.questionnaire
-    # Skip logic evaluated once (possible_sections, form values: the same remembered result).
-    visibility = evaluate_visibility(questionnaire, answers)
-    steps = possible_sections(questionnaire, answers, section_id)
+    # Skip logic evaluated once for possible_sections and the form's values (a GET page shows
+    # the saved draft: the state has it evaluated already).
+    visibility = state.draft_visibility if answers is state.draft else \
+        evaluate_visibility(questionnaire, answers)
+    steps = possible_sections(questionnaire, answers, section_id, visibility=visibility)
     position = steps.index(section_id) + 1 if section_id in steps else 1
     flags = (position == 1, section_id not in steps or steps[-1] == section_id, position == 1,
              restored)
@@ -170,11 +172,8 @@ def cached_step_body(
                           open_intro)
     if compiled is None:
         return None
-    if not answers:
-        return compiled.blank_gzip(request_values) if gzipped else \
-            compiled.fill({}, request_values).encode()
-    text = compiled.fill(answers, {**request_values, **page_values})
-    return gzip_text(text) if gzipped else text.encode()
+    values = {**request_values, **page_values} if answers else request_values
+    return compiled.gzip(answers, values) if gzipped else compiled.fill(answers, values).encode()
 
 
 def _render_step(
@@ -234,7 +233,7 @@ def thanks_body(environment: Any, campaign_name: str, receipt_code: str, gzipped
     compiled = _thanks_pages.get((campaign_name,), build)
     assert compiled is not None  # one slot, always shown
     values = {"receipt_code": receipt_code}
-    return compiled.blank_gzip(values) if gzipped else compiled.fill({}, values).encode()
+    return compiled.gzip({}, values) if gzipped else compiled.fill({}, values).encode()
 
 
 def _thanks(request: Request, receipt: submissions.Receipt, campaign_name: str) -> Response:
@@ -285,7 +284,7 @@ _blank_visible: dict[tuple[int, str], list[str]] = {}
 def _visible(state: LinkState) -> list[str]:
     """The visible steps; with no draft, the same for everyone on this version (kept)."""
     if state.draft:
-        return visible_sections(state.questionnaire, state.draft)
+        return list(state.draft_visibility.sections)
     key = (state.context.version_id, state.context.definition_hash)
     visible = _blank_visible.get(key)
     if visible is None:
