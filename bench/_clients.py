@@ -1,6 +1,6 @@
 """The client processes of bench/submit_load.py: the phones spread over several processes
-(one Python process could not drive the server hard enough), started together behind a
-barrier, with the server's CPU read over the measured window and, with --kill, the server
+(one Python process could not drive the server hard enough), started together once all are
+ready, with the server's CPU read over the measured window and, with --kill, the server
 SIGKILLed and restarted once a third of the phones hold a receipt."""
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from _phones import Share, Stats, Walk, Window, client_process, respondents, wal
 from _submit_server import Server
 
 from questionnaires.model import Questionnaire
-
-START_TIMEOUT = 300.0  # seconds for every client process to import and get ready
 
 
 @dataclass(frozen=True)
@@ -67,15 +65,16 @@ async def drive(base_url: str, pid: int, questionnaire: Questionnaire, tokens: l
     with `server`, kill and restart it once a third of the phones hold a receipt."""
     context = multiprocessing.get_context("spawn")  # no inherited database engine or loop
     parts = shares(base_url, questionnaire, tokens, plan)
-    barrier = context.Barrier(len(parts) + 1)
+    go = context.Event()
     counter = context.Value("i", 0)
     results = context.Queue()
-    processes = [context.Process(target=client_process, args=(part, barrier, counter, results),
+    processes = [context.Process(target=client_process, args=(part, go, counter, results),
                                  daemon=True) for part in parts]
     for process in processes:
         process.start()
     try:
-        await asyncio.to_thread(barrier.wait, START_TIMEOUT)
+        await asyncio.to_thread(_collect, results, processes)  # each one is ready
+        go.set()
         start = time.monotonic()
         kills = [0]
         killing = (asyncio.create_task(_killer(server, counter, max(1, plan.phones // 3), kills))
@@ -127,8 +126,9 @@ def _machine() -> tuple[int, int]:
     return sum(ticks[:8]) - idle, idle
 
 
-def _collect(results: Any, processes: list[Any]) -> list[Stats]:
-    collected: list[Stats] = []
+def _collect(results: Any, processes: list[Any]) -> list[Any]:
+    """One message from each client process, failing as soon as one of them has died."""
+    collected: list[Any] = []
     while len(collected) < len(processes):
         try:
             collected.append(results.get(timeout=1.0))

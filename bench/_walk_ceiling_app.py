@@ -22,17 +22,15 @@ _WALK = json.loads(Path(os.environ["CEILING_WALK_FILE"]).read_text())
 _SECTION = re.compile(rb"(?:^|&)_section=([^&]*)")
 
 
-def _response(page: list[object], status: int = 200) -> Response[bytes]:
+def _response(page: list[object], status: int = 200, **extra: str) -> Response[bytes]:
     text, headers = page
     assert isinstance(text, str) and isinstance(headers, dict)
-    headers = dict(headers)
+    headers = {**headers, **extra}
     # Litestar adds "; charset=utf-8" to text/* media types itself
     media_type = headers.pop("content-type", "text/html").removesuffix("; charset=utf-8")
     return Response(text.encode(), status_code=status, media_type=media_type, headers=headers)
 
 
-_RECEIPT = _WALK["receipt"]
-_REDIRECT_HEADERS: dict[str, str] = _WALK["redirect"][1]
 
 
 @get("/healthz")
@@ -42,21 +40,18 @@ async def healthz() -> str:
 
 @get("/s/{token:str}")
 async def page(step: str = "") -> Response[bytes]:
-    text, headers = _WALK["pages"][step]
-    return _response([text, headers])
+    return _response(_WALK["pages"][step])
 
 
 @post("/s/{token:str}", status_code=200)
 async def answer(request: Request, token: str) -> Response[bytes]:
     body = await request.body()
     if b"_action=submit" in body:
-        return _response(_RECEIPT)
+        return _response(_WALK["receipt"])
     found = _SECTION.search(body)
     assert found is not None
     following = _WALK["next"][found.group(1).decode()]
-    headers = {**_REDIRECT_HEADERS, "location": f"/s/{token}?step={following}"}
-    headers.pop("content-type", None)
-    return Response(b"", status_code=303, headers=headers)
+    return _response(_WALK["redirect"], 303, location=f"/s/{token}?step={following}")
 
 
 app = Litestar(route_handlers=[healthz, page, answer])
