@@ -7,10 +7,13 @@ section like a browser without JavaScript (GET the link, POST each section, foll
 the last one) and keeping its receipt (回执编号). The phones speak HTTP/1.1 on raw asyncio streams
 (bench/_http.py) from --client-processes processes, so the client is not what is measured.
 
-Steady state (the headline): the phones walk for --warmup + --seconds, each taking a new
-invitation (phones × 30 are made) after each receipt; counted over the --seconds window only:
+Steady state (the headline): the phones arrive spread over --warmup (5 s), then all walk for
+--seconds (10 s), each taking a new invitation (phones × 30 are made) after each receipt; a walk
+in progress when the window closes is finished and reconciled, not counted. Over the window only:
 complete submissions/s, answered requests/s and per submission, final-POST latency, the server's
-CPU per submission and the client's CPU per request. `--one-shot`: each phone walks one
+CPU per submission (its process's; PostgreSQL's backends are not in it) and the client's CPU
+per request. A walk lasts about phones ÷ submissions/s: keep --warmup above it so the phones are
+spread over the steps when the window opens. `--one-shot`: each phone walks one
 invitation, counted from the first request to the last receipt (ramp-up included).
 
 In the same run the same client processes then drive a bare Litestar app answering the same
@@ -21,7 +24,8 @@ database (one row per transaction).
 
 `--kill`: SIGKILL the server when a third of the phones hold a receipt, restart it; phones
 retry (the final POST with the same submission id and form) until they get a receipt or a
-definitive refusal. Every acknowledged submission must then be stored exactly once.
+definitive refusal. Every acknowledged submission must then be stored exactly once. With
+`--one-shot` the phones walk in step, so many final POSTs are in flight at the kill.
 
 `--final`: complete final POSTs of the 40-question survey (one per distinct invitation, wrk,
 `--clients` connections, `--seconds`), each engine beside its ceiling measured in the same run
@@ -33,7 +37,8 @@ transaction (bench/_submit_ceiling_app.py). Reconciles receipts with stored rows
     .venv/bin/python bench/submit_load.py                       # both engines, 200 phones, 10 s
     .venv/bin/python bench/submit_load.py --engine sqlite --phones 500 --seconds 20
     .venv/bin/python bench/submit_load.py --engine sqlite --one-shot      # each phone walks once
-    .venv/bin/python bench/submit_load.py --engine postgres --kill
+    .venv/bin/python bench/submit_load.py --engine postgres --kill [--one-shot]
+    .venv/bin/python bench/submit_load.py --engine sqlite --client-processes 3 --warmup 8
     .venv/bin/python bench/submit_load.py --final --clients 64 --seconds 10
     .venv/bin/python bench/submit_load.py --scale
 """
@@ -263,7 +268,7 @@ def main() -> None:
                         help="processes the phones are spread over")
     parser.add_argument("--one-shot", action="store_true",
                         help="each phone walks one invitation (a burst, ramp-up included)")
-    parser.add_argument("--warmup", type=float, default=2.0,
+    parser.add_argument("--warmup", type=float, default=5.0,
                         help="seconds of walking before the steady-state window")
     parser.add_argument("--deadline", type=float, default=300.0,
                         help="seconds after which phones stop retrying")
