@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from questionnaires.expressions import (
     EvaluationContext,
@@ -138,11 +139,15 @@ def coerce_form_answers(
 
 
 def _field_values(form: Mapping[str, list[str]], name: str) -> list[str]:
-    values = form.get(name) or []
+    values = form.get(name)
+    if not values:
+        return []
     return [_clean_text(value) for value in values if isinstance(value, str) and value.strip()]
 
 
 def _clean_text(text: str) -> str:
+    if text.isascii() and text.isalnum():  # an option value or a number: nothing to clean
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL_CHARACTERS.sub("", text).strip()
 
@@ -308,7 +313,8 @@ def available_options(
 def _choice_problem(
     question: Question, value: object, visibility: Visibility, today: date
 ) -> str | None:
-    allowed = {option.value for option in available_options(question, visibility.values, today)}
+    allowed = question.option_values if not question.choice_filter else {
+        option.value for option in available_options(question, visibility.values, today)}
     if question.type != QuestionType.MULTIPLE_CHOICE:
         if not isinstance(value, str):
             return BAD_FORMAT_MESSAGE
@@ -364,9 +370,9 @@ def _constraint_problem(
 # --- normalised rows ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScoredAnswer:
-    """One rating of one unit (a rating question, or one matrix row)."""
+class ScoredAnswer(NamedTuple):
+    """One rating of one unit (a rating question, or one matrix row). A named tuple: a
+    submission makes dozens, and a frozen dataclass costs several times more to build."""
 
     question: str
     row: str | None

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 
 class QuestionType(StrEnum):
@@ -130,6 +131,11 @@ class Question:
             return DEFAULT_TEXTAREA_MAX_LENGTH
         return DEFAULT_TEXT_MAX_LENGTH
 
+    @cached_property
+    def option_values(self) -> frozenset[str]:
+        """The values of all its options (checked for every answer of every submission)."""
+        return frozenset(option.value for option in self.options)
+
     @property
     def scale_options(self) -> tuple[Option, ...]:
         """The answer options of a rating or matrix: the five levels, then 不了解 if allowed."""
@@ -189,6 +195,12 @@ class Questionnaire:
 
     def find_section(self, section_id: str) -> Section | None:
         return self._sections_by_id.get(section_id)
+
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """Values worked out from this (immutable) questionnaire by other modules and kept with
+        it, e.g. questionnaires.ratings' rated items: every submission needs them."""
+        return {}
 
     def referenced_unit_codes(self) -> frozenset[str]:
         """Every unit code the questionnaire rates or collects opinions about (for the app to

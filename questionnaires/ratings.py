@@ -30,7 +30,14 @@ Rating = tuple[str, str, str, int | None]  # (unit code, question, row id or "",
 
 def rated_items(questionnaire: Questionnaire) -> dict[str, tuple[Item, ...]]:
     """Unit code → the unit's rated items in questionnaire order (units without a code are
-    not scored and left out)."""
+    not scored and left out). Worked out once per questionnaire: do not modify."""
+    found = questionnaire.derived.get("rated_items")
+    if found is None:
+        found = questionnaire.derived["rated_items"] = _rated_items(questionnaire)
+    return found  # type: ignore[no-any-return]
+
+
+def _rated_items(questionnaire: Questionnaire) -> dict[str, tuple[Item, ...]]:
     items: dict[str, list[Item]] = {}
     for question in questionnaire.iter_questions():
         if question.type == QuestionType.RATING:
@@ -44,6 +51,22 @@ def rated_items(questionnaire: Questionnaire) -> dict[str, tuple[Item, ...]]:
     return {code: tuple(unit_items) for code, unit_items in items.items()}
 
 
+_POSITIONS: dict[int, tuple[dict[str, tuple[Item, ...]], dict[str, dict[Item, int]]]] = {}
+
+
+def _positions(items_by_unit: dict[str, tuple[Item, ...]]) -> dict[str, dict[Item, int]]:
+    """Each unit's item -> position; kept for the (cached, never modified) rated_items dicts."""
+    kept = _POSITIONS.get(id(items_by_unit))
+    if kept is not None and kept[0] is items_by_unit:
+        return kept[1]
+    positions = {code: {item: i for i, item in enumerate(items)}
+                 for code, items in items_by_unit.items()}
+    if len(_POSITIONS) > 256:
+        _POSITIONS.clear()
+    _POSITIONS[id(items_by_unit)] = (items_by_unit, positions)
+    return positions
+
+
 def rating_strings(
     items_by_unit: dict[str, tuple[Item, ...]], ratings: Iterable[Rating]
 ) -> dict[str, str]:
@@ -51,9 +74,7 @@ def rating_strings(
 
     `ratings` are (unit code, question, row id or "", level or None for 不了解): the answer
     rows of one response."""
-    positions = {
-        code: {item: i for i, item in enumerate(items)} for code, items in items_by_unit.items()
-    }
+    positions = _positions(items_by_unit)
     chars: dict[str, list[str]] = {}
     for unit_code, question, row, level in ratings:
         if not unit_code:

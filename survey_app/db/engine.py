@@ -11,7 +11,8 @@ The respondent path's writes (`run_in_writer`: a submission, a draft) run on a p
 connection on the event loop's own thread: a thread hop per write let the GIL bounce between the
 loop and aiosqlite's thread (each switch waits up to the 5 ms switch interval), which cost more
 than the write itself. The writes that arrive during one turn of the loop are committed together
-(group commit, each in its own savepoint). Such a transaction is short and never waits for the
+(group commit, each in its own savepoint); submissions even share their statements
+(`write_grouped`). Such a transaction is short and never waits for the
 file lock on the loop (busy timeout 0: when another process holds it, the writes go to the
 aiosqlite thread instead), nor for a checkpoint's fsync: that connection does not checkpoint
 itself; every CHECKPOINT_EVERY writes a PASSIVE checkpoint runs on a worker thread (it blocks
@@ -49,6 +50,24 @@ _Outcomes = list[tuple["asyncio.Future[Any]", Any, BaseException | None]]
 
 
 @dataclass
+class _Group:
+    """Items waiting for one `write_many` call, and their callers' futures (write_grouped)."""
+
+    items: list[Any] = field(default_factory=list)
+    futures: list[asyncio.Future[Any]] = field(default_factory=list)  # one per item
+
+    def settle(self, done: asyncio.Future[list[Any]]) -> None:
+        """Each item's result or error, once the group's write is committed (or failed)."""
+        failure = asyncio.CancelledError() if done.cancelled() else done.exception()
+        for index, future in enumerate(self.futures):
+            result = failure or done.result()[index]
+            if isinstance(result, BaseException):
+                _settle(future, error=result)
+            else:
+                _settle(future, result)
+
+
+@dataclass
 class _LoopConnections:
     """Connections owned by one event loop (aiosqlite futures are bound to a loop)."""
 
@@ -64,6 +83,7 @@ class _LoopConnections:
     batch: _Batch = field(default_factory=list)  # works waiting for the next group commit
     flushing: asyncio.Task[None] | None = None
     checkpoint: asyncio.Task[None] | None = None
+    groups: dict[Any, _Group] = field(default_factory=dict)  # write_grouped's, by write_many
 
 
 class SerialTransaction(SQLiteTransaction):
@@ -228,11 +248,42 @@ class SerialSQLiteEngine(SQLiteEngine):
                 raise
         for future, result, error in outcomes:
             _settle(future, result, error)
-        state.commits_since_checkpoint += len(outcomes)
+        self._count_commits(state, len(outcomes))
+
+    def _count_commits(self, state: _LoopConnections, count: int) -> None:
+        """Every CHECKPOINT_EVERY writes, a PASSIVE checkpoint on a worker thread (the writer
+        connections never checkpoint themselves: that would fsync on their thread)."""
+        state.commits_since_checkpoint += count
         if state.commits_since_checkpoint >= CHECKPOINT_EVERY and (
                 state.checkpoint is None or state.checkpoint.done()):
             state.commits_since_checkpoint = 0
             state.checkpoint = asyncio.create_task(asyncio.to_thread(self._checkpoint))
+
+    async def write_grouped(self, write_many: Callable[[sqlite3.Connection, list[Any]], list[Any]],
+                            item: Any) -> Any:
+        """Like `run_in_writer`, for writes that are cheaper together: the items given to the
+        same `write_many` during one event-loop turn are written by ONE call, `write_many(
+        connection, items)`, in the next group commit; returns this item's result once
+        committed, or raises its error. `write_many` returns one result or exception per item,
+        in order, and undoes (a savepoint) whatever a failed item wrote. Submissions use it:
+        a few multi-row statements for a burst instead of a handful per submission."""
+        state = self.loop_connections()
+        group = state.groups.get(write_many)
+        if group is None:
+            group = state.groups[write_many] = _Group()
+
+            def write(connection: sqlite3.Connection) -> list[Any]:
+                del state.groups[write_many]  # later items make a group of their own
+                # Checkpoints follow the writes, not the works: a group counts as its items.
+                state.commits_since_checkpoint += len(group.items) - 1
+                return write_many(connection, group.items)
+
+            done = asyncio.ensure_future(self.run_in_writer(write))
+            done.add_done_callback(group.settle)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        group.items.append(item)
+        group.futures.append(future)
+        return await future  # cancelled alone: the group's write goes on for the others
 
     async def _write_batch(self, state: _LoopConnections, batch: _Batch) -> _Outcomes:
         connection = self._loop_writer(state)
@@ -367,4 +418,14 @@ def direct_sqlite(engine: Any) -> SerialSQLiteEngine | None:
     through the transaction."""
     if isinstance(engine, SerialSQLiteEngine) and engine.current_transaction.get() is None:
         return engine
+    return None
+
+
+def postgres_pool(engine: Any) -> Any | None:
+    """The asyncpg pool when a statement may bypass Piccolo (the respondent path's hot
+    statements): PostgreSQL, pool started, no transaction open in this task. Piccolo's
+    run_querystring costs more CPU than the statement's own round trip."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None and \
+            engine.current_transaction.get() is None:
+        return engine.pool
     return None

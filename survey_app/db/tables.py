@@ -292,6 +292,7 @@ class Answer(Table, tablename="answer"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
+    # A copy of the response's campaign: joined through, not checked per row (migration 0019).
     campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade)
     question = Varchar(length=64, null=False)
     row = Varchar(length=64, default="")
@@ -310,6 +311,7 @@ class UnitRating(Table, tablename="unit_rating"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
+    # A copy of the response's campaign: joined through, not checked per row (migration 0019).
     campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade)
     unit_code = Varchar(length=32, null=False)
     stratum = Varchar(length=128, default="")
@@ -375,6 +377,7 @@ class Opinion(Table, tablename="opinion"):
     id: Serial  # Piccolo adds the primary key; declared for type checkers
 
     response = ForeignKey(Response, null=False, on_delete=OnDelete.cascade)
+    # A copy of the response's campaign: joined through, not checked per row (migration 0019).
     campaign = ForeignKey(Campaign, null=False, on_delete=OnDelete.cascade, index=True)
     question = Varchar(length=64, null=False)
     unit_code = Varchar(length=32, default="")

@@ -179,3 +179,9 @@ def valid_csrf_token(token: str | None, secret: str) -> bool:
     if not token or len(token) != 128:
         return False
     return hmac.compare_digest(token[64:], generate_csrf_hash(token=token[:64], secret=secret))
+
+
+def csrf_tokens_match(form_token: str, cookie_token: str | None, secret: str) -> bool:
+    """Litestar's CSRF check of a POST: both tokens validly signed, with the same secret part."""
+    return (valid_csrf_token(form_token, secret) and valid_csrf_token(cookie_token, secret)
+            and hmac.compare_digest(form_token[:64], (cookie_token or "")[:64]))

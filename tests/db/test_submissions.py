@@ -61,3 +61,37 @@ async def test_invalid_answers_are_refused_with_problems_and_nothing_stored(db) 
     assert refused.value.reason == "invalid"
     assert "industry" in refused.value.problems
     assert await Response.count() == 0
+
+
+async def test_submissions_written_together_keep_their_own_rows(db) -> None:
+    """Concurrent submissions share their group commit's statements (SQLite): each response
+    must still get exactly its own answer, rating and opinion rows."""
+    from questionnaires.answers import opinion_texts, scored_answers
+    from survey_app.db.tables import Invitation, Opinion, UnitRating
+
+    campaign = await open_campaign(invitations=12)
+    questionnaire = campaign.questionnaire
+    rng = random.Random(11)
+    answers = {token: simulate_answers(questionnaire, rng,
+                                       opinion_for=lambda unit, t=token: f"意见{t[:6]}{unit}")
+               for token in campaign.tokens}
+    await asyncio.gather(*(submit_invitation_response(token, secrets.token_urlsafe(18), given)
+                           for token, given in answers.items()))
+    tokens = {r["id"]: r["token"] for r in await Invitation.select(Invitation.id, Invitation.token)}
+    responses = {r["id"]: tokens[r["invitation"]]
+                 for r in await Response.select(Response.id, Response.invitation)}
+    assert len(responses) == 12
+    stored: dict[int, set] = {}
+    for row in await Answer.select(Answer.response, Answer.question, Answer.row, Answer.level):
+        stored.setdefault(row["response"], set()).add((row["question"], row["row"], row["level"]))
+    opinions: dict[int, set] = {}
+    for row in await Opinion.select(Opinion.response, Opinion.text):
+        opinions.setdefault(row["response"], set()).add(row["text"])
+    ratings = {row["response"] for row in await UnitRating.select(UnitRating.response)}
+    for response_id, token in responses.items():
+        expected = {(a.question, a.row or "", None if a.unknown else a.level)
+                    for a in scored_answers(questionnaire, answers[token])}
+        assert stored[response_id] == expected
+        texts = {o.text for o in opinion_texts(questionnaire, answers[token])}
+        assert opinions.get(response_id, set()) == texts and all(token[:6] in t for t in texts)
+        assert response_id in ratings

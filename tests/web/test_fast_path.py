@@ -20,10 +20,11 @@ _PER_REQUEST = re.compile(r'(name="_(?:csrf_token|submission_id|started)" value=
 def litestar_only(app) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Serve through the Litestar handlers alone (what the fast path must reproduce)."""
     fast, app.fast_path = app.fast_path, None
+    posts, app.fast_post = app.fast_post, None
     try:
         yield
     finally:
-        app.fast_path = fast
+        app.fast_path, app.fast_post = fast, posts
 
 
 def _client(app, port: int) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]

@@ -9,15 +9,16 @@ after it returns. Opinions are stored with sentiment NULL ("not yet computed"): 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from survey_app.db.engine import direct_sqlite
+from survey_app.db.engine import direct_sqlite, postgres_pool
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.queries.opinion_sentiment import ENQUEUE_SQL, ENQUEUE_VALUES
 from survey_app.db.tables import (
@@ -53,8 +54,7 @@ class StoredResponse:
     submitted_at: dt.datetime | None
 
 
-@dataclass(frozen=True)
-class AnswerRow:
+class AnswerRow(NamedTuple):
     question: str
     row: str
     unit_code: str
@@ -62,16 +62,14 @@ class AnswerRow:
     level: int | None
 
 
-@dataclass(frozen=True)
-class RatingRow:
+class RatingRow(NamedTuple):
     """A response's ratings of one unit (questionnaires/ratings.py)."""
 
     unit_code: str
     levels: str
 
 
-@dataclass(frozen=True)
-class OpinionRow:
+class OpinionRow(NamedTuple):
     """A free-text opinion, already masked (services/submissions.prepare_answers)."""
 
     question: str
@@ -293,11 +291,33 @@ _RESPONSE_COLUMNS = ("campaign", "version", "invitation", "submission_id", "payl
 _RETURNING = " RETURNING id, submission_id, payload_hash, invitation, campaign, submitted_at"
 
 
-def _insert_sql(table: str, columns: tuple[str, ...], count: int) -> str:
-    """A parameterised multi-row INSERT with Piccolo's `{}` placeholders."""
-    placeholders = "(" + ", ".join("{}" for _ in columns) + ")"
+def _insert_sql(table: str, columns: tuple[str, ...], count: int, first: str = "{}") -> str:
+    """A parameterised multi-row INSERT with Piccolo's `{}` placeholders (`first`: the first
+    column's value expression)."""
+    placeholders = "(" + ", ".join([first] + ["{}"] * (len(columns) - 1)) + ")"
     names = ", ".join(f'"{c}"' for c in columns)
     return f"INSERT INTO {table} ({names}) VALUES " + ", ".join([placeholders] * count)  # noqa: S608
+
+
+_CHILD_COLUMNS = {
+    "answer": ("response", "campaign", "question", "row", "unit_code", "dimension", "level",
+               "stratum", "weight"),
+    "unit_rating": ("response", "campaign", "unit_code", "stratum", "weight", "levels"),
+    "opinion": ("response", "campaign", "question", "unit_code", "channel", "text",
+                "theme_locked", "created_at"),
+}
+
+
+def _child_rows(new: NewResponse, response: Any, now: dt.datetime) -> dict[str, list[tuple[Any, ...]]]:
+    """The answer, rating and opinion rows of a submission, `response` in their first column."""
+    return {
+        "answer": [(response, new.campaign_id, a.question, a.row, a.unit_code, a.dimension,
+                    a.level, new.stratum, new.design_weight) for a in new.answer_rows],
+        "unit_rating": [(response, new.campaign_id, r.unit_code, new.stratum, new.design_weight,
+                         r.levels) for r in new.rating_rows],
+        "opinion": [(response, new.campaign_id, o.question, o.unit_code, new.channel, o.text,
+                     False, now) for o in new.opinion_rows],
+    }
 
 
 def submission_statements(
@@ -306,24 +326,9 @@ def submission_statements(
     """Everything written after the response row, one statement per table: a submission's ~40
     answer rows go in one multi-row INSERT without building a Piccolo object per row."""
     now = utcnow()
-    statements: list[tuple[str, list[Any]]] = []
-
-    def add(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            statements.append((_insert_sql(table, columns, len(rows)),
-                               [value for row in rows for value in row]))
-
-    add("answer", ("response", "campaign", "question", "row", "unit_code", "dimension", "level",
-                   "stratum", "weight"),
-        [(response_id, new.campaign_id, a.question, a.row, a.unit_code, a.dimension, a.level,
-          new.stratum, new.design_weight) for a in new.answer_rows])
-    add("unit_rating", ("response", "campaign", "unit_code", "stratum", "weight", "levels"),
-        [(response_id, new.campaign_id, r.unit_code, new.stratum, new.design_weight, r.levels)
-         for r in new.rating_rows])
-    add("opinion", ("response", "campaign", "question", "unit_code", "channel", "text",
-                    "theme_locked", "created_at"),
-        [(response_id, new.campaign_id, o.question, o.unit_code, new.channel, o.text, False, now)
-         for o in new.opinion_rows])
+    statements = [(_insert_sql(table, _CHILD_COLUMNS[table], len(rows)),
+                   [value for row in rows for value in row])
+                  for table, rows in _child_rows(new, response_id, now).items() if rows]
     if new.opinion_rows:
         statements.append((ENQUEUE_SQL, list(ENQUEUE_VALUES)))
     if new.invitation_id is not None:
@@ -348,6 +353,82 @@ def _store_sqlite(connection: sqlite3.Connection, new: NewResponse) -> dict[str,
     for sql, values in submission_statements(new, row["id"]):
         connection.execute(sql.replace("{}", "?"), values)
     return dict(row)
+
+
+# A statement's parameters at most (SQLite's limit is 32,766 in older builds, 250,000 here).
+MAX_PARAMETERS = 30_000
+
+
+def _many_rows(sql_for: Any, rows: list[tuple[Any, ...]]) -> list[tuple[str, list[Any]]]:
+    """Multi-row statements of `rows`, split to stay under MAX_PARAMETERS."""
+    if not rows:
+        return []
+    per_statement = max(1, MAX_PARAMETERS // len(rows[0]))
+    return [(sql_for(len(chunk)), [value for row in chunk for value in row])
+            for chunk in (rows[i:i + per_statement] for i in range(0, len(rows), per_statement))]
+
+
+def _group_statements(news: list[NewResponse], ids: list[int]) -> list[tuple[str, list[Any]]]:
+    """What the submissions of a group commit write after their response rows (`ids`), a few
+    statements for them all."""
+    now = utcnow()
+    statements: list[tuple[str, list[Any]]] = []
+    children = [_child_rows(new, response, now) for new, response in zip(news, ids, strict=True)]
+    for table, columns in _CHILD_COLUMNS.items():
+        rows = [row for child in children for row in child[table]]
+        statements += _many_rows(lambda n, t=table, c=columns: _insert_sql(t, c, n).replace(
+            "{}", "?"), rows)
+    if any(new.opinion_rows for new in news):
+        statements.append((ENQUEUE_SQL.replace("{}", "?"), list(ENQUEUE_VALUES)))
+    invitations = [new.invitation_id for new in news if new.invitation_id is not None]
+    return statements + _for_ids(_RESPONDED, invitations, now) + _for_ids(_DRAFTS_GONE, invitations)
+
+
+_RESPONDED = "UPDATE invitation SET status = 'responded', responded_at = ? WHERE id IN ({ids})"
+_DRAFTS_GONE = "DELETE FROM response_draft WHERE invitation IN ({ids})"
+
+
+def _for_ids(sql: str, ids: list[int], *leading: Any) -> list[tuple[str, list[Any]]]:
+    """`sql` for every chunk of `ids` (its `{ids}` a list of placeholders), after `leading`."""
+    return [(sql.replace("{ids}", ", ".join("?" * len(chunk))), [*leading, *chunk])
+            for chunk in (ids[i:i + MAX_PARAMETERS] for i in range(0, len(ids), MAX_PARAMETERS))]
+
+
+def store_submissions_sqlite(connection: sqlite3.Connection,
+                             news: list[NewResponse]) -> list[dict[str, Any] | Exception]:
+    """A group of submissions in the group commit (engine.write_grouped): the response rows in
+    one statement, then one statement per table for all of them. When one of them
+    breaks a unique constraint (a replay, a second response for an invitation), the group is
+    undone and written again one submission at a time, each in its own savepoint, so that only
+    that one fails."""
+    connection.execute("SAVEPOINT submissions")
+    try:
+        stored: dict[str, dict[str, Any]] = {}
+        for sql, values in _many_rows(
+                lambda n: (_insert_sql("response", _RESPONSE_COLUMNS, n) + _RETURNING
+                           ).replace("{}", "?"), [tuple(_response_values(new)) for new in news]):
+            stored.update((row["submission_id"], row) for row in connection.execute(sql, values))
+        ids = [stored[new.submission_id]["id"] for new in news]
+        for sql, values in _group_statements(news, ids):
+            connection.execute(sql, values)
+    except sqlite3.IntegrityError:
+        connection.execute("ROLLBACK TO submissions")
+        connection.execute("RELEASE submissions")
+        return [_store_alone(connection, new) for new in news]
+    connection.execute("RELEASE submissions")
+    return [stored[new.submission_id] for new in news]
+
+
+def _store_alone(connection: sqlite3.Connection, new: NewResponse) -> dict[str, Any] | Exception:
+    connection.execute("SAVEPOINT submission")
+    try:
+        row = _store_sqlite(connection, new)
+    except sqlite3.Error as error:
+        connection.execute("ROLLBACK TO submission")
+        connection.execute("RELEASE submission")
+        return error
+    connection.execute("RELEASE submission")
+    return row
 
 
 # PostgreSQL: the whole submission is ONE statement, so one round trip and atomic by itself
@@ -376,7 +457,15 @@ _JOB_CTE = ", j AS (" + ENQUEUE_SQL + ")"
 _SELECT_RESPONSE = " SELECT id, submission_id, payload_hash, invitation, campaign, submitted_at FROM r"
 
 
-def _postgres_statement(new: NewResponse) -> QueryString:
+@functools.lru_cache(maxsize=16)
+def _numbered(sql: str) -> str:
+    """Piccolo's `{}` placeholders as asyncpg's $1, $2, … (asyncpg prepares each text once
+    per connection: there are two, with and without the sentiment job)."""
+    pieces = sql.split("{}")
+    return "".join(f"{piece}${i}" for i, piece in enumerate(pieces[:-1], start=1)) + pieces[-1]
+
+
+def _postgres_statement(new: NewResponse) -> tuple[str, list[Any]]:
     sql = _CHILD_ROWS_SQL + (_JOB_CTE if new.opinion_rows else "") + _SELECT_RESPONSE
     answers, ratings, opinions = new.answer_rows, new.rating_rows, new.opinion_rows
     values = [
@@ -390,7 +479,7 @@ def _postgres_statement(new: NewResponse) -> QueryString:
     ]
     if new.opinion_rows:
         values += ENQUEUE_VALUES
-    return QueryString(sql, *values)
+    return sql, values
 
 
 async def store_submission(new: NewResponse) -> StoredResponse:
@@ -404,9 +493,15 @@ async def store_submission(new: NewResponse) -> StoredResponse:
     engine: Engine[Any] = Response._meta.db
     direct = direct_sqlite(engine)
     if direct is not None:
-        return _stored(await direct.run_in_writer(lambda c: _store_sqlite(c, new)))
-    if engine.engine_type == "postgres":
-        rows = await engine.run_querystring(_postgres_statement(new))
+        return _stored(await direct.write_grouped(store_submissions_sqlite, new))
+    pool = postgres_pool(engine)
+    if pool is not None:
+        sql, values = _postgres_statement(new)
+        async with pool.acquire() as connection:
+            return _stored(dict(await connection.fetchrow(_numbered(sql), *values)))
+    if engine.engine_type == "postgres":  # inside a transaction
+        sql, values = _postgres_statement(new)
+        rows = await engine.run_querystring(QueryString(sql, *values))
         return _stored(rows[0])
     async with engine.transaction():  # SQLite inside an open transaction (the demo's load)
         insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
-from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
+from questionnaires.answers import coerce_form_answers, merge_section_answers
 from questionnaires.client_logic import (
     answers_attribute,
     form_attributes,
@@ -30,12 +30,11 @@ from questionnaires.client_logic import (
 from questionnaires.flow import (
     evaluate_visibility,
     possible_sections,
-    section_after,
-    section_before,
     visible_sections,
 )
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
 from questionnaires.paper import question_numbers
+from questionnaires.steps import decide_step, problems_on_page
 from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.answer_view import AnswerView
@@ -217,17 +216,39 @@ def _render_step(
             started=request_values["started"], last_notice=last_notice,
         )
         return page(request, "survey/step.html", status_code=status_code, **context)
+    return _html(body, gzipped, status_code)
+
+
+_thanks_pages = PageCache(limit=500)
+
+
+def thanks_body(environment: Any, campaign_name: str, receipt_code: str, gzipped: bool) -> bytes:
+    """The "thank you" page with its receipt code (from the page cache: per campaign name)."""
+
+    def build() -> CompiledPage | None:
+        template = environment.get_template("survey/thanks.html")
+        return compile_page(lambda context: str(template.render(context)),
+                            {"user": None, "path": "", "campaign_name": campaign_name},
+                            ("receipt_code",))
+
+    compiled = _thanks_pages.get((campaign_name,), build)
+    assert compiled is not None  # one slot, always shown
+    values = {"receipt_code": receipt_code}
+    return compiled.blank_gzip(values) if gzipped else compiled.fill({}, values).encode()
+
+
+def _thanks(request: Request, receipt: submissions.Receipt, campaign_name: str) -> Response:
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    body = thanks_body(request.app.template_engine.engine,  # type: ignore[union-attr]
+                       campaign_name, receipt.receipt_code, gzipped)
+    return _html(body, gzipped)
+
+
+def _html(body: bytes, gzipped: bool, status_code: int = 200) -> Response:
     headers = {"vary": "accept-encoding"}
     if gzipped:
         headers["content-encoding"] = "gzip"
-    return Response(body, status_code=status_code, media_type="text/html",
-                    headers=headers)
-
-
-def offered_next_step(questionnaire: Questionnaire, answers: dict[str, Any], section_id: str) -> bool:
-    """Whether this step showed 下一页 (a later step was possible): pressing it must not submit
-    when none is visible after all (see possible_sections)."""
-    return possible_sections(questionnaire, answers, section_id)[-1] != section_id
+    return Response(body, status_code=status_code, media_type="text/html", headers=headers)
 
 
 def _refusal_page(request: Request, refusal: SubmissionRefused) -> Template:
@@ -236,7 +257,7 @@ def _refusal_page(request: Request, refusal: SubmissionRefused) -> Template:
                 reason=refusal.reason, receipt_code=refusal.receipt_code)
 
 
-def _started_at(raw: str) -> dt.datetime | None:
+def parse_started(raw: str) -> dt.datetime | None:
     try:
         value = dt.datetime.fromtimestamp(int(raw), dt.UTC)
     except (ValueError, OverflowError, OSError):
@@ -298,65 +319,44 @@ async def survey_submit(request: Request, token: FromPath[str]) -> Response | Te
         if refusal.reason == "used" and submission_id:
             return await _replayed_receipt(request, token, submission_id, fields)
         return _refusal_page(request, refusal)
-    questionnaire = state.questionnaire
     section_id = str(form.get("_section", ""))
-    if questionnaire.find_section(section_id) is None:
+    if state.questionnaire.find_section(section_id) is None:
         return _refusal_page(request, SubmissionRefused("invalid", "页面已过期，请重新打开链接。"))
-    submitted = coerce_form_answers(questionnaire, fields, section_id)
-    answers = merge_section_answers(questionnaire, state.draft, submitted, section_id)
-    action = str(form.get("_action", "next"))
-
-    if action == "prev":
+    decision = decide_step(state.questionnaire, state.draft, fields, section_id,
+                           str(form.get("_action", "next")))
+    answers = decision.answers
+    if decision.kind in ("prev", "next"):
+        await submissions.save_draft(state, answers, decision.target)
+        return Redirect(path=f"/s/{token}?step={decision.target}")
+    if decision.kind != "submit":  # errors, or no later step after all
         await submissions.save_draft(state, answers, section_id)
-        previous = section_before(questionnaire, answers, section_id) or section_id
-        return Redirect(path=f"/s/{token}?step={previous}")
-
-    errors = validate_answers(questionnaire, answers, section_id=section_id)
-    if errors:
-        await submissions.save_draft(state, answers, section_id)
-        return _render_step(request, state, section_id, answers, errors, 400, started=started,
-                            submission_id=submission_id or None)
-    following = section_after(questionnaire, answers, section_id)
-    if following is not None:
-        await submissions.save_draft(state, answers, following)
-        return Redirect(path=f"/s/{token}?step={following}")
-    if action == "next" and offered_next_step(questionnaire, answers, section_id):
-        await submissions.save_draft(state, answers, section_id)
-        return _render_step(request, state, section_id, answers, started=started,
-                            submission_id=submission_id or None, last_notice=True)
+        return _render_step(request, state, section_id, answers, decision.errors or None,
+                            400 if decision.errors else 200, started=started,
+                            submission_id=submission_id or None,
+                            last_notice=decision.kind == "last_notice")
     try:
         receipt = await submissions.submit_invitation_response(
-            token, submission_id, answers, started_at=_started_at(started), state=state
+            token, submission_id, answers, started_at=parse_started(started), state=state
         )
     except SubmissionRefused as refusal:
         if refusal.problems:
-            first = _first_section_with_problem(questionnaire, refusal.problems) or section_id
-            return _render_step(request, state, first, answers, refusal.problems, 400,
+            await submissions.save_draft(state, answers, section_id)  # keep what was typed
+            shown, problems = problems_on_page(state.questionnaire, refusal.problems, section_id)
+            return _render_step(request, state, shown, answers, problems, 400,
                                 started=started, submission_id=submission_id or None)
         return _refusal_page(request, refusal)
-    return page(request, "survey/thanks.html", receipt=receipt,
-                campaign_name=state.context.campaign_name)
+    return _thanks(request, receipt, state.context.campaign_name)
 
 
 async def _replayed_receipt(
     request: Request, token: str, submission_id: str, fields: dict[str, list[str]]
-) -> Template:
+) -> Response | Template:
     """A second POST of an already acknowledged final page gets its receipt, nothing new."""
     try:
         receipt = await submissions.replay_receipt(token, submission_id)
     except SubmissionRefused as refusal:
         return _refusal_page(request, refusal)
-    return page(request, "survey/thanks.html", receipt=receipt, campaign_name="")
-
-
-def _first_section_with_problem(
-    questionnaire: Questionnaire, problems: dict[str, str]
-) -> str | None:
-    names = {key.split("__")[0] for key in problems}
-    for section in questionnaire.sections:
-        if any(q.name in names for q in section.questions):
-            return section.id
-    return None
+    return _thanks(request, receipt, "")
 
 
 @post("/s/{token:str}/draft", opt=PUBLIC, include_in_schema=False)

@@ -11,19 +11,18 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
-from questionnaires.flow import section_after, section_before
+from questionnaires.answers import coerce_form_answers, validate_answers
+from questionnaires.steps import decide_step, problems_on_page
 from survey_app.services import open_links, submissions
 from survey_app.services.rate_limits import SharedRateLimiter
 from survey_app.services.submissions import LinkState, SubmissionRefused
 from survey_app.web.guards import PUBLIC
 from survey_app.web.pages.survey import (
-    _first_section_with_problem,
     _form_lists,
     _refusal_page,
     _render_step,
+    _thanks,
     autosaved_answers,
-    offered_next_step,
     resume_section,
 )
 from survey_app.web.ratelimit import RateLimiter
@@ -86,21 +85,28 @@ async def open_page(request: Request, token: FromPath[str],
 
 async def _final(request: Request, state: LinkState, hashed: str, submission_id: str,
                  answers: dict[str, Any], section_id: str | None) -> Response:
-    if not await _open_submits.allow(client_ip(request), request.app.state.settings.secret_key):
-        return page(request, "survey/message.html", status_code=429, reason="rate",
-                    message="提交过于频繁，请稍后再试。")
-    try:
-        receipt = await submissions.submit_open_response(state, submission_id, answers,
-                                                         device_hash=hashed)
-    except SubmissionRefused as refusal:
-        if refusal.problems:
-            first = _first_section_with_problem(state.questionnaire, refusal.problems)
-            return _step(request, state, first or section_id or state.questionnaire.sections[0].id,
-                         answers, refusal.problems, 400, submission_id=submission_id or None)
-        return _refusal_page(request, refusal)
-    await open_links.forget_draft(state, hashed)
-    return page(request, "survey/thanks.html", receipt=receipt,
-                campaign_name=state.context.campaign_name)
+    # Checked before the rate limit: correcting a mistake must not use up the address's quota.
+    problems = validate_answers(state.questionnaire, answers)
+    if not problems:
+        if not await _open_submits.allow(client_ip(request), request.app.state.settings.secret_key):
+            return page(request, "survey/message.html", status_code=429, reason="rate",
+                        message="提交过于频繁，请稍后再试。")
+        try:
+            receipt = await submissions.submit_open_response(state, submission_id, answers,
+                                                             device_hash=hashed)
+        except SubmissionRefused as refusal:
+            if not refusal.problems:
+                return _refusal_page(request, refusal)
+            problems = refusal.problems
+        else:
+            await open_links.forget_draft(state, hashed)
+            return _thanks(request, receipt, state.context.campaign_name)
+    if section_id is not None:  # keep what was typed
+        await open_links.save_draft(state, hashed, answers, section_id)
+    shown, on_page = problems_on_page(state.questionnaire, problems,
+                                      section_id or state.questionnaire.sections[0].id)
+    return _step(request, state, shown, answers, on_page, 400,
+                 submission_id=submission_id or None)
 
 
 @post("/o/{token:str}", opt=PUBLIC, include_in_schema=False)
@@ -119,8 +125,7 @@ async def open_submit(request: Request, token: FromPath[str]) -> Response:
                                                 state.context.campaign_id, device)
                 receipt = await submissions.submit_open_response(state, submission_id, {},
                                                                  device_hash=hashed)
-                return page(request, "survey/thanks.html", receipt=receipt,
-                            campaign_name=state.context.campaign_name)
+                return _thanks(request, receipt, state.context.campaign_name)
             except SubmissionRefused as again:
                 return _refusal_page(request, again)
         return _refusal_page(request, refusal)
@@ -132,31 +137,21 @@ async def open_submit(request: Request, token: FromPath[str]) -> Response:
                             fresh)
     if questionnaire.find_section(section_id) is None:
         return _refusal_page(request, SubmissionRefused("invalid", "页面已过期，请重新打开链接。"))
-    submitted = coerce_form_answers(questionnaire, fields, section_id)
-    answers = merge_section_answers(questionnaire, state.draft, submitted, section_id)
-    action = str(form.get("_action", "next"))
-    if action == "prev":
-        await open_links.save_draft(state, hashed, answers, section_id)
-        previous = section_before(questionnaire, answers, section_id) or section_id
-        return _with_cookie(request, Redirect(path=f"/o/{token}?step={previous}"), fresh)
-    errors = validate_answers(questionnaire, answers, section_id=section_id)
-    if errors:
-        await open_links.save_draft(state, hashed, answers, section_id)
-        return _with_cookie(request, _step(request, state, section_id, answers, errors, 400,
-                                  submission_id=submission_id or None), fresh)
-    following = section_after(questionnaire, answers, section_id)
-    if following is not None:
-        await open_links.save_draft(state, hashed, answers, following)
-        return _with_cookie(request, Redirect(path=f"/o/{token}?step={following}"), fresh)
-    if action == "next" and offered_next_step(questionnaire, answers, section_id):
+    decision = decide_step(questionnaire, state.draft, fields, section_id,
+                           str(form.get("_action", "next")))
+    answers = decision.answers
+    if decision.kind in ("prev", "next"):
+        await open_links.save_draft(state, hashed, answers, decision.target)
+        return _with_cookie(request, Redirect(path=f"/o/{token}?step={decision.target}"), fresh)
+    if decision.kind != "submit":  # errors, or no later step after all
         await open_links.save_draft(state, hashed, answers, section_id)
         return _with_cookie(request, _step(request, state, section_id, answers,
+                                           decision.errors or None,
+                                           400 if decision.errors else 200,
                                            submission_id=submission_id or None,
-                                           last_notice=True), fresh)
-    return _with_cookie(request, await _final(request, state, hashed, submission_id, answers, section_id),
-                        fresh)
-
-
+                                           last_notice=decision.kind == "last_notice"), fresh)
+    return _with_cookie(request, await _final(request, state, hashed, submission_id, answers,
+                                              section_id), fresh)
 
 
 @post("/o/{token:str}/draft", opt=PUBLIC, include_in_schema=False)
