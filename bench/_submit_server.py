@@ -59,14 +59,22 @@ class Setup:
     tokens: list[str]
 
 
-def create_campaign(phones: int) -> Setup:
-    """An open campaign with `phones` invitations, made through the services (setup step)."""
+def create_campaign(invitations: int) -> Setup:
+    """An open campaign with `invitations` links, made through the services (setup step); the
+    links past the first go in by 500 (one INSERT of thousands passes the bound-variable limit)."""
     from survey_app.commands.common import run_with_database
+    from survey_app.db.tables import Invitation
     from tests.support.campaigns import open_campaign
 
     async def work(_: Any) -> Setup:
-        campaign = await open_campaign(invitations=phones)
-        return Setup(campaign.questionnaire, campaign.tokens)
+        campaign = await open_campaign(invitations=1)
+        tokens = campaign.tokens + [secrets.token_urlsafe(24) for _ in range(invitations - 1)]
+        for start in range(1, len(tokens), 500):
+            await Invitation.insert(*[
+                Invitation(campaign=campaign.campaign_id, token=t, stratum="制造业|规上",
+                           design_weight=4.0)
+                for t in tokens[start:start + 500]])
+        return Setup(campaign.questionnaire, tokens)
 
     return run_with_database(work)
 

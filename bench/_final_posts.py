@@ -1,0 +1,135 @@
+"""bench/submit_load.py --final: complete final POSTs of the 40-question survey (one per
+distinct invitation, wrk) on each engine beside a bare Litestar app writing the same response and
+answer rows in one transaction (bench/_submit_ceiling_app.py), same run, same bodies; receipts
+reconciled with the stored rows."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import os
+import re
+import secrets
+import sqlite3
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _load import server_cpu, with_cpu
+from _page_setup import APP, CSRF, ROOT, Campaign, environment, forty_question_definition, serve
+from _submissions import final_post_bodies, wrk_posts
+from _submit_server import SURVEY_APP, fresh_database
+
+CEILING_ROUNDS = 4
+
+
+def prepare_forty(env: dict[str, str], invitations: int) -> Any:
+    """Migrate and open a campaign of the 40-question survey with `invitations` links."""
+    from questionnaires.definition import parse_definition
+    from survey_app.commands.common import run_with_database
+    from survey_app.db.tables import Campaign as CampaignTable
+    from survey_app.db.tables import Invitation
+    from survey_app.services.questionnaires import create_questionnaire, publish
+
+    subprocess.run([SURVEY_APP, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("SURVEY_")})
+
+    async def work(_: Any) -> Campaign:
+        import yaml
+
+        forty = parse_definition(yaml.safe_dump(forty_question_definition(), allow_unicode=True),
+                                 "yaml")
+        version_id = await create_questionnaire(forty, "enterprise", None)
+        await publish(version_id, None)
+        rows = await CampaignTable.insert(CampaignTable(
+            code=f"B-{secrets.token_hex(3)}", name="2026年第三季度营商环境调查", version=version_id,
+            audience="enterprise", period="2026-Q3", status="open",
+        )).returning(CampaignTable.id)
+        tokens = [secrets.token_urlsafe(24) for _ in range(invitations)]
+        for start in range(0, invitations, 500):
+            await Invitation.insert(*[
+                Invitation(campaign=rows[0]["id"], token=t, stratum="制造业|规上", design_weight=4.0)
+                for t in tokens[start:start + 500]])
+        return Campaign(rows[0]["id"], forty, tokens)
+
+    return run_with_database(work)
+
+
+def stored_check(database_url: str, campaign_id: int) -> tuple[int, int, int]:
+    """(responses stored, responses without answer rows, invitations with two responses)."""
+    sql = ("SELECT COUNT(*), SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM answer a WHERE"
+           " a.response = r.id) THEN 1 ELSE 0 END), COUNT(*) - COUNT(DISTINCT r.invitation)"
+           " FROM response r WHERE r.campaign = ")
+    if database_url.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
+            row = db.execute(sql + "?", (campaign_id,)).fetchone()
+    else:
+        import asyncpg
+
+        async def fetch() -> Any:
+            connection = await asyncpg.connect(database_url)
+            try:
+                return await connection.fetchrow(sql + "$1", campaign_id)
+            finally:
+                await connection.close()
+
+        row = asyncio.run(fetch())
+    return int(row[0]), int(row[1] or 0), int(row[2])
+
+
+def final_posts(engine: str, args: argparse.Namespace) -> bool:
+    with tempfile.TemporaryDirectory(prefix=f"survey-final-{engine}-") as tmp:
+        workdir = Path(tmp)
+        with fresh_database(engine, workdir) as database_url:
+            env = environment(database_url, workdir / "data")
+            campaign = prepare_forty(env, args.submissions)
+            ceiling_url = (f"sqlite:///{workdir / 'ceiling.sqlite3'}" if engine == "sqlite"
+                           else database_url)
+            ceiling_env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+            ceiling_env.update({"CEILING_DATABASE_URL": ceiling_url, "PYTHONPATH": str(ROOT)})
+            with serve(env, workdir / "server.log", APP) as (url, pid):
+                with httpx.Client(base_url=url) as probe:
+                    page = probe.get(f"/s/{campaign.tokens[0]}")
+                    csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+                    cookie = probe.cookies["csrftoken"]
+                bodies = final_post_bodies(campaign, csrf)
+                headers = {"content-type": "application/x-www-form-urlencoded",
+                           "cookie": f"csrftoken={cookie}"}
+                with server_cpu(pid) as real_cpu:
+                    real, acknowledged = wrk_posts(url, bodies, headers, args.clients,
+                                                   args.seconds, workdir)
+            stored, incomplete, doubled = stored_check(database_url, campaign.campaign_id)
+            with serve(ceiling_env, workdir / "ceiling.log",
+                       ["bench._submit_ceiling_app:app"]) as (c_url, c_pid):
+                # The bare app is faster: the same bodies over again, each with a new submission id.
+                rounds = [(path, re.sub(r"_submission_id=([^&]+)", rf"_submission_id=\1r{r}", body))
+                          for r in range(CEILING_ROUNDS) for path, body in bodies]
+                with server_cpu(c_pid) as bare_cpu:
+                    bare, bare_acknowledged = wrk_posts(c_url, rounds, headers, args.clients,
+                                                        args.seconds, workdir)
+            for key in [k for k in os.environ if k.startswith("SURVEY_")]:
+                if key != "SURVEY_TEST_POSTGRES_URL":
+                    del os.environ[key]
+    print(f"\n== {engine}: complete final POSTs of the 40-question survey, {args.clients} "
+          f"clients, {args.seconds} s, uvicorn 1 worker ==")
+    # Rates count receipts only (wrk's spare requests once the bodies run out are not counted).
+    real = with_cpu(dataclasses.replace(real, requests=acknowledged), real_cpu)
+    bare = with_cpu(dataclasses.replace(bare, requests=bare_acknowledged), bare_cpu)
+    print(real.line("submissions"))
+    print(bare.line("ceiling (bare app, same bodies)"))
+    ratio = real.rate / bare.rate
+    lost = max(0, acknowledged - stored)
+    # On a shared, overloaded machine wall-clock rates swing run to run; server CPU per
+    # submission is the steadier figure, so both ratios are printed.
+    print(f"   ratio {ratio:.2f} of the ceiling in submissions/s, "
+          f"{bare.cpu_ms / real.cpu_ms:.2f} in server CPU per submission")
+    print(f"   receipts {acknowledged}, stored {stored} "
+          f"({stored - acknowledged} in flight when wrk stopped), lost {lost}, without answer "
+          f"rows {incomplete}, doubled {doubled}")
+    ok = lost == 0 and incomplete == 0 and doubled == 0 and stored <= acknowledged + args.clients
+    print(f"   verdict: {'OK' if ok else 'FAILED'}")
+    return ok
