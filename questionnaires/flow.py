@@ -102,7 +102,7 @@ def condition_holds(
 
 
 _RECENT: dict[tuple[int, date, str], tuple[Questionnaire, Visibility]] = {}
-_RECENT_SIZE = 64
+_RECENT_SIZE = 1024  # a burst of respondents interleaves: a page's POST and the next GET
 
 
 def evaluate_visibility(

@@ -140,7 +140,9 @@ def _valid_draft(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[
     and answers that fail validation (too long, wrong type, not an option) are left out (the
     page being shown still has them), and the whole is bounded (None: too large to keep)."""
     visible = relevant_answers(questionnaire, answers)  # known, visible, not empty
-    wrong = {key.split("__")[0] for key in validate_answers(questionnaire, visible, partial=True)}
+    # Checked on `answers`, not `visible`: the same problems (hidden and empty answers are not
+    # checked), and the skip logic just evaluated for `answers` is reused.
+    wrong = {key.split("__")[0] for key in validate_answers(questionnaire, answers, partial=True)}
     kept = {name: value for name, value in visible.items() if name not in wrong}
     if len(json.dumps(kept, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
         return None

@@ -246,13 +246,19 @@ _SAVE_DRAFT_SQL = (
 
 
 async def save_draft(invitation_id: int, answers: dict[str, Any], section: str) -> None:
-    """One statement (an upsert on the unique invitation), on SQLite in one writer call."""
+    """One statement (an upsert on the unique invitation), on SQLite in one writer call, on
+    PostgreSQL straight to asyncpg (every 下一页 of every respondent saves one)."""
     values = [invitation_id, json.dumps(answers, ensure_ascii=False), section, utcnow()]
     engine = Draft._meta.db
     direct = direct_sqlite(engine)
     if direct is not None:
         sql = _SAVE_DRAFT_SQL.replace("{}", "?")
         await direct.run_in_writer(lambda connection: connection.execute(sql, values))
+        return
+    pool = direct_postgres(engine)
+    if pool is not None:
+        async with pool.acquire() as connection:
+            await connection.execute(_numbered(_SAVE_DRAFT_SQL), *values)
         return
     await engine.run_querystring(QueryString(_SAVE_DRAFT_SQL, *values))
 
