@@ -135,35 +135,39 @@ def masked_for_storage(questionnaire: Questionnaire, answers: dict[str, Any]) ->
     return mask_text_answers(answers, names)
 
 
-def _valid_draft(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any] | None:
-    """A draft holds only what a submission could hold: answers to unknown or hidden questions
-    and answers that fail validation (too long, wrong type, not an option) are left out (the
-    page being shown still has them), and the whole is bounded (None: too large to keep)."""
+def _valid_entries(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """What a draft may hold: what a submission could hold. Answers to unknown or hidden
+    questions and answers that fail validation (too long, wrong type, not an option) are left
+    out (the page being shown still has them)."""
     visible = relevant_answers(questionnaire, answers)  # known, visible, not empty
     # Checked on `answers`, not `visible`: the same problems (hidden and empty answers are not
     # checked), and the skip logic just evaluated for `answers` is reused.
     wrong = {key.split("__")[0] for key in validate_answers(questionnaire, answers, partial=True)}
-    kept = {name: value for name, value in visible.items() if name not in wrong}
-    if len(json.dumps(kept, ensure_ascii=False).encode("utf-8")) > MAX_DRAFT_BYTES:
-        return None
-    return kept
+    return {name: value for name, value in visible.items() if name not in wrong}
+
+
+def _storable(questionnaire: Questionnaire, answers: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """The draft as it may be written (validated, masked) and its JSON; None when too large."""
+    draft = masked_for_storage(questionnaire, _valid_entries(questionnaire, answers))
+    text = json.dumps(draft, ensure_ascii=False)
+    return None if len(text.encode("utf-8")) > MAX_DRAFT_BYTES else (draft, text)
 
 
 def storable_draft(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any] | None:
     """A draft as it may be written (validated, bounded, masked); None when too large to keep.
     Invitation drafts and open-link drafts per device both pass through here."""
-    draft = _valid_draft(questionnaire, answers)
-    return None if draft is None else masked_for_storage(questionnaire, draft)
+    stored = _storable(questionnaire, answers)
+    return None if stored is None else stored[0]
 
 
 async def save_draft(state: LinkState, answers: dict[str, Any], section: str) -> bool:
     """Keep the answers so far of an invitation; False when nothing was kept."""
     if state.context.invitation_id is None:
         return False  # open links keep their drafts per device (services/open_links.py)
-    draft = storable_draft(state.questionnaire, answers)
-    if draft is None:
+    stored = _storable(state.questionnaire, answers)
+    if stored is None:
         return False
-    await queries.save_draft(state.context.invitation_id, draft, section)
+    await queries.save_draft(state.context.invitation_id, stored[1], section)
     return True
 
 

@@ -23,7 +23,7 @@ async def test_concurrent_reads_each_get_their_own_link(db) -> None:  # type: ig
     first, second, third = campaign.tokens[:3]
     found = await find_link_state(first)
     assert found is not None and found[1] == {}
-    await save_draft(found[0].invitation_id, {"industry": "制造业"}, "basic")  # type: ignore[arg-type]
+    await save_draft(found[0].invitation_id, '{"industry": "制造业"}', "basic")  # type: ignore[arg-type]
     await Invitation.update({Invitation.status: "withdrawn"}).where(Invitation.token == third)
     states = await asyncio.gather(find_link_state(first), find_link_state(second),
                                   find_link_state(first), find_link_state("n" * 24),

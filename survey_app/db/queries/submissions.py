@@ -245,10 +245,11 @@ _SAVE_DRAFT_SQL = (
 )
 
 
-async def save_draft(invitation_id: int, answers: dict[str, Any], section: str) -> None:
+async def save_draft(invitation_id: int, answers_json: str, section: str) -> None:
     """One statement (an upsert on the unique invitation), on SQLite in one writer call, on
-    PostgreSQL straight to asyncpg (every 下一页 of every respondent saves one)."""
-    values = [invitation_id, json.dumps(answers, ensure_ascii=False), section, utcnow()]
+    PostgreSQL straight to asyncpg (every 下一页 of every respondent saves one). `answers_json`:
+    the draft as services.submissions made and measured it."""
+    values = [invitation_id, answers_json, section, utcnow()]
     engine = Draft._meta.db
     direct = direct_sqlite(engine)
     if direct is not None:
