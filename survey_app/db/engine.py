@@ -471,7 +471,52 @@ class GroupedReads:
                 _settle(future, found.get(value))
 
 
-_RUNNING: set[asyncio.Task[None]] = set()  # the tasks of GroupedReads (kept referenced)
+class GroupedWrites:
+    """Writes that start in the same turn of the event loop, made by ONE call of
+    `write_many(connection, items)` on one pooled connection (PostgreSQL submissions: one round
+    trip and one commit for a burst). `write_many` returns one result or exception per item and
+    leaves nothing of a failed item written."""
+
+    def __init__(self, write_many: Callable[[Any, list[Any]], Any]) -> None:
+        self.write_many = write_many
+        self._waiting: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, list[tuple[Any, asyncio.Future[Any]]]
+        ] = weakref.WeakKeyDictionary()
+
+    async def write(self, pool: Any, item: Any) -> Any:
+        """This item's result once committed; raises its error."""
+        loop = asyncio.get_running_loop()
+        waiting = self._waiting.get(loop)
+        if waiting is None:
+            waiting = self._waiting[loop] = []
+            loop.call_soon(self._start, loop, pool)
+        future: asyncio.Future[Any] = loop.create_future()
+        waiting.append((item, future))
+        return await future  # cancelled alone: the group's write goes on for the others
+
+    def _start(self, loop: asyncio.AbstractEventLoop, pool: Any) -> None:
+        task = loop.create_task(self._write(pool, self._waiting.pop(loop)))
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+
+    async def _write(self, pool: Any, batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        try:
+            async with pool.acquire() as connection:
+                results = await self.write_many(connection, [item for item, _ in batch])
+        except BaseException as error:  # no connection: every waiting write fails with it
+            for _, future in batch:
+                _settle(future, error=error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if isinstance(result, BaseException):
+                _settle(future, error=result)
+            else:
+                _settle(future, result)
+
+
+_RUNNING: set[asyncio.Task[None]] = set()  # the tasks of GroupedReads and GroupedWrites (kept referenced)
 
 
 def direct_sqlite(engine: Any) -> SerialSQLiteEngine | None:

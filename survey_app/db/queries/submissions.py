@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from survey_app.db.engine import GroupedReads, direct_postgres, direct_sqlite
+from survey_app.db.engine import GroupedReads, GroupedWrites, direct_postgres, direct_sqlite
+from survey_app.db.errors import is_unique_violation
 from survey_app.db.queries._rows import aware, json_value, utcnow
 from survey_app.db.queries.opinion_sentiment import ENQUEUE_SQL, ENQUEUE_VALUES
 from survey_app.db.tables import (
@@ -453,24 +454,45 @@ def _store_alone(connection: sqlite3.Connection, new: NewResponse) -> dict[str, 
     return row
 
 
-# PostgreSQL: the whole submission is ONE statement, so one round trip and atomic by itself
-# (data-modifying CTEs; a unique violation on the response undoes every part). The child rows
-# come as arrays through unnest(), so the SQL text is the same for every submission and
-# asyncpg's per-connection statement cache plans it once.
-_CHILD_ROWS_SQL = (
-    'WITH r AS (' + _insert_sql("response", _RESPONSE_COLUMNS, 1)  # noqa: S608 (constants only)
+# PostgreSQL: the submissions that arrive during one turn of the event loop are written by ONE
+# statement (data-modifying CTEs): one round trip, one commit (one WAL flush) for them all, and
+# atomic (a unique violation undoes every part; they are then written one by one, so that only
+# the offending one fails). Every column comes as an array through unnest(), so the SQL text is
+# the same for every group and asyncpg's per-connection statement cache plans it once; child
+# rows find their response by its (unique) submission id.
+@functools.lru_cache(maxsize=16)
+def _numbered(sql: str) -> str:
+    """Piccolo's `{}` placeholders as asyncpg's $1, $2, … (asyncpg prepares each text once
+    per connection)."""
+    pieces = sql.split("{}")
+    return "".join(f"{piece}${i}" for i, piece in enumerate(pieces[:-1], start=1)) + pieces[-1]
+
+
+_GROUP_SQL = (
+    'WITH r AS (INSERT INTO response ("campaign", "version", "invitation", "submission_id",'  # noqa: S608
+    ' "payload_hash", "channel", "answers", "stratum", "design_weight", "started_at",'
+    ' "submitted_at", "duration_seconds", "entered_by", "device_hash")'
+    " SELECT c, v, i, s, h, ch, CAST(a AS JSONB), st, w, sa, su, du, eb, dh FROM unnest("
+    "CAST({} AS INTEGER[]), CAST({} AS INTEGER[]), CAST({} AS INTEGER[]), CAST({} AS TEXT[]),"
+    " CAST({} AS TEXT[]), CAST({} AS TEXT[]), CAST({} AS TEXT[]), CAST({} AS TEXT[]),"
+    " CAST({} AS DOUBLE PRECISION[]), CAST({} AS TIMESTAMPTZ[]), CAST({} AS TIMESTAMPTZ[]),"
+    " CAST({} AS INTEGER[]), CAST({} AS INTEGER[]), CAST({} AS TEXT[]))"
+    " AS t(c, v, i, s, h, ch, a, st, w, sa, su, du, eb, dh)"
     + _RETURNING + ", stratum, design_weight, channel),"
     ' a AS (INSERT INTO answer ("response", "campaign", "question", "row", "unit_code",'
     ' "dimension", "level", "stratum", "weight") SELECT r.id, r.campaign, t.q, t.rw, t.u, t.d,'
-    " t.l, r.stratum, r.design_weight FROM r, unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[]),"
-    " CAST({} AS TEXT[]), CAST({} AS TEXT[]), CAST({} AS SMALLINT[])) AS t(q, rw, u, d, l)),"
+    " t.l, r.stratum, r.design_weight FROM unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[]),"
+    " CAST({} AS TEXT[]), CAST({} AS TEXT[]), CAST({} AS TEXT[]), CAST({} AS SMALLINT[]))"
+    " AS t(sid, q, rw, u, d, l) JOIN r ON r.submission_id = t.sid),"
     ' u AS (INSERT INTO unit_rating ("response", "campaign", "unit_code", "stratum", "weight",'
-    ' "levels") SELECT r.id, r.campaign, t.u, r.stratum, r.design_weight, t.lv FROM r,'
-    " unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[])) AS t(u, lv)),"
+    ' "levels") SELECT r.id, r.campaign, t.u, r.stratum, r.design_weight, t.lv FROM'
+    " unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[]), CAST({} AS TEXT[])) AS t(sid, u, lv)"
+    " JOIN r ON r.submission_id = t.sid),"
     ' o AS (INSERT INTO opinion ("response", "campaign", "question", "unit_code", "channel",'
     ' "text", "theme_locked", "created_at") SELECT r.id, r.campaign, t.q, t.u, r.channel, t.tx,'
-    " false, r.submitted_at FROM r, unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[]),"
-    " CAST({} AS TEXT[])) AS t(q, u, tx)),"
+    " false, r.submitted_at FROM unnest(CAST({} AS TEXT[]), CAST({} AS TEXT[]),"
+    " CAST({} AS TEXT[]), CAST({} AS TEXT[])) AS t(sid, q, u, tx)"
+    " JOIN r ON r.submission_id = t.sid),"
     " i AS (UPDATE invitation SET status = 'responded', responded_at = r.submitted_at FROM r"
     " WHERE invitation.id = r.invitation),"
     " d AS (DELETE FROM response_draft USING r WHERE response_draft.invitation = r.invitation)"
@@ -479,29 +501,36 @@ _JOB_CTE = ", j AS (" + ENQUEUE_SQL + ")"
 _SELECT_RESPONSE = " SELECT id, submission_id, payload_hash, invitation, campaign, submitted_at FROM r"
 
 
-@functools.lru_cache(maxsize=16)
-def _numbered(sql: str) -> str:
-    """Piccolo's `{}` placeholders as asyncpg's $1, $2, … (asyncpg prepares each text once
-    per connection: there are two, with and without the sentiment job)."""
-    pieces = sql.split("{}")
-    return "".join(f"{piece}${i}" for i, piece in enumerate(pieces[:-1], start=1)) + pieces[-1]
-
-
-def _postgres_statement(new: NewResponse) -> tuple[str, list[Any]]:
-    sql = _CHILD_ROWS_SQL + (_JOB_CTE if new.opinion_rows else "") + _SELECT_RESPONSE
-    answers, ratings, opinions = new.answer_rows, new.rating_rows, new.opinion_rows
-    values = [
-        *_response_values(new),
-        [a.question for a in answers], [a.row for a in answers],
-        [a.unit_code for a in answers], [a.dimension for a in answers],
-        [a.level for a in answers],
-        [r.unit_code for r in ratings], [r.levels for r in ratings],
-        [o.question for o in opinions], [o.unit_code for o in opinions],
-        [o.text for o in opinions],
-    ]
-    if new.opinion_rows:
+def _postgres_statement(news: list[NewResponse]) -> tuple[str, list[Any]]:
+    """The group's statement (Piccolo's `{}` placeholders) and its arrays."""
+    opinions = any(new.opinion_rows for new in news)
+    responses = list(zip(*(_response_values(new) for new in news), strict=True))
+    answers = [(new.submission_id, *a) for new in news for a in new.answer_rows]
+    ratings = [(new.submission_id, *r) for new in news for r in new.rating_rows]
+    texts = [(new.submission_id, *o) for new in news for o in new.opinion_rows]
+    values: list[Any] = [list(column) for column in responses]
+    for rows, width in ((answers, 6), (ratings, 3), (texts, 4)):
+        values += [list(column) for column in zip(*rows, strict=True)] or [[]] * width
+    if opinions:
         values += ENQUEUE_VALUES
-    return sql, values
+    return _GROUP_SQL + (_JOB_CTE if opinions else "") + _SELECT_RESPONSE, values
+
+
+async def store_submissions_postgres(connection: Any,
+                                     news: list[NewResponse]) -> list[dict[str, Any] | Exception]:
+    """A group of submissions on one pooled asyncpg connection (engine.GroupedWrites)."""
+    sql, values = _postgres_statement(news)
+    try:
+        rows = await connection.fetch(_numbered(sql), *values)
+    except Exception as error:
+        if not is_unique_violation(error) or len(news) == 1:
+            return [error] * len(news)
+        return [(await store_submissions_postgres(connection, [new]))[0] for new in news]
+    stored = {row["submission_id"]: dict(row) for row in rows}
+    return [stored[new.submission_id] for new in news]
+
+
+_GROUPED_POSTGRES = GroupedWrites(store_submissions_postgres)
 
 
 async def store_submission(new: NewResponse) -> StoredResponse:
@@ -518,11 +547,9 @@ async def store_submission(new: NewResponse) -> StoredResponse:
         return _stored(await direct.write_grouped(store_submissions_sqlite, new))
     pool = direct_postgres(engine)
     if pool is not None:
-        sql, values = _postgres_statement(new)
-        async with pool.acquire() as connection:
-            return _stored(dict(await connection.fetchrow(_numbered(sql), *values)))
+        return _stored(await _GROUPED_POSTGRES.write(pool, new))
     if engine.engine_type == "postgres":  # inside a transaction
-        sql, values = _postgres_statement(new)
+        sql, values = _postgres_statement([new])
         rows = await engine.run_querystring(QueryString(sql, *values))
         return _stored(rows[0])
     async with engine.transaction():  # SQLite inside an open transaction (the demo's load)
