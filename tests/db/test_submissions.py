@@ -95,3 +95,27 @@ async def test_submissions_written_together_keep_their_own_rows(db) -> None:
         texts = {o.text for o in opinion_texts(questionnaire, answers[token])}
         assert opinions.get(response_id, set()) == texts and all(token[:6] in t for t in texts)
         assert response_id in ratings
+
+
+async def test_drafts_saved_together_keep_their_own_answers(db) -> None:
+    """Drafts of one event-loop turn share one statement: each invitation keeps its own, and
+    of two saves of one invitation in the same turn the later one wins."""
+    from survey_app.db.tables import Draft, Invitation
+    from survey_app.services.submissions import open_link, save_draft
+
+    campaign = await open_campaign(invitations=6)
+    states = [await open_link(token) for token in campaign.tokens]
+    section = campaign.questionnaire.sections[0]
+    choice = next(q for q in section.questions if q.type == "single_choice")
+    values = [o.value for o in choice.options]
+    saves = [save_draft(state, {choice.name: values[i % len(values)]}, section.id)
+             for i, state in enumerate(states)]
+    saves.append(save_draft(states[0], {choice.name: values[-1]}, section.id))  # later, same one
+    assert await asyncio.gather(*saves) == [True] * 7
+    ids = {r["id"]: r["token"] for r in await Invitation.select(Invitation.id, Invitation.token)}
+    drafts = {ids[r["invitation"]]: r["answers"] for r in
+              await Draft.select(Draft.invitation, Draft.answers).output(load_json=True)}
+    expected = {token: {choice.name: values[i % len(values)]}
+                for i, token in enumerate(campaign.tokens)}
+    expected[campaign.tokens[0]] = {choice.name: values[-1]}
+    assert drafts == expected

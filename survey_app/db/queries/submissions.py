@@ -239,30 +239,66 @@ async def load_draft(invitation_id: int) -> tuple[dict[str, Any], str]:
     return json_value(row["answers"], {}), row["section"]
 
 
-_SAVE_DRAFT_SQL = (
-    'INSERT INTO response_draft (invitation, answers, section, updated_at) VALUES ({}, {}, {}, {})'
-    " ON CONFLICT (invitation) DO UPDATE SET answers = excluded.answers,"
-    " section = excluded.section, updated_at = excluded.updated_at"
+_UPSERT_DRAFT = (" ON CONFLICT (invitation) DO UPDATE SET answers = excluded.answers,"
+                 " section = excluded.section, updated_at = excluded.updated_at")
+_SAVE_DRAFT_SQL = ("INSERT INTO response_draft (invitation, answers, section, updated_at)"  # noqa: S608
+                   " VALUES ({}, {}, {}, {})" + _UPSERT_DRAFT)
+_SAVE_DRAFTS_POSTGRES = (
+    "INSERT INTO response_draft (invitation, answers, section, updated_at)"  # noqa: S608
+    " SELECT i, CAST(a AS JSONB), s, u FROM unnest(CAST($1 AS INTEGER[]), CAST($2 AS TEXT[]),"
+    " CAST($3 AS TEXT[]), CAST($4 AS TIMESTAMPTZ[])) AS t(i, a, s, u)" + _UPSERT_DRAFT
 )
 
 
 async def save_draft(invitation_id: int, answers_json: str, section: str) -> None:
-    """One statement (an upsert on the unique invitation), on SQLite in one writer call, on
-    PostgreSQL straight to asyncpg (every 下一页 of every respondent saves one). `answers_json`:
-    the draft as services.submissions made and measured it."""
-    values = [invitation_id, answers_json, section, utcnow()]
+    """An upsert on the unique invitation. Every 下一页 of every respondent saves one, so the
+    drafts of one event-loop turn share one statement (SQLite: in the writer's group commit;
+    PostgreSQL: one round trip). `answers_json`: the draft as services.submissions made and
+    measured it."""
+    draft = (invitation_id, answers_json, section, utcnow())
     engine = Draft._meta.db
     direct = direct_sqlite(engine)
     if direct is not None:
-        sql = _SAVE_DRAFT_SQL.replace("{}", "?")
-        await direct.run_in_writer(lambda connection: connection.execute(sql, values))
+        await direct.write_grouped(_save_drafts_sqlite, draft)
         return
     pool = direct_postgres(engine)
     if pool is not None:
-        async with pool.acquire() as connection:
-            await connection.execute(_numbered(_SAVE_DRAFT_SQL), *values)
+        await _GROUPED_DRAFTS.write(pool, draft)
         return
-    await engine.run_querystring(QueryString(_SAVE_DRAFT_SQL, *values))
+    await engine.run_querystring(QueryString(_SAVE_DRAFT_SQL, *draft))
+
+
+def _latest(drafts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """One draft per invitation, the last saved (one statement cannot upsert a row twice)."""
+    return list({draft[0]: draft for draft in drafts}.values())
+
+
+def _save_drafts_sqlite(connection: sqlite3.Connection, drafts: list[tuple[Any, ...]]) -> list[Any]:
+    rows = _latest(drafts)
+    sql = ("INSERT INTO response_draft (invitation, answers, section, updated_at) VALUES "  # noqa: S608
+           + ", ".join(["(?, ?, ?, ?)"] * len(rows)) + _UPSERT_DRAFT)
+    try:
+        connection.execute("SAVEPOINT drafts")
+        connection.execute(sql, [value for row in rows for value in row])
+        connection.execute("RELEASE drafts")
+    except sqlite3.Error as error:  # e.g. an invitation deleted meanwhile: the others still save
+        connection.execute("ROLLBACK TO drafts")
+        connection.execute("RELEASE drafts")
+        if len(drafts) == 1:
+            return [error]
+        return [_save_drafts_sqlite(connection, [draft])[0] for draft in drafts]
+    return [None] * len(drafts)
+
+
+async def _save_drafts_postgres(connection: Any, drafts: list[tuple[Any, ...]]) -> list[Any]:
+    rows = _latest(drafts)
+    try:
+        await connection.execute(_SAVE_DRAFTS_POSTGRES, *map(list, zip(*rows, strict=True)))
+    except Exception as error:  # e.g. an invitation deleted meanwhile: the others still save
+        if len(drafts) == 1:
+            return [error]
+        return [(await _save_drafts_postgres(connection, [draft]))[0] for draft in drafts]
+    return [None] * len(drafts)
 
 
 def _stored(row: dict) -> StoredResponse:
@@ -531,6 +567,7 @@ async def store_submissions_postgres(connection: Any,
 
 
 _GROUPED_POSTGRES = GroupedWrites(store_submissions_postgres)
+_GROUPED_DRAFTS = GroupedWrites(_save_drafts_postgres)
 
 
 async def store_submission(new: NewResponse) -> StoredResponse:
