@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -131,7 +132,8 @@ async def _with_drafts(campaign: Campaign) -> Campaign:
                     for q in questionnaire.section(s).questions if q.name in answers}
         found = await find_link_state(token)
         assert found is not None
-        await save_draft(found[0].invitation_id, answered, steps[2])  # type: ignore[arg-type]
+        await save_draft(found[0].invitation_id,  # type: ignore[arg-type]
+                         json.dumps(answered, ensure_ascii=False), steps[2])
     return campaign
 
 
