@@ -32,12 +32,35 @@ async def test_expired_windows_are_pruned(db) -> None:
     assert len(ends) == 1 and ends[0] > 6_060  # the first window (ended at 6,060) is gone
 
 
-async def test_the_eleventh_open_submission_within_an_hour_is_refused(client, db) -> None:
+async def test_the_eleventh_open_submission_within_an_hour_is_refused(app, db) -> None:
+    """Ten responses from one address (ten phones behind one NAT) are kept; the eleventh within
+    the hour is refused. Answers refused for what they lack do not use up the quota: correcting
+    a mistake must not lock a respondent out."""
+    import random
+    import secrets
+
+    import httpx
+
+    from survey_app.demo.answers import simulate_answers
+    from tests.support.campaigns import form_fields
+
     campaign = await open_campaign(code="resident-social-satisfaction")
-    page = await client.get(f"/o/{campaign.open_token}")
-    fields = [("_csrf_token", csrf_from(page.text)), ("_submission_id", "x" * 24)]
-    statuses = [(await post_fields(client, f"/o/{campaign.open_token}", fields)).status_code
-                for _ in range(10)]
-    assert 429 not in statuses  # empty answers: each is refused for what it lacks
-    refused = await post_fields(client, f"/o/{campaign.open_token}", fields)
-    assert refused.status_code == 429 and "提交过于频繁" in refused.text
+    questionnaire = campaign.questionnaire
+    url = f"/o/{campaign.open_token}"
+    answers = simulate_answers(questionnaire, random.Random(4))
+    everything = [field for section in questionnaire.sections
+                  for field in form_fields(questionnaire, answers, section.id)]
+    statuses = []
+    for attempt in range(14):
+        transport = httpx.ASGITransport(app=app, client=(ADDRESS, 50100 + attempt))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as phone:
+            page = await phone.get(url)  # a phone of its own: its own device cookie
+            fields = [("_csrf_token", csrf_from(page.text)),
+                      ("_submission_id", secrets.token_urlsafe(18))]
+            if attempt < 3:  # nothing answered: refused for what it lacks, not counted
+                statuses.append((await post_fields(phone, url, fields)).status_code)
+                continue
+            answered = await post_fields(phone, url, fields + everything)
+            statuses.append(answered.status_code)
+    assert statuses == [400] * 3 + [200] * 10 + [429]
+    assert "提交过于频繁" in answered.text
