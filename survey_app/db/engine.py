@@ -38,6 +38,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from survey_app.config import Settings
+from survey_app.db.turn_groups import settle
 
 T = TypeVar("T")
 READER_POOL_SIZE = 4
@@ -62,9 +63,9 @@ class _Group:
         for index, future in enumerate(self.futures):
             result = failure or done.result()[index]
             if isinstance(result, BaseException):
-                _settle(future, error=result)
+                settle(future, error=result)
             else:
-                _settle(future, result)
+                settle(future, result)
 
 
 @dataclass
@@ -244,10 +245,10 @@ class SerialSQLiteEngine(SQLiteEngine):
                 outcomes = await self._write_batch(state, batch)
             except BaseException as failure:  # e.g. the file cannot be opened: no caller hangs
                 for _, future in batch:
-                    _settle(future, error=failure)
+                    settle(future, error=failure)
                 raise
         for future, result, error in outcomes:
-            _settle(future, result, error)
+            settle(future, result, error)
         self._count_commits(state, len(outcomes))
 
     def _count_commits(self, state: _LoopConnections, count: int) -> None:
@@ -358,16 +359,6 @@ def _run_batch(connection: sqlite3.Connection, batch: _Batch) -> _Outcomes:
     return outcomes
 
 
-def _settle(future: asyncio.Future[Any], result: Any = None,
-            error: BaseException | None = None) -> None:
-    if future.done():  # the caller was cancelled (client gone): what is written stays written
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
 def _finish(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
     """`work` inside the transaction just begun: COMMIT, or ROLLBACK and re-raise."""
     try:
@@ -420,103 +411,6 @@ def direct_postgres(engine: Any) -> Any | None:
             engine.current_transaction.get() is None:
         return engine.pool
     return None
-
-
-class GroupedReads:
-    """Point reads by one key that start in the same turn of the event loop, answered by ONE
-    statement (`sql` takes the array of keys as $1; `key` names the column that tells the rows
-    apart): a burst of respondent pages on PostgreSQL costs one round trip, one pool checkout
-    and one statement per turn instead of one per page. Each read still starts after its
-    request arrived, so what it returns is as fresh as a read of its own."""
-
-    def __init__(self, sql: str, key: str) -> None:
-        self.sql = sql
-        self.key = key
-        self._waiting: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, dict[Any, list[asyncio.Future[Any]]]
-        ] = weakref.WeakKeyDictionary()
-
-    async def read(self, pool: Any, value: Any) -> Any:
-        """The row whose key is `value`, or None."""
-        loop = asyncio.get_running_loop()
-        waiting = self._waiting.get(loop)
-        if waiting is None:
-            waiting = self._waiting[loop] = {}
-            loop.call_soon(self._start, loop, pool)
-        future: asyncio.Future[Any] = loop.create_future()
-        waiting.setdefault(value, []).append(future)
-        return await future
-
-    def _start(self, loop: asyncio.AbstractEventLoop, pool: Any) -> None:
-        batch = self._waiting.pop(loop)
-        task = loop.create_task(self._answer(pool, batch))
-        _RUNNING.add(task)
-        task.add_done_callback(_RUNNING.discard)
-
-    async def _answer(self, pool: Any, batch: dict[Any, list[asyncio.Future[Any]]]) -> None:
-        futures = [future for waiting in batch.values() for future in waiting]
-        try:
-            rows = await pool.fetch(self.sql, list(batch))
-        except Exception as error:  # every waiting request fails as its own read would
-            for future in futures:
-                _settle(future, error=error)
-            return
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        found = {row[self.key]: row for row in rows}
-        for value, waiting in batch.items():
-            for future in waiting:
-                _settle(future, found.get(value))
-
-
-class GroupedWrites:
-    """Writes that start in the same turn of the event loop, made by ONE call of
-    `write_many(connection, items)` on one pooled connection (PostgreSQL submissions: one round
-    trip and one commit for a burst). `write_many` returns one result or exception per item and
-    leaves nothing of a failed item written."""
-
-    def __init__(self, write_many: Callable[[Any, list[Any]], Any]) -> None:
-        self.write_many = write_many
-        self._waiting: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, list[tuple[Any, asyncio.Future[Any]]]
-        ] = weakref.WeakKeyDictionary()
-
-    async def write(self, pool: Any, item: Any) -> Any:
-        """This item's result once committed; raises its error."""
-        loop = asyncio.get_running_loop()
-        waiting = self._waiting.get(loop)
-        if waiting is None:
-            waiting = self._waiting[loop] = []
-            loop.call_soon(self._start, loop, pool)
-        future: asyncio.Future[Any] = loop.create_future()
-        waiting.append((item, future))
-        return await future  # cancelled alone: the group's write goes on for the others
-
-    def _start(self, loop: asyncio.AbstractEventLoop, pool: Any) -> None:
-        task = loop.create_task(self._write(pool, self._waiting.pop(loop)))
-        _RUNNING.add(task)
-        task.add_done_callback(_RUNNING.discard)
-
-    async def _write(self, pool: Any, batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
-        try:
-            async with pool.acquire() as connection:
-                results = await self.write_many(connection, [item for item, _ in batch])
-        except BaseException as error:  # no connection: every waiting write fails with it
-            for _, future in batch:
-                _settle(future, error=error)
-            if not isinstance(error, Exception):
-                raise
-            return
-        for (_, future), result in zip(batch, results, strict=True):
-            if isinstance(result, BaseException):
-                _settle(future, error=result)
-            else:
-                _settle(future, result)
-
-
-_RUNNING: set[asyncio.Task[None]] = set()  # the tasks of GroupedReads and GroupedWrites (kept referenced)
 
 
 def direct_sqlite(engine: Any) -> SerialSQLiteEngine | None:

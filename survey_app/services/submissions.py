@@ -22,6 +22,7 @@ from questionnaires.flow import Visibility, evaluate_visibility
 from questionnaires.model import TEXT_TYPES, Questionnaire
 from questionnaires.ratings import rated_items, rating_strings
 from survey_app.db.errors import is_unique_violation
+from survey_app.db.queries import submission_store
 from survey_app.db.queries import submissions as queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.errors import ServiceError
@@ -262,7 +263,7 @@ async def submit(
         opinion_rows=prepared.opinion_rows,
     )
     try:
-        stored = await queries.store_submission(new)
+        stored = await submission_store.store_submission(new)
     except Exception as error:
         if not is_unique_violation(error):
             raise

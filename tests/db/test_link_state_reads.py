@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from survey_app.db.engine import GroupedReads
 from survey_app.db.queries.submissions import (
     find_link_state,
     find_open_link_context,
     save_draft,
 )
 from survey_app.db.tables import Invitation
+from survey_app.db.turn_groups import GroupedReads
 from tests.support.campaigns import open_campaign
 
 

@@ -1,0 +1,124 @@
+"""Statements shared by the requests of one event-loop turn (PostgreSQL's respondent path).
+
+A burst of respondents arrives within milliseconds. The point reads (`GroupedReads`) and the
+writes (`GroupedWrites`) that start during one turn of the event loop are answered by ONE
+statement on one pooled connection: one round trip, one pool checkout and, for writes, one
+commit (one WAL flush) per turn instead of one per request. Each request still starts its
+statement after it arrived, so what it reads is as fresh, and what it writes as durable, as
+with a statement of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+
+def settle(future: asyncio.Future[Any], result: Any = None,
+            error: BaseException | None = None) -> None:
+    if future.done():  # the caller was cancelled (client gone): what is written stays written
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+
+class GroupedReads:
+    """Point reads by one key that start in the same turn of the event loop, answered by ONE
+    statement (`sql` takes the array of keys as $1; `key` names the column that tells the rows
+    apart): a burst of respondent pages on PostgreSQL costs one round trip, one pool checkout
+    and one statement per turn instead of one per page. Each read still starts after its
+    request arrived, so what it returns is as fresh as a read of its own."""
+
+    def __init__(self, sql: str, key: str) -> None:
+        self.sql = sql
+        self.key = key
+        self._waiting: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[Any, list[asyncio.Future[Any]]]
+        ] = weakref.WeakKeyDictionary()
+
+    async def read(self, pool: Any, value: Any) -> Any:
+        """The row whose key is `value`, or None."""
+        loop = asyncio.get_running_loop()
+        waiting = self._waiting.get(loop)
+        if waiting is None:
+            waiting = self._waiting[loop] = {}
+            loop.call_soon(self._start, loop, pool)
+        future: asyncio.Future[Any] = loop.create_future()
+        waiting.setdefault(value, []).append(future)
+        return await future
+
+    def _start(self, loop: asyncio.AbstractEventLoop, pool: Any) -> None:
+        batch = self._waiting.pop(loop)
+        task = loop.create_task(self._answer(pool, batch))
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+
+    async def _answer(self, pool: Any, batch: dict[Any, list[asyncio.Future[Any]]]) -> None:
+        futures = [future for waiting in batch.values() for future in waiting]
+        try:
+            rows = await pool.fetch(self.sql, list(batch))
+        except Exception as error:  # every waiting request fails as its own read would
+            for future in futures:
+                settle(future, error=error)
+            return
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        found = {row[self.key]: row for row in rows}
+        for value, waiting in batch.items():
+            for future in waiting:
+                settle(future, found.get(value))
+
+
+class GroupedWrites:
+    """Writes that start in the same turn of the event loop, made by ONE call of
+    `write_many(connection, items)` on one pooled connection (PostgreSQL submissions: one round
+    trip and one commit for a burst). `write_many` returns one result or exception per item and
+    leaves nothing of a failed item written."""
+
+    def __init__(self, write_many: Callable[[Any, list[Any]], Any]) -> None:
+        self.write_many = write_many
+        self._waiting: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, list[tuple[Any, asyncio.Future[Any]]]
+        ] = weakref.WeakKeyDictionary()
+
+    async def write(self, pool: Any, item: Any) -> Any:
+        """This item's result once committed; raises its error."""
+        loop = asyncio.get_running_loop()
+        waiting = self._waiting.get(loop)
+        if waiting is None:
+            waiting = self._waiting[loop] = []
+            loop.call_soon(self._start, loop, pool)
+        future: asyncio.Future[Any] = loop.create_future()
+        waiting.append((item, future))
+        return await future  # cancelled alone: the group's write goes on for the others
+
+    def _start(self, loop: asyncio.AbstractEventLoop, pool: Any) -> None:
+        task = loop.create_task(self._write(pool, self._waiting.pop(loop)))
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+
+    async def _write(self, pool: Any, batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        try:
+            async with pool.acquire() as connection:
+                results = await self.write_many(connection, [item for item, _ in batch])
+        except BaseException as error:  # no connection: every waiting write fails with it
+            for _, future in batch:
+                settle(future, error=error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if isinstance(result, BaseException):
+                settle(future, error=result)
+            else:
+                settle(future, result)
+
+
+_RUNNING: set[asyncio.Task[None]] = set()  # their tasks, kept referenced until done
