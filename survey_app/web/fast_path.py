@@ -77,7 +77,7 @@ class FastPath:
                 return False
             step = wanted.group(1).decode()
         kind, token = match.groups()
-        headers = _headers(scope)
+        headers = request_headers(scope)
         cookies = parse_cookie_string(headers.get(b"cookie", b"").decode("latin-1"))
         gzipped = b"gzip" in headers.get(b"accept-encoding", b"")
         extra: list[tuple[bytes, bytes]] = []  # the handler's cookies, then the CSRF one
@@ -131,7 +131,7 @@ class FastPath:
         return body
 
     async def _static(self, scope: HTTPScope, send: Send, name: str) -> bool:
-        gzipped = b"gzip" in _headers(scope).get(b"accept-encoding", b"")
+        gzipped = b"gzip" in request_headers(scope).get(b"accept-encoding", b"")
         found = find_asset(name, gzipped)
         if found is None:
             return False
@@ -154,7 +154,7 @@ async def _respond(send: Send, headers: list[tuple[bytes, bytes]], body: bytes) 
     await send(message)
 
 
-def _headers(scope: HTTPScope) -> dict[bytes, bytes]:
+def request_headers(scope: HTTPScope) -> dict[bytes, bytes]:
     """The request's headers by (lower-case) name; the first of repeated ones, as Litestar."""
     found: dict[bytes, bytes] = {}
     for key, value in scope["headers"]:

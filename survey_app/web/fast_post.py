@@ -25,6 +25,7 @@ from questionnaires.steps import decide_step
 from survey_app.config import Settings
 from survey_app.services import submissions
 from survey_app.web.access_log import log
+from survey_app.web.fast_path import request_headers
 from survey_app.web.middleware import CSRF_COOKIE, csrf_tokens_match, security_headers
 from survey_app.web.pages.survey import parse_started, thanks_body
 
@@ -82,7 +83,7 @@ class FastPost:
         match = _STEP_POST.fullmatch(scope["path"])
         if match is None or scope.get("query_string"):
             return receive
-        headers = dict(scope["headers"])
+        headers = request_headers(scope)
         if not headers.get(b"content-type", b"").startswith(_FORM) or b"x-csrftoken" in headers:
             return receive
         messages, body = await _read_body(receive)
