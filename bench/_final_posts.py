@@ -18,10 +18,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import httpx
 from _load import server_cpu, with_cpu
-from _page_setup import APP, CSRF, ROOT, Campaign, environment, forty_question_definition, serve
-from _submissions import final_post_bodies, wrk_posts
+from _page_setup import APP, ROOT, Campaign, environment, forty_question_definition, serve
+from _submissions import final_post_requests, wrk_posts
 from _submit_server import SURVEY_APP, fresh_database
 
 CEILING_ROUNDS = 4
@@ -92,13 +91,7 @@ def final_posts(engine: str, args: argparse.Namespace) -> bool:
             ceiling_env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
             ceiling_env.update({"CEILING_DATABASE_URL": ceiling_url, "PYTHONPATH": str(ROOT)})
             with serve(env, workdir / "server.log", APP) as (url, pid):
-                with httpx.Client(base_url=url) as probe:
-                    page = probe.get(f"/s/{campaign.tokens[0]}")
-                    csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-                    cookie = probe.cookies["csrftoken"]
-                bodies = final_post_bodies(campaign, csrf)
-                headers = {"content-type": "application/x-www-form-urlencoded",
-                           "cookie": f"csrftoken={cookie}"}
+                bodies, headers = final_post_requests(url, campaign)
                 with server_cpu(pid) as real_cpu:
                     real, acknowledged = wrk_posts(url, bodies, headers, args.clients,
                                                    args.seconds, workdir)

@@ -198,15 +198,21 @@ def sqlite_submission_ceiling(workdir: Path, campaign: Campaign, seconds: int) -
         return done / (time.perf_counter() - began)
 
 
-def submissions(url: str, pid: int, campaign: Campaign, clients: int, seconds: int,
-                database_url: str, tool: str, workdir: Path) -> tuple[LoadResult, int, int]:
+def final_post_requests(url: str, campaign: Campaign) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The final POST of each invitation and the headers they go with: the CSRF token and
+    cookie of one page of the running server (the cookie carries no link)."""
     with httpx.Client(base_url=url) as probe:
         page = probe.get(f"/s/{campaign.tokens[0]}")
         csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
         cookie = probe.cookies["csrftoken"]
-    bodies = final_post_bodies(campaign, csrf)
     headers = {"content-type": "application/x-www-form-urlencoded",
                "cookie": f"csrftoken={cookie}"}
+    return final_post_bodies(campaign, csrf), headers
+
+
+def submissions(url: str, pid: int, campaign: Campaign, clients: int, seconds: int,
+                database_url: str, tool: str, workdir: Path) -> tuple[LoadResult, int, int]:
+    bodies, headers = final_post_requests(url, campaign)
     if tool == "wrk":
         with server_cpu(pid) as cpu:
             result, acknowledged = wrk_posts(url, bodies, headers, clients, seconds, workdir)
