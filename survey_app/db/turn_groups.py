@@ -15,6 +15,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+# Writes in one statement at most: a larger burst is split into statements that run side by
+# side on pooled connections (each holds its rows' locks and WAL until its commit).
+MAX_GROUP = 64
+
 
 def settle(future: asyncio.Future[Any], result: Any = None,
             error: BaseException | None = None) -> None:
@@ -94,13 +98,18 @@ class GroupedWrites:
         waiting = self._waiting.get(loop)
         if waiting is None:
             waiting = self._waiting[loop] = []
-            loop.call_soon(self._start, loop, pool)
+            loop.call_soon(self._start, loop, pool, waiting)
         future: asyncio.Future[Any] = loop.create_future()
         waiting.append((item, future))
+        if len(waiting) >= MAX_GROUP:
+            self._waiting.pop(loop)  # full: written now; later items make a group of their own
         return await future  # cancelled alone: the group's write goes on for the others
 
-    def _start(self, loop: asyncio.AbstractEventLoop, pool: Any) -> None:
-        task = loop.create_task(self._write(pool, self._waiting.pop(loop)))
+    def _start(self, loop: asyncio.AbstractEventLoop, pool: Any,
+               batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        if self._waiting.get(loop) is batch:
+            del self._waiting[loop]
+        task = loop.create_task(self._write(pool, batch))
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
 

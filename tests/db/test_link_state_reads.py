@@ -4,6 +4,8 @@ PostgreSQL) each get their own link's row, fresh."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -42,6 +44,10 @@ class _Pool:
         self.statements: list[list[str]] = []
         self.failure = failure
 
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[_Pool]:  # one connection: the pool itself
+        yield self
+
     async def fetch(self, sql: str, keys: list[str]) -> list[dict[str, Any]]:
         self.statements.append(keys)
         await asyncio.sleep(0)
@@ -67,3 +73,22 @@ async def test_a_failed_statement_fails_every_read_of_it() -> None:
     with pytest.raises(RuntimeError):
         await reads.read(pool, "a")  # the next turn tries again (and fails again here)
     assert len(pool.statements) == 2
+
+
+async def test_grouped_writes_of_one_turn_share_a_call_up_to_the_cap() -> None:
+    """GroupedWrites: the writes that start in one event-loop turn reach `write_many` together,
+    at most MAX_GROUP at a time; each caller gets its own result or error."""
+    from survey_app.db.turn_groups import MAX_GROUP, GroupedWrites
+
+    calls: list[list[int]] = []
+
+    async def write_many(connection: object, items: list[int]) -> list[object]:
+        calls.append(items)
+        return [ValueError(item) if item == 3 else item * 10 for item in items]
+
+    writes = GroupedWrites(write_many)
+    outcomes = await asyncio.gather(*(writes.write(_Pool(), i) for i in range(MAX_GROUP + 5)),
+                                    return_exceptions=True)
+    assert [len(items) for items in calls] == [MAX_GROUP, 5]
+    assert isinstance(outcomes[3], ValueError)
+    assert outcomes[:3] == [0, 10, 20] and outcomes[-1] == (MAX_GROUP + 4) * 10
