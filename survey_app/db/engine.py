@@ -38,7 +38,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from survey_app.config import Settings
-from survey_app.db.turn_groups import settle
+from survey_app.db.turn_groups import settle, settle_each
 
 T = TypeVar("T")
 READER_POOL_SIZE = 4
@@ -60,12 +60,7 @@ class _Group:
     def settle(self, done: asyncio.Future[list[Any]]) -> None:
         """Each item's result or error, once the group's write is committed (or failed)."""
         failure = asyncio.CancelledError() if done.cancelled() else done.exception()
-        for index, future in enumerate(self.futures):
-            result = failure or done.result()[index]
-            if isinstance(result, BaseException):
-                settle(future, error=result)
-            else:
-                settle(future, result)
+        settle_each(self.futures, [failure] * len(self.futures) if failure else done.result())
 
 
 @dataclass

@@ -30,6 +30,14 @@ def settle(future: asyncio.Future[Any], result: Any = None,
         future.set_result(result)
 
 
+def settle_each(futures: list[asyncio.Future[Any]], results: list[Any]) -> None:
+    """Each future its result, or its error where the result is an exception."""
+    for future, result in zip(futures, results, strict=True):
+        if isinstance(result, BaseException):
+            settle(future, error=result)
+        else:
+            settle(future, result)
+
 
 class GroupedReads:
     """Point reads by one key that start in the same turn of the event loop, answered by ONE
@@ -123,11 +131,7 @@ class GroupedWrites:
             if not isinstance(error, Exception):
                 raise
             return
-        for (_, future), result in zip(batch, results, strict=True):
-            if isinstance(result, BaseException):
-                settle(future, error=result)
-            else:
-                settle(future, result)
+        settle_each([future for _, future in batch], results)
 
 
 _RUNNING: set[asyncio.Task[None]] = set()  # their tasks, kept referenced until done

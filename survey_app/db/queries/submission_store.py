@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -34,10 +35,9 @@ _RESPONSE_COLUMNS = ("campaign", "version", "invitation", "submission_id", "payl
 _RETURNING = " RETURNING id, submission_id, payload_hash, invitation, campaign, submitted_at"
 
 
-def _insert_sql(table: str, columns: tuple[str, ...], count: int, first: str = "{}") -> str:
-    """A parameterised multi-row INSERT with Piccolo's `{}` placeholders (`first`: the first
-    column's value expression)."""
-    placeholders = "(" + ", ".join([first] + ["{}"] * (len(columns) - 1)) + ")"
+def _insert_sql(table: str, columns: tuple[str, ...], count: int) -> str:
+    """A parameterised multi-row INSERT with Piccolo's `{}` placeholders."""
+    placeholders = "(" + ", ".join(["{}"] * len(columns)) + ")"
     names = ", ".join(f'"{c}"' for c in columns)
     return f"INSERT INTO {table} ({names}) VALUES " + ", ".join([placeholders] * count)  # noqa: S608
 
@@ -51,7 +51,7 @@ _CHILD_COLUMNS = {
 }
 
 
-def _child_rows(new: NewResponse, response: Any, now: dt.datetime) -> dict[str, list[tuple[Any, ...]]]:
+def _child_rows(new: NewResponse, response: int, now: dt.datetime) -> dict[str, list[tuple[Any, ...]]]:
     """The answer, rating and opinion rows of a submission, `response` in their first column."""
     return {
         "answer": [(response, new.campaign_id, a.question, a.row, a.unit_code, a.dimension,
@@ -63,25 +63,6 @@ def _child_rows(new: NewResponse, response: Any, now: dt.datetime) -> dict[str, 
     }
 
 
-def submission_statements(
-    new: NewResponse, response_id: int
-) -> list[tuple[str, list[Any]]]:
-    """Everything written after the response row, one statement per table: a submission's ~40
-    answer rows go in one multi-row INSERT without building a Piccolo object per row."""
-    now = utcnow()
-    statements = [(_insert_sql(table, _CHILD_COLUMNS[table], len(rows)),
-                   [value for row in rows for value in row])
-                  for table, rows in _child_rows(new, response_id, now).items() if rows]
-    if new.opinion_rows:
-        statements.append((ENQUEUE_SQL, list(ENQUEUE_VALUES)))
-    if new.invitation_id is not None:
-        statements.append(('UPDATE invitation SET status = {}, responded_at = {} WHERE id = {}',
-                           ["responded", now, new.invitation_id]))
-        statements.append(("DELETE FROM response_draft WHERE invitation = {}",
-                           [new.invitation_id]))
-    return statements
-
-
 def _response_values(new: NewResponse) -> list[Any]:
     return [new.campaign_id, new.version_id, new.invitation_id, new.submission_id,
             new.payload_hash, new.channel, json.dumps(new.answers, ensure_ascii=False),
@@ -89,21 +70,13 @@ def _response_values(new: NewResponse) -> list[Any]:
             new.entered_by, new.device_hash]
 
 
-def _store_sqlite(connection: sqlite3.Connection, new: NewResponse) -> dict[str, Any]:
-    """The whole submission in one call to the writer connection, one statement per table."""
-    insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
-    row = connection.execute(insert.replace("{}", "?"), _response_values(new)).fetchone()
-    for sql, values in submission_statements(new, row["id"]):
-        connection.execute(sql.replace("{}", "?"), values)
-    return dict(row)
-
-
 # A statement's parameters at most (SQLite's limit is 32,766 in older builds, 250,000 here).
 MAX_PARAMETERS = 30_000
 
 
-def _many_rows(sql_for: Any, rows: list[tuple[Any, ...]]) -> list[tuple[str, list[Any]]]:
-    """Multi-row statements of `rows`, split to stay under MAX_PARAMETERS."""
+def _many_rows(sql_for: Callable[[int], str],
+               rows: list[tuple[Any, ...]]) -> list[tuple[str, list[Any]]]:
+    """Multi-row statements of `rows` (`sql_for(count)`), split under MAX_PARAMETERS."""
     if not rows:
         return []
     per_statement = max(1, MAX_PARAMETERS // len(rows[0]))
@@ -111,49 +84,55 @@ def _many_rows(sql_for: Any, rows: list[tuple[Any, ...]]) -> list[tuple[str, lis
             for chunk in (rows[i:i + per_statement] for i in range(0, len(rows), per_statement))]
 
 
-def _group_statements(news: list[NewResponse], ids: list[int]) -> list[tuple[str, list[Any]]]:
-    """What the submissions of a group commit write after their response rows (`ids`), a few
-    statements for them all."""
+def _child_statements(news: list[NewResponse], ids: list[int]) -> list[tuple[str, list[Any]]]:
+    """What submissions write after their response rows (`ids`): one statement per table for
+    them all, with Piccolo's `{}` placeholders."""
     now = utcnow()
     statements: list[tuple[str, list[Any]]] = []
     children = [_child_rows(new, response, now) for new, response in zip(news, ids, strict=True)]
     for table, columns in _CHILD_COLUMNS.items():
         rows = [row for child in children for row in child[table]]
-        statements += _many_rows(lambda n, t=table, c=columns: _insert_sql(t, c, n).replace(
-            "{}", "?"), rows)
+        statements += _many_rows(functools.partial(_insert_sql, table, columns), rows)
     if any(new.opinion_rows for new in news):
-        statements.append((ENQUEUE_SQL.replace("{}", "?"), list(ENQUEUE_VALUES)))
+        statements.append((ENQUEUE_SQL, list(ENQUEUE_VALUES)))
     invitations = [new.invitation_id for new in news if new.invitation_id is not None]
     return statements + _for_ids(_RESPONDED, invitations, now) + _for_ids(_DRAFTS_GONE, invitations)
 
 
-_RESPONDED = "UPDATE invitation SET status = 'responded', responded_at = ? WHERE id IN ({ids})"
+_RESPONDED = "UPDATE invitation SET status = 'responded', responded_at = {} WHERE id IN ({ids})"
 _DRAFTS_GONE = "DELETE FROM response_draft WHERE invitation IN ({ids})"
 
 
 def _for_ids(sql: str, ids: list[int], *leading: Any) -> list[tuple[str, list[Any]]]:
     """`sql` for every chunk of `ids` (its `{ids}` a list of placeholders), after `leading`."""
-    return [(sql.replace("{ids}", ", ".join("?" * len(chunk))), [*leading, *chunk])
+    return [(sql.replace("{ids}", ", ".join(["{}"] * len(chunk))), [*leading, *chunk])
             for chunk in (ids[i:i + MAX_PARAMETERS] for i in range(0, len(ids), MAX_PARAMETERS))]
+
+
+def _write_sqlite(connection: sqlite3.Connection,
+                  news: list[NewResponse]) -> dict[str, dict[str, Any]]:
+    """The response rows in one statement, then one statement per table for all of them;
+    the stored responses by submission id. Raises on a broken constraint."""
+    stored: dict[str, dict[str, Any]] = {}
+    for sql, values in _many_rows(
+            lambda count: _insert_sql("response", _RESPONSE_COLUMNS, count) + _RETURNING,
+            [tuple(_response_values(new)) for new in news]):
+        stored.update((row["submission_id"], row)
+                      for row in connection.execute(sql.replace("{}", "?"), values))
+    for sql, values in _child_statements(news, [stored[new.submission_id]["id"] for new in news]):
+        connection.execute(sql.replace("{}", "?"), values)
+    return stored
 
 
 def store_submissions_sqlite(connection: sqlite3.Connection,
                              news: list[NewResponse]) -> list[dict[str, Any] | Exception]:
-    """A group of submissions in the group commit (engine.write_grouped): the response rows in
-    one statement, then one statement per table for all of them. When one of them
+    """A group of submissions in the group commit (engine.write_grouped). When one of them
     breaks a unique constraint (a replay, a second response for an invitation), the group is
     undone and written again one submission at a time, each in its own savepoint, so that only
     that one fails."""
     connection.execute("SAVEPOINT submissions")
     try:
-        stored: dict[str, dict[str, Any]] = {}
-        for sql, values in _many_rows(
-                lambda n: (_insert_sql("response", _RESPONSE_COLUMNS, n) + _RETURNING
-                           ).replace("{}", "?"), [tuple(_response_values(new)) for new in news]):
-            stored.update((row["submission_id"], row) for row in connection.execute(sql, values))
-        ids = [stored[new.submission_id]["id"] for new in news]
-        for sql, values in _group_statements(news, ids):
-            connection.execute(sql, values)
+        stored = _write_sqlite(connection, news)
     except sqlite3.IntegrityError:
         connection.execute("ROLLBACK TO submissions")
         connection.execute("RELEASE submissions")
@@ -165,7 +144,7 @@ def store_submissions_sqlite(connection: sqlite3.Connection,
 def _store_alone(connection: sqlite3.Connection, new: NewResponse) -> dict[str, Any] | Exception:
     connection.execute("SAVEPOINT submission")
     try:
-        row = _store_sqlite(connection, new)
+        row = _write_sqlite(connection, [new])[new.submission_id]
     except sqlite3.Error as error:
         connection.execute("ROLLBACK TO submission")
         connection.execute("RELEASE submission")
@@ -276,6 +255,6 @@ async def store_submission(new: NewResponse) -> StoredResponse:
         insert = _insert_sql("response", _RESPONSE_COLUMNS, 1) + _RETURNING
         rows = await engine.run_querystring(QueryString(insert, *_response_values(new)))
         stored = stored_response(rows[0])
-        for sql, values in submission_statements(new, stored.id):
+        for sql, values in _child_statements([new], [stored.id]):
             await engine.run_querystring(QueryString(sql, *values))
     return stored
