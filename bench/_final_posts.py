@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _load import server_cpu, with_cpu
+from _load import database_cpu, server_cpu, with_cpu
 from _page_setup import APP, ROOT, Campaign, environment, forty_question_definition, serve
 from _submissions import final_post_requests, wrk_posts
 from _submit_server import SURVEY_APP, fresh_database
@@ -92,7 +92,7 @@ def final_posts(engine: str, args: argparse.Namespace) -> bool:
             ceiling_env.update({"CEILING_DATABASE_URL": ceiling_url, "PYTHONPATH": str(ROOT)})
             with serve(env, workdir / "server.log", APP) as (url, pid):
                 bodies, headers = final_post_requests(url, campaign)
-                with server_cpu(pid) as real_cpu:
+                with server_cpu(pid) as real_cpu, database_cpu() as real_db:
                     real, acknowledged = wrk_posts(url, bodies, headers, args.clients,
                                                    args.seconds, workdir)
             stored, incomplete, doubled = stored_check(database_url, campaign.campaign_id)
@@ -101,7 +101,7 @@ def final_posts(engine: str, args: argparse.Namespace) -> bool:
                 # The bare app is faster: the same bodies over again, each with a new submission id.
                 rounds = [(path, re.sub(r"_submission_id=([^&]+)", rf"_submission_id=\1r{r}", body))
                           for r in range(CEILING_ROUNDS) for path, body in bodies]
-                with server_cpu(c_pid) as bare_cpu:
+                with server_cpu(c_pid) as bare_cpu, database_cpu() as bare_db:
                     bare, bare_acknowledged = wrk_posts(c_url, rounds, headers, args.clients,
                                                         args.seconds, workdir)
             for key in [k for k in os.environ if k.startswith("SURVEY_")]:
@@ -115,6 +115,10 @@ def final_posts(engine: str, args: argparse.Namespace) -> bool:
     print(real.line("submissions"))
     print(bare.line("ceiling (bare app, same bodies)"))
     ratio = real.rate / bare.rate
+    if engine == "postgres":
+        print(f"   PostgreSQL CPU per submission: {1000 * real_db[0] / max(acknowledged, 1):.2f} ms"
+              f" (ceiling {1000 * bare_db[0] / max(bare_acknowledged, 1):.2f} ms), all its "
+              "processes")
     lost = max(0, acknowledged - stored)
     # On a shared, overloaded machine wall-clock rates swing run to run; server CPU per
     # submission is the steadier figure, so both ratios are printed.

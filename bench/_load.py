@@ -63,6 +63,29 @@ def server_cpu(pid: int) -> Iterator[list[float]]:
     spent.append(cpu_seconds(pid) - before)
 
 
+def database_cpu_seconds() -> float:
+    """CPU time so far of every live PostgreSQL process on this machine (backends, WAL writer,
+    checkpointer): what the database spends beside the server process. Other databases' work
+    on the machine counts too, so the figure is read over a quiet window only."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "comm").read_text().strip() == "postgres":
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+@contextlib.contextmanager
+def database_cpu() -> Iterator[list[float]]:
+    spent: list[float] = []
+    before = database_cpu_seconds()
+    yield spent
+    spent.append(database_cpu_seconds() - before)
+
+
 def with_cpu(result: LoadResult, spent: list[float]) -> LoadResult:
     return dataclasses.replace(result, cpu_ms=1000 * spent[0] / max(result.requests, 1))
 

@@ -3,79 +3,34 @@ unit_rating and opinion.
 
 Those columns copy their response's campaign so that scores, monitors and themes aggregate one
 table. Integrity is kept by what they copy: response.campaign references campaign (ON DELETE
-RESTRICT, so a campaign with responses is never deleted) and each row references its response
-(ON DELETE CASCADE). The copies' own keys were checked once per row: ~40 checks per submission,
-each taking a KEY SHARE lock on the SAME campaign row on PostgreSQL, which serialised a
-campaign's concurrent submissions (measured: 1.4x the submissions/s without them), and 1/6 of
-SQLite's write. The Piccolo columns stay ForeignKey: the ORM still joins through them.
+RESTRICT, so a campaign with responses is never deleted) and each row goes with its response
+(ON DELETE CASCADE; a trigger since 0020). The copies' own keys were checked once per row: ~40
+checks per submission, each taking a KEY SHARE lock on the SAME campaign row on PostgreSQL,
+which serialised a campaign's concurrent submissions (measured: 1.4x the submissions/s without
+them), and 1/6 of SQLite's write. The Piccolo columns stay ForeignKey: the ORM still joins through them.
 
-SQLite cannot drop a constraint: each table is rebuilt from its own CREATE statement without
-that clause (nothing references these tables), its rows copied and its indexes made again.
+The mechanics are in `_foreign_keys.py` (shared with 0020).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.finder import engine_finder
-from piccolo.querystring import QueryString
+
+from survey_app.db.migrations._foreign_keys import set_keys
 
 ID = "2026-12-06T17:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "campaign copies without their own foreign keys"
 
 TABLES = ("answer", "unit_rating", "opinion")
-REFERENCE = ' REFERENCES "campaign" ("id") ON DELETE CASCADE ON UPDATE CASCADE'
-COLUMN = '"campaign" INTEGER NOT NULL'
-
-
-def _engine() -> Any:
-    engine = engine_finder()
-    assert engine is not None
-    return engine
-
-
-async def _postgres(keyed: bool) -> None:
-    engine = _engine()
-    for table in TABLES:
-        if keyed:
-            await engine.run_ddl(
-                f"ALTER TABLE {table} ADD CONSTRAINT {table}_campaign_fkey FOREIGN KEY (campaign)"
-                " REFERENCES campaign (id) ON DELETE CASCADE ON UPDATE CASCADE")
-            continue
-        rows = await engine.run_querystring(QueryString(
-            "SELECT conname FROM pg_constraint WHERE conrelid = CAST(CAST({} AS TEXT) AS regclass)"
-            " AND confrelid = CAST('campaign' AS regclass) AND contype = 'f'", table))
-        for row in rows:
-            await engine.run_ddl(f'ALTER TABLE {table} DROP CONSTRAINT "{row["conname"]}"')
-
-
-async def _sqlite(keyed: bool) -> None:
-    engine = _engine()
-    for table in TABLES:
-        rows = await engine.run_querystring(QueryString(
-            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = {} AND sql IS NOT NULL",
-            table))
-        create = next(r["sql"] for r in rows if r["type"] == "table")
-        if (COLUMN + REFERENCE in create) == keyed:
-            continue  # already as wanted
-        old, new = (COLUMN, COLUMN + REFERENCE) if keyed else (COLUMN + REFERENCE, COLUMN)
-        rebuilt = create.replace(old, new, 1).replace(f'TABLE "{table}"', f'TABLE "{table}__new"', 1)
-        await engine.run_ddl(rebuilt)
-        await engine.run_ddl(f'INSERT INTO "{table}__new" SELECT * FROM "{table}"')  # noqa: S608 (constant names)
-        await engine.run_ddl(f'DROP TABLE "{table}"')
-        await engine.run_ddl(f'ALTER TABLE "{table}__new" RENAME TO "{table}"')
-        for index in (r for r in rows if r["type"] == "index"):
-            await engine.run_ddl(index["sql"])
 
 
 async def unkeyed() -> None:
-    await (_postgres(False) if _engine().engine_type == "postgres" else _sqlite(False))
+    await set_keys(TABLES, "campaign", keyed=False)
 
 
 async def keyed() -> None:
-    await (_postgres(True) if _engine().engine_type == "postgres" else _sqlite(True))
+    await set_keys(TABLES, "campaign", keyed=True)
 
 
 async def forwards() -> MigrationManager:
