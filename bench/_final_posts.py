@@ -13,17 +13,20 @@ import os
 import re
 import secrets
 import sqlite3
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from _load import database_cpu, server_cpu, with_cpu
+from _load import LoadResult, database_cpu, server_cpu, with_cpu
 from _page_setup import APP, ROOT, Campaign, environment, forty_question_definition, serve
 from _submissions import final_post_requests, wrk_posts
 from _submit_server import SURVEY_APP, fresh_database
 
 CEILING_ROUNDS = 4
+# Answer sets simulated; dealt out in turn over the invitations (final_post_bodies).
+DISTINCT_ANSWERS = 2_000
 
 
 def prepare_forty(env: dict[str, str], invitations: int) -> Any:
@@ -60,19 +63,21 @@ def prepare_forty(env: dict[str, str], invitations: int) -> Any:
 
 def stored_check(database_url: str, campaign_id: int) -> tuple[int, int, int]:
     """(responses stored, responses without answer rows, invitations with two responses)."""
-    sql = ("SELECT COUNT(*), SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM answer a WHERE"
-           " a.response = r.id) THEN 1 ELSE 0 END), COUNT(*) - COUNT(DISTINCT r.invitation)"
-           " FROM response r WHERE r.campaign = ")
+    # The answer rows' response ids are read once (an uncorrelated IN): a lookup per response
+    # would scan the answer table each time, its index leading with the campaign.
+    sql = ("SELECT COUNT(*), SUM(CASE WHEN r.id IN (SELECT response FROM answer WHERE campaign"
+           " = {0}) THEN 0 ELSE 1 END), COUNT(*) - COUNT(DISTINCT r.invitation)"
+           " FROM response r WHERE r.campaign = {0}")
     if database_url.startswith("sqlite"):
         with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as db:
-            row = db.execute(sql + "?", (campaign_id,)).fetchone()
+            row = db.execute(sql.format("?"), (campaign_id, campaign_id)).fetchone()
     else:
         import asyncpg
 
         async def fetch() -> Any:
             connection = await asyncpg.connect(database_url)
             try:
-                return await connection.fetchrow(sql + "$1", campaign_id)
+                return await connection.fetchrow(sql.format("$1"), campaign_id)
             finally:
                 await connection.close()
 
@@ -80,53 +85,82 @@ def stored_check(database_url: str, campaign_id: int) -> tuple[int, int, int]:
     return int(row[0]), int(row[1] or 0), int(row[2])
 
 
+def _median(results: list[LoadResult]) -> LoadResult:
+    """Rounds as one line: totals, the median p50 and p99 of the rounds, CPU per request."""
+    requests = sum(r.requests for r in results)
+    return LoadResult(requests, sum(r.seconds for r in results),
+                      statistics.median(r.p50_ms for r in results),
+                      statistics.median(r.p99_ms for r in results),
+                      sum(r.errors for r in results), results[0].tool,
+                      sum(r.cpu_ms * r.requests for r in results) / max(requests, 1))
+
+
 def final_posts(engine: str, args: argparse.Namespace) -> bool:
+    """--rounds rounds, each a run of the real server and then one of the ceiling, both
+    servers up throughout, on one database: a shared machine's swings hit both sides of a round
+    alike, and the median of the rounds is steadier than any single run."""
+    reals: list[LoadResult] = []
+    bares: list[LoadResult] = []
+    database_ms: list[tuple[float, float]] = []
+    acknowledged = 0
     with tempfile.TemporaryDirectory(prefix=f"survey-final-{engine}-") as tmp:
         workdir = Path(tmp)
         with fresh_database(engine, workdir) as database_url:
             env = environment(database_url, workdir / "data")
-            campaign = prepare_forty(env, args.submissions)
+            campaign = prepare_forty(env, args.submissions * args.rounds)
             ceiling_url = (f"sqlite:///{workdir / 'ceiling.sqlite3'}" if engine == "sqlite"
                            else database_url)
             ceiling_env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
             ceiling_env.update({"CEILING_DATABASE_URL": ceiling_url, "PYTHONPATH": str(ROOT)})
-            with serve(env, workdir / "server.log", APP) as (url, pid):
-                bodies, headers = final_post_requests(url, campaign)
-                with server_cpu(pid) as real_cpu, database_cpu() as real_db:
-                    real, acknowledged = wrk_posts(url, bodies, headers, args.clients,
+            with serve(env, workdir / "server.log", APP) as (url, pid), \
+                    serve(ceiling_env, workdir / "ceiling.log",
+                          ["bench._submit_ceiling_app:app"]) as (c_url, c_pid):
+                bodies, headers = final_post_requests(url, campaign, distinct=DISTINCT_ANSWERS)
+                for number in range(args.rounds):
+                    mine = bodies[number * args.submissions:(number + 1) * args.submissions]
+                    with server_cpu(pid) as real_cpu, database_cpu() as real_db:
+                        real, receipts = wrk_posts(url, mine, headers, args.clients,
                                                    args.seconds, workdir)
-            stored, incomplete, doubled = stored_check(database_url, campaign.campaign_id)
-            with serve(ceiling_env, workdir / "ceiling.log",
-                       ["bench._submit_ceiling_app:app"]) as (c_url, c_pid):
-                # The bare app is faster: the same bodies over again, each with a new submission id.
-                rounds = [(path, re.sub(r"_submission_id=([^&]+)", rf"_submission_id=\1r{r}", body))
-                          for r in range(CEILING_ROUNDS) for path, body in bodies]
-                with server_cpu(c_pid) as bare_cpu, database_cpu() as bare_db:
-                    bare, bare_acknowledged = wrk_posts(c_url, rounds, headers, args.clients,
+                    # The bare app is faster: the same bodies over again, new submission ids.
+                    again = [(path, re.sub(r"_submission_id=([^&]+)", rf"_submission_id=\1r{r}",
+                                           body)) for r in range(CEILING_ROUNDS)
+                             for path, body in mine]
+                    with server_cpu(c_pid) as bare_cpu, database_cpu() as bare_db:
+                        bare, bare_receipts = wrk_posts(c_url, again, headers, args.clients,
                                                         args.seconds, workdir)
+                    # Rates count receipts only (wrk's spare requests once the bodies run out
+                    # are not counted).
+                    reals.append(with_cpu(dataclasses.replace(real, requests=receipts), real_cpu))
+                    bares.append(with_cpu(dataclasses.replace(bare, requests=bare_receipts),
+                                          bare_cpu))
+                    database_ms.append((1000 * real_db[0] / max(receipts, 1),
+                                        1000 * bare_db[0] / max(bare_receipts, 1)))
+                    acknowledged += receipts
+            stored, incomplete, doubled = stored_check(database_url, campaign.campaign_id)
             for key in [k for k in os.environ if k.startswith("SURVEY_")]:
                 if key != "SURVEY_TEST_POSTGRES_URL":
                     del os.environ[key]
     print(f"\n== {engine}: complete final POSTs of the 40-question survey, {args.clients} "
-          f"clients, {args.seconds} s, uvicorn 1 worker ==")
-    # Rates count receipts only (wrk's spare requests once the bodies run out are not counted).
-    real = with_cpu(dataclasses.replace(real, requests=acknowledged), real_cpu)
-    bare = with_cpu(dataclasses.replace(bare, requests=bare_acknowledged), bare_cpu)
-    print(real.line("submissions"))
+          f"clients, {args.rounds} rounds of {args.seconds} s each side, uvicorn 1 worker ==")
+    for number, (real, bare) in enumerate(zip(reals, bares, strict=True), start=1):
+        print(f"   round {number}: {real.rate:5.0f}/s p99 {real.p99_ms:5.1f} ms, ceiling "
+              f"{bare.rate:5.0f}/s p99 {bare.p99_ms:5.1f} ms: {real.rate / bare.rate:.2f}")
+    real, bare = _median(reals), _median(bares)
+    print(real.line("submissions (median p50, p99)"))
     print(bare.line("ceiling (bare app, same bodies)"))
-    ratio = real.rate / bare.rate
     if engine == "postgres":
-        print(f"   PostgreSQL CPU per submission: {1000 * real_db[0] / max(acknowledged, 1):.2f} ms"
-              f" (ceiling {1000 * bare_db[0] / max(bare_acknowledged, 1):.2f} ms), all its "
-              "processes")
-    lost = max(0, acknowledged - stored)
+        print(f"   PostgreSQL CPU per submission: {statistics.median(m for m, _ in database_ms):.2f}"
+              f" ms (ceiling {statistics.median(c for _, c in database_ms):.2f} ms), all its "
+              "processes, median of the rounds")
     # On a shared, overloaded machine wall-clock rates swing run to run; server CPU per
     # submission is the steadier figure, so both ratios are printed.
-    print(f"   ratio {ratio:.2f} of the ceiling in submissions/s, "
+    print(f"   ratio {real.rate / bare.rate:.2f} of the ceiling in submissions/s, "
           f"{bare.cpu_ms / real.cpu_ms:.2f} in server CPU per submission")
+    lost = max(0, acknowledged - stored)
+    in_flight = args.clients * args.rounds
     print(f"   receipts {acknowledged}, stored {stored} "
           f"({stored - acknowledged} in flight when wrk stopped), lost {lost}, without answer "
           f"rows {incomplete}, doubled {doubled}")
-    ok = lost == 0 and incomplete == 0 and doubled == 0 and stored <= acknowledged + args.clients
+    ok = lost == 0 and incomplete == 0 and doubled == 0 and stored <= acknowledged + in_flight
     print(f"   verdict: {'OK' if ok else 'FAILED'}")
     return ok

@@ -30,20 +30,29 @@ def _opinion_writer(rng: random.Random) -> Callable[[str], str | None]:
     return lambda unit: rng.choice(OPINIONS)
 
 
-def final_post_bodies(campaign: Campaign, csrf: str) -> list[tuple[str, str]]:
-    """(path, urlencoded body) of one complete final POST per invitation."""
+def final_post_bodies(campaign: Campaign, csrf: str,
+                      distinct: int | None = None) -> list[tuple[str, str]]:
+    """(path, urlencoded body) of one complete final POST per invitation, each with its own
+    submission id. `distinct`: simulate that many answer sets and deal them out in turn (the
+    write costs the same; simulating one per invitation is most of a large run's setup)."""
     from urllib.parse import urlencode
 
     questionnaire = campaign.questionnaire
     section = questionnaire.sections[0].id
     started = str(int(time.time()) - 300)
+    answer_sets: dict[int, str] = {}
     bodies = []
     for index, token in enumerate(campaign.tokens):
-        rng = random.Random(index)
-        answers = simulate_answers(questionnaire, rng, opinion_for=_opinion_writer(rng))
+        seed = index % distinct if distinct else index
+        if seed not in answer_sets:
+            rng = random.Random(seed)
+            answers = simulate_answers(questionnaire, rng, opinion_for=_opinion_writer(rng))
+            answer_sets[seed] = urlencode(form_fields(questionnaire, answers, section))
         fields = [("_csrf_token", csrf), ("_section", section), ("_action", "submit"),
                   ("_submission_id", secrets.token_urlsafe(18)), ("_started", started)]
-        bodies.append((f"/s/{token}", urlencode(fields + form_fields(questionnaire, answers, section))))
+        bodies.append((f"/s/{token}", urlencode(fields) + "&" + answer_sets[seed]))
+        if not distinct:
+            answer_sets.clear()
     return bodies
 
 
@@ -198,7 +207,8 @@ def sqlite_submission_ceiling(workdir: Path, campaign: Campaign, seconds: int) -
         return done / (time.perf_counter() - began)
 
 
-def final_post_requests(url: str, campaign: Campaign) -> tuple[list[tuple[str, str]], dict[str, str]]:
+def final_post_requests(url: str, campaign: Campaign,
+                        distinct: int | None = None) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """The final POST of each invitation and the headers they go with: the CSRF token and
     cookie of one page of the running server (the cookie carries no link)."""
     with httpx.Client(base_url=url) as probe:
@@ -207,7 +217,7 @@ def final_post_requests(url: str, campaign: Campaign) -> tuple[list[tuple[str, s
         cookie = probe.cookies["csrftoken"]
     headers = {"content-type": "application/x-www-form-urlencoded",
                "cookie": f"csrftoken={cookie}"}
-    return final_post_bodies(campaign, csrf), headers
+    return final_post_bodies(campaign, csrf, distinct), headers
 
 
 def submissions(url: str, pid: int, campaign: Campaign, clients: int, seconds: int,

@@ -30,7 +30,8 @@ definitive refusal. Every acknowledged submission must then be stored exactly on
 `--final`: complete final POSTs of the 40-question survey (one per distinct invitation, wrk,
 `--clients` connections, `--seconds`), each engine beside its ceiling measured in the same run
 on the same bodies: a bare Litestar app writing the response and its answer rows in one
-transaction (bench/_submit_ceiling_app.py). Reconciles receipts with stored rows.
+transaction (bench/_submit_ceiling_app.py). `--rounds` (3) alternate the two on one database;
+the figures are the medians of the rounds. Reconciles receipts with stored rows.
 
 `--scale`: PostgreSQL, one server process against two, then a burst of --burst phones.
 
@@ -283,8 +284,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64, help="wrk connections (--final)")
     parser.add_argument("--seconds", type=int, default=10,
                         help="length of the measured window (steady state, --final)")
-    parser.add_argument("--submissions", type=int, default=20_000,
-                        help="invitations for --final (each submitted at most once)")
+    parser.add_argument("--submissions", type=int, default=16_000,
+                        help="invitations per round of --final (each submitted at most once)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="--final: rounds of real server then ceiling, on one database")
     args = parser.parse_args()
     if args.scale:
         sys.exit(0 if scale_out(args) else 1)
