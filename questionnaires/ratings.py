@@ -18,6 +18,7 @@ about 5× fewer rows than the answer table and need one pass instead of two
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 
 from questionnaires.model import Questionnaire, QuestionType
 
@@ -28,12 +29,20 @@ Item = tuple[str, str]  # (question name, matrix row id or "")
 Rating = tuple[str, str, str, int | None]  # (unit code, question, row id or "", level)
 
 
-def rated_items(questionnaire: Questionnaire) -> dict[str, tuple[Item, ...]]:
+class RatedItems(dict[str, tuple[Item, ...]]):
+    """Unit code → the unit's rated items, with each item's position worked out once."""
+
+    @cached_property
+    def positions(self) -> dict[str, dict[Item, int]]:
+        return _positions(self)
+
+
+def rated_items(questionnaire: Questionnaire) -> RatedItems:
     """Unit code → the unit's rated items in questionnaire order (units without a code are
     not scored and left out). Worked out once per questionnaire: do not modify."""
     found = questionnaire.derived.get("rated_items")
     if found is None:
-        found = questionnaire.derived["rated_items"] = _rated_items(questionnaire)
+        found = questionnaire.derived["rated_items"] = RatedItems(_rated_items(questionnaire))
     return found  # type: ignore[no-any-return]
 
 
@@ -51,20 +60,10 @@ def _rated_items(questionnaire: Questionnaire) -> dict[str, tuple[Item, ...]]:
     return {code: tuple(unit_items) for code, unit_items in items.items()}
 
 
-_POSITIONS: dict[int, tuple[dict[str, tuple[Item, ...]], dict[str, dict[Item, int]]]] = {}
-
-
 def _positions(items_by_unit: dict[str, tuple[Item, ...]]) -> dict[str, dict[Item, int]]:
-    """Each unit's item -> position; kept for the (cached, never modified) rated_items dicts."""
-    kept = _POSITIONS.get(id(items_by_unit))
-    if kept is not None and kept[0] is items_by_unit:
-        return kept[1]
-    positions = {code: {item: i for i, item in enumerate(items)}
-                 for code, items in items_by_unit.items()}
-    if len(_POSITIONS) > 256:
-        _POSITIONS.clear()
-    _POSITIONS[id(items_by_unit)] = (items_by_unit, positions)
-    return positions
+    """Each unit's item -> position."""
+    return {code: {item: i for i, item in enumerate(items)}
+            for code, items in items_by_unit.items()}
 
 
 def rating_strings(
@@ -74,7 +73,8 @@ def rating_strings(
 
     `ratings` are (unit code, question, row id or "", level or None for 不了解): the answer
     rows of one response."""
-    positions = _positions(items_by_unit)
+    positions = (items_by_unit.positions if isinstance(items_by_unit, RatedItems)
+                 else _positions(items_by_unit))
     chars: dict[str, list[str]] = {}
     for unit_code, question, row, level in ratings:
         if not unit_code:

@@ -28,7 +28,7 @@ from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, HTTPSc
 from survey_app.config import Settings
 from survey_app.services import open_links, submissions
 from survey_app.web.access_log import log
-from survey_app.web.middleware import CSRF_COOKIE, security_headers, valid_csrf_token
+from survey_app.web.middleware import CSRF_COOKIE, encoded_security_headers, valid_csrf_token
 from survey_app.web.pages.survey import cached_step_body, new_request_values, resume_section
 from survey_app.web.pages.survey_open import DEVICE_COOKIE, OPEN_INTRO, _open_views
 from survey_app.web.static_assets import find_asset
@@ -46,7 +46,7 @@ class FastPath:
     def __init__(self, settings: Settings, environment: Any) -> None:
         self.settings = settings
         self.environment = environment  # the app's Jinja environment (pages compiled on a miss)
-        secured = [(k.encode(), v.encode()) for k, v in security_headers(settings)]
+        secured = encoded_security_headers(settings)
         self.page_headers = [(b"vary", b"accept-encoding"), *secured,
                              (b"cache-control", b"no-store")]
         self.static_headers = [(b"vary", b"accept-encoding"), *secured]

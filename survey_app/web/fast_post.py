@@ -26,7 +26,7 @@ from survey_app.config import Settings
 from survey_app.services import submissions
 from survey_app.web.access_log import log
 from survey_app.web.fast_path import request_headers
-from survey_app.web.middleware import CSRF_COOKIE, csrf_tokens_match, security_headers
+from survey_app.web.middleware import CSRF_COOKIE, csrf_tokens_match, encoded_security_headers
 from survey_app.web.pages.survey import parse_started, thanks_body
 
 _STEP_POST = re.compile(r"/s/([A-Za-z0-9_-]{16,64})")  # services.submissions.LINK_TOKEN
@@ -74,7 +74,7 @@ class FastPost:
     def __init__(self, settings: Settings, environment: object) -> None:
         self.settings = settings
         self.environment = environment  # the app's Jinja environment (the thanks page)
-        secured = [(k.encode(), v.encode()) for k, v in security_headers(settings)]
+        secured = encoded_security_headers(settings)
         self.headers = [*secured, (b"cache-control", b"no-store")]
 
     async def __call__(self, scope: HTTPScope, receive: Receive, send: Send) -> Receive | None:

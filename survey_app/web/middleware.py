@@ -145,7 +145,7 @@ def _setting_cookie(send: Send, token: str, secure: bool) -> Send:
 
 
 def security_headers(settings: Settings) -> list[tuple[str, str]]:
-    """The headers every response carries (web/fast_path.py sends the same list)."""
+    """The headers every response carries (the fast paths send the same list)."""
     headers = [
         ("content-security-policy", CONTENT_SECURITY_POLICY),
         ("x-content-type-options", "nosniff"),
@@ -156,6 +156,11 @@ def security_headers(settings: Settings) -> list[tuple[str, str]]:
     if settings.secure_cookies:
         headers.append(("strict-transport-security", "max-age=31536000"))
     return headers
+
+
+def encoded_security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    """`security_headers` as raw ASGI header pairs, for the fast paths that bypass the hook."""
+    return [(name.encode(), value.encode()) for name, value in security_headers(settings)]
 
 
 def security_headers_hook(settings: Settings):  # type: ignore[no-untyped-def]
