@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from questionnaires.model import Questionnaire
+from tests.support.databases import scratch_postgres_database
 
 SURVEY_APP = str(Path(sys.executable).with_name("survey-app"))
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -34,23 +34,9 @@ def fresh_database(engine: str, workdir: Path) -> Iterator[str]:
     if engine == "sqlite":
         yield f"sqlite:///{workdir / 'bench.sqlite3'}"
         return
-    import asyncpg
-
-    admin_url = os.environ.get("SURVEY_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
-    name = f"survey_bench_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(admin_url)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres_database(os.environ.get("SURVEY_TEST_POSTGRES_URL", DEFAULT_POSTGRES),
+                                   "survey_bench") as url:
+        yield url
 
 
 @dataclass(frozen=True)

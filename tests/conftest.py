@@ -6,19 +6,19 @@ the end, so a run never touches the data of the database named in the URL.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from argon2 import PasswordHasher
 
 from survey_app.services import passwords
+from tests.support.databases import scratch_postgres_database
 
 # What the application hashes with outside the test run (checked in tests/unit/test_passwords.py).
 PRODUCTION_HASHER = passwords._hasher
@@ -39,11 +39,6 @@ def _postgres_admin_url() -> str:
     return url
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """Hash test passwords with tiny argon2id parameters: production parameters cost about
@@ -62,23 +57,8 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="survey-test-") as tmp:
             yield f"sqlite:///{tmp}/test.sqlite3"
         return
-    import asyncpg
-
-    admin_url = _postgres_admin_url()
-    name = f"survey_test_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(admin_url)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_database(admin_url, name)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_postgres_database(_postgres_admin_url(), "survey_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -183,7 +163,7 @@ async def login(client, username: str, password: str = TEST_PASSWORD):  # type: 
 
 async def enter_totp(client, username: str, location: str = "/account/mfa/verify"):  # type: ignore[no-untyped-def]
     import time
-    from urllib.parse import parse_qs, urlsplit
+    from urllib.parse import parse_qs
 
     from survey_app.db.tables import User
     from survey_app.services import totp
