@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _load import LoadResult, database_cpu, server_cpu, with_cpu
+from _load import LoadResult, combined, database_cpu, server_cpu, with_cpu
 from _page_setup import APP, ROOT, Campaign, environment, forty_question_definition, serve
 from _submissions import final_post_requests, wrk_posts
 from _submit_server import SURVEY_APP, fresh_database
@@ -85,16 +85,6 @@ def stored_check(database_url: str, campaign_id: int) -> tuple[int, int, int]:
     return int(row[0]), int(row[1] or 0), int(row[2])
 
 
-def _median(results: list[LoadResult]) -> LoadResult:
-    """Rounds as one line: totals, the median p50 and p99 of the rounds, CPU per request."""
-    requests = sum(r.requests for r in results)
-    return LoadResult(requests, sum(r.seconds for r in results),
-                      statistics.median(r.p50_ms for r in results),
-                      statistics.median(r.p99_ms for r in results),
-                      sum(r.errors for r in results), results[0].tool,
-                      sum(r.cpu_ms * r.requests for r in results) / max(requests, 1))
-
-
 def final_posts(engine: str, args: argparse.Namespace) -> bool:
     """--rounds rounds, each a run of the real server and then one of the ceiling, both
     servers up throughout, on one database: a shared machine's swings hit both sides of a round
@@ -145,7 +135,7 @@ def final_posts(engine: str, args: argparse.Namespace) -> bool:
     for number, (real, bare) in enumerate(zip(reals, bares, strict=True), start=1):
         print(f"   round {number}: {real.rate:5.0f}/s p99 {real.p99_ms:5.1f} ms, ceiling "
               f"{bare.rate:5.0f}/s p99 {bare.p99_ms:5.1f} ms: {real.rate / bare.rate:.2f}")
-    real, bare = _median(reals), _median(bares)
+    real, bare = (combined(results, p99_of=statistics.median) for results in (reals, bares))
     print(real.line("submissions (median p50, p99)"))
     print(bare.line("ceiling (bare app, same bodies)"))
     if engine == "postgres":

@@ -35,11 +35,12 @@ async def _postgres(table: str, column: str, keyed: bool) -> None:
     rows = await db.run_querystring(QueryString(
         "SELECT conname FROM pg_constraint WHERE conrelid = CAST(CAST({} AS TEXT) AS regclass)"
         " AND confrelid = CAST(CAST({} AS TEXT) AS regclass) AND contype = 'f'", table, column))
-    if keyed and not rows:
+    if not keyed:
+        for row in rows:
+            await db.run_ddl(f'ALTER TABLE {table} DROP CONSTRAINT "{row["conname"]}"')
+    elif not rows:
         await db.run_ddl(f"ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_fkey FOREIGN KEY"
                          f" ({column}) REFERENCES {column} (id)" + _ACTIONS)
-    for row in rows if not keyed else []:
-        await db.run_ddl(f'ALTER TABLE {table} DROP CONSTRAINT "{row["conname"]}"')
 
 
 async def _sqlite(table: str, column: str, keyed: bool) -> None:

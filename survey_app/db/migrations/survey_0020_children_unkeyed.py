@@ -46,8 +46,7 @@ _SQLITE_TRIGGER = (
 async def unkeyed() -> None:
     await set_keys(TABLES, "response", keyed=False)
     db = engine()
-    postgres = db.engine_type == "postgres"
-    for sql in _POSTGRES_TRIGGER if postgres else _SQLITE_TRIGGER:
+    for sql in _POSTGRES_TRIGGER if db.engine_type == "postgres" else _SQLITE_TRIGGER:
         await db.run_ddl(sql)
 
 
