@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import os
 import re
-import secrets
 import sqlite3
 import statistics
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from _load import LoadResult, combined, database_cpu, server_cpu, with_cpu
-from _page_setup import APP, ROOT, Campaign, environment, forty_question_definition, serve
+from _page_setup import APP, ROOT, Campaign, environment, forty_question_definition, open_campaign, serve
 from _submissions import final_post_requests, wrk_posts
 from _submit_server import SURVEY_APP, fresh_database
 
@@ -36,8 +35,6 @@ def prepare_forty(env: dict[str, str], invitations: int) -> Any:
     """Migrate and open a campaign of the 40-question survey with `invitations` links."""
     from questionnaires.definition import parse_definition
     from survey_app.commands.common import run_with_database
-    from survey_app.db.tables import Campaign as CampaignTable
-    from survey_app.db.tables import Invitation
     from survey_app.services.questionnaires import create_questionnaire, publish
 
     subprocess.run([SURVEY_APP, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
@@ -50,16 +47,7 @@ def prepare_forty(env: dict[str, str], invitations: int) -> Any:
                                  "yaml")
         version_id = await create_questionnaire(forty, "enterprise", None)
         await publish(version_id, None)
-        rows = await CampaignTable.insert(CampaignTable(
-            code=f"B-{secrets.token_hex(3)}", name="2026年第三季度营商环境调查", version=version_id,
-            audience="enterprise", period="2026-Q3", status="open",
-        )).returning(CampaignTable.id)
-        tokens = [secrets.token_urlsafe(24) for _ in range(invitations)]
-        for start in range(0, invitations, 500):
-            await Invitation.insert(*[
-                Invitation(campaign=rows[0]["id"], token=t, stratum="制造业|规上", design_weight=4.0)
-                for t in tokens[start:start + 500]])
-        return Campaign(rows[0]["id"], forty, tokens)
+        return await open_campaign(version_id, forty, invitations)
 
     return run_with_database(work)
 

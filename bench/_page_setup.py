@@ -147,7 +147,8 @@ def environment(database_url: str, data_dir: Path) -> dict[str, str]:
     return env
 
 
-async def _campaign(version_id: int, questionnaire: Questionnaire, count: int) -> Campaign:
+async def open_campaign(version_id: int, questionnaire: Questionnaire, count: int) -> Campaign:
+    """An open campaign of a published version with `count` invitation links and an open link."""
     from survey_app.db.tables import Campaign as CampaignTable
     from survey_app.db.tables import Invitation
 
@@ -188,19 +189,19 @@ def prepare(env: dict[str, str], get_tokens: int, submit_tokens: int) -> Prepare
             versions = await install_shipped()
             for code, version_id in versions.items():
                 _, questionnaire = await questionnaire_for_version(version_id)
-                shipped[code] = await _campaign(version_id, questionnaire, 4)
+                shipped[code] = await open_campaign(version_id, questionnaire, 4)
             forty = parse_definition(yaml.safe_dump(forty_question_definition(), allow_unicode=True),
                                      "yaml")
             forty_version = await create_questionnaire(forty, "enterprise", None)
             await publish(forty_version, None)
             enterprise = shipped["enterprise-business-environment"]
             return Prepared(
-                enterprise=await _campaign(versions["enterprise-business-environment"],
-                                           enterprise.questionnaire, get_tokens),
-                forty=await _campaign(forty_version, forty, get_tokens),
-                forty_submit=await _campaign(forty_version, forty, submit_tokens),
+                enterprise=await open_campaign(versions["enterprise-business-environment"],
+                                              enterprise.questionnaire, get_tokens),
+                forty=await open_campaign(forty_version, forty, get_tokens),
+                forty_submit=await open_campaign(forty_version, forty, submit_tokens),
                 shipped=shipped,
-                resumed=await _with_drafts(await _campaign(
+                resumed=await _with_drafts(await open_campaign(
                     versions["enterprise-business-environment"], enterprise.questionnaire,
                     min(get_tokens, 500))),
             )

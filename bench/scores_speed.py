@@ -29,7 +29,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
@@ -44,6 +43,7 @@ from survey_app.db.migrations import survey_0002_indexes, survey_0009_unit_ratin
 from survey_app.db.queries import scores as queries
 from survey_app.db.tables import Campaign, Questionnaire, QuestionnaireVersion, Unit
 from survey_app.services import score_runs, scores
+from tests.support.databases import database_url, run_admin_sql
 
 UNITS = 100
 DIMENSIONS = ("服务态度", "办事效率", "政策落实", "廉洁自律", "总体评价")
@@ -382,21 +382,6 @@ async def run_engine(kind: str, url: str, responses: int, data_dir: str, reuse: 
         await stop_engine(engine)
 
 
-def postgres_database(admin_url: str, name: str) -> str:
-    parts = urlsplit(admin_url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-async def admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def database_exists(url: str, name: str) -> bool:
     import asyncpg
 
@@ -429,15 +414,16 @@ def main() -> None:
                     "SURVEY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
                 )
                 name = args.postgres_db or f"scores_bench_{secrets.token_hex(4)}"
-                url = postgres_database(admin_url, name)
+                url = database_url(admin_url, name)
                 reuse = bool(args.postgres_db) and asyncio.run(database_exists(admin_url, name))
                 if not reuse:
-                    asyncio.run(admin(admin_url, f'CREATE DATABASE "{name}"'))
+                    asyncio.run(run_admin_sql(admin_url, f'CREATE DATABASE "{name}"'))
                 try:
                     asyncio.run(run_engine("postgres", url, args.responses, tmp, reuse))
                 finally:
                     if not args.postgres_db:
-                        asyncio.run(admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                        asyncio.run(run_admin_sql(
+                            admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             else:
                 parser.error(f"unknown engine {kind!r}")
 

@@ -1,5 +1,5 @@
 """A throwaway PostgreSQL database next to the one an admin URL names: the test session's
-(tests/conftest.py) and each bench run's (bench/_submit_server.py)."""
+(tests/conftest.py) and each bench run's (bench/_submit_server.py, bench/scores_speed.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 
-async def _run(admin_url: str, sql: str) -> None:
+def database_url(admin_url: str, name: str) -> str:
+    """The URL of database `name` on the server of `admin_url`."""
+    return urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
+
+
+async def run_admin_sql(admin_url: str, sql: str) -> None:
     import asyncpg
 
     connection = await asyncpg.connect(admin_url)
@@ -25,8 +30,8 @@ def scratch_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
     """Create `<prefix>_<random>` on the server of `admin_url`, yield its URL, drop it after
     (forcibly: a server left running must not keep it alive)."""
     name = f"{prefix}_{secrets.token_hex(4)}"
-    asyncio.run(_run(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_admin_sql(admin_url, f'CREATE DATABASE "{name}"'))
     try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
+        yield database_url(admin_url, name)
     finally:
-        asyncio.run(_run(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
