@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 # Writes in one statement at most: a larger burst is split into statements that run side by
@@ -69,10 +69,7 @@ class GroupedReads:
         return await future
 
     def _start(self, loop: asyncio.AbstractEventLoop, pool: Any) -> None:
-        batch = self._waiting.pop(loop)
-        task = loop.create_task(self._answer(pool, batch))
-        _RUNNING.add(task)
-        task.add_done_callback(_RUNNING.discard)
+        _spawn(loop, self._answer(pool, self._waiting.pop(loop)))
 
     async def _answer(self, pool: Any, batch: dict[Any, list[asyncio.Future[Any]]]) -> None:
         futures = [future for waiting in batch.values() for future in waiting]
@@ -121,9 +118,7 @@ class GroupedWrites:
                batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
         if self._waiting.get(loop) is batch:
             del self._waiting[loop]
-        task = loop.create_task(self._write(pool, batch))
-        _RUNNING.add(task)
-        task.add_done_callback(_RUNNING.discard)
+        _spawn(loop, self._write(pool, batch))
 
     async def _write(self, pool: Any, batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
         try:
@@ -139,3 +134,9 @@ class GroupedWrites:
 
 
 _RUNNING: set[asyncio.Task[None]] = set()  # their tasks, kept referenced until done
+
+
+def _spawn(loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, None]) -> None:
+    task = loop.create_task(work)
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
