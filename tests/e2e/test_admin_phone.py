@@ -3,29 +3,11 @@ sideways, and table headers never break one character per line."""
 
 from __future__ import annotations
 
-import time
-
-from survey_app.services import totp
-from tests.conftest import MFA_SECRETS, TEST_PASSWORD
 from tests.db.test_sampling_service import drawn_campaign
+from tests.e2e.accounts import log_in_as_admin
 from tests.e2e.conftest import Site
 
 PAGES = ("/", "/roster", "/campaigns", "/admin/units", "/admin/users", "/admin/audit")
-
-
-async def log_in_as_admin(page, make_user) -> None:  # type: ignore[no-untyped-def]
-    from survey_app.db.tables import User
-
-    await make_user("admin1", "admin")
-    await page.goto("/login")
-    await page.fill("input[name=username]", "admin1")
-    await page.fill("input[name=password]", TEST_PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/account/mfa/verify**")
-    await User.update({User.mfa_last_step: 0}).where(User.username == "admin1")
-    await page.fill("input[name=code]", totp.totp(MFA_SECRETS["admin1"], time.time()))
-    await page.click("form[action='/account/mfa/verify'] button")
-    await page.wait_for_load_state()
 
 
 async def test_admin_pages_fit_a_phone(site: Site, make_user) -> None:

@@ -5,16 +5,15 @@ published result. Data are seeded with the test-side engine; everything else is 
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
 
-from survey_app.db.tables import AppraisalRun, Campaign, User
-from survey_app.services import appraisal, score_runs, scores, totp
-from tests.conftest import MFA_SECRETS, TEST_PASSWORD
+from survey_app.db.tables import AppraisalRun, Campaign
+from survey_app.services import appraisal, score_runs, scores
 from tests.db.test_scores_seed import Stratum, seed_campaign
+from tests.e2e.accounts import sign_in
 from tests.e2e.conftest import Site
 from tests.web.test_appraisal_workflow import SCHEME, UNITS, full_rows, indicator_csv
 
@@ -29,18 +28,6 @@ async def desktop(site: Site) -> Page:
     page = await context.new_page()
     site._watch(page)
     return page
-
-
-async def sign_in(page: Page, username: str) -> None:
-    await page.goto("/login")
-    await page.fill('input[name="username"]', username)
-    await page.fill('input[name="password"]', TEST_PASSWORD)
-    await page.click("button.primary")
-    if username in MFA_SECRETS:  # office accounts use a second factor
-        await User.update({User.mfa_last_step: 0}).where(User.username == username)
-        await page.fill('input[name="code"]', totp.totp(MFA_SECRETS[username], time.time()))
-        await page.click("button.primary")
-    await expect(page.locator("h1")).to_contain_text("您好")
 
 
 async def upload(page: Page, name: str, content: bytes) -> None:

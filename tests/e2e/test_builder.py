@@ -7,14 +7,12 @@ axe and fits a phone."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from playwright.async_api import expect
 
 from survey_app.db.tables import QuestionnaireVersion
-from survey_app.services import totp
-from tests.conftest import MFA_SECRETS, TEST_PASSWORD
+from tests.e2e.accounts import log_in_as_admin, sign_in
 from tests.e2e.axe import assert_accessible
 from tests.e2e.builder_steps import (
     PREVIEW,
@@ -26,7 +24,6 @@ from tests.e2e.builder_steps import (
     show_only_when,
 )
 from tests.e2e.conftest import Site
-from tests.e2e.test_admin_phone import log_in_as_admin
 
 pytestmark = pytest.mark.e2e
 
@@ -197,21 +194,6 @@ async def test_duplicate_reorder_delete_and_validation(site: Site, make_user, ma
     assert [s["questions"][0]["type"] for s in definition["sections"]] == ["single_choice", "note"]
 
 
-async def _log_in_again(page) -> None:  # type: ignore[no-untyped-def]
-    """admin1 logs in once more (a new session, so a new CSRF token), in another tab."""
-    from survey_app.db.tables import User
-
-    await page.goto("/login")
-    await page.fill("input[name=username]", "admin1")
-    await page.fill("input[name=password]", TEST_PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/account/mfa/verify**")
-    await User.update({User.mfa_last_step: 0}).where(User.username == "admin1")
-    await page.fill("input[name=code]", totp.totp(MFA_SECRETS["admin1"], time.time()))
-    await page.click("form[action='/account/mfa/verify'] button")
-    await page.wait_for_load_state()
-
-
 async def test_double_clicks_a_deleted_rule_source_and_a_new_login(
     site: Site, make_user, make_unit
 ) -> None:
@@ -258,7 +240,7 @@ async def test_double_clicks_a_deleted_rule_source_and_a_new_login(
     await expect(status.get_by_role("link", name="在新的标签页重新登录")).to_have_attribute(
         "target", "_blank")
     other = await context.new_page()
-    await _log_in_again(other)
+    await sign_in(other, "admin1")  # a new session, so a new CSRF token
     await other.close()
     await page.get_by_role("button", name="保存草稿").click()
     await expect(status).to_contain_text("已保存")
