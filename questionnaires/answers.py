@@ -30,12 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from questionnaires.expressions import (
-    EvaluationContext,
-    ExpressionError,
-    compile_expression,
-    evaluate_bool,
-)
+from questionnaires.evaluation import EvaluationContext, evaluate_bool
+from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.flow import (
     Visibility,
     answer_text,

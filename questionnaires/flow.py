@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
 
-from questionnaires.expressions import (
-    EvaluationContext,
-    ExpressionError,
-    compile_expression,
-    evaluate_bool,
-    format_number,
-)
+from questionnaires.evaluation import EvaluationContext, evaluate_bool, format_number
+from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.model import ROW_SEPARATOR, Question, Questionnaire, QuestionType
 
 # today() means the date in China (UTC+8, no daylight saving) whatever the server's zone.

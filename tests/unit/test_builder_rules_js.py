@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from questionnaires.definition import to_canonical_dict
-from questionnaires.expressions import EvaluationContext, compile_expression, evaluate_bool
+from questionnaires.evaluation import EvaluationContext, evaluate_bool
+from questionnaires.expressions import compile_expression
 from questionnaires.shipped import shipped_questionnaires
 
 SCRIPT = Path(__file__).resolve().parents[2] / "survey_app" / "static" / "js" / "builder_rules.js"

@@ -9,21 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from questionnaires.evaluation import EvaluationContext, evaluate, evaluate_bool, to_number
 from questionnaires.expressions import (
     MAX_DEPTH,
     MAX_SOURCE_LENGTH,
     MAX_TOKENS,
     BinOp,
     Call,
-    EvaluationContext,
     ExpressionError,
     Num,
     Ref,
     compile_expression,
-    evaluate,
-    evaluate_bool,
     expression_to_json,
-    to_number,
 )
 
 TODAY = date(2026, 3, 15)

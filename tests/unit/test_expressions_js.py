@@ -12,14 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from questionnaires.expressions import (
-    EvaluationContext,
-    ExpressionError,
-    compile_expression,
-    evaluate,
-    expression_to_json,
-    to_string,
-)
+from questionnaires.evaluation import EvaluationContext, evaluate, to_string
+from questionnaires.expressions import ExpressionError, compile_expression, expression_to_json
 
 SCRIPT = Path(__file__).resolve().parents[2] / "survey_app" / "static" / "js" / "survey.js"
 TODAY = date(2026, 3, 15)
