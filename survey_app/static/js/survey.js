@@ -103,7 +103,7 @@
       case 'not': return !truthy(v[0]);
       case 'true': return true;
       case 'false': return false;
-      // XLSForm functions for imported calculations: as _xlsform_call in expressions.py
+      // XLSForm functions for imported calculations: as _xlsform_call in questionnaires/evaluation.py
       case 'round': return round(num(v[0]), v.length > 1 ? num(v[1]) : 0);
       case 'date': return dateText(num(v[0]));
       case 'sum': return str(v[0]) === '' ? 0 : num(v[0]);
