@@ -10,8 +10,8 @@ from dataclasses import asdict
 from analysis.tabular import write_xlsx
 from analysis.themes import UNASSIGNED_LABEL
 from survey_app.db.queries import audit, theme_search
+from survey_app.db.queries import theme_aggregates as aggregates
 from survey_app.db.queries import theme_opinions as opinion_queries
-from survey_app.db.queries import themes as queries
 from survey_app.db.queries.themes import OpinionFilter
 from survey_app.services.auth import CurrentUser
 from survey_app.services.themes.common import (
@@ -39,7 +39,7 @@ OPINION_SHEET_HEADER = [
 async def export_report(user: CurrentUser, ip: str, scope: OpinionFilter) -> bytes:
     lines, _, _ = await theme_lines(scope, limit=100_000, offset=0)
     hidden: set[int | None] = {line.theme.id for line in lines if line.suppressed}
-    if not scope.is_empty and await queries.unassigned_respondents(scope) < MIN_RESPONDENTS:
+    if not scope.is_empty and await aggregates.unassigned_respondents(scope) < MIN_RESPONDENTS:
         hidden.add(None)
     lines = [line for line in lines if not line.suppressed]
     opinions = [o for o in await opinion_queries.export_opinions(scope)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from survey_app.db.queries import theme_aggregates as aggregates
 from survey_app.db.queries import theme_opinions as opinion_queries
 from survey_app.db.queries import theme_search
 from survey_app.db.queries import themes as queries
@@ -85,15 +86,15 @@ class Overview:
 async def theme_lines(
     scope: OpinionFilter, *, limit: int, offset: int
 ) -> tuple[list[ThemeLine], str | None, str | None]:
-    counts = await queries.theme_counts(scope, limit=limit, offset=offset)
+    counts = await aggregates.theme_counts(scope, limit=limit, offset=offset)
     ids = [c.theme_id for c in counts]
     records = await queries.themes_by_ids(ids)
-    breakdown = await queries.unit_breakdown(scope, ids)
-    per_theme, totals = await queries.period_counts(scope, ids)
-    people = await queries.theme_respondents(scope, ids) if not scope.is_empty else {}
+    breakdown = await aggregates.unit_breakdown(scope, ids)
+    per_theme, totals = await aggregates.period_counts(scope, ids)
+    people = await aggregates.theme_respondents(scope, ids) if not scope.is_empty else {}
     names = await opinion_queries.unit_names()
     now_period, before_period = _compared_periods(
-        sorted(totals), await queries.campaign_periods(scope.campaign_ids)
+        sorted(totals), await aggregates.campaign_periods(scope.campaign_ids)
     )
     now = utcnow()
 
@@ -133,17 +134,17 @@ def _compared_periods(
 
 
 async def overview(scope: OpinionFilter, page: int) -> Overview:
-    total = await queries.count_themes_with_opinions(scope)
+    total = await aggregates.count_themes_with_opinions(scope)
     pager = pager_for(page, total)
     lines, now_period, before_period = await theme_lines(
         scope, limit=pager.size, offset=pager.offset
     )
     return Overview(
-        lines=lines, pager=pager, unassigned=await queries.unassigned_count(scope),
+        lines=lines, pager=pager, unassigned=await aggregates.unassigned_count(scope),
         period_now=now_period, period_before=before_period,
         last_run=await queries.latest_discovery(),
-        empty=await queries.set_aside_count(scope, "empty"),
-        excluded=await queries.set_aside_count(scope, "excluded"),
+        empty=await aggregates.set_aside_count(scope, "empty"),
+        excluded=await aggregates.set_aside_count(scope, "excluded"),
     )
 
 
@@ -211,8 +212,8 @@ class ThemeDetail:
 
 async def _respondents(theme_id: int | None, scope: OpinionFilter) -> int:
     if theme_id is None:
-        return await queries.unassigned_respondents(scope)
-    return (await queries.theme_respondents(scope, [theme_id])).get(theme_id, 0)
+        return await aggregates.unassigned_respondents(scope)
+    return (await aggregates.theme_respondents(scope, [theme_id])).get(theme_id, 0)
 
 
 async def theme_detail(
@@ -245,7 +246,7 @@ async def theme_detail(
     names = await opinion_queries.unit_names()
     units = []
     if theme is not None:
-        breakdown = await queries.unit_breakdown(scope, [theme.id])
+        breakdown = await aggregates.unit_breakdown(scope, [theme.id])
         units = [UnitShare(c, names.get(c, c), n) for c, n in breakdown.get(theme.id, [])]
 
     return ThemeDetail(
