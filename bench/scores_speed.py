@@ -35,7 +35,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.scoring.patterns import PlanTerm, UnitPlan, answer_cells, residual_sums
-from questionnaires.definition import parse_definition, to_canonical_dict
+from questionnaires.canonical import to_canonical_dict
+from questionnaires.definition import parse_definition
 from survey_app.config import load_settings
 from survey_app.db.connection import install_engine, migrate_forwards
 from survey_app.db.engine import build_engine, start_engine, stop_engine

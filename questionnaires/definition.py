@@ -30,8 +30,8 @@ constraint_message options choice_filter rows unit dimension allow_unknown min m
 max_length max_choices opinion. Matrix rows: id label unit dimension.
 
 The canonical dict is the same structure with every option list written out and every default
-omitted: deterministic and JSON-safe, so the app can store and hash a frozen version, and
-`from_canonical_dict(to_canonical_dict(q)) == q`.
+omitted (`questionnaires.canonical` writes it): deterministic and JSON-safe, so the app can store
+and hash a frozen version, and `from_canonical_dict(to_canonical_dict(q)) == q`.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ OPTION_KEYS = ("value", "label", "attributes")
 _BOOL_KEYS = frozenset({"allow_unknown", "allow_decimal", "opinion"})
 _INT_KEYS = frozenset({"max_length", "max_choices"})
 _NUMBER_KEYS = frozenset({"min", "max"})
-_QUESTION_DEFAULTS = {f.name: f.default for f in dataclass_fields(Question)}
+QUESTION_DEFAULTS = {f.name: f.default for f in dataclass_fields(Question)}
 
 _TRUE_WORDS = frozenset({"yes", "true", "true()", "y", "1", "是"})
 _FALSE_WORDS = frozenset({"no", "false", "false()", "n", "0", "否", ""})
@@ -459,74 +459,3 @@ def parse_number(value: int | float) -> int | float:
 
 def _number_text(value: int | float) -> str:
     return str(parse_number(value))
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def to_canonical_dict(questionnaire: Questionnaire) -> dict[str, Any]:
-    """Deterministic, JSON-safe dict form (defaults omitted, option lists written out)."""
-    result: dict[str, Any] = {"id": questionnaire.id, "title": questionnaire.title}
-    for key in ("description", "intro", "version"):
-        if getattr(questionnaire, key):
-            result[key] = getattr(questionnaire, key)
-    result["sections"] = [_section_dict(section) for section in questionnaire.sections]
-    return result
-
-
-def _section_dict(section: Section) -> dict[str, Any]:
-    result: dict[str, Any] = {"id": section.id, "title": section.title}
-    for key in ("description", "relevant"):
-        if getattr(section, key):
-            result[key] = getattr(section, key)
-    result["questions"] = [_question_dict(question) for question in section.questions]
-    return result
-
-
-def _question_dict(question: Question) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, attribute in QUESTION_KEYS.items():
-        value = getattr(question, attribute)
-        if key not in ("name", "type", "label") and value == _QUESTION_DEFAULTS[attribute]:
-            continue
-        if key == "type":
-            value = str(value)
-        elif key == "options":
-            value = [_option_dict(option) for option in value]
-        elif key == "rows":
-            value = [
-                {k: getattr(row, attr) for k, attr in ROW_KEYS.items() if getattr(row, attr)}
-                for row in value
-            ]
-        result[key] = value
-    return result
-
-
-def _option_dict(option: Option) -> dict[str, Any]:
-    result: dict[str, Any] = {"value": option.value, "label": option.label}
-    if option.attributes:
-        result["attributes"] = dict(option.attributes)
-    return result
-
-
-class _ReadableDumper(yaml.SafeDumper):
-    pass
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_ReadableDumper.add_representer(str, _represent_text)
-
-
-def dump_yaml(questionnaire: Questionnaire) -> str:
-    """The questionnaire as a readable YAML definition (parse_definition reads it back)."""
-    return yaml.dump(
-        to_canonical_dict(questionnaire),
-        Dumper=_ReadableDumper,
-        allow_unicode=True,
-        sort_keys=False,
-        width=100,
-    )

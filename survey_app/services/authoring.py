@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from questionnaires.definition import dump_yaml, from_canonical_dict, to_canonical_dict
+from questionnaires.canonical import dump_yaml, to_canonical_dict
+from questionnaires.definition import from_canonical_dict
 from questionnaires.model import DefinitionError, Questionnaire
 from questionnaires.shipped import shipped_questionnaires
 from questionnaires.xlsform import read_xlsform_report, write_xlsform

@@ -19,7 +19,8 @@ from questionnaires.builder import (
     blank_definition,
     read_builder_definition,
 )
-from questionnaires.definition import from_canonical_dict, to_canonical_dict
+from questionnaires.canonical import to_canonical_dict
+from questionnaires.definition import from_canonical_dict
 from questionnaires.model import QUESTION_TYPE_LABELS, DefinitionError, Questionnaire
 from survey_app.db.queries.questionnaires import VersionRecord
 from survey_app.services import authoring, questionnaires, units

@@ -7,11 +7,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from questionnaires.definition import (
-    from_canonical_dict,
-    parse_definition,
-    to_canonical_dict,
-)
+from questionnaires.canonical import to_canonical_dict
+from questionnaires.definition import from_canonical_dict, parse_definition
 from questionnaires.diff import diff_versions
 from questionnaires.model import DefinitionError, Questionnaire
 from questionnaires.shipped import shipped_questionnaires

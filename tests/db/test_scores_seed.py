@@ -12,7 +12,8 @@ from analysis.scoring.estimators import MeanEstimate
 from analysis.scoring.mapping import NBS_MAPPING
 from analysis.scoring.reference import AnswerRecord
 from analysis.scoring.unit_index import UnitIndex
-from questionnaires.definition import parse_definition, to_canonical_dict
+from questionnaires.canonical import to_canonical_dict
+from questionnaires.definition import parse_definition
 from questionnaires.ratings import rated_items, rating_strings
 from survey_app.db.tables import (
     Answer,

@@ -14,7 +14,8 @@ import secrets
 import httpx
 import pytest
 
-from questionnaires.definition import from_canonical_dict, to_canonical_dict
+from questionnaires.canonical import to_canonical_dict
+from questionnaires.definition import from_canonical_dict
 from questionnaires.model import Questionnaire
 from questionnaires.shipped import shipped_questionnaires
 from survey_app.db.queries._rows import json_value

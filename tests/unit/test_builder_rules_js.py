@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from questionnaires.definition import to_canonical_dict
+from questionnaires.canonical import to_canonical_dict
 from questionnaires.evaluation import EvaluationContext, evaluate_bool
 from questionnaires.expressions import compile_expression
 from questionnaires.shipped import shipped_questionnaires

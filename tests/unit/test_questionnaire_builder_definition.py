@@ -8,7 +8,8 @@ from questionnaires.builder import (
     describe_place,
     read_builder_definition,
 )
-from questionnaires.definition import from_canonical_dict, to_canonical_dict
+from questionnaires.canonical import to_canonical_dict
+from questionnaires.definition import from_canonical_dict
 from questionnaires.shipped import shipped_questionnaires
 
 

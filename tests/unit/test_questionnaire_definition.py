@@ -9,12 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from questionnaires.definition import (
-    dump_yaml,
-    from_canonical_dict,
-    parse_definition,
-    to_canonical_dict,
-)
+from questionnaires.canonical import dump_yaml, to_canonical_dict
+from questionnaires.definition import from_canonical_dict, parse_definition
 from questionnaires.model import (
     DefinitionError,
     MatrixRow,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from questionnaires.definition import from_canonical_dict, to_canonical_dict
+from questionnaires.canonical import to_canonical_dict
+from questionnaires.definition import from_canonical_dict
 from questionnaires.diff import UNCOMPARED_QUESTION_FIELDS, diff_versions
 from questionnaires.shipped import shipped_questionnaires
 

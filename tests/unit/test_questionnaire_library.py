@@ -8,7 +8,8 @@ import json
 import pytest
 
 from questionnaires.answers import opinion_texts, scored_answers, validate_answers
-from questionnaires.definition import dump_yaml, parse_definition, to_canonical_dict
+from questionnaires.canonical import dump_yaml, to_canonical_dict
+from questionnaires.definition import parse_definition
 from questionnaires.flow import visible_questions
 from questionnaires.model import Questionnaire, QuestionType
 from questionnaires.shipped import shipped_questionnaires, shipped_units

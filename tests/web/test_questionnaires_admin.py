@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from questionnaires.definition import dump_yaml, parse_definition, to_canonical_dict
+from questionnaires.canonical import dump_yaml, to_canonical_dict
+from questionnaires.definition import parse_definition
 from questionnaires.shipped import shipped_questionnaires, shipped_units
 from questionnaires.xlsform import read_xlsform, write_xlsform
 from survey_app.db.queries import audit

@@ -17,8 +17,8 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.answers import coerce_form_answers, validate_answers
+from questionnaires.canonical import dump_yaml
 from questionnaires.client_logic import form_attributes, question_attributes, section_attributes
-from questionnaires.definition import dump_yaml
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
 from survey_app.roles import ADMIN, ANALYST, OFFICE
 from survey_app.services import authoring, questionnaire_builder, questionnaires
