@@ -9,16 +9,16 @@ See schemes/example.yaml for a complete district scheme.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn, TypeVar
 
 import yaml
 
+from analysis.appraisal import scheme_reading as read
 from analysis.appraisal.adjustments import AdjustmentItem, AdjustmentPolicy, AdjustmentRule
 from analysis.appraisal.components import ComponentKind, ComponentSpec, Method, Normalisation
-from analysis.appraisal.errors import AppraisalError, SchemeError
+from analysis.appraisal.errors import SchemeError
 from analysis.appraisal.grading import (
     GradeSpec,
     GradingMethod,
@@ -29,14 +29,12 @@ from analysis.appraisal.grading import (
 )
 from analysis.appraisal.periods import QUARTERLY_WEIGHTS, describe_periods
 from analysis.appraisal.warnings import CardRule, WarningRules
-from analysis.scoring.errors import ScoringError
 from analysis.scoring.weights import check_weights
 
 TOTAL = "total"  # warning basis: the period score
 BONUS, DEDUCTION = "bonus", "deduction"  # secondary keys: total bonus / deduction
 RESERVED_KEYS = frozenset({TOTAL, BONUS, DEDUCTION})
 
-T = TypeVar("T")
 
 _METHODS = {"forced": GradingMethod.FORCED, "强制分布": GradingMethod.FORCED}
 _METHODS |= {"thresholds": GradingMethod.THRESHOLDS, "分数线": GradingMethod.THRESHOLDS}
@@ -134,8 +132,8 @@ def load_scheme(path: str | Path) -> Scheme:
 
 
 def parse_scheme(data: object) -> Scheme:
-    top = _table(data, ())
-    _keys(
+    top = read.table(data, ())
+    read.keys(
         top,
         {
             "name",
@@ -155,15 +153,15 @@ def parse_scheme(data: object) -> Scheme:
         (),
     )
     periods = _periods(top.get("periods"), ("periods",))
-    rounding = _table(top.get("rounding", {}), ("rounding",))
-    _keys(rounding, {"decimals"}, ("rounding",))
-    score_range = _table(top.get("score_range", {}), ("score_range",))
-    _keys(score_range, {"min", "max"}, ("score_range",))
-    lower = _optional_number(score_range.get("min", 0.0), ("score_range", "min"))
-    upper = _optional_number(score_range.get("max", 100.0), ("score_range", "max"))
+    rounding = read.table(top.get("rounding", {}), ("rounding",))
+    read.keys(rounding, {"decimals"}, ("rounding",))
+    score_range = read.table(top.get("score_range", {}), ("score_range",))
+    read.keys(score_range, {"min", "max"}, ("score_range",))
+    lower = read.optional_number(score_range.get("min", 0.0), ("score_range", "min"))
+    upper = read.optional_number(score_range.get("max", 100.0), ("score_range", "max"))
     if lower is not None and upper is not None and lower >= upper:
-        _fail(("score_range",), "下限必须小于上限")
-    decimals = _integer(rounding.get("decimals", 2), ("rounding", "decimals"), 0, 6)
+        read.fail(("score_range",), "下限必须小于上限")
+    decimals = read.integer(rounding.get("decimals", 2), ("rounding", "decimals"), 0, 6)
     policy = AdjustmentPolicy(
         bonus=_adjustment(top.get("bonus"), ("bonus",), "加分"),
         deduction=_adjustment(top.get("deduction"), ("deduction",), "扣分"),
@@ -173,30 +171,31 @@ def parse_scheme(data: object) -> Scheme:
     )
     adjustment_columns = [i.column for rule in (policy.bonus, policy.deduction) for i in rule.items]
     if len(set(adjustment_columns)) != len(adjustment_columns):
-        _fail(("bonus",), "加分项和扣分项的列名不能重复")
+        read.fail(("bonus",), "加分项和扣分项的列名不能重复")
     classes_raw = top.get("classes")
     if not isinstance(classes_raw, list) or not classes_raw:
-        _fail(("classes",), "至少需要一个考核类别（列表）")
+        read.fail(("classes",), "至少需要一个考核类别（列表）")
     classes = tuple(
         _class(entry, ("classes", f"[{i}]"), top, set(adjustment_columns))
         for i, entry in enumerate(classes_raw)
     )
     names = [c.name for c in classes]
     if len(set(names)) != len(names):
-        _fail(("classes",), "考核类别名称不能重复")
-    gate = _table(top.get("survey_periods", {}), ("survey_periods",))
-    _keys(gate, {"min_responses", "min_response_rate"}, ("survey_periods",))
-    rate = _number(gate.get("min_response_rate", 0.2), ("survey_periods", "min_response_rate"), minimum=0.0)
+        read.fail(("classes",), "考核类别名称不能重复")
+    gate = read.table(top.get("survey_periods", {}), ("survey_periods",))
+    read.keys(gate, {"min_responses", "min_response_rate"}, ("survey_periods",))
+    where = ("survey_periods", "min_response_rate")
+    rate = read.number(gate.get("min_response_rate", 0.2), where, minimum=0.0)
     if rate > 1:
-        _fail(("survey_periods", "min_response_rate"), f"回收率用 0–1 之间的小数表示，实际为「{rate}」")
+        read.fail(where, f"回收率用 0–1 之间的小数表示，实际为「{rate}」")
     survey_gate = SurveyGate(
-        _integer(gate.get("min_responses", 30), ("survey_periods", "min_responses"), 0, 1_000_000), rate
+        read.integer(gate.get("min_responses", 30), ("survey_periods", "min_responses"), 0, 1_000_000), rate
     )
     return Scheme(
         survey_gate=survey_gate,
-        name=_text(top.get("name"), ("name",)),
-        year=_integer(top.get("year"), ("year",), 1900, 2999),
-        version=_text(top.get("version", "1"), ("version",)),
+        name=read.text(top.get("name"), ("name",)),
+        year=read.integer(top.get("year"), ("year",), 1900, 2999),
+        version=read.text(top.get("version", "1"), ("version",)),
         periods=periods,
         adjustments=policy,
         classes=classes,
@@ -230,41 +229,41 @@ def weight_sum_problems(scheme: Scheme) -> list[str]:
 def _periods(value: object, path: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     if value is None:
         return QUARTERLY_WEIGHTS
-    table = _table(value, path)
+    table = read.table(value, path)
     periods = tuple(
-        (str(key), _number(weight, (*path, str(key)), minimum=0.0)) for key, weight in table.items()
+        (str(key), read.number(weight, (*path, str(key)), minimum=0.0)) for key, weight in table.items()
     )
-    _guard(path, lambda: check_weights(periods, "期间"))
+    read.guard(path, lambda: check_weights(periods, "期间"))
     return periods
 
 
 def _adjustment(value: object, path: tuple[str, ...], kind: str) -> AdjustmentRule:
     if value is None:
         return AdjustmentRule((AdjustmentItem(kind, kind),))
-    table = _table(value, path)
-    _keys(table, {"cap", "items"}, path)
+    table = read.table(value, path)
+    read.keys(table, {"cap", "items"}, path)
     raw_items = table.get("items", [{"column": kind}])
     if not isinstance(raw_items, list) or not raw_items:
-        _fail((*path, "items"), f"{kind}项应为非空列表")
+        read.fail((*path, "items"), f"{kind}项应为非空列表")
     items = []
     for index, raw in enumerate(raw_items):
         item_path = (*path, "items", f"[{index}]")
-        entry = _table(raw, item_path)
-        _keys(entry, {"column", "label", "cap"}, item_path)
-        column = _text(entry.get("column"), (*item_path, "column"))
-        label = _text(entry.get("label", column), (*item_path, "label"))
-        cap = _optional_number(entry.get("cap"), (*item_path, "cap"), minimum=0.0)
+        entry = read.table(raw, item_path)
+        read.keys(entry, {"column", "label", "cap"}, item_path)
+        column = read.text(entry.get("column"), (*item_path, "column"))
+        label = read.text(entry.get("label", column), (*item_path, "label"))
+        cap = read.optional_number(entry.get("cap"), (*item_path, "cap"), minimum=0.0)
         items.append(AdjustmentItem(column, label, cap))
-    cap = _optional_number(table.get("cap"), (*path, "cap"), minimum=0.0)
+    cap = read.optional_number(table.get("cap"), (*path, "cap"), minimum=0.0)
     return AdjustmentRule(tuple(items), cap)
 
 
 def _class(
     value: object, path: tuple[str, ...], defaults: Mapping[str, object], taken_columns: set[str]
 ) -> ClassScheme:
-    entry = _table(value, path)
-    _keys(entry, {"name", "components", "grading", "warnings"}, path)
-    name = _text(entry.get("name"), (*path, "name"))
+    entry = read.table(value, path)
+    read.keys(entry, {"name", "components", "grading", "warnings"}, path)
+    name = read.text(entry.get("name"), (*path, "name"))
 
     def section(key: str) -> tuple[object, tuple[str, ...]]:
         if key in entry:
@@ -287,52 +286,52 @@ def _class(
 
 def _components(value: object, path: tuple[str, ...]) -> tuple[ComponentSpec, ...]:
     if not isinstance(value, list) or not value:
-        _fail(path, "至少需要一个考核指标（列表）")
+        read.fail(path, "至少需要一个考核指标（列表）")
     specs = tuple(_component(raw, (*path, f"[{i}]")) for i, raw in enumerate(value))
-    _guard(path, lambda: check_weights([(s.key, s.weight) for s in specs], "指标"))
+    read.guard(path, lambda: check_weights([(s.key, s.weight) for s in specs], "指标"))
     return specs
 
 
 def _component(value: object, path: tuple[str, ...]) -> ComponentSpec:
-    entry = _table(value, path)
-    _keys(entry, {"key", "label", "weight", "kind", "column", "normalisation", "parts"}, path)
-    key = _text(entry.get("key"), (*path, "key"))
+    entry = read.table(value, path)
+    read.keys(entry, {"key", "label", "weight", "kind", "column", "normalisation", "parts"}, path)
+    key = read.text(entry.get("key"), (*path, "key"))
     if key in RESERVED_KEYS:
-        _fail((*path, "key"), f"「{key}」是保留字，请换一个指标名")
-    label = _text(entry.get("label", key), (*path, "label"))
-    weight = _number(entry.get("weight"), (*path, "weight"), minimum=0.0)
+        read.fail((*path, "key"), f"「{key}」是保留字，请换一个指标名")
+    label = read.text(entry.get("label", key), (*path, "label"))
+    weight = read.number(entry.get("weight"), (*path, "weight"), minimum=0.0)
     if "parts" in entry:
         for field in ("kind", "column", "normalisation"):
             if field in entry:
-                _fail((*path, field), "含有 parts 的组合指标不能设置此项")
+                read.fail((*path, field), "含有 parts 的组合指标不能设置此项")
         parts = _components(entry["parts"], (*path, "parts"))
         return ComponentSpec(key, label, weight, ComponentKind.GROUP, parts=parts)
-    kind = _choice(entry.get("kind", "indicator"), (*path, "kind"), _KINDS)
+    kind = read.choice(entry.get("kind", "indicator"), (*path, "kind"), _KINDS)
     normalisation = _normalisation(entry.get("normalisation"), (*path, "normalisation"))
     if kind is ComponentKind.SATISFACTION and normalisation.method is not Method.NONE:
-        _fail((*path, "normalisation"), "满意度指数已是 0–100 分，不能再归一化")
-    column = _text(entry.get("column", key), (*path, "column"))
+        read.fail((*path, "normalisation"), "满意度指数已是 0–100 分，不能再归一化")
+    column = read.text(entry.get("column", key), (*path, "column"))
     return ComponentSpec(key, label, weight, kind, column, normalisation)
 
 
 def _normalisation(value: object, path: tuple[str, ...]) -> Normalisation:
     if value is None:
         return Normalisation()
-    table = _table(value, path)
-    _keys(table, {"method", "target", "lower_is_better"}, path)
-    method = _choice(table.get("method", "none"), (*path, "method"), _NORMALISATIONS)
-    lower = _boolean(table.get("lower_is_better", False), (*path, "lower_is_better"))
-    target = _optional_number(table.get("target"), (*path, "target"))
+    table = read.table(value, path)
+    read.keys(table, {"method", "target", "lower_is_better"}, path)
+    method = read.choice(table.get("method", "none"), (*path, "method"), _NORMALISATIONS)
+    lower = read.boolean(table.get("lower_is_better", False), (*path, "lower_is_better"))
+    target = read.optional_number(table.get("target"), (*path, "target"))
     if method is Method.TARGET:
         if target is None or target <= 0:
-            _fail((*path, "target"), "目标值法必须设置大于 0 的目标值")
+            read.fail((*path, "target"), "目标值法必须设置大于 0 的目标值")
         if lower:
-            _fail(
+            read.fail(
                 (*path, "lower_is_better"),
                 "目标值法只适用于越高越好的指标；越低越好请用极差法或排名法",
             )
     elif target is not None:
-        _fail((*path, "target"), "只有目标值法需要目标值")
+        read.fail((*path, "target"), "只有目标值法需要目标值")
     return Normalisation(method, lower, target)
 
 
@@ -340,70 +339,70 @@ def _check_tree(root: ComponentSpec, path: tuple[str, ...], taken_columns: set[s
     keys = [spec.key for spec in root.walk()]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
-        _fail(path, f"指标名「{'、'.join(duplicates)}」重复")
+        read.fail(path, f"指标名「{'、'.join(duplicates)}」重复")
     columns = [spec.column for spec in root.leaves()]
     repeated = sorted({c for c in columns if columns.count(c) > 1} | (set(columns) & taken_columns))
     if repeated:
-        _fail(path, f"列名「{'、'.join(repeated)}」被多个指标或加扣分项使用")
+        read.fail(path, f"列名「{'、'.join(repeated)}」被多个指标或加扣分项使用")
 
 
 def _grading(value: object, path: tuple[str, ...], root: ComponentSpec) -> GradingSpec:
-    table = _table(value, path)
-    _keys(table, {"method", "grades", "secondary_keys", "veto_in_quota"}, path)
-    method = _choice(table.get("method", "forced"), (*path, "method"), _METHODS)
+    table = read.table(value, path)
+    read.keys(table, {"method", "grades", "secondary_keys", "veto_in_quota"}, path)
+    method = read.choice(table.get("method", "forced"), (*path, "method"), _METHODS)
     raw_grades = table.get("grades")
     if not isinstance(raw_grades, list):
-        _fail((*path, "grades"), "等次应为列表")
+        read.fail((*path, "grades"), "等次应为列表")
     grades = []
     for index, raw in enumerate(raw_grades):
         grade_path = (*path, "grades", f"[{index}]")
-        entry = _table(raw, grade_path)
-        _keys(entry, {"name", "ratio", "rounding", "tie", "min_score"}, grade_path)
-        rounding = _choice(
+        entry = read.table(raw, grade_path)
+        read.keys(entry, {"name", "ratio", "rounding", "tie", "min_score"}, grade_path)
+        rounding = read.choice(
             entry.get("rounding", "largest_remainder"), (*grade_path, "rounding"), _ROUNDINGS
         )
         default_tie = "exclude" if rounding is QuotaRounding.FLOOR else "include"
         grades.append(
             GradeSpec(
-                name=_text(entry.get("name"), (*grade_path, "name")),
-                ratio=_optional_number(entry.get("ratio"), (*grade_path, "ratio")),
+                name=read.text(entry.get("name"), (*grade_path, "name")),
+                ratio=read.optional_number(entry.get("ratio"), (*grade_path, "ratio")),
                 rounding=rounding,
-                tie=_choice(entry.get("tie", default_tie), (*grade_path, "tie"), _TIES),
-                min_score=_optional_number(entry.get("min_score"), (*grade_path, "min_score")),
+                tie=read.choice(entry.get("tie", default_tie), (*grade_path, "tie"), _TIES),
+                min_score=read.optional_number(entry.get("min_score"), (*grade_path, "min_score")),
             )
         )
     keys = []
     raw_keys = table.get("secondary_keys", [])
     if not isinstance(raw_keys, list):
-        _fail((*path, "secondary_keys"), "次要排序指标应为列表")
+        read.fail((*path, "secondary_keys"), "次要排序指标应为列表")
     for index, raw in enumerate(raw_keys):
         key_path = (*path, "secondary_keys", f"[{index}]")
-        entry = _table(raw, key_path)
-        _keys(entry, {"key", "order"}, key_path)
-        key = _text(entry.get("key"), (*key_path, "key"))
+        entry = read.table(raw, key_path)
+        read.keys(entry, {"key", "order"}, key_path)
+        key = read.text(entry.get("key"), (*key_path, "key"))
         labels = {BONUS: "加分", DEDUCTION: "扣分"} | {
             s.key: s.label for s in root.walk() if s.key != TOTAL
         }
         if key not in labels:
-            _fail((*key_path, "key"), f"「{key}」不是本类别的指标，也不是 bonus/deduction")
-        descending = _choice(entry.get("order", "desc"), (*key_path, "order"), _ORDERS)
+            read.fail((*key_path, "key"), f"「{key}」不是本类别的指标，也不是 bonus/deduction")
+        descending = read.choice(entry.get("order", "desc"), (*key_path, "order"), _ORDERS)
         keys.append(SortKey(key, labels[key], descending))
-    veto_in_quota = _boolean(table.get("veto_in_quota", True), (*path, "veto_in_quota"))
-    return _guard(path, lambda: GradingSpec(method, tuple(grades), tuple(keys), veto_in_quota))
+    veto_in_quota = read.boolean(table.get("veto_in_quota", True), (*path, "veto_in_quota"))
+    return read.guard(path, lambda: GradingSpec(method, tuple(grades), tuple(keys), veto_in_quota))
 
 
 def _warnings(value: object, path: tuple[str, ...], root: ComponentSpec) -> WarningRules:
     if value is None:
         return WarningRules()
-    table = _table(value, path)
-    _keys(table, {"enabled", "basis", "yellow", "red"}, path)
-    basis = _text(table.get("basis", TOTAL), (*path, "basis"))
+    table = read.table(value, path)
+    read.keys(table, {"enabled", "basis", "yellow", "red"}, path)
+    basis = read.text(table.get("basis", TOTAL), (*path, "basis"))
     spec = next((s for s in root.walk() if s.key == basis), None)  # the root's key is total
     if spec is None:
-        _fail((*path, "basis"), f"「{basis}」不是本类别的指标（total 表示期间得分）")
+        read.fail((*path, "basis"), f"「{basis}」不是本类别的指标（total 表示期间得分）")
     defaults = WarningRules()
     return WarningRules(
-        enabled=_boolean(table.get("enabled", True), (*path, "enabled")),
+        enabled=read.boolean(table.get("enabled", True), (*path, "enabled")),
         basis=basis,
         basis_label="期间得分" if basis == TOTAL else spec.label,
         yellow=_card_rule(table.get("yellow"), (*path, "yellow"), defaults.yellow, red=False),
@@ -414,88 +413,19 @@ def _warnings(value: object, path: tuple[str, ...], root: ComponentSpec) -> Warn
 def _card_rule(value: object, path: tuple[str, ...], default: CardRule, *, red: bool) -> CardRule:
     if value is None:
         return default
-    table = _table(value, path)
+    table = read.table(value, path)
     allowed = {"below", "bottom_k", "drop"} | ({"consecutive_yellow", "on_veto"} if red else set())
-    _keys(table, allowed, path)
+    read.keys(table, allowed, path)
     bottom_k = table.get("bottom_k")
     consecutive = table.get("consecutive_yellow")
     return CardRule(
-        below=_optional_number(table.get("below"), (*path, "below")),
-        bottom_k=None if bottom_k is None else _integer(bottom_k, (*path, "bottom_k"), 1, 1000),
-        drop=_optional_number(table.get("drop"), (*path, "drop"), minimum=0.0),
+        below=read.optional_number(table.get("below"), (*path, "below")),
+        bottom_k=None if bottom_k is None else read.integer(bottom_k, (*path, "bottom_k"), 1, 1000),
+        drop=read.optional_number(table.get("drop"), (*path, "drop"), minimum=0.0),
         consecutive_yellow=(
             None
             if consecutive is None
-            else _integer(consecutive, (*path, "consecutive_yellow"), 2, 12)
+            else read.integer(consecutive, (*path, "consecutive_yellow"), 2, 12)
         ),
-        on_veto=_boolean(table.get("on_veto", False), (*path, "on_veto")),
+        on_veto=read.boolean(table.get("on_veto", False), (*path, "on_veto")),
     )
-
-
-# --- small typed readers; each names the location of a bad value ---------------------------
-
-
-def _fail(path: tuple[str, ...], message: str) -> NoReturn:
-    where = " → ".join(path) if path else "顶层"
-    raise SchemeError(f"考核方案 {where}：{message}")
-
-
-def _guard(path: tuple[str, ...], build: Callable[[], T]) -> T:
-    """Run a constructor that validates itself, adding the location to its message."""
-    try:
-        return build()
-    except (ScoringError, AppraisalError) as error:
-        _fail(path, str(error))
-
-
-def _table(value: object, path: tuple[str, ...]) -> dict[str, object]:
-    if not isinstance(value, dict):
-        _fail(path, "应为键值表（key: value）")
-    return {str(k): v for k, v in value.items()}
-
-
-def _keys(table: Mapping[str, object], allowed: set[str], path: tuple[str, ...]) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        _fail(path, f"未知的设置项「{'、'.join(unknown)}」，可用：{'、'.join(sorted(allowed))}")
-
-
-def _text(value: object, path: tuple[str, ...]) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        _fail(path, "缺少文字内容" if value is None else f"应为文字，实际为「{value}」")
-    text = str(value).strip()
-    if not text:
-        _fail(path, "不能为空")
-    return text
-
-
-def _optional_number(
-    value: object, path: tuple[str, ...], *, minimum: float | None = None
-) -> float | None:
-    return None if value is None else _number(value, path, minimum=minimum)
-
-
-def _number(value: object, path: tuple[str, ...], *, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        _fail(path, "缺少数值" if value is None else f"必须是数字，实际为「{value}」")
-    if minimum is not None and value < minimum:
-        _fail(path, f"不能小于 {minimum:g}，实际为 {value:g}")
-    return float(value)
-
-
-def _integer(value: object, path: tuple[str, ...], low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        _fail(path, f"必须是 {low}–{high} 之间的整数，实际为「{value}」")
-    return value
-
-
-def _boolean(value: object, path: tuple[str, ...]) -> bool:
-    if not isinstance(value, bool):
-        _fail(path, f"必须是 true 或 false，实际为「{value}」")
-    return value
-
-
-def _choice(value: object, path: tuple[str, ...], options: Mapping[str, T]) -> T:
-    if isinstance(value, str) and value.strip() in options:
-        return options[value.strip()]
-    _fail(path, f"「{value}」不是可选值，可用：{'、'.join(options)}")
