@@ -17,6 +17,7 @@ from survey_app.services.audit_labels import (
     action_type,
     actions_matching,
     detail_text,
+    target_text,
 )
 from survey_app.services.auth import CurrentUser
 
@@ -94,7 +95,8 @@ async def _filter(query: AuditQuery) -> queries.AuditFilter:
 
 def _view(entry: AuditEntry) -> EntryView:
     return EntryView(entry.at, entry.actor_name or "系统", action_label(entry.action),
-                     entry.target, entry.success, entry.ip, detail_text(entry.detail))
+                     target_text(entry.action, entry.target), entry.success, entry.ip,
+                     detail_text(entry.detail, entry.action))
 
 
 async def audit_page(query: AuditQuery, page: int) -> AuditPage:
