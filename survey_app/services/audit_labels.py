@@ -26,7 +26,7 @@ from survey_app.services.audit_actions import (
 )
 
 __all__ = ["ACTION_LABELS", "ACTION_TYPES", "action_label", "action_type", "actions_matching",
-           "detail_label", "detail_text", "target_text"]
+           "actor_text", "detail_label", "detail_text", "target_text"]
 
 ACTION_LABELS: dict[str, str] = {code: spec.label for code, spec in ACTIONS.items()}
 _TYPE_OF_EXTRA = {"logout": "login", "reauth": "login", "unit_category": "unit",
@@ -197,3 +197,13 @@ def target_text(action: str, target: str) -> str:
     if kind in _TARGET_KINDS:
         return f"{_TARGET_KINDS[kind]} {'#' + rest if rest.isdigit() else rest}"
     return target
+
+
+def actor_text(action: str, actor_name: str) -> str:
+    """API calls are logged under "api:<token name>" (a user name cannot hold a colon; only
+    api.use is read this way, since a failed login logs whatever name was typed)."""
+    if action == "api.use" and actor_name.startswith("api:"):
+        return f"API 令牌“{actor_name[4:]}”"
+    if action == "api.use" and actor_name == "api":
+        return "API（未知令牌）"
+    return actor_name

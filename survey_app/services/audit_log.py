@@ -16,6 +16,7 @@ from survey_app.services.audit_labels import (
     action_label,
     action_type,
     actions_matching,
+    actor_text,
     detail_text,
     target_text,
 )
@@ -94,7 +95,8 @@ async def _filter(query: AuditQuery) -> queries.AuditFilter:
 
 
 def _view(entry: AuditEntry) -> EntryView:
-    return EntryView(entry.at, entry.actor_name or "系统", action_label(entry.action),
+    return EntryView(entry.at, actor_text(entry.action, entry.actor_name) or "系统",
+                     action_label(entry.action),
                      target_text(entry.action, entry.target), entry.success, entry.ip,
                      detail_text(entry.detail, entry.action))
 

@@ -21,6 +21,7 @@ import pytest
 from survey_app.services.audit_actions import ACTIONS, AS_TYPED
 from survey_app.services.audit_labels import (
     action_label,
+    actor_text,
     detail_label,
     detail_text,
     target_text,
@@ -321,3 +322,9 @@ def test_targets_read_without_internal_prefixes() -> None:
     assert target_text("appraisal.card.plan", "区司法局 2026 red") == "区司法局 2026 红牌"
     assert target_text("retention.purge", "campaign:QY-2026") == "调查批次 QY-2026"
     assert target_text("unit.create", "S01") == "S01"
+
+
+def test_api_callers_read_as_tokens() -> None:
+    assert actor_text("api.use", "api:统计局接口") == "API 令牌“统计局接口”"
+    assert actor_text("api.use", "api") == "API（未知令牌）"
+    assert actor_text("login", "api:guess") == "api:guess"  # what a person typed at login
