@@ -188,13 +188,14 @@ async def update_unit(unit_id: int, values: dict[str, str], *, actor: CurrentUse
 
 
 async def set_active(unit_id: int, active: bool, *, actor: CurrentUser | None,
-                     ip: str = "") -> UnitRecord:
+                     ip: str = "", detail: dict[str, object] | None = None) -> UnitRecord:
+    """Deactivation from the pages goes through unit_deactivation (confirmation first)."""
     unit = await get_unit(unit_id)
     if unit.active == active:
         return unit
     await queries.set_unit_active(unit_id, active)
     await _record("unit.activate" if active else "unit.deactivate", actor, unit.code, ip,
-                  {"name": unit.name})
+                  {"name": unit.name, **(detail or {})})
     return unit
 
 

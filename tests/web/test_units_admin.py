@@ -51,7 +51,7 @@ async def test_admin_adds_a_class_then_creates_edits_and_deactivates_a_unit(
     assert (await Unit.select(Unit.name).where(Unit.id == unit["id"]).first())["name"] == "城关街道"
 
     off = await post_form(client, "/admin/units", f"/admin/units/{unit['id']}/active",
-                          {"active": "0"})
+                          {"active": "0", "confirm": "1"})
     assert off.status_code in (302, 303)
     assert not (await Unit.select(Unit.active).where(Unit.id == unit["id"]).first())["active"]
     actions = [e.action for e in await audit.recent_events()]
@@ -223,3 +223,40 @@ async def test_a_deactivated_unit_frees_its_name_and_imports_are_checked_too(
     again = await post_form(client, "/admin/units", "/admin/units", {
         "code": "U26", "name": "区税务局", "category": "职能部门", "sort_order": ""})
     assert again.status_code in (302, 303)
+
+
+async def test_deactivating_a_unit_rated_in_a_running_campaign_asks_first(
+        client, make_user, make_unit) -> None:
+    """Trial: U07, rated in running campaigns, was deactivated by one click."""
+    from tests.db.test_sampling_service import drawn_campaign
+
+    unit_id = await make_unit("U01", "区发展和改革局", "职能部门")
+    await make_unit("U02", "区市场监督管理局", "职能部门")
+    await drawn_campaign()  # open; its questionnaire rates U01 and U02
+    await admin_client(client, make_user)
+    asked = await post_form(client, "/admin/units", f"/admin/units/{unit_id}/active",
+                            {"active": "0"})
+    assert asked.status_code == 200
+    text = asked.text
+    assert "确认停用" in text and "区发展和改革局" in text
+    assert "该单位正在 1 个进行中的调查中被评价" in text
+    assert "2026年第三季度企业营商环境满意度调查" in text
+    assert (await Unit.select(Unit.active).where(Unit.id == unit_id).first())["active"]
+    assert "unit.deactivate" not in [e.action for e in await audit.recent_events()]
+
+    done = await post_form(client, "/admin/units", f"/admin/units/{unit_id}/active",
+                           {"active": "0", "confirm": "1"})
+    assert done.status_code in (302, 303)
+    assert not (await Unit.select(Unit.active).where(Unit.id == unit_id).first())["active"]
+    event = (await audit.recent_events(action="unit.deactivate"))[0]
+    assert event.detail["open_campaigns"] == 1
+
+
+async def test_an_unused_unit_is_still_confirmed_but_says_nothing_runs(
+        client, make_user, make_unit) -> None:
+    unit_id = await make_unit("U09", "区商务局", "职能部门")
+    await admin_client(client, make_user)
+    asked = await post_form(client, "/admin/units", f"/admin/units/{unit_id}/active",
+                            {"active": "0"})
+    assert asked.status_code == 200 and "目前没有进行中的调查评价该单位" in asked.text
+    assert (await Unit.select(Unit.active).where(Unit.id == unit_id).first())["active"]
