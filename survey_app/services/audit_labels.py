@@ -80,7 +80,7 @@ DETAIL_LABELS: dict[str, str] = {
     "campaign": "调查批次", "campaign_ids": "调查批次", "runs": "运行次数", "run": "运行",
     "computed": "已计算", "flags": "标记", "inputs_hash": "输入哈希", "rate_percent": "抽样比例",
     "detail": "说明", "held_job": "待确认任务", "problem_rows": "有问题的行数",
-    "open_campaigns": "进行中的调查", "draft_campaigns": "未开始的调查",
+    "open_campaigns": "进行中的调查", "unit_before": "原单位", "draft_campaigns": "未开始的调查",
 }
 VALUE_LABELS: dict[str, str] = {
     "unknown_user": "用户名不存在", "bad_password": "密码错误", "inactive": "账号已停用",
