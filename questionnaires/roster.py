@@ -235,6 +235,11 @@ def parse_roster(
     )
 
 
+def rows_with_problems(errors: Iterable[RowError]) -> int:
+    """Distinct rows among the problems: a row with two bad cells is one row left out."""
+    return len({error.row_number for error in errors})
+
+
 def build_error_report_xlsx(
     errors: Iterable[RowError], header: Sequence[str] = (),
     originals: dict[int, Sequence[str]] | None = None,

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from survey_app.db.queries import audit, sessions, users
+from survey_app.db.queries import units as unit_queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.errors import InvalidInput
 from survey_app.roles import ALL_ROLES, ROLE_LABELS, UNIT_VIEWER
@@ -265,7 +266,9 @@ async def create_account(
 
 async def change_role(
     user_id: int, role: str, unit_code: str | None, *, actor: CurrentUser, ip: str
-) -> None:
+) -> bool:
+    """Save a role (and unit); False when both are as they were: then nothing is logged and
+    the account's sessions go on (ending them would log out someone whose rights are the same)."""
     target = await users.find_user(user_id)
     if target is None:
         raise AccountError("用户不存在")
@@ -275,12 +278,19 @@ async def change_role(
     _check_role(role, unit_id)
     if target.id == actor.id and role != target.role:
         raise AccountError("不能修改自己的角色")
+    if role == target.role and unit_id == target.unit_id:
+        return False
+    before = await unit_queries.find_unit(target.unit_id) if target.unit_id else None
     await users.set_role(user_id, role, unit_id)
     await sessions.delete_user_sessions(user_id)  # new rights take effect at next login
+    detail: dict[str, object] = {"from": target.role, "to": role, "unit": unit_code or ""}
+    if unit_id != target.unit_id:
+        detail["unit_before"] = before.code if before else ""
     await audit.record_event(
         "user.role", actor_id=actor.id, actor_name=actor.username, target=target.username,
-        ip=ip, detail={"from": target.role, "to": role, "unit": unit_code or ""},
+        ip=ip, detail=detail,
     )
+    return True
 
 
 async def change_password(user: CurrentUser, current: str, new: str, ip: str) -> None:

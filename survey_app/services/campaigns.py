@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from questionnaires.model import Questionnaire
@@ -111,6 +112,13 @@ async def create_campaign(
         raise CampaignError("结束日期不能早于开始日期")
     if await queries.find_campaign_by_code(code):
         raise CampaignError(f"批次代码 {code} 已存在")
+    same = await _same_name(name, period)
+    if same is not None:
+        # Staff tell campaigns apart by name and period (数据录入, QR sheets, reports).
+        raise CampaignError(
+            f"已有同名的调查批次“{same.name}”（{same.code}，{same.period}），"
+            "请在名称中加以区分，例如注明调查对象或轮次"
+        )
     campaign_id = await queries.insert_campaign(queries.NewCampaign(
         code=code, name=name, version_id=version.id, audience=audience, period=period,
         opens_at=opens_at, closes_at=closes_at, created_by=actor.id,
@@ -120,6 +128,15 @@ async def create_campaign(
         detail={"period": period, "audience": audience, "version": version.id},
     )
     return campaign_id
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+async def _same_name(name: str, period: str) -> CampaignRecord | None:
+    return next((c for c in await queries.list_campaigns()
+                 if c.period == period and _name_key(c.name) == _name_key(name)), None)
 
 
 async def open_campaign(campaign_id: int, actor: Actor) -> None:

@@ -25,6 +25,7 @@ from questionnaires.roster import (
     build_error_report_xlsx,
     normalize_phone,
     parse_roster,
+    rows_with_problems,
 )
 from survey_app.db.queries import audit
 from survey_app.db.queries import jobs as job_queries
@@ -225,7 +226,16 @@ class ImportSummary:
     # Held for confirmation: what the import would change in existing respondents.
     needs_confirmation: bool = False
     pending: tuple[FieldChange, ...] = ()
-    pending_count: int = 0
+    pending_count: int = 0  # changed fields
+    # Rows, not problems: data_rows = rows written (new + changed + unchanged) + problem_rows.
+    problem_rows: int = 0
+    new_rows: int = 0  # held imports: what confirming would write
+    changed_rows: int = 0
+    unchanged_rows: int = 0
+
+    @property
+    def rows_to_write(self) -> int:
+        return self.new_rows + self.changed_rows
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -237,22 +247,33 @@ class ImportSummary:
             "originals": {str(k): list(v) for k, v in self.originals.items()},
             "needs_confirmation": self.needs_confirmation,
             "pending": [c.to_json() for c in self.pending], "pending_count": self.pending_count,
+            "problem_rows": self.problem_rows, "new_rows": self.new_rows,
+            "changed_rows": self.changed_rows, "unchanged_rows": self.unchanged_rows,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImportSummary:
+        errors = tuple(RowError(int(r), str(c), str(m), str(v)) for r, c, m, v in data["errors"])
+        pending = tuple(FieldChange.from_json(c) for c in data.get("pending", []))
+        # Results stored before the row counts existed: count from what was kept.
+        problem_rows = int(data.get("problem_rows", rows_with_problems(errors)))
+        changed_rows = int(data.get("changed_rows", len({c.row_number for c in pending})))
+        written = int(data["inserted"]) + int(data["updated"])
+        new_rows = int(data.get("new_rows", max(
+            0, int(data["data_rows"]) - problem_rows - changed_rows) if pending else written))
         return cls(
             kind=str(data["kind"]), data_rows=int(data["data_rows"]),
             inserted=int(data["inserted"]), updated=int(data["updated"]),
             error_count=int(data["error_count"]),
-            errors=tuple(RowError(int(r), str(c), str(m), str(v)) for r, c, m, v in data["errors"]),
+            errors=errors,
             ignored_columns=tuple(data["ignored_columns"]),
             mapped_columns=dict(data["mapped_columns"]),
             header=tuple(data.get("header", ())),
             originals={int(k): tuple(v) for k, v in data.get("originals", {}).items()},
             needs_confirmation=bool(data.get("needs_confirmation", False)),
-            pending=tuple(FieldChange.from_json(c) for c in data.get("pending", [])),
-            pending_count=int(data.get("pending_count", 0)),
+            pending=pending, pending_count=int(data.get("pending_count", 0)),
+            problem_rows=problem_rows, new_rows=new_rows, changed_rows=changed_rows,
+            unchanged_rows=int(data.get("unchanged_rows", 0)),
         )
 
 
@@ -296,14 +317,16 @@ async def import_roster(
     errors = sorted([*parsed.errors, *conflicts], key=lambda e: e.row_number)
     base = dict(
         kind=kind, data_rows=parsed.data_rows, error_count=len(errors),
+        problem_rows=rows_with_problems(errors),
         errors=tuple(_masked_error(e, parsed, roster_kind) for e in errors[:MAX_KEPT_ERRORS]),
         ignored_columns=parsed.ignored_columns,
         mapped_columns={h: FIELD_LABELS[f] for h, f in parsed.column_mapping.items()},
         header=parsed.header, originals=_masked_originals(parsed, roster_kind, errors),
     )
     if not confirmed:
-        pending = await roster_review.changes(roster_kind, records, fields, _mask_value,
+        preview = await roster_review.preview(roster_kind, records, fields, _mask_value,
                                               display_key)
+        pending = preview.changes
         if pending:
             await audit.record_event(
                 "roster.import_held", actor_id=actor.id, actor_name=actor.name, target=kind,
@@ -312,7 +335,9 @@ async def import_roster(
             return ImportSummary(
                 inserted=0, updated=0, needs_confirmation=True,
                 pending=tuple(pending[:roster_review.MAX_SHOWN_CHANGES]),
-                pending_count=len(pending), **base,  # type: ignore[arg-type]
+                pending_count=len(pending), new_rows=preview.new_rows,
+                changed_rows=preview.changed_rows, unchanged_rows=preview.unchanged_rows,
+                **base,  # type: ignore[arg-type]
             )
     if progress:
         await progress(60, f"正在写入 {len(records)} 条记录")
@@ -325,7 +350,8 @@ async def import_roster(
     await audit.record_event(
         "roster.import", actor_id=actor.id, actor_name=actor.name, target=kind, ip=actor.ip,
         detail={"rows": parsed.data_rows, "inserted": counts.inserted,
-                "updated": counts.updated, "errors": len(errors)},
+                "updated": counts.updated, "errors": len(errors),
+                "problem_rows": base["problem_rows"]},
     )
     return summary
 

@@ -43,16 +43,30 @@ async def vocabulary() -> Vocabulary:
     return Vocabulary(place_names(u.name for u in units if is_place_class(u.category)))
 
 
-async def changes(kind: RosterKind, records: Sequence[RosterRecord], fields: Sequence[str],
-                  mask: Any, display_key: Any) -> list[FieldChange]:
-    """Field by field, what the import would overwrite in respondents that already exist.
+@dataclass(frozen=True)
+class ImportPreview:
+    """What writing the valid rows would do: every row is new, changed or unchanged."""
+
+    changes: list[FieldChange]
+    new_rows: int
+    changed_rows: int
+    unchanged_rows: int
+
+
+async def preview(kind: RosterKind, records: Sequence[RosterRecord], fields: Sequence[str],
+                  mask: Any, display_key: Any) -> ImportPreview:
+    """Field by field, what the import would overwrite in respondents that already exist, and
+    how many rows are new, changed or unchanged.
     `mask(kind, field, value)` hides personal values (residents' names)."""
     existing = await queries.respondents_by_keys(r.key for r in records)
     found: list[FieldChange] = []
+    new_rows = changed_rows = 0
     for record in records:
         current = existing.get(record.key)
         if current is None:
+            new_rows += 1
             continue
+        before_count = len(found)
         for name in fields:
             before, after = str(getattr(current, name, "") or ""), str(getattr(record, name, ""))
             if before != after:
@@ -61,4 +75,5 @@ async def changes(kind: RosterKind, records: Sequence[RosterRecord], fields: Seq
                     mask(kind, "name", current.name), FIELD_LABELS.get(name, name),
                     mask(kind, name, before), mask(kind, name, after),
                 ))
-    return found
+        changed_rows += len(found) > before_count
+    return ImportPreview(found, new_rows, changed_rows, len(records) - new_rows - changed_rows)

@@ -9,6 +9,7 @@ checks every row first and writes nothing while any row has an error.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -84,6 +85,28 @@ def _clean_form(code: str, name: str, category: str, sort_order: str | int,
     return UnitForm(code, name, category, order), problems
 
 
+def _name_key(name: str) -> str:
+    """Names that look the same in a picker compare equal (full-width forms, spaces)."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def _clashes(form: UnitForm, others: Sequence[UnitRecord], *, active: bool = True) -> dict[
+        str, str]:
+    """A code that differs from another unit's only by letter case, or a name an active unit
+    already has: both would make two units indistinguishable in pickers and results. Codes are
+    kept as typed (questionnaires and answers name units by their exact code), so a case
+    variant is refused rather than folded. `others` excludes the unit being saved."""
+    problems: dict[str, str] = {}
+    for other in others:
+        if other.code != form.code and other.code.casefold() == form.code.casefold():
+            problems["code"] = (f"单位代码 {form.code} 与已有单位 {other.code}（{other.name}）"
+                                "只有大小写不同，容易混淆，请换一个代码")
+        if active and other.active and _name_key(other.name) == _name_key(form.name):
+            problems.setdefault("name", f"单位名称“{form.name}”与单位 {other.code} 重名，"
+                                        "请使用能区分的名称")
+    return problems
+
+
 async def categories() -> list[str]:
     """The managed list, then any class still used by a unit but missing from it."""
     managed = await queries.list_categories()
@@ -123,6 +146,8 @@ async def create_unit(values: dict[str, str], *, actor: CurrentUser | None,
     code = values.get("code", "").strip()
     if "code" not in problems and await queries.find_unit_by_code(code):
         problems["code"] = f"单位代码 {code} 已存在"
+    if form is not None:
+        problems = {**_clashes(form, await queries.list_units()), **problems}
     if form is None or problems:
         return None, problems
     unit_id = await queries.insert_unit(form)
@@ -144,6 +169,9 @@ async def update_unit(unit_id: int, values: dict[str, str], *, actor: CurrentUse
             problems["code"] = f"单位代码 {form.code} 已存在"
         elif any((await usage(unit)).values()):
             problems["code"] = "该单位已有数据（答卷、得分等引用其代码），不能修改代码"
+    if form is not None:
+        others = [u for u in await queries.list_units() if u.id != unit_id]
+        problems = {**_clashes(form, others, active=unit.active), **problems}
     if form is None or problems:
         return problems
     await queries.update_unit(unit_id, form)
@@ -160,13 +188,14 @@ async def update_unit(unit_id: int, values: dict[str, str], *, actor: CurrentUse
 
 
 async def set_active(unit_id: int, active: bool, *, actor: CurrentUser | None,
-                     ip: str = "") -> UnitRecord:
+                     ip: str = "", detail: dict[str, object] | None = None) -> UnitRecord:
+    """Deactivation from the pages goes through unit_deactivation (confirmation first)."""
     unit = await get_unit(unit_id)
     if unit.active == active:
         return unit
     await queries.set_unit_active(unit_id, active)
     await _record("unit.activate" if active else "unit.deactivate", actor, unit.code, ip,
-                  {"name": unit.name})
+                  {"name": unit.name, **(detail or {})})
     return unit
 
 
@@ -225,9 +254,11 @@ async def export_units() -> bytes:
     return export_xlsx(await queries.list_units(), await queries.sort_orders())
 
 
-def parse_units(data: bytes, known_categories: Sequence[str]) -> tuple[
+def parse_units(data: bytes, known_categories: Sequence[str],
+                existing: Sequence[UnitRecord] = ()) -> tuple[
         list[tuple[UnitForm, bool | None]], list[UnitRowError]]:
-    """Every row checked; all problems at once, each with its row and column."""
+    """Every row checked; all problems at once, each with its row and column. A row updates
+    the unit with its code; its name and code must not clash with any other unit's."""
     errors: list[UnitRowError] = []
     parsed: list[tuple[UnitForm, bool | None]] = []
     try:
@@ -243,6 +274,7 @@ def parse_units(data: bytes, known_categories: Sequence[str]) -> tuple[
         if not header:
             raise UnitError("找不到表头：第一行须包含“代码”和“名称”列（另可有“类别”“排序”“状态”）")
         seen: dict[str, int] = {}
+        seen_names: dict[str, int] = {}
         for number, cells in rows:
             def cell(key: str, cells: list[object] = cells) -> str:
                 index = header.get(key)
@@ -264,6 +296,16 @@ def parse_units(data: bytes, known_categories: Sequence[str]) -> tuple[
                     active = _ACTIVE_WORDS[status]
             if form is not None and form.code in seen:
                 problems["code"] = f"单位代码 {form.code} 与第 {seen[form.code]} 行重复"
+            if form is not None:
+                same = next((u for u in existing if u.code == form.code), None)
+                will_be_active = active if active is not None else (same is None or same.active)
+                others = [u for u in existing if u.code != form.code]
+                problems = {**_clashes(form, others, active=will_be_active), **problems}
+                earlier = seen_names.get(_name_key(form.name))
+                if will_be_active and earlier is not None and "name" not in problems:
+                    problems["name"] = f"单位名称“{form.name}”与第 {earlier} 行重名"
+                elif will_be_active:
+                    seen_names.setdefault(_name_key(form.name), number)
             for key, message in problems.items():
                 errors.append(UnitRowError(number, _COLUMN_LABELS[key], message))
             if form is not None and not problems:
@@ -281,7 +323,7 @@ _COLUMN_LABELS = {"code": "代码", "name": "名称", "category": "类别", "sor
 async def import_units(data: bytes, *, actor: CurrentUser | None,
                        ip: str = "") -> ImportOutcome:
     """All rows or none: any row error writes nothing and reports every error."""
-    parsed, errors = parse_units(data, await categories())
+    parsed, errors = parse_units(data, await categories(), await queries.list_units())
     if errors:
         return ImportOutcome(0, 0, tuple(errors))
     if not parsed:

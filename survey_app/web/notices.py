@@ -21,6 +21,7 @@ NOTICES = {
     "open_link_revoke": "公开链接已作废：已印出的海报将无法再使用",
     "account_created": "已创建账号，首次登录时须修改初始密码",
     "role_saved": "已保存角色，新权限在其下次登录时生效",
+    "role_unchanged": "角色未改变，未作修改",
     "account_unlocked": "已解锁账号",
     "account_enabled": "已启用账号",
     "account_disabled": "已停用账号，其会话已结束",

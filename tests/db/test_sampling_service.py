@@ -76,7 +76,9 @@ async def published_version() -> int:
 
 async def new_campaign(version_id: int, code: str = "2026Q3-ENT") -> int:
     return await campaigns.create_campaign(
-        code=code, name="2026年第三季度企业营商环境满意度调查", version_id=version_id,
+        # Names are unique within a period: a second campaign carries its code in its name.
+        code=code, name="2026年第三季度企业营商环境满意度调查"
+        + ("" if code == "2026Q3-ENT" else f"（{code}）"), version_id=version_id,
         audience="enterprise", period="2026-Q3", opens_on="", closes_on="", actor=SYSTEM,
     )
 

@@ -181,6 +181,10 @@ async def set_up_units(page: Any) -> None:
     await submit(page, "创建单位")
     row = page.locator("table.grid tbody tr", has_text=RETIRED[1])
     await submit(page, row.get_by_role("button", name="停用"))
+    # Deactivation first says what it affects and waits for a second click.
+    assert "目前没有进行中的调查评价该单位" in await main_text(page)
+    await check_page(page, "07a-unit-deactivate")
+    await submit(page, "确认停用")
     assert "停用" in await row.locator("td").nth(3).inner_text()
     statuses = await page.locator("table.grid tbody tr td:nth-child(4)").all_inner_texts()
     assert sorted(statuses) == ["停用"] + ["参加考评"] * len(UNITS)
@@ -220,7 +224,7 @@ async def import_roster(page: Any) -> None:
     text = await main_text(page)
     assert "企业名单导入结果" in text
     stats = await page.locator(".stats .stat b").all_inner_texts()
-    assert stats == ["44", "40", "0", "4"], stats
+    assert stats == ["44", "40", "0", "4", "4"], stats  # rows …, then the number of problems
     report = await page.locator("table.grid").last.locator("tbody tr").all_inner_texts()
     assert len(report) == 4, report
     for value in ("外星贸易", "超大型", "火星街道", uscc(1)):

@@ -123,3 +123,37 @@ async def test_login_page_names_the_configured_contact(db, settings) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as web:
         page = await web.get("/login")
     assert "请联系区绩效办 张工 0571-8888 1234" in page.text
+
+
+async def test_saving_a_role_unchanged_logs_nothing_and_keeps_the_session(
+        client, make_user, make_unit) -> None:
+    """Trial: the admin saved their own row as it was; the log said 系统管理员→系统管理员 and
+    the admin was logged out."""
+    await make_unit("U07", "区行政审批局")
+    await make_unit("U08", "区自然资源和规划分局")
+    viewer = await make_user("viewer7", "unit_viewer", unit_code="U07")
+    await _admin(client, make_user)
+    own = (await User.select(User.id).where(User.username == "admin1").first())["id"]
+    sessions_before = await UserSession.count()
+    saved = await post_form(client, "/admin/users", f"/admin/users/{own}/role",
+                            {"role": "admin", "unit_code": ""})
+    assert saved.status_code in (302, 303)
+    after = await client.get(saved.headers["location"])
+    assert after.status_code == 200 and "角色未改变，未作修改" in after.text
+    same_viewer = await post_form(client, "/admin/users", f"/admin/users/{viewer}/role",
+                                  {"role": "unit_viewer", "unit_code": "U07"})
+    assert same_viewer.status_code in (302, 303)
+    assert await audit.recent_events(action="user.role") == []
+    assert await UserSession.count() == sessions_before
+
+    refused = await post_form(client, "/admin/users", f"/admin/users/{own}/role",
+                              {"role": "analyst", "unit_code": ""})
+    assert refused.status_code == 400 and "不能修改自己的角色" in refused.text
+
+    moved = await post_form(client, "/admin/users", f"/admin/users/{viewer}/role",
+                            {"role": "unit_viewer", "unit_code": "U08"})
+    assert moved.status_code in (302, 303)
+    events = await audit.recent_events(action="user.role")
+    assert len(events) == 1 and events[0].target == "viewer7"
+    assert events[0].detail["unit"] == "U08" and events[0].detail["unit_before"] == "U07"
+    assert (await client.get("/admin/users")).status_code == 200

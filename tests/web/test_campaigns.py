@@ -254,3 +254,26 @@ async def test_non_respondent_rows_keep_short_words_whole(client, make_user) -> 
     assert re.search(r'<td class="nowrap">[^<]+</td><td>[^<]+</td>\s*<td>', monitor)
     css_href = re.search(r'href="(/static/css/app\.[^"]+\.css)"', monitor).group(1)  # type: ignore[union-attr]
     assert "table.grid button { white-space:nowrap; }" in (await client.get(css_href)).text
+
+
+async def test_a_second_campaign_with_the_same_name_and_period_is_refused(
+        client, make_user) -> None:
+    """Trial: two campaigns named alike for 2026-Q4 gave two identical 数据录入 buttons."""
+    await admin(client, make_user)
+    version_id = await published_version()
+    form = {"name": "2026年第四季度企业营商环境满意度调查", "code": "2026Q4-ENT",
+            "period": "2026-Q4", "audience": "enterprise", "version_id": str(version_id),
+            "opens_on": "2026-10-01", "closes_on": "2026-12-31"}
+    assert (await post_form(client, "/campaigns", "/campaigns", form)).status_code in (302, 303)
+    again = await post_form(client, "/campaigns", "/campaigns", {
+        **form, "code": "2026Q4-ENT-B", "name": " 2026年第四季度企业营商环境满意度调查 ",
+        "period": "2026-q4"})
+    assert again.status_code == 400
+    assert ("已有同名的调查批次“2026年第四季度企业营商环境满意度调查”（2026Q4-ENT，2026-Q4）"
+            in again.text)
+    assert 'value="2026Q4-ENT-B"' in again.text and 'value="2026-12-31"' in again.text
+    assert await Campaign.count() == 1
+    other_period = await post_form(client, "/campaigns", "/campaigns", {
+        **form, "code": "2027Q1-ENT", "period": "2027-Q1"})
+    assert other_period.status_code in (302, 303)
+    assert await Campaign.count() == 2

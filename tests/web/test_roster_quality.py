@@ -6,9 +6,10 @@ error XLSX repeats the original row."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from questionnaires.roster_vocab import INDUSTRY_SECTIONS, Vocabulary, place_names
 from survey_app.db.queries import audit
@@ -93,3 +94,71 @@ async def test_an_import_that_renames_a_firm_waits_and_can_be_cancelled(admin) -
     assert not await run_next_job("test")
     actions = [e.action for e in await audit.recent_events()]
     assert "roster.import_held" in actions and "roster.import_cancel" in actions
+
+
+def _stats(html: str) -> dict[str, int]:
+    """The counters at the top of the import result: label -> number."""
+    return {label: int(number) for number, label in
+            re.findall(r'<div class="stat"><b>(-?\d+)</b><span>([^<]+)</span>', html)}
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_import_counters_count_rows_not_problems_and_add_up(admin) -> None:
+    """Trial: 8 data rows, 1 change and 9 problems in 7 rows showed "-1 确认后写入的行"."""
+    client = admin
+    header = ["统一社会信用代码", "企业名称", "行业", "规模", "园区/街道"]
+    await import_file(client, _xlsx([
+        header, [uscc(1), "江城精密机械有限公司", "制造业", "规上", "高新区"],
+        [uscc(5), "江城云数科技有限公司", "制造业", "规下", "高新区"],
+    ]), "企业名单.xlsx")
+    upload = _xlsx([
+        header,
+        [uscc(2), "新公司甲", "制造业", "小型", "高新区"],                  # new
+        ["91330100MA0000003X", "坏代码公司", "制造业", "特大", "高新区"],   # 2 problems
+        [uscc(3), "坏行业公司", "外星贸易", "小型", "火星园区"],            # 2 problems
+        [None, "无代码公司", "制造业", "小型", "高新区"],                   # 1 problem
+        [uscc(2), "重复代码公司", "制造业", "小型", "高新区"],              # 1 problem
+        [uscc(1), "江城精密机械股份有限公司", "制造业", "规上", "高新区"],  # changed
+        [uscc(5), "江城云数科技有限公司", "制造业", "规下", "高新区"],      # unchanged
+        [uscc(4), "新公司乙", "制造业", "小型", "城关街道"],                # new
+    ])
+    job_id = await import_file(client, upload, "企业名单.xlsx")
+    held = await client.get(f"/roster/imports/{job_id}")
+    assert _stats(held.text) == {"数据行": 8, "确认后写入的行": 3, "无需修改的行": 1,
+                                 "有问题不会导入的行": 4, "问题总数": 6}
+    assert "新增 2 行，修改 1 行" in held.text
+
+    confirmed = await post_form(client, f"/roster/imports/{job_id}",
+                                f"/roster/imports/{job_id}/confirm", {})
+    assert await run_next_job("test")
+    new_job = int(confirmed.headers["location"].rsplit("/", 1)[1])
+    done = await client.get(f"/roster/imports/{new_job}")
+    assert _stats(done.text) == {"数据行": 8, "新增": 2, "更新（已有对象）": 2,
+                                 "有问题未导入的行": 4, "问题总数": 6}
+    assert await Respondent.count() == 4
+
+
+async def test_problem_rows_without_a_held_change(admin) -> None:
+    """Trial: 6 rows, 1 new, 5 rows with problems showed "6 有问题未导入"."""
+    client = admin
+    header = ["统一社会信用代码", "企业名称", "行业", "规模", "园区/街道", "联系电话"]
+    job_id = await import_file(client, _xlsx([
+        header,
+        [uscc(1), "新公司甲", "制造业", "小型", "高新区", "13800001111"],
+        [uscc(2), "二号公司", "C", "规上", "城关街道", "1380000"],
+        [uscc(3), "坏行业公司", "火箭", "小型", "高新区", "13800003333"],
+        [uscc(4), "坏规模公司", "制造业", "特大", "火星园区", "13800004444"],
+        [uscc(1), "重复代码公司", "制造业", "小型", "高新区", None],
+        [uscc(6), "X" * 300, "制造业", "小型", "高新区", None],
+    ]), "企业名单.xlsx")
+    done = await client.get(f"/roster/imports/{job_id}")
+    assert _stats(done.text) == {"数据行": 6, "新增": 1, "更新（已有对象）": 0,
+                                 "有问题未导入的行": 5, "问题总数": 6}

@@ -51,7 +51,7 @@ async def test_admin_adds_a_class_then_creates_edits_and_deactivates_a_unit(
     assert (await Unit.select(Unit.name).where(Unit.id == unit["id"]).first())["name"] == "城关街道"
 
     off = await post_form(client, "/admin/units", f"/admin/units/{unit['id']}/active",
-                          {"active": "0"})
+                          {"active": "0", "confirm": "1"})
     assert off.status_code in (302, 303)
     assert not (await Unit.select(Unit.active).where(Unit.id == unit["id"]).first())["active"]
     actions = [e.action for e in await audit.recent_events()]
@@ -160,3 +160,103 @@ async def test_a_new_district_is_told_to_add_classes_first(client, make_user) ->
         "code": "S01", "name": "城关街道办事处", "category": "街道", "sort_order": ""})
     listed = (await client.get("/admin/units")).text  # 参加考/评 broke at 375 px
     assert '<td class="nowrap">街道</td>' in listed and '<td class="nowrap">参加考评</td>' in listed
+
+
+async def test_a_name_or_code_that_would_look_the_same_as_another_unit_is_refused(
+        client, make_user, make_unit) -> None:
+    """Trial: 区税务局 three times (U03, U26, U27 " 区税务局 ") and a code u03 beside U03."""
+    await make_unit("U03", "区税务局", "职能部门")
+    await admin_client(client, make_user)
+    await post_form(client, "/admin/units", "/admin/units/categories",
+                    {"op": "add", "name": "职能部门"})
+    for typed in ("区税务局", " 区税务局 ", "区税务局\u3000"):
+        same = await post_form(client, "/admin/units", "/admin/units", {
+            "code": "U26", "name": typed, "category": "职能部门", "sort_order": "26"})
+        assert same.status_code == 400
+        assert "单位名称“区税务局”与单位 U03 重名" in same.text
+        assert 'value="U26"' in same.text and 'value="26"' in same.text  # input kept
+    lower = await post_form(client, "/admin/units", "/admin/units", {
+        "code": "u03", "name": "区税务局第二分局", "category": "职能部门", "sort_order": ""})
+    assert lower.status_code == 400
+    assert "单位代码 u03 与已有单位 U03（区税务局）只有大小写不同" in lower.text
+    assert 'value="区税务局第二分局"' in lower.text
+    assert await Unit.count() == 1
+
+    trimmed = await post_form(client, "/admin/units", "/admin/units", {
+        "code": " U26 ", "name": "  区司法局  ", "category": "职能部门", "sort_order": ""})
+    assert trimmed.status_code in (302, 303)
+    row = await Unit.select().where(Unit.code == "U26").first()
+    assert row["name"] == "区司法局"
+    renamed = await post_form(client, f"/admin/units/{row['id']}/edit",
+                              f"/admin/units/{row['id']}/edit",
+                              {"code": "U26", "name": "区税务局", "category": "职能部门",
+                               "sort_order": ""})
+    assert renamed.status_code == 400 and "与单位 U03 重名" in renamed.text
+    # Saving a unit under its own name is not a clash with itself.
+    kept = await post_form(client, f"/admin/units/{row['id']}/edit",
+                           f"/admin/units/{row['id']}/edit",
+                           {"code": "U26", "name": "区司法局", "category": "职能部门",
+                            "sort_order": "5"})
+    assert kept.status_code in (302, 303)
+
+
+async def test_a_deactivated_unit_frees_its_name_and_imports_are_checked_too(
+        client, make_user, make_unit) -> None:
+    old_id = await make_unit("U03", "区税务局", "职能部门")
+    await admin_client(client, make_user)
+    await post_form(client, "/admin/units", "/admin/units/categories",
+                    {"op": "add", "name": "职能部门"})
+    from tests.conftest import csrf_from
+
+    token = csrf_from((await client.get("/admin/units")).text)
+    bad = xlsx([["代码", "名称", "类别"], ["u03", "区税务局新", "职能部门"],
+                ["U27", "区税务局", "职能部门"], ["U28", "区民政局", "职能部门"],
+                ["U29", " 区民政局", "职能部门"]])
+    refused = await client.post("/admin/units/import", data={"_csrf_token": token},
+                                files={"file": ("units.xlsx", bad)})
+    assert refused.status_code == 400
+    for text in ("只有大小写不同", "与单位 U03 重名", "与第 4 行重名"):
+        assert text in refused.text
+    assert await Unit.count() == 1
+
+    await Unit.update({Unit.active: False}).where(Unit.id == old_id)
+    again = await post_form(client, "/admin/units", "/admin/units", {
+        "code": "U26", "name": "区税务局", "category": "职能部门", "sort_order": ""})
+    assert again.status_code in (302, 303)
+
+
+async def test_deactivating_a_unit_rated_in_a_running_campaign_asks_first(
+        client, make_user, make_unit) -> None:
+    """Trial: U07, rated in running campaigns, was deactivated by one click."""
+    from tests.db.test_sampling_service import drawn_campaign
+
+    unit_id = await make_unit("U01", "区发展和改革局", "职能部门")
+    await make_unit("U02", "区市场监督管理局", "职能部门")
+    await drawn_campaign()  # open; its questionnaire rates U01 and U02
+    await admin_client(client, make_user)
+    asked = await post_form(client, "/admin/units", f"/admin/units/{unit_id}/active",
+                            {"active": "0"})
+    assert asked.status_code == 200
+    text = asked.text
+    assert "确认停用" in text and "区发展和改革局" in text
+    assert "该单位正在 1 个进行中的调查中被评价" in text
+    assert "2026年第三季度企业营商环境满意度调查" in text
+    assert (await Unit.select(Unit.active).where(Unit.id == unit_id).first())["active"]
+    assert "unit.deactivate" not in [e.action for e in await audit.recent_events()]
+
+    done = await post_form(client, "/admin/units", f"/admin/units/{unit_id}/active",
+                           {"active": "0", "confirm": "1"})
+    assert done.status_code in (302, 303)
+    assert not (await Unit.select(Unit.active).where(Unit.id == unit_id).first())["active"]
+    event = (await audit.recent_events(action="unit.deactivate"))[0]
+    assert event.detail["open_campaigns"] == 1
+
+
+async def test_an_unused_unit_is_still_confirmed_but_says_nothing_runs(
+        client, make_user, make_unit) -> None:
+    unit_id = await make_unit("U09", "区商务局", "职能部门")
+    await admin_client(client, make_user)
+    asked = await post_form(client, "/admin/units", f"/admin/units/{unit_id}/active",
+                            {"active": "0"})
+    assert asked.status_code == 200 and "目前没有进行中的调查评价该单位" in asked.text
+    assert (await Unit.select(Unit.active).where(Unit.id == unit_id).first())["active"]

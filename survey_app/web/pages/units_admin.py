@@ -10,7 +10,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from survey_app.roles import ADMIN
-from survey_app.services import units
+from survey_app.services import unit_deactivation, units
 from survey_app.web.guards import current_user, roles
 from survey_app.web.notices import notice_query, notice_text
 from survey_app.web.params import RecordId
@@ -92,12 +92,20 @@ async def edit(request: Request, unit_id: RecordId) -> Response:
 
 
 @post("/admin/units/{unit_id:int}/active", opt=roles(ADMIN))
-async def set_active(request: Request, unit_id: RecordId) -> Redirect:
+async def set_active(request: Request, unit_id: RecordId) -> Response:
     await _unit_or_404(unit_id)
-    active = str((await request.form()).get("active", "")) == "1"
-    await units.set_active(unit_id, active, actor=current_user(request), ip=client_ip(request))
-    return Redirect(path="/admin/units",
-                    query_params=notice_query("unit_reactivated" if active else "unit_deactivated"))
+    form = await request.form()
+    active = str(form.get("active", "")) == "1"
+    actor, ip = current_user(request), client_ip(request)
+    if active:
+        await units.set_active(unit_id, True, actor=actor, ip=ip)
+        return Redirect(path="/admin/units", query_params=notice_query("unit_reactivated"))
+    if str(form.get("confirm", "")) != "1":
+        # Deactivation is shown with what it affects and needs a second, explicit click.
+        return page(request, "admin/unit_deactivate.html",  # type: ignore[return-value]
+                    impact=await unit_deactivation.impact(unit_id))
+    await unit_deactivation.deactivate(unit_id, actor=actor, ip=ip)
+    return Redirect(path="/admin/units", query_params=notice_query("unit_deactivated"))
 
 
 @post("/admin/units/{unit_id:int}/delete", opt=roles(ADMIN))

@@ -68,13 +68,14 @@ async def user_change_role(request: Request, user_id: RecordId) -> Response:
     assert actor is not None
     form = await request.form()
     try:
-        await auth.change_role(
+        changed = await auth.change_role(
             user_id, str(form.get("role", "")), str(form.get("unit_code", "")) or None,
             actor=actor, ip=client_ip(request),
         )
     except auth.AccountError as problem:
         return await _users_page(request, str(problem), 400)  # type: ignore[return-value]
-    return Redirect(path="/admin/users", query_params=notice_query("role_saved"))
+    return Redirect(path="/admin/users",
+                    query_params=notice_query("role_saved" if changed else "role_unchanged"))
 
 
 @post("/admin/users/{user_id:int}/unlock", opt=ACCOUNTS)
