@@ -12,6 +12,7 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -104,10 +105,40 @@ async def _truncate_all(engine) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def db(engine):  # type: ignore[no-untyped-def]
-    """A migrated, empty database."""
+async def db(engine, monkeypatch):  # type: ignore[no-untyped-def]
+    """A migrated, empty database. Every audit entry a test writes must read in Chinese."""
     await _truncate_all(engine)
-    return engine
+    unlabelled = _check_audit_labels(monkeypatch)
+    yield engine
+    assert not unlabelled, (
+        "audit entries without a Chinese name in services/audit_actions.py:\n"
+        + "\n".join(sorted(unlabelled))
+    )
+
+
+def _check_audit_labels(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Wraps the one function that writes audit rows: a static scan of the callers cannot follow
+    every detail dict (merged, built up key by key), but every test that audits shows its keys."""
+    from survey_app.db.queries import audit
+    from survey_app.services.audit_actions import ACTIONS
+    from survey_app.services.audit_labels import detail_label
+
+    unlabelled: set[str] = set()
+    write = audit.record_event
+
+    async def checked(action: str, **kwargs: Any) -> None:
+        if action.startswith("test."):  # the audit chain's own tests write made-up entries
+            await write(action, **kwargs)
+            return
+        if action not in ACTIONS:
+            unlabelled.add(action)
+        for key in kwargs.get("detail") or {}:
+            if detail_label(action, key) is None:
+                unlabelled.add(f"{action}: {key}")
+        await write(action, **kwargs)
+
+    monkeypatch.setattr(audit, "record_event", checked)
+    return unlabelled
 
 
 @pytest.fixture(scope="session")

@@ -92,8 +92,11 @@ ACTIONS: dict[str, Action] = {
                      {"reason": FAILURE_REASONS, "method": CHECK_METHODS}),
     # --- Accounts -----------------------------------------------------------------------
     "user.create": Action("新建账号", {"role": "角色", "unit": "所属单位代码"}, {"role": ROLE_LABELS}),
-    "user.role": Action("修改账号角色", {"from": "原角色", "to": "新角色", "unit": "所属单位代码"},
-                        {"from": ROLE_LABELS, "to": ROLE_LABELS}),
+    "user.role": Action(
+        "修改账号角色",
+        {"from": "原角色", "to": "新角色", "unit": "所属单位代码", "unit_before": "原所属单位代码"},
+        {"from": ROLE_LABELS, "to": ROLE_LABELS},
+    ),
     "user.password": Action("修改本人密码", {"other_sessions_ended": "退出的其他登录会话数"}),
     "user.password_reset": Action("重置账号密码"),
     "user.unlock": Action("解锁账号", {"failures": "解锁前连续失败次数"}),
@@ -121,7 +124,9 @@ ACTIONS: dict[str, Action] = {
     "unit.create": Action("新建单位", {"name": "名称", "category": "类别"}),
     "unit.update": Action("修改单位", UNIT_FIELDS),
     "unit.activate": Action("恢复单位参加考评", {"name": "名称"}),
-    "unit.deactivate": Action("停用单位", {"name": "名称"}),
+    "unit.deactivate": Action("停用单位", {
+        "name": "名称", "open_campaigns": "停用时进行中的调查数", "draft_campaigns": "停用时草稿调查数",
+    }),
     "unit.delete": Action("删除单位", {"name": "名称"}),
     "unit.import": Action("导入单位名录", {"created": "新增单位数", "updated": "更新单位数"}),
     "unit_category.create": Action("新增单位类别"),
