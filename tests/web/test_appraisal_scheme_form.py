@@ -128,3 +128,30 @@ async def test_a_scheme_without_survey_periods_is_edited_through_the_form(
         row["definition"] if isinstance(row["definition"], dict) else yaml.safe_load(row["definition"])
     )
     assert yaml.safe_load(definition["yaml"])["survey_periods"] == {"min_response_rate": 0.25}
+
+
+async def test_saving_the_current_scheme_again_creates_no_version(client, make_user, make_unit) -> None:
+    """Trial: saving the same YAML twice created 第2版 and 第3版, identical, with no word."""
+    await _office(client, make_user, make_unit)
+    again = await post_form(
+        client, "/appraisal/schemes", "/appraisal/schemes", {"definition": SCHEME, "note": "再存一次"}
+    )
+    assert again.status_code == 200
+    assert "与当前版本相同，没有保存新版本" in again.text
+    assert "name: 测试考核方案" in again.text  # the typed text stays in the editor
+    assert 'value="再存一次"' in again.text
+    assert await AppraisalScheme.count() == 1
+    # only comments or layout differ: still the same scheme
+    same = "# 重新排版\n" + SCHEME.replace("periods: {Q1: 0.1", "periods: {Q1: 0.10")
+    again = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": same})
+    assert "与当前版本相同，没有保存新版本" in again.text
+    assert "# 重新排版" in again.text
+    assert await AppraisalScheme.count() == 1
+    _, unchanged = await _form(client, action="save")
+    assert unchanged.status_code == 200
+    assert "与当前版本相同，没有保存新版本" in unchanged.text
+    assert await AppraisalScheme.count() == 1
+    changed = SCHEME.replace("name: 测试考核方案", "name: 测试考核方案（修订）")
+    saved = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": changed})
+    assert saved.status_code in (302, 303)
+    assert await AppraisalScheme.count() == 2

@@ -328,6 +328,7 @@ async def _form_page(
     preview: Any = None,
     new_rules: str = "",
     error: str | None = None,
+    warning: str | None = None,
     status_code: int = 200,
 ) -> Template:
     fields = appraisal_scheme_form.form_fields(base.yaml_text)
@@ -345,6 +346,7 @@ async def _form_page(
         preview=preview,
         new_rules=new_rules,
         error=error,
+        warning=warning,
     )
 
 
@@ -372,6 +374,8 @@ async def scheme_form_submit(request: Request) -> Response | Template:
             scheme_id, _ = await appraisal.save_scheme(text, note or "表单修改", **_actor(request))
             return Redirect(path=f"/appraisal/schemes?{urlencode({'version': scheme_id})}")
         preview = await appraisal_scheme_form.what_if(scheme)
+    except appraisal.SchemeUnchanged as same:
+        return await _form_page(request, base, values, note=note, warning=str(same))
     except appraisal.AppraisalFailed as problem:
         return await _form_page(request, base, values, note=note, error=str(problem), status_code=400)
     return await _form_page(request, base, values, note=note, preview=preview, new_rules=scheme.describe())

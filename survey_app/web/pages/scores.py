@@ -344,6 +344,8 @@ async def _schemes_page(
     selected: appraisal.SchemeRecord | None = None,
     error: str | None = None,
     notice: str | None = None,
+    warning: str | None = None,
+    note: str = "",
     status_code: int = 200,
 ) -> Template:
     return page(
@@ -351,6 +353,8 @@ async def _schemes_page(
         "scores/schemes.html",
         status_code=status_code,
         text=text,
+        note=note,
+        warning=warning,
         selected=selected,
         rules=appraisal.describe_scheme(selected) if selected else "",
         versions=await appraisal.scheme_versions(),
@@ -374,10 +378,13 @@ async def scheme_editor(request: Request, version: FromQuery[int | None] = None)
 async def scheme_save(request: Request) -> Response | Template:
     form = await request.form()
     text = str(form.get("definition", ""))
+    note = str(form.get("note", ""))
     try:
-        scheme_id, _ = await appraisal.save_scheme(text, str(form.get("note", "")), **_actor(request))
+        scheme_id, _ = await appraisal.save_scheme(text, note, **_actor(request))
+    except appraisal.SchemeUnchanged as same:
+        return await _schemes_page(request, text, warning=str(same), note=note)
     except appraisal.AppraisalFailed as problem:
-        return await _schemes_page(request, text, error=str(problem), status_code=400)
+        return await _schemes_page(request, text, error=str(problem), note=note, status_code=400)
     return Redirect(path=f"/appraisal/schemes?{urlencode({'version': scheme_id})}")
 
 
