@@ -166,6 +166,8 @@ async def _scores_page(
     *,
     error: str | None = None,
     notice: str | None = None,
+    compute_form: dict[str, str] | None = None,
+    compute_problem: str | None = None,
     status_code: int = 200,
 ) -> Template:
     user = _user(request)
@@ -193,6 +195,8 @@ async def _scores_page(
         flag_labels=scores.flag_labels,
         error=error,
         notice=notice,
+        compute_form=compute_form or {},
+        compute_problem=compute_problem,
     )
 
 
@@ -208,16 +212,23 @@ async def score_list(
 async def score_compute(request: Request) -> Response | Template:
     user = _user(request)
     form = await request.form()
-    period = str(form.get("period", "")).strip()
+    typed = {name: str(form.get(name, "")) for name in ("period", "audience", "mapping", "dimension_weights")}
+    period = typed["period"].strip()
+    try:
+        weights = scores.parse_dimension_weights(typed["dimension_weights"])
+    except scores.ScoresError as problem:  # shown at the field too, with the typed text kept
+        return await _scores_page(request, period or None, error=str(problem), compute_form=typed,
+                                  compute_problem=str(problem), status_code=400)  # fmt: skip
     try:
         options = scores.ScoreOptions(
             period=period,
-            audience=str(form.get("audience", "")),
-            mapping_key=str(form.get("mapping", "nbs")),
-            dimension_weights=scores.parse_dimension_weights(str(form.get("dimension_weights", ""))),
+            audience=typed["audience"],
+            mapping_key=typed["mapping"] or "nbs",
+            dimension_weights=weights,
         )
     except scores.ScoresError as problem:
-        return await _scores_page(request, period or None, error=str(problem), status_code=400)
+        return await _scores_page(request, period or None, error=str(problem), compute_form=typed,
+                                  status_code=400)  # fmt: skip
     job_id = await submit_job("scores.compute", {**options.as_params(), "actor_name": user.username}, user.id)
     return Redirect(path=f"/jobs/{job_id}")
 
