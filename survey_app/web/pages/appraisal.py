@@ -119,7 +119,8 @@ async def appraisal_run(request: Request) -> Template:
     notes = [
         f"已按「{record.name}」第{record.version_no}版计算 {summary.units} 个单位，结果为草稿（未发布），"
         f"与已发布结果相比有 {summary.changes} 个单位的排名、等次或预警变化",
-        *summary.notes,
+        # summary.notes are not repeated here: the new run is the year's latest, and its card
+        # below shows the same notes (stored with the run) on this and every later visit
         *(f"沿用的等次调整（待复核）：{c}" for c in summary.carried),
     ]
     return await _appraisal_page(request, record.year, notes=notes)
