@@ -67,7 +67,9 @@ def _download(content: bytes, filename: str) -> Response:
 
 # --- trend chart: inline SVG drawn here, no script and nothing from the network -----------
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 220, 40, 16, 20, 34
+# Drawn at its natural size like the other unit-page charts (see web/charts.py): 12 px text,
+# 320 px wide for up to four periods (fits a phone), wider (scrolling in its card) for more.
+HEIGHT, LEFT, RIGHT, TOP, BOTTOM, PERIOD_STEP, MIN_WIDTH = 220, 40, 16, 24, 34, 66, 320
 
 
 def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
@@ -82,7 +84,8 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
     high = min(100.0, math.ceil((max(values) + 2) / step) * step)
     if high - low < 2 * step:
         low, high = max(0.0, high - 2 * step), max(high, low + 2 * step)
-    spacing = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
+    width = max(MIN_WIDTH, LEFT + RIGHT + PERIOD_STEP * len(points))
+    spacing = (width - LEFT - RIGHT) / max(len(points), 1)
 
     def x(i: int) -> float:
         return LEFT + (i + 0.5) * spacing
@@ -91,23 +94,23 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
         return TOP + (high - v) / (high - low) * (HEIGHT - TOP - BOTTOM)
 
     parts = [
-        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="trend" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for tick in range(round((high - low) / step) + 1):
         v = low + tick * step
         parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             'stroke="#d9dee4" stroke-width="1"/>'
             f'<text class="axis" x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
-            f'font-size="11" fill="#6b7785">{v:g}</text>'
+            f'font-size="12" fill="#6b7785">{v:g}</text>'
         )
     line: list[tuple[float, float]] = []
     for i, p in enumerate(points):
         parts.append(
             f'<text class="axis" x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
-            f'font-size="11" fill="#6b7785">{escape(p.period)}</text>'
+            f'font-size="12" fill="#6b7785">{escape(p.period)}</text>'
         )
         if p.low is not None and p.high is not None:
             parts.append(
@@ -248,8 +251,12 @@ async def score_export(request: Request, period: FromQuery[str], format: FromQue
 
 
 def _distributions(view: Any) -> list[tuple[str, Any]]:
+    """Chart rows named by dimension when each item has its own (short, and the table beside
+    pairs it with the question), else by the question text."""
     items = view.score.details.get("items", []) if view.score else []
-    return [(item["label"], item["distribution"]) for item in items]
+    dimensions = [item.get("dimension") for item in items]
+    by_dimension = all(dimensions) and len(set(dimensions)) == len(dimensions)
+    return [(item["dimension"] if by_dimension else item["label"], item["distribution"]) for item in items]
 
 
 async def _unit_context(request: Request, unit_id: int, period: str | None) -> dict[str, Any]:
