@@ -40,6 +40,10 @@ class AppraisalFailed(InvalidInput):
     """A Chinese message for the office: why a scheme or a run was refused."""
 
 
+class SchemeUnchanged(AppraisalFailed):
+    """The scheme equals the year's latest version: saving it would only add a duplicate."""
+
+
 # --- schemes --------------------------------------------------------------------------------
 
 
@@ -92,8 +96,15 @@ async def scheme_record(scheme_id: int) -> result_queries.SchemeRecord:
 
 
 async def save_scheme(text: str, note: str, *, actor_id: int, actor_name: str, ip: str) -> tuple[int, int]:
-    """Store a validated scheme as the next version of its year."""
+    """Store a validated scheme as the next version of its year, unless it is the same as
+    the year's latest version (same content; comments and layout do not count)."""
     scheme = parse_strict(text)
+    latest = next(iter(await result_queries.scheme_versions(scheme.year)), None)
+    if latest is not None and yaml.safe_load(latest.yaml_text) == yaml.safe_load(text):
+        raise SchemeUnchanged(
+            f"与当前版本相同，没有保存新版本（当前版本为 {scheme.year} 年度第{latest.version_no}版；"
+            "只改注释或排版不算改动）。"
+        )
     scheme_id, version_no = await result_queries.insert_scheme(
         scheme.year, scheme.name[:128], text, note.strip()[:200], actor_id
     )

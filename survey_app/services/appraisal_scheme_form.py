@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import yaml
 
 from analysis.appraisal.scheme import Scheme
+from analysis.appraisal.warnings import WarningRules
 from survey_app.services import appraisal_runs
 from survey_app.services.appraisal import AppraisalFailed, parse_strict
 from survey_app.services.appraisal_publication import office_view
@@ -32,11 +33,32 @@ class Field:
     group: str
 
 
-def _node(document: Any, path: str) -> tuple[Any, str | int]:
-    """The container holding the value at a dotted path ("classes.0.components.1.weight")."""
+def _card_defaults(card: str) -> dict[str, Any]:
+    """The rules a card gets when the YAML leaves it out (what the engine applies then)."""
+    rule = asdict(getattr(WarningRules(), card))
+    return {key: value for key, value in rule.items() if value is not None and value is not False}
+
+
+def _seed(path: list[str | int]) -> dict[str, Any]:
+    """The content of an optional section the form is about to create: a card rule starts
+    from its defaults so that writing one threshold does not drop the others."""
+    if len(path) >= 2 and path[-2] == "warnings" and path[-1] in ("yellow", "red"):
+        return _card_defaults(str(path[-1]))
+    return {}
+
+
+def _node(document: Any, path: str, *, create: bool) -> tuple[Any, str | int]:
+    """The container holding the value at a dotted path ("classes.0.components.1.weight").
+
+    Optional sections (survey_periods, a card rule) may be missing from the YAML; they are
+    created only when a value is written into them (create), otherwise None is returned."""
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")]
     node = document
-    for part in parts[:-1]:
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, dict) and node.get(part) is None:
+            if not create:
+                return None, parts[-1]
+            node[part] = _seed(parts[: i + 1])
         node = node[part]
     return node, parts[-1]
 
@@ -87,7 +109,8 @@ def form_fields(text: str) -> list[Field]:
 
     def warnings(table: Mapping[str, Any], path: str, group: str) -> None:
         for card, label in (("yellow", "黄牌"), ("red", "红牌")):
-            rule = table.get(card) or {}
+            rule = table.get(card)
+            rule = _card_defaults(card) if rule is None else rule  # shown as the engine applies it
             add(f"{path}.{card}.below", f"{label}：得分低于", group, rule.get("below"))
             if card == "yellow":
                 add(f"{path}.yellow.drop", "黄牌：比上期下降超过", group, rule.get("drop"))
@@ -120,8 +143,10 @@ def apply_form(text: str, values: Mapping[str, str]) -> tuple[str, Scheme]:
         if field is None:
             continue
         cleaned = raw.strip()
-        node, key = _node(document, name)
+        if cleaned == field.value:
+            continue  # untouched: the YAML keeps what it had, defaults stay implicit
         if not cleaned:
+            node, key = _node(document, name, create=False)
             if isinstance(node, dict):
                 node.pop(key, None)
             continue
@@ -138,6 +163,7 @@ def apply_form(text: str, values: Mapping[str, str]) -> tuple[str, Scheme]:
             problems.append(f"「{field.group} · {field.label}」应为整数，实际为「{cleaned}」")
             continue
         whole = integral or (number.is_integer() and name.endswith("ratio"))
+        node, key = _node(document, name, create=True)
         if isinstance(node, dict):
             node[key] = int(number) if whole else number
     if problems:

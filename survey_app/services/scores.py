@@ -83,22 +83,36 @@ class ScoreOptions:
         )
 
 
-_WEIGHT_ITEM = re.compile(r"^\s*([^=：:\s]+)\s*[=：:]\s*([0-9]+(?:\.[0-9]+)?)\s*$")
+_WEIGHT_SEPARATOR = re.compile(r"[=＝：:]")
+_WEIGHT_NAME = re.compile(r"^[^=＝：:\s]+$")
+_WEIGHT_VALUE = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+WEIGHTS_FORMAT = "应写作 维度=权重（权重为不小于 0 的数字），多项用逗号分隔，如 服务态度=0.4，办事效率=0.6"
 
 
 def parse_dimension_weights(text: str) -> tuple[tuple[str, float], ...]:
-    """「服务态度=0.4，办事效率=0.3」→ weights; blank → equal weights."""
+    """「服务态度=0.4，办事效率=0.3」→ weights; blank → equal weights. A wrong entry is named
+    by its place and its dimension, with what is wrong in it and the expected format."""
     pairs: list[tuple[str, float]] = []
-    for part in re.split(r"[,，;；\n]+", text.strip()):
-        if not part.strip():
-            continue
-        match = _WEIGHT_ITEM.match(part)
-        if match is None:
-            raise ScoresError(f"维度权重「{part.strip()}」格式不正确，应写作 维度=权重，如 服务态度=0.4")
-        pairs.append((match.group(1), float(match.group(2))))
+    parts = [part.strip() for part in re.split(r"[,，;；\n]+", text.strip()) if part.strip()]
+    for number, part in enumerate(parts, start=1):
+        where = f"维度权重第 {number} 项「{part}」格式不正确："
+        pieces = _WEIGHT_SEPARATOR.split(part, maxsplit=1)
+        if len(pieces) != 2:
+            raise ScoresError(f"{where}缺少“=”。{WEIGHTS_FORMAT}")
+        name, weight = pieces[0].strip(), pieces[1].strip()
+        if not name:
+            raise ScoresError(f"{where}“=”前缺少维度名称。{WEIGHTS_FORMAT}")
+        if not _WEIGHT_NAME.match(name):
+            raise ScoresError(f"{where}维度名称「{name}」中不能有空格或等号。{WEIGHTS_FORMAT}")
+        if not weight:
+            raise ScoresError(f"{where}维度「{name}」缺少权重。{WEIGHTS_FORMAT}")
+        if not _WEIGHT_VALUE.match(weight):
+            raise ScoresError(f"{where}维度「{name}」的权重「{weight}」不是数字。{WEIGHTS_FORMAT}")
+        pairs.append((name, float(weight)))
     names = [name for name, _ in pairs]
-    if len(set(names)) != len(names):
-        raise ScoresError("维度权重中有重复的维度")
+    repeated = sorted({name for name in names if names.count(name) > 1}, key=names.index)
+    if repeated:
+        raise ScoresError(f"维度权重中维度「{'、'.join(repeated)}」重复出现，每个维度只写一次")
     if pairs and sum(w for _, w in pairs) <= 0:
         raise ScoresError("维度权重之和必须大于 0")
     return tuple(pairs)

@@ -74,70 +74,104 @@ def ranking_svg(values: Sequence[RankedValue], title: str) -> Markup:
     return Markup("".join(parts))  # noqa: S704 (built here from numbers and escaped text)
 
 
+# The unit page's charts are drawn for a phone first: 320 units wide with 12-unit text, and
+# shown at their natural size (one unit = one CSS pixel, width/height attributes), so the
+# labels are 12 px on every screen; a chart wider than its card scrolls inside .chart-scroll
+# instead of being shrunk until its text is unreadable (it was 4–6 px on a 375 px phone).
+SMALL_WIDTH, SMALL_LABEL, SMALL_ROW, SMALL_FONT = 320, 112, 24, 12
+
+
+def _short(label: str, characters: int) -> str:
+    return label if len(label) <= characters else label[: characters - 1] + "…"
+
+
+def _distinct(labels: Sequence[str]) -> list[str]:
+    """The part of each label that tells the rows apart: questions of one matrix share a long
+    stem (「请对区行政审批局……进行评价（服务态度）」), which would fill the whole label column."""
+    if len(labels) < 2:
+        return list(labels)
+    stem = labels[0]
+    for label in labels[1:]:
+        while not label.startswith(stem):
+            stem = stem[:-1]
+    if len(stem) < 4 or any(len(label) == len(stem) for label in labels):
+        return list(labels)
+    rest = [label[len(stem) :] for label in labels]
+    if stem[-1] in "（(":
+        rest = [r[:-1] if r[-1:] in "）)" else r for r in rest]
+    return rest
+
+
 def bars_svg(values: Sequence[tuple[str, float | None]], title: str, high: float = 100.0) -> Markup:
     """Horizontal bars on a 0–high scale with the value written at the end (e.g. the year's
-    score of each appraisal component)."""
+    score of each appraisal component); long names are shortened (the table beside has them)."""
     shown = [(label, v) for label, v in values if v is not None]
     if not shown:
         return Markup("")
-    width, height = 640, TOP + ROW * len(shown) + 8
-    plot = width - LABEL - RIGHT
+    width, height = SMALL_WIDTH, 8 + SMALL_ROW * len(shown)
+    plot = width - SMALL_LABEL - 48  # room for "100.00" after the longest bar
     parts = [
-        f'<svg class="bars" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-        'xmlns="http://www.w3.org/2000/svg">',
+        f'<svg class="bars" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for i, (label, value) in enumerate(shown):
-        y = TOP + ROW * i
+        y = 4 + SMALL_ROW * i
         length = max(0.0, min(value, high)) / high * plot
         parts.append(
-            f'<text x="{LABEL - 8}" y="{y + 14}" text-anchor="end" font-size="11" fill="#1f2933">'
-            f"{escape(label)}</text>"
-            f'<rect x="{LABEL}" y="{y + 4}" width="{length:.1f}" height="{ROW - 8}" fill="#b71c1c" '
-            'fill-opacity="0.75"/>'
-            f'<text x="{LABEL + length + 4:.1f}" y="{y + 14}" font-size="11" fill="#1f2933">'
-            f"{value:.2f}</text>"
+            f'<text x="{SMALL_LABEL - 6}" y="{y + 16}" text-anchor="end" font-size="{SMALL_FONT}" '
+            f'fill="#1f2933">{escape(_short(label, 8))}</text>'
+            f'<rect x="{SMALL_LABEL}" y="{y + 4}" width="{length:.1f}" height="{SMALL_ROW - 8}" '
+            'fill="#b71c1c" fill-opacity="0.75"/>'
+            f'<text x="{SMALL_LABEL + length + 4:.1f}" y="{y + 16}" font-size="{SMALL_FONT}" '
+            f'fill="#1f2933">{value:.2f}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (built here from numbers and escaped text)
 
 
 LEVEL_COLOURS = ("#1b5e20", "#66bb6a", "#fdd835", "#fb8c00", "#c62828", "#9e9e9e", "#bdbdbd")
+LEGEND_PER_ROW, LEGEND_STEP, LEGEND_ROW = 3, 104, 18
 
 
 def distribution_svg(items: Sequence[tuple[str, Sequence[tuple[str, float]]]], title: str) -> Markup:
-    """One stacked bar per item: the share of each answer level, best level first."""
+    """One stacked bar per item: the share of each answer level, best level first; the legend
+    runs over as many rows as the levels need."""
     rows = [(label, shares) for label, shares in items if shares]
     if not rows:
         return Markup("")
     levels = list(dict.fromkeys(level for _, shares in rows for level, _ in shares))
-    width, height = 640, TOP + ROW * len(rows) + 30
-    plot = width - LABEL - 16
+    legend_rows = -(-len(levels) // LEGEND_PER_ROW)
+    top = 6 + LEGEND_ROW * legend_rows
+    width, height = SMALL_WIDTH, top + SMALL_ROW * len(rows) + 4
+    plot = width - SMALL_LABEL - 8
     parts = [
-        f'<svg class="distribution" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<svg class="distribution" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for i, level in enumerate(levels):
         colour = LEVEL_COLOURS[i % len(LEVEL_COLOURS)]
+        x, y = 4 + (i % LEGEND_PER_ROW) * LEGEND_STEP, 4 + (i // LEGEND_PER_ROW) * LEGEND_ROW
         parts.append(
-            f'<rect x="{LABEL + i * 70}" y="6" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{LABEL + i * 70 + 14}" y="15" font-size="10" fill="#1f2933">'
-            f"{escape(level)}</text>"
+            f'<rect x="{x}" y="{y + 1}" width="11" height="11" fill="{colour}"/>'
+            f'<text x="{x + 15}" y="{y + 11}" font-size="{SMALL_FONT}" fill="#1f2933">'
+            f"{escape(_short(level, 7))}</text>"
         )
+    shown = _distinct([label for label, _ in rows])
     for row, (label, shares) in enumerate(rows):
-        y = TOP + ROW * row
+        y = top + SMALL_ROW * row
         parts.append(
-            f'<text x="{LABEL - 8}" y="{y + 14}" text-anchor="end" font-size="11" fill="#1f2933">'
-            f"{escape(label[:14])}</text>"
+            f'<text x="{SMALL_LABEL - 6}" y="{y + 16}" text-anchor="end" font-size="{SMALL_FONT}" '
+            f'fill="#1f2933">{escape(_short(shown[row], 8))}<title>{escape(label)}</title></text>'
         )
         start = 0.0
         for level, share in shares:
             colour = LEVEL_COLOURS[levels.index(level) % len(LEVEL_COLOURS)]
             length = max(0.0, share) * plot
             parts.append(
-                f'<rect x="{LABEL + start:.1f}" y="{y + 4}" width="{length:.1f}" height="{ROW - 8}" '
-                f'fill="{colour}"><title>{escape(level)} {share:.0%}</title></rect>'
+                f'<rect x="{SMALL_LABEL + start:.1f}" y="{y + 4}" width="{length:.1f}" '
+                f'height="{SMALL_ROW - 8}" fill="{colour}"><title>{escape(level)} {share:.0%}</title></rect>'
             )
             start += length
     parts.append("</svg>")

@@ -35,6 +35,24 @@ def test_component_bars_and_answer_distributions() -> None:
     assert widths[0] < widths[1]  # 88.5 is drawn shorter than 92
     shares = [("非常满意", 0.4), ("满意", 0.3), ("基本满意", 0.15), ("不满意", 0.1), ("非常不满意", 0.05)]
     stacked = str(distribution_svg([("服务态度", shares)], "分布"))
-    drawn = [float(w) for w in re.findall(r'width="([\d.]+)" height="14" fill', stacked)]
-    assert len(drawn) == 5 and abs(sum(drawn) - (640 - 170 - 16)) < 0.5
+    drawn = [float(w) for w in re.findall(r'width="([\d.]+)" height="16" fill', stacked)]
+    assert len(drawn) == 5 and abs(sum(drawn) - (320 - 112 - 8)) < 0.5
     assert "<title>非常满意 40%</title>" in stacked
+
+
+def test_unit_page_charts_are_drawn_at_a_phone_readable_size() -> None:
+    """Trial: on a 375 px phone the appraisal bars' labels were 4–6 px (a 640-unit chart shrunk
+    to the card). The charts are 320 units wide, shown at their natural size, 12-unit text."""
+    from survey_app.web.charts import bars_svg, distribution_svg
+
+    bars = str(bars_svg([("满意度", 88.5), ("工单平均响应时长（小时）", 70.0)], "考核"))
+    assert '<svg class="bars" width="320" ' in bars and 'viewBox="0 0 320 ' in bars
+    assert set(re.findall(r'font-size="(\d+)"', bars)) == {"12"}
+    assert "工单平均响应时…" in bars  # long names shortened; the table beside has them in full
+    stem = "请对区行政审批局（政务服务中心）以下方面的服务进行评价"
+    shares = [("满意", 0.6), ("不满意", 0.4)]
+    rows = [(f"{stem}（服务态度）", shares), (f"{stem}（办事效率）", shares)]
+    stacked = str(distribution_svg(rows, "分布"))
+    assert '<svg class="distribution" width="320" ' in stacked
+    assert ">服务态度<title>" in stacked and ">办事效率<title>" in stacked  # the shared stem dropped
+    assert f"<title>{stem}（服务态度）</title>" in stacked

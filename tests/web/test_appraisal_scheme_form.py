@@ -11,6 +11,7 @@ from survey_app.db.queries import audit
 from survey_app.db.tables import AppraisalScheme
 from tests.conftest import post_form
 from tests.web.test_appraisal_workflow import (
+    SCHEME,
     _office,
     _scheme_id,
     full_rows,
@@ -91,3 +92,66 @@ async def test_what_if_preview_then_save_a_new_version(client, make_user, make_u
     assert document["bonus"]["cap"] == 5
     event = (await audit.recent_events(action="appraisal.scheme"))[0]
     assert event.target == "2026 第2版"
+
+
+NO_GATE = SCHEME.replace("survey_periods: {min_responses: 30, min_response_rate: 0.2}\n", "")
+
+
+async def test_a_scheme_without_survey_periods_is_edited_through_the_form(
+    client, make_user, make_unit
+) -> None:
+    """Trial: every submit of the form answered HTTP 500 (KeyError 'survey_periods') for the
+    demo scheme, which has no survey_periods section."""
+    await _office(client, make_user, make_unit)
+    assert "survey_periods" not in NO_GATE
+    saved = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": NO_GATE})
+    assert saved.status_code in (302, 303), saved.text
+    await upload_and_apply(client, indicator_csv(full_rows()))
+    assert (await run(client)).status_code == 200
+    _, rate = await _form(client, **{"survey_periods.min_response_rate": "0.25"}, action="preview")
+    assert rate.status_code == 200, rate.text
+    assert "预览：与 计算#1（第2版，期间 Q3） 相比" in rate.text
+    assert 'name="survey_periods.min_response_rate" value="0.25"' in rate.text
+    _, periods = await _form(client, **{"periods.Q4": "0.5"}, action="preview")
+    assert periods.status_code == 400
+    assert "期间权重之和为 1.1" in periods.text
+    assert 'name="periods.Q4" value="0.5"' in periods.text
+    weights = {WEIGHTS.format(0): "0.5", WEIGHTS.format(1): "0.3", WEIGHTS.format(2): "0.2"}
+    _, valid = await _form(client, **weights, action="preview")
+    assert valid.status_code == 200, valid.text
+    assert "预览：与 计算#1（第2版，期间 Q3） 相比" in valid.text
+    _, stored = await _form(client, **{"survey_periods.min_response_rate": "0.25"}, action="save")
+    assert stored.status_code in (302, 303)
+    row = await AppraisalScheme.select().order_by(AppraisalScheme.id, ascending=False).first()
+    assert row is not None
+    definition = (
+        row["definition"] if isinstance(row["definition"], dict) else yaml.safe_load(row["definition"])
+    )
+    assert yaml.safe_load(definition["yaml"])["survey_periods"] == {"min_response_rate": 0.25}
+
+
+async def test_saving_the_current_scheme_again_creates_no_version(client, make_user, make_unit) -> None:
+    """Trial: saving the same YAML twice created 第2版 and 第3版, identical, with no word."""
+    await _office(client, make_user, make_unit)
+    again = await post_form(
+        client, "/appraisal/schemes", "/appraisal/schemes", {"definition": SCHEME, "note": "再存一次"}
+    )
+    assert again.status_code == 200
+    assert "与当前版本相同，没有保存新版本" in again.text
+    assert "name: 测试考核方案" in again.text  # the typed text stays in the editor
+    assert 'value="再存一次"' in again.text
+    assert await AppraisalScheme.count() == 1
+    # only comments or layout differ: still the same scheme
+    same = "# 重新排版\n" + SCHEME.replace("periods: {Q1: 0.1", "periods: {Q1: 0.10")
+    again = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": same})
+    assert "与当前版本相同，没有保存新版本" in again.text
+    assert "# 重新排版" in again.text
+    assert await AppraisalScheme.count() == 1
+    _, unchanged = await _form(client, action="save")
+    assert unchanged.status_code == 200
+    assert "与当前版本相同，没有保存新版本" in unchanged.text
+    assert await AppraisalScheme.count() == 1
+    changed = SCHEME.replace("name: 测试考核方案", "name: 测试考核方案（修订）")
+    saved = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": changed})
+    assert saved.status_code in (302, 303)
+    assert await AppraisalScheme.count() == 2

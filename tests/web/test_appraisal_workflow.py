@@ -476,3 +476,15 @@ async def test_overrides_are_carried_to_a_new_scheme_version_for_review(client, 
     assert carried is not None and carried["override_grade"] == "良好"
     assert "沿用第1版的调整，待复核" in carried["override_reason"]
     assert top["unit"] in ids.values()
+
+
+async def test_the_run_notes_are_shown_once(client, make_user, make_unit) -> None:
+    """Trial: after 计算 the page printed 「本次只计入 Q3（0.3）…」 twice (flash and run card)."""
+    await _office(client, make_user, make_unit)
+    await upload_and_apply(client, indicator_csv(full_rows()))
+    computed = await run(client, periods=("Q3",))
+    assert computed.status_code == 200
+    assert computed.text.count("本次只计入 Q3（0.3）") == 1
+    assert "结果为草稿（未发布）" in computed.text
+    later = await client.get("/appraisal")  # the run card keeps the note for later visits
+    assert later.text.count("本次只计入 Q3（0.3）") == 1

@@ -61,7 +61,7 @@ async def test_compute_form_errors_are_chinese(client, make_user, make_unit) -> 
         client, "/scores", "/scores/compute",
         {"period": "2026-Q3", "audience": "enterprise", "dimension_weights": "服务态度 0.4"},
     )  # fmt: skip
-    assert response.status_code == 400 and "维度权重「服务态度 0.4」格式不正确" in response.text
+    assert response.status_code == 400 and "维度权重第 1 项「服务态度 0.4」格式不正确" in response.text
     bad = await post_form(
         client, "/scores", "/scores/compute", {"period": "三季度", "audience": "enterprise"}
     )
@@ -196,3 +196,30 @@ def test_trend_svg_escapes_labels_and_uses_round_ticks() -> None:
     ]
     assert svg.count("<circle") == 2 and svg.count("<polyline") == 2  # a gap where suppressed
     assert trend_svg([TrendPoint("Q1", None, None, None)], "空") == ""
+
+
+async def test_a_dimension_weight_typo_keeps_the_form_and_says_where(client, make_user, make_unit) -> None:
+    """Trial: 维度权重「办事效率=abc」格式不正确 cleared everything typed in the compute form."""
+    await make_user("office1", "office")
+    await login(client, "office1")
+    typed = "服务态度=0.4，办事效率=abc"
+    response = await post_form(
+        client, "/scores", "/scores/compute",
+        {"period": "2026-Q3", "audience": "resident", "mapping": "linear", "dimension_weights": typed},
+    )  # fmt: skip
+    assert response.status_code == 400
+    text = response.text
+    assert "维度权重第 2 项「办事效率=abc」格式不正确" in text
+    assert "维度「办事效率」的权重「abc」不是数字" in text
+    assert "应写作 维度=权重" in text and "多项用逗号分隔" in text
+    assert f'name="dimension_weights" value="{typed}"' in text
+    assert 'name="dimension_weights" value="服务态度=0.4，办事效率=abc" aria-invalid="true"' in text
+    assert '<option value="resident" selected>' in text
+    assert '<option value="linear" selected>' in text
+    assert 'name="period" value="2026-Q3"' in text
+    missing = await post_form(
+        client, "/scores", "/scores/compute",
+        {"period": "2026-Q3", "audience": "enterprise", "dimension_weights": "服务态度0.4"},
+    )  # fmt: skip
+    assert "维度权重第 1 项「服务态度0.4」格式不正确：缺少“=”" in missing.text
+    assert await ScoreRun.count() == 0

@@ -119,7 +119,8 @@ async def appraisal_run(request: Request) -> Template:
     notes = [
         f"已按「{record.name}」第{record.version_no}版计算 {summary.units} 个单位，结果为草稿（未发布），"
         f"与已发布结果相比有 {summary.changes} 个单位的排名、等次或预警变化",
-        *summary.notes,
+        # summary.notes are not repeated here: the new run is the year's latest, and its card
+        # below shows the same notes (stored with the run) on this and every later visit
         *(f"沿用的等次调整（待复核）：{c}" for c in summary.carried),
     ]
     return await _appraisal_page(request, record.year, notes=notes)
@@ -328,6 +329,7 @@ async def _form_page(
     preview: Any = None,
     new_rules: str = "",
     error: str | None = None,
+    warning: str | None = None,
     status_code: int = 200,
 ) -> Template:
     fields = appraisal_scheme_form.form_fields(base.yaml_text)
@@ -345,6 +347,7 @@ async def _form_page(
         preview=preview,
         new_rules=new_rules,
         error=error,
+        warning=warning,
     )
 
 
@@ -372,6 +375,8 @@ async def scheme_form_submit(request: Request) -> Response | Template:
             scheme_id, _ = await appraisal.save_scheme(text, note or "表单修改", **_actor(request))
             return Redirect(path=f"/appraisal/schemes?{urlencode({'version': scheme_id})}")
         preview = await appraisal_scheme_form.what_if(scheme)
+    except appraisal.SchemeUnchanged as same:
+        return await _form_page(request, base, values, note=note, warning=str(same))
     except appraisal.AppraisalFailed as problem:
         return await _form_page(request, base, values, note=note, error=str(problem), status_code=400)
     return await _form_page(request, base, values, note=note, preview=preview, new_rules=scheme.describe())

@@ -67,7 +67,9 @@ def _download(content: bytes, filename: str) -> Response:
 
 # --- trend chart: inline SVG drawn here, no script and nothing from the network -----------
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 220, 40, 16, 20, 34
+# Drawn at its natural size like the other unit-page charts (see web/charts.py): 12 px text,
+# 320 px wide for up to four periods (fits a phone), wider (scrolling in its card) for more.
+HEIGHT, LEFT, RIGHT, TOP, BOTTOM, PERIOD_STEP, MIN_WIDTH = 220, 40, 16, 24, 34, 66, 320
 
 
 def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
@@ -82,7 +84,8 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
     high = min(100.0, math.ceil((max(values) + 2) / step) * step)
     if high - low < 2 * step:
         low, high = max(0.0, high - 2 * step), max(high, low + 2 * step)
-    spacing = (WIDTH - LEFT - RIGHT) / max(len(points), 1)
+    width = max(MIN_WIDTH, LEFT + RIGHT + PERIOD_STEP * len(points))
+    spacing = (width - LEFT - RIGHT) / max(len(points), 1)
 
     def x(i: int) -> float:
         return LEFT + (i + 0.5) * spacing
@@ -91,23 +94,23 @@ def trend_svg(points: Sequence[scores.TrendPoint], title: str) -> Markup:
         return TOP + (high - v) / (high - low) * (HEIGHT - TOP - BOTTOM)
 
     parts = [
-        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="trend" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
     for tick in range(round((high - low) / step) + 1):
         v = low + tick * step
         parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             'stroke="#d9dee4" stroke-width="1"/>'
             f'<text class="axis" x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
-            f'font-size="11" fill="#6b7785">{v:g}</text>'
+            f'font-size="12" fill="#6b7785">{v:g}</text>'
         )
     line: list[tuple[float, float]] = []
     for i, p in enumerate(points):
         parts.append(
             f'<text class="axis" x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
-            f'font-size="11" fill="#6b7785">{escape(p.period)}</text>'
+            f'font-size="12" fill="#6b7785">{escape(p.period)}</text>'
         )
         if p.low is not None and p.high is not None:
             parts.append(
@@ -166,6 +169,8 @@ async def _scores_page(
     *,
     error: str | None = None,
     notice: str | None = None,
+    compute_form: dict[str, str] | None = None,
+    compute_problem: str | None = None,
     status_code: int = 200,
 ) -> Template:
     user = _user(request)
@@ -193,6 +198,8 @@ async def _scores_page(
         flag_labels=scores.flag_labels,
         error=error,
         notice=notice,
+        compute_form=compute_form or {},
+        compute_problem=compute_problem,
     )
 
 
@@ -208,16 +215,23 @@ async def score_list(
 async def score_compute(request: Request) -> Response | Template:
     user = _user(request)
     form = await request.form()
-    period = str(form.get("period", "")).strip()
+    typed = {name: str(form.get(name, "")) for name in ("period", "audience", "mapping", "dimension_weights")}
+    period = typed["period"].strip()
+    try:
+        weights = scores.parse_dimension_weights(typed["dimension_weights"])
+    except scores.ScoresError as problem:  # shown at the field too, with the typed text kept
+        return await _scores_page(request, period or None, error=str(problem), compute_form=typed,
+                                  compute_problem=str(problem), status_code=400)  # fmt: skip
     try:
         options = scores.ScoreOptions(
             period=period,
-            audience=str(form.get("audience", "")),
-            mapping_key=str(form.get("mapping", "nbs")),
-            dimension_weights=scores.parse_dimension_weights(str(form.get("dimension_weights", ""))),
+            audience=typed["audience"],
+            mapping_key=typed["mapping"] or "nbs",
+            dimension_weights=weights,
         )
     except scores.ScoresError as problem:
-        return await _scores_page(request, period or None, error=str(problem), status_code=400)
+        return await _scores_page(request, period or None, error=str(problem), compute_form=typed,
+                                  status_code=400)  # fmt: skip
     job_id = await submit_job("scores.compute", {**options.as_params(), "actor_name": user.username}, user.id)
     return Redirect(path=f"/jobs/{job_id}")
 
@@ -237,8 +251,12 @@ async def score_export(request: Request, period: FromQuery[str], format: FromQue
 
 
 def _distributions(view: Any) -> list[tuple[str, Any]]:
+    """Chart rows named by dimension when each item has its own (short, and the table beside
+    pairs it with the question), else by the question text."""
     items = view.score.details.get("items", []) if view.score else []
-    return [(item["label"], item["distribution"]) for item in items]
+    dimensions = [item.get("dimension") for item in items]
+    by_dimension = all(dimensions) and len(set(dimensions)) == len(dimensions)
+    return [(item["dimension"] if by_dimension else item["label"], item["distribution"]) for item in items]
 
 
 async def _unit_context(request: Request, unit_id: int, period: str | None) -> dict[str, Any]:
@@ -344,6 +362,8 @@ async def _schemes_page(
     selected: appraisal.SchemeRecord | None = None,
     error: str | None = None,
     notice: str | None = None,
+    warning: str | None = None,
+    note: str = "",
     status_code: int = 200,
 ) -> Template:
     return page(
@@ -351,6 +371,8 @@ async def _schemes_page(
         "scores/schemes.html",
         status_code=status_code,
         text=text,
+        note=note,
+        warning=warning,
         selected=selected,
         rules=appraisal.describe_scheme(selected) if selected else "",
         versions=await appraisal.scheme_versions(),
@@ -374,10 +396,13 @@ async def scheme_editor(request: Request, version: FromQuery[int | None] = None)
 async def scheme_save(request: Request) -> Response | Template:
     form = await request.form()
     text = str(form.get("definition", ""))
+    note = str(form.get("note", ""))
     try:
-        scheme_id, _ = await appraisal.save_scheme(text, str(form.get("note", "")), **_actor(request))
+        scheme_id, _ = await appraisal.save_scheme(text, note, **_actor(request))
+    except appraisal.SchemeUnchanged as same:
+        return await _schemes_page(request, text, warning=str(same), note=note)
     except appraisal.AppraisalFailed as problem:
-        return await _schemes_page(request, text, error=str(problem), status_code=400)
+        return await _schemes_page(request, text, error=str(problem), note=note, status_code=400)
     return Redirect(path=f"/appraisal/schemes?{urlencode({'version': scheme_id})}")
 
 
