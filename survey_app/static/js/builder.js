@@ -131,7 +131,14 @@
     }, h('summary', { text: '高级设置' }));
     advanced.append(h('div', { class: 'bfield' }, h('label', { for: id + '-name', text: '题目编号（数据导出时的列名）' }), h('input', {
       id: id + '-name', type: 'text', class: 'mono', value: q.name, spellcheck: 'false',
-      onchange: (e) => { const to = e.target.value.trim(), from = q.name; if (to && to !== from) { edit(() => { q.name = to; renameReferences(questions().concat(def.sections), from, to); openName = to; }); } },
+      onchange: (e) => {
+        const to = e.target.value.trim(), from = q.name;
+        if (!to || to === from) return;
+        edit(() => { q.name = to; renameReferences(questions().concat(def.sections), from, to); openName = to; }, { render: false });
+        // Every id of the question carries its name: re-draw once the focus has reached the
+        // field the clerk moved to, and give that field (under its new id) the focus back.
+        renderAfterFocusMoves([id + '-', 'b-' + to.replace(/[^A-Za-z0-9_-]/g, '_') + '-']);
+      },
     })));
     if (q.type !== 'note') {
       advanced.append(textField(id + '-required-expr', '条件必答（表达式，满足时必答）', typeof q.required === 'string' ? q.required : '', (v) => setKey(q, 'required', v.trim()), { code: true }));
@@ -231,9 +238,23 @@
   }
 
   function selection(el) { try { return [el.selectionStart, el.selectionEnd]; } catch (e) { return null; } }
-  function render() {
+  // A change event comes while the focus is moving (a click or Tab leaves the field): re-drawing
+  // then would replace the field being moved to, and the focus and the first keys would be lost.
+  // Wait until the focus has arrived (and a pressed button has had its click), then re-draw.
+  let pressing = false;
+  document.addEventListener('pointerdown', () => { pressing = true; }, true);
+  ['pointerup', 'pointercancel'].forEach((type) => document.addEventListener(type, () => { pressing = false; }, true));
+  function renderAfterFocusMoves(renamed) {
+    const later = () => setTimeout(() => render(renamed), 0);
+    if (!pressing) { later(); return; }
+    const done = () => { ['pointerup', 'pointercancel'].forEach((type) => document.removeEventListener(type, done, true)); later(); };
+    ['pointerup', 'pointercancel'].forEach((type) => document.addEventListener(type, done, true));
+  }
+  function render(renamed) { // renamed: [old id prefix, new id prefix] after a question's new name
     const active = document.activeElement && editor.contains(document.activeElement) ? document.activeElement : null;
-    const focused = active && active.id, caret = active && selection(active);
+    let focused = active && active.id;
+    const caret = active && selection(active);
+    if (focused && renamed && focused.indexOf(renamed[0]) === 0) focused = renamed[1] + focused.slice(renamed[0].length);
     let number = 1;
     const cards = def.sections.map((s, si) => { const card = sectionCard(si, number); number += s.questions.length; return card; });
     editor.replaceChildren(headerCard(), ...cards, h('p', {}, h('button', {
@@ -244,7 +265,7 @@
     if (again) {
       // The box being typed in keeps its text as typed (e.g. the new empty line of an option
       // list), not the text rebuilt from the definition.
-      if (again.tagName === active.tagName && (active.tagName === 'TEXTAREA' || active.type === 'text')) again.value = active.value;
+      if (again.tagName === active.tagName && (active.tagName === 'TEXTAREA' || active.type === 'text' || active.type === 'number')) again.value = active.value;
       again.focus({ preventScroll: true });
       if (caret && caret[0] !== null) try { again.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text box */ }
     }

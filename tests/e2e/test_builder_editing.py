@@ -1,0 +1,73 @@
+"""The builder as people really type into it (click a field, then the keyboard), and two tabs
+on one draft: leaving a field that re-draws part of the editor (the validation and display-
+condition expressions, the question number) must not lose the field clicked next or what is
+typed into it; a save over a draft changed elsewhere is refused with a Chinese explanation,
+and the page keeps every edit until the clerk chooses to overwrite."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.async_api import expect
+
+from survey_app.db.tables import QuestionnaireVersion
+from tests.e2e.accounts import log_in_as_admin
+from tests.e2e.builder_steps import add_question, create_blank, settled
+from tests.e2e.conftest import Site
+
+pytestmark = pytest.mark.e2e
+
+
+async def _draft_definition(title: str) -> dict:
+    row = await QuestionnaireVersion.select(QuestionnaireVersion.definition).where(
+        (QuestionnaireVersion.status == "draft")
+        & (QuestionnaireVersion.questionnaire.title == title)
+    ).first()
+    assert row is not None
+    definition = row["definition"]
+    return json.loads(definition) if isinstance(definition, str) else definition
+
+
+async def _type_into(page, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """As a person does it: a click moves the focus (and ends the previous field), then keys."""
+    await page.click(selector)
+    await page.keyboard.type(text)
+
+
+async def test_leaving_an_expression_keeps_the_next_field_and_its_text(
+    site: Site, make_user
+) -> None:
+    page = await site.phone(width=1280, height=900)
+    await log_in_as_admin(page, make_user)
+    title = "边输入边校验的问卷"
+    await create_blank(page, site.url, title)
+    await page.fill("#b-q1-label", "您的年龄段")
+    count = await add_question(page, 0, "number", "贵企业员工人数")
+    await _type_into(page, f"#{count}-constraint-expr", ". >= 1")
+    await _type_into(page, f"#{count}-constraint-msg", "人数至少为1")
+    await expect(page.locator(f"#{count}-constraint-msg")).to_be_focused()
+    await expect(page.locator(f"#{count}-constraint-msg")).to_have_value("人数至少为1")
+    # The menus follow the typed expression.
+    await expect(page.locator(f"#{count}-constraint-rule")).to_have_value("ge")
+    # The display condition's expression, then the field after it (the validation rule's hint).
+    await _type_into(page, f"#{count}-relevant-expr", "${q1} = '1'")
+    await _type_into(page, f"#{count}-constraint-msg", "，请重填")
+    await expect(page.locator(f"#{count}-constraint-msg")).to_have_value("人数至少为1，请重填")
+    await expect(page.locator(f"#{count}-relevant-c0-q")).to_have_value("q1")
+    # A new question number (高级设置), then straight to the hint.
+    await page.click(f"#{count} details.badvanced > summary")
+    await page.fill(f"#{count}-name", "")
+    await _type_into(page, f"#{count}-name", "staff")
+    await _type_into(page, f"#{count}-hint", "含派遣人员")
+    await expect(page.locator("#b-staff-hint")).to_be_focused()
+    await expect(page.locator("#b-staff-hint")).to_have_value("含派遣人员")
+    await settled(page)
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(page.locator("[data-status-text]")).to_contain_text("已保存")
+    saved = (await _draft_definition(title))["sections"][0]["questions"][1]
+    assert saved["name"] == "staff"
+    assert saved["constraint"] == ". >= 1"
+    assert saved["constraint_message"] == "人数至少为1，请重填"
+    assert saved["relevant"] == "${q1} = '1'"
+    assert saved["hint"] == "含派遣人员"
