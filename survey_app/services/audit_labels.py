@@ -79,7 +79,7 @@ DETAIL_LABELS: dict[str, str] = {
     "deadline": "截止日期", "others": "其他主题", "was_enrolled": "原已启用", "days": "天数",
     "campaign": "调查批次", "campaign_ids": "调查批次", "runs": "运行次数", "run": "运行",
     "computed": "已计算", "flags": "标记", "inputs_hash": "输入哈希", "rate_percent": "抽样比例",
-    "detail": "说明", "held_job": "待确认任务",
+    "detail": "说明", "held_job": "待确认任务", "overwrote": "覆盖了别处的修改",
 }
 VALUE_LABELS: dict[str, str] = {
     "unknown_user": "用户名不存在", "bad_password": "密码错误", "inactive": "账号已停用",

@@ -71,3 +71,50 @@ async def test_leaving_an_expression_keeps_the_next_field_and_its_text(
     assert saved["constraint_message"] == "人数至少为1，请重填"
     assert saved["relevant"] == "${q1} = '1'"
     assert saved["hint"] == "含派遣人员"
+
+
+async def test_a_second_tab_does_not_silently_overwrite_the_first(site: Site, make_user) -> None:
+    tab1 = await site.phone(width=1280, height=900)
+    await log_in_as_admin(tab1, make_user)
+    title = "两个标签页的问卷"
+    await create_blank(tab1, site.url, title)
+    await tab1.fill("#b-q1-label", "贵企业所在街道")
+    await settled(tab1)
+    await tab1.get_by_role("button", name="保存草稿").click()
+    await expect(tab1.locator("[data-status-text]")).to_contain_text("已保存")
+
+    tab2 = await tab1.context.new_page()  # the same draft, opened again
+    await tab2.goto(tab1.url)
+    await settled(tab2)
+    await _type_into(tab1, "#b-q1-hint", "按营业执照填写")
+    await settled(tab1)
+    await tab1.get_by_role("button", name="保存草稿").click()
+    await expect(tab1.locator("[data-status-text]")).to_contain_text("已保存")
+
+    await _type_into(tab2, "#b-q1-label", "（注册地）")
+    await settled(tab2)
+    await tab2.get_by_role("button", name="保存草稿").click()
+    status = tab2.locator("[data-status-text]")
+    await expect(status).to_contain_text("没有保存：这份草稿已在别处修改（admin1，")
+    await expect(status).to_contain_text("您的修改仍在本页")
+    await expect(tab2.locator("#b-q1-label")).to_have_value("贵企业所在街道（注册地）")
+    stored = (await _draft_definition(title))["sections"][0]["questions"][0]
+    assert stored == {**stored, "label": "贵企业所在街道", "hint": "按营业执照填写"}
+
+    # Reloaded, the page offers this browser's copy of the edits; restored, they still may not
+    # replace the other tab's change without asking.
+    url, context = tab2.url, tab2.context
+    await tab2.close()
+    tab2 = await context.new_page()
+    await tab2.goto(url)
+    status = tab2.locator("[data-status-text]")
+    await expect(tab2.locator("#b-q1-hint")).to_have_value("按营业执照填写")
+    await status.get_by_role("button", name="恢复这些修改").click()
+    await expect(tab2.locator("#b-q1-label")).to_have_value("贵企业所在街道（注册地）")
+    await settled(tab2)
+    await tab2.get_by_role("button", name="保存草稿").click()
+    await expect(status).to_contain_text("没有保存：这份草稿已在别处修改（admin1，")
+    await status.get_by_role("button", name="仍然保存（覆盖对方的修改）").click()
+    await expect(status).to_contain_text("已保存")
+    stored = (await _draft_definition(title))["sections"][0]["questions"][0]
+    assert stored["label"] == "贵企业所在街道（注册地）" and "hint" not in stored

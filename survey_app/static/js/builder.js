@@ -19,6 +19,9 @@
   let def = boot.definition;
   let versionId = boot.version;
   let published = boot.published;
+  // The stored draft this page's edits start from: the server refuses a save over a draft that
+  // was changed since (another tab, another administrator) unless the clerk chooses to overwrite.
+  let revision = boot.revision;
   const unitGroups = boot.units;
   const allUnits = unitGroups.flatMap((g) => g.units);
   const typeLabel = Object.fromEntries(boot.types.map((t) => [t.value, t.label]));
@@ -279,9 +282,9 @@
     d.sections.forEach((s) => { prune(s, ['id', 'title']); s.questions.forEach((q) => prune(q, ['name', 'type', 'label'])); });
     return { definition: d };
   }
-  function send(path) {
+  function send(path, extra) {
     return fetch(path, {
-      method: 'POST', credentials: 'same-origin', body: JSON.stringify(payload()),
+      method: 'POST', credentials: 'same-origin', body: JSON.stringify(Object.assign(payload(), extra || {})),
       headers: { 'content-type': 'application/json', 'x-csrftoken': csrf, accept: 'application/json, text/html' },
     });
   }
@@ -299,9 +302,9 @@
       return true;
     } catch (e) { return false; }
   }
-  async function post(path) {
-    const r = await send(path);
-    return r.status === 403 && await freshToken() ? send(path) : r;
+  async function post(path, extra) {
+    const r = await send(path, extra);
+    return r.status === 403 && await freshToken() ? send(path, extra) : r;
   }
 
   // Problems from a save open the list above the editor (and take the focus); problems from the
@@ -337,7 +340,7 @@
   const backupKey = () => 'survey-builder-draft-' + versionId;
   function keepCopy() {
     try {
-      if (dirty) localStorage.setItem(backupKey(), JSON.stringify({ definition: def, at: Date.now() }));
+      if (dirty) localStorage.setItem(backupKey(), JSON.stringify({ definition: def, at: Date.now(), revision }));
       else localStorage.removeItem(backupKey());
     } catch (e) { /* storage full or disabled: the beforeunload warning still applies */ }
   }
@@ -348,7 +351,13 @@
     const at = new Date(copy.at);
     const time = (at.getMonth() + 1) + ' 月 ' + at.getDate() + ' 日 ' + String(at.getHours()).padStart(2, '0') + ':' + String(at.getMinutes()).padStart(2, '0');
     say('本页有 ' + time + ' 未保存的修改（保存在本浏览器中）。');
-    statusText.append(' ', h('button', { type: 'button', id: 'b-restore', onclick: () => { edit(() => { def = copy.definition; }); say('已恢复未保存的修改，请检查后点“保存草稿”。'); }, text: '恢复这些修改' }),
+    statusText.append(' ', h('button', { type: 'button', id: 'b-restore', onclick: () => {
+      // The copy was made on top of the revision it names: saving it must not silently replace
+      // what was saved since (the server asks first, as for a second tab).
+      if (copy.revision) revision = copy.revision;
+      edit(() => { def = copy.definition; });
+      say('已恢复未保存的修改，请检查后点“保存草稿”。');
+    }, text: '恢复这些修改' }),
       ' ', h('button', { type: 'button', id: 'b-discard', onclick: () => { try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ } say('已放弃未保存的修改。'); }, text: '放弃' }));
   }
 
@@ -383,12 +392,12 @@
     if (target && doc.scrollingElement) doc.scrollingElement.scrollTop = Math.max(0, target.offsetTop - 60);
   });
 
-  async function save() {
+  async function save(overwrite) {
     say('正在保存…');
     const sent = JSON.stringify(def);
     let r, body;
     try {
-      r = await post('/questionnaires/versions/' + versionId + '/builder');
+      r = await post('/questionnaires/versions/' + versionId + '/builder', { revision, overwrite: overwrite === true });
       body = (r.headers.get('content-type') || '').indexOf('json') >= 0 ? await r.json() : null;
     } catch (e) {
       say('保存失败：网络或服务器暂时不可用，修改仍在本页，请稍后再试。');
@@ -400,6 +409,14 @@
         '，然后回到本页再点“保存草稿”（修改仍在本页，不要刷新或关闭本页）。');
       return null;
     }
+    if (r.status === 409 && body.conflict) {
+      // Changed elsewhere since this page was opened: nothing was stored, every edit stays here
+      // (and in this browser's copy); overwriting is the clerk's explicit choice.
+      say(body.message + ' ');
+      statusText.append(h('button', { type: 'button', id: 'b-overwrite', text: '仍然保存（覆盖对方的修改）', onclick: single(() => save(true)) }));
+      keepCopy();
+      return null;
+    }
     if (!r.ok) {
       say((body && body.message) || '保存失败');
       showProblems((body && body.problems) || [], true);
@@ -407,6 +424,7 @@
     }
     // Edits made while the request was on its way are still unsaved.
     dirty = JSON.stringify(def) !== sent;
+    revision = body.revision;
     try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ }
     if (body.version !== versionId) {
       versionId = body.version;
