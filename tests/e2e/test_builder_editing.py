@@ -1,8 +1,9 @@
 """The builder as people really type into it (click a field, then the keyboard), and two tabs
 on one draft: leaving a field that re-draws part of the editor (the validation and display-
 condition expressions, the question number) must not lose the field clicked next or what is
-typed into it; a save over a draft changed elsewhere is refused with a Chinese explanation,
-and the page keeps every edit until the clerk chooses to overwrite."""
+typed into it, nor may a preview coming back during an input method's composition; a save
+over a draft changed elsewhere is refused with a Chinese explanation, and the page keeps every
+edit until the clerk chooses to overwrite."""
 
 from __future__ import annotations
 
@@ -118,3 +119,24 @@ async def test_a_second_tab_does_not_silently_overwrite_the_first(site: Site, ma
     await expect(status).to_contain_text("已保存")
     stored = (await _draft_definition(title))["sections"][0]["questions"][0]
     assert stored["label"] == "贵企业所在街道（注册地）" and "hint" not in stored
+
+
+async def test_the_preview_does_not_break_an_input_method_composition(
+    site: Site, make_user
+) -> None:
+    """Chinese is typed through an input method: pinyin is composed in the field, then turned
+    into characters. A preview coming back meanwhile with new problems must not re-draw the
+    field under the composition."""
+    page = await site.phone(width=1280, height=900)
+    await log_in_as_admin(page, make_user)
+    await create_blank(page, site.url, "用输入法输入的问卷")
+    cdp = await page.context.new_cdp_session(page)
+    await page.fill("#b-q1-label", "")  # a problem the next preview will mark
+    await page.click("#b-q1-hint")
+    await cdp.send("Input.imeSetComposition", {"text": "ren", "selectionStart": 3,
+                                               "selectionEnd": 3})
+    await expect(page.locator("[data-preview-status]")).to_contain_text("处问题")  # it came
+    await cdp.send("Input.insertText", {"text": "人数"})
+    await expect(page.locator("#b-q1-hint")).to_have_value("人数")
+    await expect(page.locator("#b-q1-hint")).to_be_focused()
+    await expect(page.locator("#b-q1-toggle .bq-flag.bad")).to_be_visible()  # marked afterwards

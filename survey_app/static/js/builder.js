@@ -140,7 +140,7 @@
         edit(() => { q.name = to; renameReferences(questions().concat(def.sections), from, to); openName = to; }, { render: false });
         // Every id of the question carries its name: re-draw once the focus has reached the
         // field the clerk moved to, and give that field (under its new id) the focus back.
-        renderAfterFocusMoves([id + '-', 'b-' + to.replace(/[^A-Za-z0-9_-]/g, '_') + '-']);
+        renderWhenCalm([id + '-', 'b-' + to.replace(/[^A-Za-z0-9_-]/g, '_') + '-']);
       },
     })));
     if (q.type !== 'note') {
@@ -241,19 +241,29 @@
   }
 
   function selection(el) { try { return [el.selectionStart, el.selectionEnd]; } catch (e) { return null; } }
-  // A change event comes while the focus is moving (a click or Tab leaves the field): re-drawing
-  // then would replace the field being moved to, and the focus and the first keys would be lost.
-  // Wait until the focus has arrived (and a pressed button has had its click), then re-draw.
-  let pressing = false;
-  document.addEventListener('pointerdown', () => { pressing = true; }, true);
-  ['pointerup', 'pointercancel'].forEach((type) => document.addEventListener(type, () => { pressing = false; }, true));
-  function renderAfterFocusMoves(renamed) {
-    const later = () => setTimeout(() => render(renamed), 0);
-    if (!pressing) { later(); return; }
-    const done = () => { ['pointerup', 'pointercancel'].forEach((type) => document.removeEventListener(type, done, true)); later(); };
-    ['pointerup', 'pointercancel'].forEach((type) => document.addEventListener(type, done, true));
+  // Re-drawing replaces the editor's controls, so some moments must wait for it:
+  // - a change event comes while the focus is moving (a click or Tab leaves the field): the
+  //   field being moved to would be replaced, and the focus and the first keys lost;
+  // - while a button is pressed, its click would land on the replaced button and be lost;
+  // - under an input method's composition (pinyin not yet turned into characters), the
+  //   composition would be cut off and the pinyin kept as text.
+  // renderWhenCalm() re-draws once the focus has arrived, the press and the composition ended.
+  let pressing = false, composing = false, waiting = false, waitingRename = null;
+  function renderWhenCalm(renamed) {
+    waiting = true;
+    if (renamed) waitingRename = renamed;
+    if (!pressing && !composing) settle();
   }
-  function render(renamed) { // renamed: [old id prefix, new id prefix] after a question's new name
+  function settle() { setTimeout(() => { if (waiting && !pressing && !composing) render(); }, 0); }
+  document.addEventListener('pointerdown', () => { pressing = true; }, true);
+  ['pointerup', 'pointercancel'].forEach((type) => document.addEventListener(type, () => { pressing = false; if (waiting) settle(); }, true));
+  editor.addEventListener('compositionstart', () => { composing = true; });
+  editor.addEventListener('compositionend', () => { composing = false; if (waiting) settle(); });
+  editor.addEventListener('focusout', () => { composing = false; if (waiting) settle(); }); // no composition outlives its field
+  function render() {
+    const renamed = waitingRename; // [old id prefix, new id prefix] after a question's new name
+    waiting = false;
+    waitingRename = null;
     const active = document.activeElement && editor.contains(document.activeElement) ? document.activeElement : null;
     let focused = active && active.id;
     const caret = active && selection(active);
@@ -322,7 +332,7 @@
         p.question !== null && p.question !== undefined && def.sections[p.section] && def.sections[p.section].questions[p.question]
           ? h('button', { type: 'button', class: 'btool', text: '去修改', onclick: () => openQuestion(p.section, p.question) }) : null))));
     }
-    render();
+    if (fromSave) render(); else renderWhenCalm(); // the preview comes at any moment
     if (listed && fromSave) problemBox.focus();
   }
   function openQuestion(si, qi) {
