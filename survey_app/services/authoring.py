@@ -170,9 +170,12 @@ async def save_edit(version_id: int, text: str, actor: CurrentUser, ip: str) -> 
 
 
 async def save_questionnaire(
-    version_id: int, edited: Questionnaire, actor: CurrentUser, ip: str
+    version_id: int, edited: Questionnaire, actor: CurrentUser, ip: str, *,
+    base_hash: str | None = None, overwrite: bool = False,
 ) -> SavedEdit:
-    """Save an edited questionnaire (from the YAML editor or the builder); edit_draft audits."""
+    """Save an edited questionnaire (from the YAML editor or the builder); edit_draft audits.
+    With `base_hash` (the revision the page started from), questionnaires.DraftChanged when
+    the draft was changed elsewhere since, unless `overwrite`."""
     version, _ = await questionnaires.questionnaire_for_version(version_id)
     if edited.id != version.questionnaire_code:
         raise AuthoringError("问卷代码不能修改", [
@@ -182,7 +185,9 @@ async def save_questionnaire(
     expected_hash = definition_hash(to_canonical_dict(edited))
     if expected_hash == version.definition_hash:
         return SavedEdit(version, new_version=False, unchanged=True)
-    saved_id = await questionnaires.edit_draft(version_id, edited, actor, ip)
+    saved_id = await questionnaires.edit_draft(
+        version_id, edited, actor, ip, base_hash=base_hash, overwrite=overwrite
+    )
     saved = await versions.find_version(saved_id)
     # edit_draft leaves a version that was published meanwhile untouched; say so, not "saved".
     if saved is None or saved.definition_hash != expected_hash:

@@ -63,6 +63,8 @@ async def builder_page(version_id: int) -> BuilderPage:
                   for kind, label in QUESTION_TYPE_LABELS.items()],
         "published": version.status == "published",
         "version": version.id,
+        # The revision the page starts from: a save from an older one is refused (two tabs).
+        "revision": version.definition_hash,
     }
     return BuilderPage(version, state)
 
@@ -81,7 +83,13 @@ def read_draft(data: object) -> Questionnaire:
         raise BuilderRejected([problem.as_json() for problem in error.problems]) from None
 
 
-async def save_draft(version_id: int, data: object, actor: CurrentUser, ip: str) -> SavedEdit:
+async def save_draft(
+    version_id: int, data: object, actor: CurrentUser, ip: str, *,
+    revision: str | None = None, overwrite: bool = False,
+) -> SavedEdit:
+    """Save the page's draft; questionnaires.DraftChanged when the stored draft is no longer the
+    `revision` the page started from (changed in another tab or by someone else), unless the
+    author chose to `overwrite` it."""
     version, _ = await questionnaires.questionnaire_for_version(version_id)
     if isinstance(data, dict):
         data = {**data, "id": version.questionnaire_code}  # the builder never changes the code
@@ -91,7 +99,9 @@ async def save_draft(version_id: int, data: object, actor: CurrentUser, ip: str)
             "问卷的标题", f"标题不能超过 {authoring.MAX_TITLE_CHARS} 个字", field="title"
         ).as_json()])
     try:
-        return await authoring.save_questionnaire(version_id, edited, actor, ip)
+        return await authoring.save_questionnaire(
+            version_id, edited, actor, ip, base_hash=revision, overwrite=overwrite
+        )
     except AuthoringError as error:  # e.g. the version was published meanwhile
         raise BuilderRejected(
             [BuilderProblem("问卷", message).as_json() for message in error.problems or [str(error)]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from functools import lru_cache
@@ -10,16 +11,27 @@ from typing import Any
 from questionnaires.canonical import to_canonical_dict
 from questionnaires.definition import from_canonical_dict, parse_definition
 from questionnaires.diff import diff_versions
+from questionnaires.flow import CHINA_TIME
 from questionnaires.model import DefinitionError, Questionnaire
 from questionnaires.shipped import shipped_questionnaires
 from questionnaires.xlsform import read_xlsform
 from survey_app.db.queries import audit
 from survey_app.db.queries import questionnaires as queries
 from survey_app.db.queries.questionnaires import VersionRecord as VersionRecord  # for the pages
-from survey_app.errors import InvalidInput
+from survey_app.errors import Conflict, InvalidInput
 from survey_app.services.auth import CurrentUser
 
 AUDIENCES = {"enterprise": "企业", "resident": "居民"}
+
+
+class DraftChanged(Conflict):
+    """A draft was saved from a revision that is no longer the stored one: someone (another tab,
+    another administrator, the YAML editor) changed it meanwhile. Nothing was written."""
+
+    def __init__(self, by: str, at: dt.datetime | None) -> None:
+        super().__init__("这份草稿已在别处修改，没有保存")
+        self.by = by  # who saved the stored revision ("" when the log does not say)
+        self.at = at
 
 
 class AuthoringError(InvalidInput):
@@ -127,22 +139,46 @@ async def save_new_draft(
     return version_id
 
 
+async def last_change(version: VersionRecord) -> tuple[str, dt.datetime | None]:
+    """Who stored a version's current definition, and when, from the audit log."""
+    for entry in await audit.recent_events_on(
+        version.questionnaire_code, ("questionnaire.edit", "questionnaire.draft")
+    ):
+        if entry.detail.get("version") == version.version_no:
+            return entry.actor_name, entry.at
+    return "", None
+
+
 async def edit_draft(
-    version_id: int, questionnaire: Questionnaire, actor: CurrentUser, ip: str = ""
+    version_id: int, questionnaire: Questionnaire, actor: CurrentUser, ip: str = "", *,
+    base_hash: str | None = None, overwrite: bool = False,
 ) -> int:
-    """Save an edit: a draft is edited in place, a published version gets a new draft."""
+    """Save an edit: a draft is edited in place, a published version gets a new draft.
+
+    `base_hash` is the revision the editing page started from: a draft changed since then is
+    not overwritten (DraftChanged) unless `overwrite` says the author chose to, which the audit
+    entry records with whose change was replaced."""
     version, _ = await questionnaire_for_version(version_id)
     if version.status != "draft":
         return await save_new_draft(version.questionnaire_id, questionnaire, actor, ip)
     definition = to_canonical_dict(questionnaire)
+    detail: dict[str, Any] = {"version": version.version_no}
+    if base_hash is not None and base_hash != version.definition_hash and overwrite:
+        by, at = await last_change(version)
+        when = f"，{at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S}" if at else ""
+        detail["overwrote"] = f"{by or '未知'}{when} 保存的内容"
+    expected = None if overwrite else base_hash
     if not await queries.replace_draft_definition(
-        version_id, definition, definition_hash(definition)
+        version_id, definition, definition_hash(definition), expected_hash=expected
     ):
+        current, _ = await questionnaire_for_version(version_id)
+        if current.status == "draft":  # not published: changed since the page's revision
+            raise DraftChanged(*await last_change(current))
         raise AuthoringError("该版本刚刚已被发布，修改未保存；请重新打开编辑页面")
     await queries.update_questionnaire_title(version.questionnaire_id, questionnaire.title)
     await audit.record_event(
         "questionnaire.edit", actor_id=actor.id, actor_name=actor.username,
-        target=version.questionnaire_code, ip=ip, detail={"version": version.version_no},
+        target=version.questionnaire_code, ip=ip, detail=detail,
     )
     return version_id
 

@@ -141,23 +141,40 @@ async def record_event(
         )
 
 
+def _entry(r: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        id=r["id"],
+        at=aware(r["at"]) or r["at"],
+        actor_name=r["actor_name"],
+        action=r["action"],
+        target=r["target"],
+        success=bool(r["success"]),
+        ip=r["ip"],
+        detail=json_value(r["detail"], {}),
+    )
+
+
 async def recent_events(limit: int = 200, action: str | None = None) -> list[AuditEntry]:
     query = AuditLog.select().order_by(AuditLog.id, ascending=False).limit(limit)
     if action:
         query = query.where(AuditLog.action == action)
-    return [
-        AuditEntry(
-            id=r["id"],
-            at=aware(r["at"]) or r["at"],
-            actor_name=r["actor_name"],
-            action=r["action"],
-            target=r["target"],
-            success=bool(r["success"]),
-            ip=r["ip"],
-            detail=json_value(r["detail"], {}),
+    return [_entry(r) for r in await query]
+
+
+async def recent_events_on(
+    target: str, actions: tuple[str, ...], limit: int = 50
+) -> list[AuditEntry]:
+    """The latest successful entries with one of `actions` on `target`, newest first."""
+    query = (
+        AuditLog.select()
+        .where(
+            (AuditLog.target == target) & AuditLog.action.is_in(list(actions))
+            & (AuditLog.success == True)  # noqa: E712  (a column comparison, not a truth test)
         )
-        for r in await query
-    ]
+        .order_by(AuditLog.id, ascending=False)
+        .limit(limit)
+    )
+    return [_entry(r) for r in await query]
 
 
 async def verify_chain(anchor: str | None = None) -> ChainReport:

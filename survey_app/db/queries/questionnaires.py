@@ -114,17 +114,21 @@ async def insert_version(
 
 
 async def replace_draft_definition(
-    version_id: int, definition: dict[str, Any], definition_hash: str
+    version_id: int, definition: dict[str, Any], definition_hash: str,
+    expected_hash: str | None = None,
 ) -> int:
-    """Edit a draft in place; published versions are never touched (immutability)."""
+    """Edit a draft in place; published versions are never touched (immutability). With
+    `expected_hash`, only while the stored definition still has that hash: checked in the same
+    statement, so that of two saves from the same revision exactly one wins."""
+    where = (QuestionnaireVersion.id == version_id) & (QuestionnaireVersion.status == "draft")
+    if expected_hash is not None:
+        where = where & (QuestionnaireVersion.definition_hash == expected_hash)
     rows = await QuestionnaireVersion.update(
         {
             QuestionnaireVersion.definition: definition,
             QuestionnaireVersion.definition_hash: definition_hash,
         }
-    ).where(
-        (QuestionnaireVersion.id == version_id) & (QuestionnaireVersion.status == "draft")
-    ).returning(QuestionnaireVersion.id)
+    ).where(where).returning(QuestionnaireVersion.id)
     return len(rows)
 
 

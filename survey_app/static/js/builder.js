@@ -19,6 +19,9 @@
   let def = boot.definition;
   let versionId = boot.version;
   let published = boot.published;
+  // The stored draft this page's edits start from: the server refuses a save over a draft that
+  // was changed since (another tab, another administrator) unless the clerk chooses to overwrite.
+  let revision = boot.revision;
   const unitGroups = boot.units;
   const allUnits = unitGroups.flatMap((g) => g.units);
   const typeLabel = Object.fromEntries(boot.types.map((t) => [t.value, t.label]));
@@ -131,7 +134,14 @@
     }, h('summary', { text: '高级设置' }));
     advanced.append(h('div', { class: 'bfield' }, h('label', { for: id + '-name', text: '题目编号（数据导出时的列名）' }), h('input', {
       id: id + '-name', type: 'text', class: 'mono', value: q.name, spellcheck: 'false',
-      onchange: (e) => { const to = e.target.value.trim(), from = q.name; if (to && to !== from) { edit(() => { q.name = to; renameReferences(questions().concat(def.sections), from, to); openName = to; }); } },
+      onchange: (e) => {
+        const to = e.target.value.trim(), from = q.name;
+        if (!to || to === from) return;
+        edit(() => { q.name = to; renameReferences(questions().concat(def.sections), from, to); openName = to; }, { render: false });
+        // Every id of the question carries its name: re-draw once the focus has reached the
+        // field the clerk moved to, and give that field (under its new id) the focus back.
+        renderWhenCalm([id + '-', 'b-' + to.replace(/[^A-Za-z0-9_-]/g, '_') + '-']);
+      },
     })));
     if (q.type !== 'note') {
       advanced.append(textField(id + '-required-expr', '条件必答（表达式，满足时必答）', typeof q.required === 'string' ? q.required : '', (v) => setKey(q, 'required', v.trim()), { code: true }));
@@ -231,9 +241,33 @@
   }
 
   function selection(el) { try { return [el.selectionStart, el.selectionEnd]; } catch (e) { return null; } }
+  // Re-drawing replaces the editor's controls, so some moments must wait for it:
+  // - a change event comes while the focus is moving (a click or Tab leaves the field): the
+  //   field being moved to would be replaced, and the focus and the first keys lost;
+  // - while a button is pressed, its click would land on the replaced button and be lost;
+  // - under an input method's composition (pinyin not yet turned into characters), the
+  //   composition would be cut off and the pinyin kept as text.
+  // renderWhenCalm() re-draws once the focus has arrived, the press and the composition ended.
+  let pressing = false, composing = false, waiting = false, waitingRename = null;
+  function renderWhenCalm(renamed) {
+    waiting = true;
+    if (renamed) waitingRename = renamed;
+    if (!pressing && !composing) settle();
+  }
+  function settle() { setTimeout(() => { if (waiting && !pressing && !composing) render(); }, 0); }
+  document.addEventListener('pointerdown', () => { pressing = true; }, true);
+  ['pointerup', 'pointercancel'].forEach((type) => document.addEventListener(type, () => { pressing = false; if (waiting) settle(); }, true));
+  editor.addEventListener('compositionstart', () => { composing = true; });
+  editor.addEventListener('compositionend', () => { composing = false; if (waiting) settle(); });
+  editor.addEventListener('focusout', () => { composing = false; if (waiting) settle(); }); // no composition outlives its field
   function render() {
+    const renamed = waitingRename; // [old id prefix, new id prefix] after a question's new name
+    waiting = false;
+    waitingRename = null;
     const active = document.activeElement && editor.contains(document.activeElement) ? document.activeElement : null;
-    const focused = active && active.id, caret = active && selection(active);
+    let focused = active && active.id;
+    const caret = active && selection(active);
+    if (focused && renamed && focused.indexOf(renamed[0]) === 0) focused = renamed[1] + focused.slice(renamed[0].length);
     let number = 1;
     const cards = def.sections.map((s, si) => { const card = sectionCard(si, number); number += s.questions.length; return card; });
     editor.replaceChildren(headerCard(), ...cards, h('p', {}, h('button', {
@@ -244,7 +278,7 @@
     if (again) {
       // The box being typed in keeps its text as typed (e.g. the new empty line of an option
       // list), not the text rebuilt from the definition.
-      if (again.tagName === active.tagName && (active.tagName === 'TEXTAREA' || active.type === 'text')) again.value = active.value;
+      if (again.tagName === active.tagName && (active.tagName === 'TEXTAREA' || active.type === 'text' || active.type === 'number')) again.value = active.value;
       again.focus({ preventScroll: true });
       if (caret && caret[0] !== null) try { again.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text box */ }
     }
@@ -258,9 +292,9 @@
     d.sections.forEach((s) => { prune(s, ['id', 'title']); s.questions.forEach((q) => prune(q, ['name', 'type', 'label'])); });
     return { definition: d };
   }
-  function send(path) {
+  function send(path, extra) {
     return fetch(path, {
-      method: 'POST', credentials: 'same-origin', body: JSON.stringify(payload()),
+      method: 'POST', credentials: 'same-origin', body: JSON.stringify(Object.assign(payload(), extra || {})),
       headers: { 'content-type': 'application/json', 'x-csrftoken': csrf, accept: 'application/json, text/html' },
     });
   }
@@ -278,9 +312,9 @@
       return true;
     } catch (e) { return false; }
   }
-  async function post(path) {
-    const r = await send(path);
-    return r.status === 403 && await freshToken() ? send(path) : r;
+  async function post(path, extra) {
+    const r = await send(path, extra);
+    return r.status === 403 && await freshToken() ? send(path, extra) : r;
   }
 
   // Problems from a save open the list above the editor (and take the focus); problems from the
@@ -298,7 +332,7 @@
         p.question !== null && p.question !== undefined && def.sections[p.section] && def.sections[p.section].questions[p.question]
           ? h('button', { type: 'button', class: 'btool', text: '去修改', onclick: () => openQuestion(p.section, p.question) }) : null))));
     }
-    render();
+    if (fromSave) render(); else renderWhenCalm(); // the preview comes at any moment
     if (listed && fromSave) problemBox.focus();
   }
   function openQuestion(si, qi) {
@@ -316,7 +350,7 @@
   const backupKey = () => 'survey-builder-draft-' + versionId;
   function keepCopy() {
     try {
-      if (dirty) localStorage.setItem(backupKey(), JSON.stringify({ definition: def, at: Date.now() }));
+      if (dirty) localStorage.setItem(backupKey(), JSON.stringify({ definition: def, at: Date.now(), revision }));
       else localStorage.removeItem(backupKey());
     } catch (e) { /* storage full or disabled: the beforeunload warning still applies */ }
   }
@@ -327,7 +361,13 @@
     const at = new Date(copy.at);
     const time = (at.getMonth() + 1) + ' 月 ' + at.getDate() + ' 日 ' + String(at.getHours()).padStart(2, '0') + ':' + String(at.getMinutes()).padStart(2, '0');
     say('本页有 ' + time + ' 未保存的修改（保存在本浏览器中）。');
-    statusText.append(' ', h('button', { type: 'button', id: 'b-restore', onclick: () => { edit(() => { def = copy.definition; }); say('已恢复未保存的修改，请检查后点“保存草稿”。'); }, text: '恢复这些修改' }),
+    statusText.append(' ', h('button', { type: 'button', id: 'b-restore', onclick: () => {
+      // The copy was made on top of the revision it names: saving it must not silently replace
+      // what was saved since (the server asks first, as for a second tab).
+      if (copy.revision) revision = copy.revision;
+      edit(() => { def = copy.definition; });
+      say('已恢复未保存的修改，请检查后点“保存草稿”。');
+    }, text: '恢复这些修改' }),
       ' ', h('button', { type: 'button', id: 'b-discard', onclick: () => { try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ } say('已放弃未保存的修改。'); }, text: '放弃' }));
   }
 
@@ -362,12 +402,12 @@
     if (target && doc.scrollingElement) doc.scrollingElement.scrollTop = Math.max(0, target.offsetTop - 60);
   });
 
-  async function save() {
+  async function save(overwrite) {
     say('正在保存…');
     const sent = JSON.stringify(def);
     let r, body;
     try {
-      r = await post('/questionnaires/versions/' + versionId + '/builder');
+      r = await post('/questionnaires/versions/' + versionId + '/builder', { revision, overwrite: overwrite === true });
       body = (r.headers.get('content-type') || '').indexOf('json') >= 0 ? await r.json() : null;
     } catch (e) {
       say('保存失败：网络或服务器暂时不可用，修改仍在本页，请稍后再试。');
@@ -379,6 +419,14 @@
         '，然后回到本页再点“保存草稿”（修改仍在本页，不要刷新或关闭本页）。');
       return null;
     }
+    if (r.status === 409 && body.conflict) {
+      // Changed elsewhere since this page was opened: nothing was stored, every edit stays here
+      // (and in this browser's copy); overwriting is the clerk's explicit choice.
+      say(body.message + ' ');
+      statusText.append(h('button', { type: 'button', id: 'b-overwrite', text: '仍然保存（覆盖对方的修改）', onclick: single(() => save(true)) }));
+      keepCopy();
+      return null;
+    }
     if (!r.ok) {
       say((body && body.message) || '保存失败');
       showProblems((body && body.problems) || [], true);
@@ -386,6 +434,7 @@
     }
     // Edits made while the request was on its way are still unsaved.
     dirty = JSON.stringify(def) !== sent;
+    revision = body.revision;
     try { localStorage.removeItem(backupKey()); } catch (e) { /* nothing kept */ }
     if (body.version !== versionId) {
       versionId = body.version;

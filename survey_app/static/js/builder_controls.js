@@ -67,92 +67,117 @@ window.BuilderControls = function (ctx) {
   }
 
   // --- condition editor (skip logic) --------------------------------------------------------
+  // The menus and the expression show the same condition. Each side updates the other in
+  // place: typing in the expression re-draws only the menus (never the box being typed in, nor
+  // the field the clerk clicks next, which a re-draw on leaving the expression used to replace).
   function conditionEditor(id, legend, get, cands, set) {
-    const text = get();
-    const parsed = parseCondition(text, cands);
     const box = h('fieldset', { class: 'bcond' }, h('legend', { text: legend }));
-    const again = () => rebuild(box, () => conditionEditor(id, legend, get, cands, set));
-    const commit = () => { edit(() => set(writeCondition(parsed, cands)), { render: false }); again(); };
-    if (!parsed) {
-      box.append(h('p', { class: 'muted', text: '该条件无法用菜单表示，请直接修改下面的表达式。' }));
-    } else {
-      if (!parsed.conds.length) box.append(h('p', { class: 'muted', text: '目前总是显示。' }));
-      if (parsed.conds.length > 1) {
-        const jid = id + '-join';
-        box.append(h('div', { class: 'bfield' }, h('label', { for: jid, text: '条件之间' }), h('select', {
-          id: jid, value: parsed.join, onchange: (e) => { parsed.join = e.target.value; commit(); },
-        }, h('option', { value: 'and', text: '全部满足' }), h('option', { value: 'or', text: '任一满足' }))));
-      }
-      parsed.conds.forEach((c, i) => {
-        const cand = cands.find((x) => x.ref === c.ref);
-        const row = h('div', { class: 'bcond-row' });
-        const qid = id + '-c' + i + '-q', oid = id + '-c' + i + '-op', vid = id + '-c' + i + '-v';
-        row.append(h('div', { class: 'bfield' }, h('label', { for: qid, text: '题目' }),
-          h('select', { id: qid, value: c.ref, onchange: (e) => { const n = cands.find((x) => x.ref === e.target.value); parsed.conds[i] = { ref: n.ref, op: KIND_OPS[n.kind][0], value: defaultValue(n) }; commit(); } },
-            cands.map((x) => h('option', { value: x.ref, text: x.label })))));
-        row.append(h('div', { class: 'bfield' }, h('label', { for: oid, text: '条件' }),
-          h('select', { id: oid, value: c.op, onchange: (e) => { c.op = e.target.value; if (needsValue(c.op) && c.value === '') c.value = defaultValue(cand); commit(); } },
-            KIND_OPS[cand.kind].map((op) => h('option', { value: op, text: OPS[op] })))));
-        if (needsValue(c.op)) {
-          let control;
-          const choose = (e) => { c.value = e.target.value; commit(); };
-          if (cand.kind === 'one' || cand.kind === 'many') {
-            const opts = cand.options.map((o) => [o.value, o.label]);
-            if (!opts.some((o) => o[0] === c.value)) opts.unshift([c.value, c.value]);
-            control = h('select', { id: vid, value: c.value, onchange: choose }, opts.map(([v, l]) => h('option', { value: v, text: l })));
-          } else if (cand.kind === 'scale') {
-            const opts = SCALE.concat(cand.unknown && (c.op === 'eq' || c.op === 'ne') ? [['unknown', '不了解']] : []);
-            control = h('select', { id: vid, value: c.value, onchange: choose }, opts.map(([v, l]) => h('option', { value: v, text: v === 'unknown' ? l : v + ' ' + l })));
-          } else {
-            control = h('input', {
-              id: vid, type: 'number', value: c.value,
-              oninput: (e) => { c.value = e.target.value.trim() || '0'; edit(() => set(writeCondition(parsed, cands)), { typing: vid, render: false }); box.querySelector('#' + id + '-expr').value = get(); },
-            });
-          }
-          row.append(h('div', { class: 'bfield' }, h('label', { for: vid, text: '答案' }), control));
-        }
-        row.append(tool('删除条件', '删除条件 ' + (i + 1), () => { parsed.conds.splice(i, 1); commit(); }));
-        box.append(row);
-      });
-      box.append(h('p', {}, h('button', {
-        type: 'button', id: id + '-add', disabled: !cands.length,
-        onclick: () => { const n = cands[cands.length - 1]; parsed.conds.push({ ref: n.ref, op: KIND_OPS[n.kind][0], value: defaultValue(n) }); commit(); },
-        text: cands.length ? '添加条件' : '添加条件（前面没有可引用的题目）',
-      })));
-    }
-    box.append(textField(id + '-expr', '表达式（高级，可直接修改）', text, set, { code: true, onchange: again, hint: '例：${q1} = \'1\' and ${q2} <= 2' }));
+    let menus = null;
+    const expr = textField(id + '-expr', '表达式（高级，可直接修改）', get(), (v) => { set(v); redraw(); },
+      { code: true, hint: '例：${q1} = \'1\' and ${q2} <= 2' });
+    const exprInput = expr.querySelector('#' + id + '-expr');
+    const redraw = () => { const next = conditionMenus(id, get(), cands, set, exprInput); if (menus) swapKeepingFocus(menus, next); menus = next; };
+    redraw();
+    box.append(menus, expr);
     return box;
   }
-  function rebuild(box, build) { // replace one part of the editor, keeping the focus on the same control
-    const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : null;
-    box.replaceWith(build());
+  function conditionMenus(id, text, cands, set, exprInput) {
+    const parsed = parseCondition(text, cands);
+    const part = h('div', { class: 'bcond-menus' });
+    // A menu choice writes the expression and re-draws the menus (the focused menu keeps focus).
+    const commit = () => {
+      edit(() => set(writeCondition(parsed, cands)), { render: false });
+      exprInput.value = writeCondition(parsed, cands);
+      swapKeepingFocus(part, conditionMenus(id, exprInput.value, cands, set, exprInput));
+    };
+    if (!parsed) {
+      part.append(h('p', { class: 'muted', text: '该条件无法用菜单表示，请直接修改下面的表达式。' }));
+      return part;
+    }
+    if (!parsed.conds.length) part.append(h('p', { class: 'muted', text: '目前总是显示。' }));
+    if (parsed.conds.length > 1) {
+      const jid = id + '-join';
+      part.append(h('div', { class: 'bfield' }, h('label', { for: jid, text: '条件之间' }), h('select', {
+        id: jid, value: parsed.join, onchange: (e) => { parsed.join = e.target.value; commit(); },
+      }, h('option', { value: 'and', text: '全部满足' }), h('option', { value: 'or', text: '任一满足' }))));
+    }
+    parsed.conds.forEach((c, i) => {
+      const cand = cands.find((x) => x.ref === c.ref);
+      const row = h('div', { class: 'bcond-row' });
+      const qid = id + '-c' + i + '-q', oid = id + '-c' + i + '-op', vid = id + '-c' + i + '-v';
+      row.append(h('div', { class: 'bfield' }, h('label', { for: qid, text: '题目' }),
+        h('select', { id: qid, value: c.ref, onchange: (e) => { const n = cands.find((x) => x.ref === e.target.value); parsed.conds[i] = { ref: n.ref, op: KIND_OPS[n.kind][0], value: defaultValue(n) }; commit(); } },
+          cands.map((x) => h('option', { value: x.ref, text: x.label })))));
+      row.append(h('div', { class: 'bfield' }, h('label', { for: oid, text: '条件' }),
+        h('select', { id: oid, value: c.op, onchange: (e) => { c.op = e.target.value; if (needsValue(c.op) && c.value === '') c.value = defaultValue(cand); commit(); } },
+          KIND_OPS[cand.kind].map((op) => h('option', { value: op, text: OPS[op] })))));
+      if (needsValue(c.op)) {
+        let control;
+        const choose = (e) => { c.value = e.target.value; commit(); };
+        if (cand.kind === 'one' || cand.kind === 'many') {
+          const opts = cand.options.map((o) => [o.value, o.label]);
+          if (!opts.some((o) => o[0] === c.value)) opts.unshift([c.value, c.value]);
+          control = h('select', { id: vid, value: c.value, onchange: choose }, opts.map(([v, l]) => h('option', { value: v, text: l })));
+        } else if (cand.kind === 'scale') {
+          const opts = SCALE.concat(cand.unknown && (c.op === 'eq' || c.op === 'ne') ? [['unknown', '不了解']] : []);
+          control = h('select', { id: vid, value: c.value, onchange: choose }, opts.map(([v, l]) => h('option', { value: v, text: v === 'unknown' ? l : v + ' ' + l })));
+        } else {
+          control = h('input', {
+            id: vid, type: 'number', value: c.value,
+            oninput: (e) => { c.value = e.target.value.trim() || '0'; edit(() => set(writeCondition(parsed, cands)), { typing: vid, render: false }); exprInput.value = writeCondition(parsed, cands); },
+          });
+        }
+        row.append(h('div', { class: 'bfield' }, h('label', { for: vid, text: '答案' }), control));
+      }
+      row.append(tool('删除条件', '删除条件 ' + (i + 1), () => { parsed.conds.splice(i, 1); commit(); }, false, id + '-c' + i + '-del'));
+      part.append(row);
+    });
+    part.append(h('p', {}, h('button', {
+      type: 'button', id: id + '-add', disabled: !cands.length,
+      onclick: () => { const n = cands[cands.length - 1]; parsed.conds.push({ ref: n.ref, op: KIND_OPS[n.kind][0], value: defaultValue(n) }); commit(); },
+      text: cands.length ? '添加条件' : '添加条件（前面没有可引用的题目）',
+    })));
+    return part;
+  }
+  // Replace one part of the editor that may hold the focus (a menu just used): the control
+  // with the same id takes the focus back. Text boxes are never inside a part replaced this way.
+  function swapKeepingFocus(old, replacement) {
+    const focused = document.activeElement && old.contains(document.activeElement) ? document.activeElement.id : null;
+    old.replaceWith(replacement);
     const again = focused && document.getElementById(focused);
     if (again) again.focus();
   }
 
+  // Validation: the menus (rule and number) and the expression, kept in step in place like the
+  // condition editor's; the message field is never re-drawn while the clerk works in the box.
   function checkEditor(id, q) {
     const list = checksFor(q);
     const box = h('fieldset', { class: 'bcond' }, h('legend', { text: '答案校验' }));
-    if (list.length) {
-      const parsed = parseCheck(q.constraint, list);
-      if (q.constraint && !parsed) box.append(h('p', { class: 'muted', text: '该校验无法用菜单表示，请直接修改下面的表达式。' }));
-      const current = parsed ? list.find((x) => x[0] === parsed.key) : null;
-      const make = R.makeCheck;
-      const row = h('div', { class: 'bcond-row' });
-      row.append(selectField(id + '-rule', '规则', [{ value: '', label: parsed || !q.constraint ? '不校验' : '（表达式）' }].concat(list.map((x) => ({ value: x[0], label: x[1] }))),
-        parsed ? parsed.key : '', (v) => { const entry = list.find((x) => x[0] === v); setKey(q, 'constraint', entry ? make(entry, parsed && parsed.value) : ''); }));
-      if (current && current[2].indexOf('#') >= 0) {
-        row.append(numberField(id + '-rule-v', '数值', parsed.value, (v) => {
-          q.constraint = make(current, v === undefined ? '' : String(v));
-          const shown = document.getElementById(id + '-expr');
-          if (shown) shown.value = q.constraint;
-        }));
-      }
-      box.append(row);
-    }
-    box.append(textField(id + '-expr', '校验表达式（高级，“.”表示本题答案）', q.constraint, (v) => setKey(q, 'constraint', v.trim()), { code: true, onchange: () => rebuild(box, () => checkEditor(id, q)) }));
+    let menus = null;
+    const redraw = () => { if (!list.length) return; const next = checkMenus(id, q, list); if (menus) swapKeepingFocus(menus, next); menus = next; };
+    redraw();
+    box.append(menus || '', textField(id + '-expr', '校验表达式（高级，“.”表示本题答案）', q.constraint, (v) => { setKey(q, 'constraint', v.trim()); redraw(); }, { code: true }));
     box.append(textField(id + '-msg', '不符合时的提示', q.constraint_message, (v) => setKey(q, 'constraint_message', v)));
     return box;
+  }
+  function checkMenus(id, q, list) {
+    const part = h('div', { class: 'bcond-menus' });
+    const parsed = parseCheck(q.constraint, list);
+    if (q.constraint && !parsed) part.append(h('p', { class: 'muted', text: '该校验无法用菜单表示，请直接修改下面的表达式。' }));
+    const current = parsed ? list.find((x) => x[0] === parsed.key) : null;
+    const make = R.makeCheck;
+    const row = h('div', { class: 'bcond-row' });
+    row.append(selectField(id + '-rule', '规则', [{ value: '', label: parsed || !q.constraint ? '不校验' : '（表达式）' }].concat(list.map((x) => ({ value: x[0], label: x[1] }))),
+      parsed ? parsed.key : '', (v) => { const entry = list.find((x) => x[0] === v); setKey(q, 'constraint', entry ? make(entry, parsed && parsed.value) : ''); }));
+    if (current && current[2].indexOf('#') >= 0) {
+      row.append(numberField(id + '-rule-v', '数值', parsed.value, (v) => {
+        q.constraint = make(current, v === undefined ? '' : String(v));
+        const shown = document.getElementById(id + '-expr');
+        if (shown) shown.value = q.constraint;
+      }));
+    }
+    part.append(row);
+    return part;
   }
 
   // --- units for ratings -----------------------------------------------------------------------

@@ -3,6 +3,9 @@
 The page embeds the draft definition as JSON; builder.js edits it in memory and posts it whole
 (JSON, with the CSRF token as the x-csrftoken header). Saving and previewing answer 400 with
 every problem located by titles when the draft is wrong; the page keeps what was typed.
+The page also carries the draft's revision (its definition hash) and sends it back: a save over
+a draft changed since (another tab, another administrator) answers 409 and stores nothing,
+until the author explicitly overwrites (audited).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
 from survey_app.roles import ADMIN
 from survey_app.services import questionnaire_builder as builder
 from survey_app.services.questionnaire_builder import BuilderRejected
-from survey_app.services.questionnaires import AuthoringError
+from survey_app.services.questionnaires import AuthoringError, DraftChanged
 from survey_app.web.guards import current_user, roles
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
+from survey_app.web.templating import format_time
 
 AUTHORS = roles(ADMIN)
 
@@ -32,14 +36,27 @@ def _rejected(error: BuilderRejected) -> Response:
                     status_code=400)
 
 
-async def _posted_definition(request: Request) -> Any:
+async def _posted(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except SerializationException:
         raise BuilderRejected(
             [BuilderProblem("问卷", "编辑器发送的内容无法读取，请刷新页面后重试").as_json()]
         ) from None
-    return body.get("definition") if isinstance(body, dict) else None
+    return body if isinstance(body, dict) else {}
+
+
+async def _posted_definition(request: Request) -> Any:
+    return (await _posted(request)).get("definition")
+
+
+def _changed_elsewhere(error: DraftChanged) -> Response:
+    who = "，".join(part for part in (error.by, format_time(error.at) if error.at else "") if part)
+    return Response({
+        "ok": False, "conflict": True,
+        "message": f"没有保存：这份草稿已在别处修改（{who or '其他页面'}）。您的修改仍在本页；"
+                   "请复制需要的内容后刷新本页，或点“仍然保存（覆盖对方的修改）”。",
+    }, status_code=409)
 
 
 @get("/questionnaires/versions/{version_id:int}/builder", opt=AUTHORS)
@@ -57,11 +74,17 @@ async def builder_save(request: Request, version_id: RecordId) -> Response:
     user = current_user(request)
     assert user is not None  # the route guard let only administrators through
     try:
+        body = await _posted(request)
+        revision = body.get("revision")
         saved = await builder.save_draft(
-            version_id, await _posted_definition(request), user, client_ip(request)
+            version_id, body.get("definition"), user, client_ip(request),
+            revision=revision if isinstance(revision, str) else None,
+            overwrite=body.get("overwrite") is True,
         )
     except BuilderRejected as error:
         return _rejected(error)
+    except DraftChanged as error:
+        return _changed_elsewhere(error)
     except AuthoringError:
         raise NotFoundException("问卷版本不存在") from None
     version = saved.version
@@ -73,6 +96,7 @@ async def builder_save(request: Request, version_id: RecordId) -> Response:
     return Response({
         "ok": True, "message": message, "version": version.id,
         "version_no": version.version_no, "new_version": saved.new_version,
+        "revision": version.definition_hash,
         "builder_url": f"/questionnaires/versions/{version.id}/builder",
         "publish_url": f"/questionnaires/versions/{version.id}/publish",
     })
