@@ -77,9 +77,11 @@ async def test_curation_forms_keep_what_was_typed(client, make_user) -> None:
     assert _selected(merged.text, f"{url}/merge") == {str(parking)}
     assert _input_value(merged.text, f"{url}/merge", "label") == long_label
 
-    split = await post_form(client, url, f"{url}/split", {"k": "12"})
+    split = await post_form(client, url, f"{url}/split", {"k": "12", "labels": "\n退税慢\n罚单多"})
     assert split.status_code == 400 and "拆分数量须为 2–10" in split.text
     assert _input_value(split.text, f"{url}/split", "k") == "12"
+    # A leading blank line (the largest part keeps its default name) survives too.
+    assert _textarea(split.text, "labels") == "\n退税慢\n罚单多"
 
 
 async def test_move_error_keeps_the_ticked_opinions(client, make_user) -> None:

@@ -247,11 +247,12 @@ async def split_theme(request: Request, theme_id: RecordId) -> Response | Templa
 
     async def action() -> str:
         k = themes.parse_split_count(str(form.get("k", "")))
-        edit = themes.ThemeEdit("split", theme_id, k=k)
+        labels = themes.parse_split_labels(str(form.get("labels", "")), k)
+        edit = themes.ThemeEdit("split", theme_id, k=k, labels=labels)
         return (await themes.request_edit(_user(request), client_ip(request), edit)).url
 
     return await _edit(request, theme_id, action, {
-        "form": "split", "k": str(form.get("k", "")),
+        "form": "split", "k": str(form.get("k", "")), "labels": str(form.get("labels", "")),
     })
 
 
