@@ -126,3 +126,12 @@ async def test_split_names_survive_the_job_path(client, make_user, monkeypatch) 
     assert [p["label"] for p in parts] == ["停车位少", "收费贵"]
     assert all(p["label_edited"] for p in parts)
 
+
+async def test_a_theme_too_uniform_to_split_is_named_not_numbered(client, make_user) -> None:
+    seeded = await _analyst_with_themes(client, make_user)
+    approval = await _theme_of(seeded.ids["approval"])
+    url = f"/themes/{approval}"
+    refused = await post_form(client, url, f"{url}/split", {"k": "2", "labels": "甲\n乙"})
+    assert refused.status_code == 400
+    assert f"主题“{await _label(approval)}”的意见内容过于一致，无法再拆分" in refused.text
+    assert f"主题 {approval} " not in refused.text
