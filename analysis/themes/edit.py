@@ -49,7 +49,7 @@ def split_theme(
     if k is None and sub_labels.max(initial=-1) < 1:
         sub_labels = cluster_rows(sub_x, k=2, seed=seed, max_themes=MAX_THEMES)
     if sub_labels.max(initial=-1) < 1:
-        raise ThemeInputError(f"主题 {theme_id} 的意见内容过于一致，无法再拆分")
+        raise ThemeInputError(f"主题“{model.label_of(theme_id)}”的意见内容过于一致，无法再拆分")
     new_ids = model.next_theme_id + sub_labels
     current[members] = np.where(sub_labels >= 0, new_ids, -1)
     return build_run(

@@ -24,6 +24,7 @@ from survey_app.web.pages import (
     survey,
     survey_open,
     themes,
+    themes_assigned,
     units,
     units_admin,
     users,
@@ -32,7 +33,7 @@ from survey_app.web.pages import (
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
     questionnaires, questionnaire_builder, questionnaire_paper, sampling, campaign_lifecycle,
-    campaign_open_link, themes, scores, appraisal, cards, static_assets,
+    campaign_open_link, themes, themes_assigned, scores, appraisal, cards, static_assets,
 )
 
 

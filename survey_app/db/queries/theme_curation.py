@@ -62,6 +62,40 @@ async def decisions_of(theme_id: int) -> list[Decision]:
     ]
 
 
+@dataclass(frozen=True)
+class SplitDecision:
+    """One part of a split: `part_id` came out of splitting `theme_id`."""
+
+    theme_id: int
+    part_id: int
+    created_at: dt.datetime | None
+    actor_name: str
+
+
+async def split_decisions() -> list[SplitDecision]:
+    """Every split's parts, oldest first (splits are rare: a handful of rows)."""
+    rows = await ThemeDecision.select(
+        ThemeDecision.theme, ThemeDecision.detail, ThemeDecision.created_at,
+        ThemeDecision.actor.username.as_alias("username"),
+        ThemeDecision.actor.display_name.as_alias("display_name"),
+    ).where(ThemeDecision.kind == "split").order_by(ThemeDecision.id)
+    found = []
+    for row in rows:
+        source = json_value(row["detail"], {}).get("theme")
+        if isinstance(source, int):
+            found.append(SplitDecision(
+                source, row["theme"], aware(row["created_at"]),
+                row["display_name"] or row["username"] or "",
+            ))
+    return found
+
+
+async def live_theme_labels() -> dict[int, str]:
+    """The label of every theme not merged away."""
+    rows = await Theme.select(Theme.id, Theme.label).where(Theme.merged_into.is_null())
+    return {row["id"]: row["label"] for row in rows}
+
+
 async def max_theme_id() -> int:
     rows = await Theme.select(Max(Theme.id, alias="top"))
     return int(rows[0]["top"] or 0) if rows else 0

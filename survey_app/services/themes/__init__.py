@@ -47,6 +47,7 @@ from survey_app.services.themes.handover import (
 )
 from survey_app.services.themes.lexicon import KINDS as LEXICON_KINDS
 from survey_app.services.themes.lexicon import WordList, current_lexicon, save_list, word_lists
+from survey_app.services.themes.lineage import SplitInfo, parse_split_labels
 from survey_app.services.themes.reading import (
     MarkedOpinion,
     Overview,
@@ -115,6 +116,7 @@ __all__ = [
     "SearchResult",
     "Segment",
     "SetAsidePage",
+    "SplitInfo",
     "ThemeDetail",
     "ThemeEdit",
     "ThemeError",
@@ -144,6 +146,7 @@ __all__ = [
     "parse_discovery_form",
     "parse_search",
     "parse_split_count",
+    "parse_split_labels",
     "pending_review",
     "rename",
     "reply",

@@ -43,6 +43,12 @@ from survey_app.services.themes.common import (
     require_registry,
 )
 from survey_app.services.themes.lexicon import current_lexicon
+from survey_app.services.themes.lineage import (
+    normalised,
+    part_names,
+    refuse_if_split,
+    refuse_taken_label,
+)
 from survey_app.services.themes.store import RunInfo, store, with_new_theme
 
 # Up to this many opinions an edit (merge, split, pin) runs inside the request; beyond it
@@ -69,6 +75,7 @@ class ThemeEdit:
     keyword: str = ""
     k: int | None = None
     label: str = ""
+    labels: tuple[str, ...] = ()  # split: the parts' names, largest first ("": default)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ThemeEdit:
@@ -78,6 +85,7 @@ class ThemeEdit:
             keyword=str(params.get("keyword", "")),
             k=int(params["k"]) if params.get("k") is not None else None,
             label=str(params.get("label", "")),
+            labels=tuple(str(name) for name in params.get("labels", ())),
         )
 
 
@@ -121,8 +129,13 @@ def _check_edit(edit: ThemeEdit, registry: Registry) -> None:
 
 async def request_edit(user: CurrentUser, ip: str, edit: ThemeEdit) -> EditOutcome:
     """Check the edit now; do it inline when the corpus is small, else as a job."""
-    edit = replace(edit, keyword=edit.keyword.strip(), label=edit.label.strip())
+    edit = replace(edit, keyword=edit.keyword.strip(), label=normalised(edit.label))
+    involved = (edit.theme_id, *edit.others)
+    await refuse_if_split(involved)
     _check_edit(edit, await require_registry())
+    for label in (edit.label, *edit.labels):
+        if label:
+            await refuse_taken_label(label, ignore=involved)
     params = asdict(edit)
     if await queries.count_opinions() <= INLINE_EDIT_LIMIT:
         url = await apply_edit(edit, created_by=user.id)
@@ -133,7 +146,8 @@ async def request_edit(user: CurrentUser, ip: str, edit: ThemeEdit) -> EditOutco
     await audit.record_event(
         f"themes.{edit.kind}", actor_id=user.id, actor_name=user.username,
         target=f"theme:{edit.theme_id}", ip=ip,
-        detail={**params, "others": list(edit.others), "job": job_id},
+        detail={**params, "others": list(edit.others), "labels": list(edit.labels),
+                "job": job_id},
     )
     return EditOutcome(job_id, url)
 
@@ -145,6 +159,7 @@ async def apply_edit(
     """Re-cluster through the pure edit over every opinion; returns the page to show."""
     async with MODEL_LOCK:
         registry = await require_registry()
+        await refuse_if_split((edit.theme_id, *edit.others))
         _check_edit(edit, registry)
         await progress(10, "正在读取意见")
         corpus = await queries.corpus_opinions(None)
@@ -159,6 +174,7 @@ async def apply_edit(
         except ThemeInputError as error:
             raise ThemeError(str(error)) from None
         retired = {edit.theme_id} if edit.kind == "split" else set(edit.others)
+        names = _part_names(edit, registry, result) if edit.kind == "split" else {}
         # A theme handed to a unit keeps its opinions whatever another theme's pin says.
         handed = {tid for tid, state in registry.states.items()
                   if state.status != PENDING and tid != edit.theme_id}
@@ -177,7 +193,7 @@ async def apply_edit(
         id_map = await store(
             result, corpus, prepared, registry, info, keeps_theme=keeps_theme,
             drop={edit.theme_id} if edit.kind == "split" else set(),
-            before_describe=lambda: _record_edit_in_rows(edit, registry),
+            before_describe=lambda: _record_edit_in_rows(edit, registry), names=names,
         )
         # The decision: the merged theme, the pinned theme, or every part of the split.
         decided = [edit.theme_id] if edit.kind != "split" else [
@@ -186,11 +202,20 @@ async def apply_edit(
         await theme_curation.record_decisions(
             decided, edit.kind,
             {"theme": edit.theme_id, "others": list(edit.others), "keyword": edit.keyword,
-             "k": edit.k},
+             "k": edit.k, "labels": list(edit.labels)},
             created_by,
         )
     await progress(100, "完成")
     return "/themes" if edit.kind == "split" else f"/themes/{edit.theme_id}"
+
+
+def _part_names(edit: ThemeEdit, registry: Registry, result: ThemeRun) -> dict[int, str]:
+    """The names the split's parts take (pure ids): those typed, else the analyst's name of
+    the split theme numbered; parts without either keep their keywords' name."""
+    parts = [t.id for t in result.themes if t.id not in registry.model.theme_ids]
+    state = registry.states[edit.theme_id]
+    names = part_names(edit.labels, len(parts), state.label if state.label_edited else None)
+    return {tid: name for tid, name in zip(parts, names, strict=True) if name}
 
 
 def _pure_edit(
@@ -236,17 +261,19 @@ async def _live_theme(theme_id: int) -> ThemeRecord:
         raise ThemeError("主题不存在")
     if theme.merged_into is not None:
         raise ThemeError(f"主题“{theme.label}”已被合并，不能再编辑")
+    await refuse_if_split([theme_id])
     return theme
 
 
 async def rename(user: CurrentUser, ip: str, theme_id: int, label: str) -> None:
-    label = " ".join(label.split())
+    label = normalised(label)
     if not label:
         raise ThemeError("主题名称不能为空")
     if len(label) > MAX_LABEL:
         raise ThemeError(f"主题名称不能超过 {MAX_LABEL} 个字")
     async with MODEL_LOCK:  # a run in progress would not see the new label as the analyst's
         theme = await _live_theme(theme_id)
+        await refuse_taken_label(label, ignore={theme_id})
         await theme_curation.rename_theme(theme_id, label)
         await theme_curation.record_decisions(
             [theme_id], "rename", {"from": theme.label, "to": label}, user.id

@@ -28,6 +28,7 @@ from survey_app.errors import NotFound
 from survey_app.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services.auth import CurrentUser
 from survey_app.services.themes.common import CHINA, MAX_NOTE, ThemeError
+from survey_app.services.themes.lineage import refuse_if_split
 from survey_app.services.themes.reading import Pager, ThemeDetail, pager_for, theme_detail
 
 DEFAULT_HANDOVER_WORKING_DAYS = 15
@@ -81,6 +82,7 @@ async def hand_over(
         raise ThemeError("主题不存在")
     if theme.merged_into is not None:
         raise ThemeError(f"主题“{theme.label}”已被合并，不能再编辑")
+    await refuse_if_split([theme_id])
     known = {u.id: u for u in await active_units()}
     if unit_id not in known:
         raise ThemeError("请选择承办单位")

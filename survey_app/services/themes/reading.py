@@ -16,6 +16,7 @@ from survey_app.db.queries._rows import utcnow
 from survey_app.db.queries.themes import OpinionFilter, OpinionView, ThemeOption, ThemeRecord
 from survey_app.errors import NotFound
 from survey_app.services.themes.common import PAGE_SIZE
+from survey_app.services.themes.lineage import SplitInfo, split_info
 
 # Fewer respondents than this behind a filtered figure: it is not shown.
 MIN_RESPONDENTS = 5
@@ -208,6 +209,7 @@ class ThemeDetail:
     options: list[ThemeOption] = field(default_factory=list)
     overdue: bool = False
     suppressed: bool = False  # a filter narrows it to fewer than MIN_RESPONDENTS respondents
+    split: SplitInfo | None = None  # the theme was split into these parts
 
 
 async def _respondents(theme_id: int | None, scope: OpinionFilter) -> int:
@@ -224,14 +226,16 @@ async def theme_detail(
     shows nothing (a unit reading the opinions about itself is not filtering)."""
     theme = None
     keywords: list[str] = []
+    split = None
     if theme_id is not None:
         theme = await queries.find_theme(theme_id)
         if theme is None:
             raise NotFound("主题不存在")
         keywords = [*theme.keywords, *theme.pinned_keywords]
+        split = await split_info(theme.id)
     if (suppress_small and not scope.is_empty
             and await _respondents(theme_id, scope) < MIN_RESPONDENTS):
-        return ThemeDetail(theme, [], [], pager_for(1, 0), [], suppressed=True,
+        return ThemeDetail(theme, [], [], pager_for(1, 0), [], suppressed=True, split=split,
                            overdue=theme.is_overdue(utcnow()) if theme else False)
     representatives = (
         await opinion_queries.opinions_by_ids(theme.representatives, theme_id=theme.id, scope=scope)
@@ -258,4 +262,5 @@ async def theme_detail(
         units=units,
         options=[o for o in await queries.theme_options() if o.id != theme_id],
         overdue=theme.is_overdue(utcnow()) if theme else False,
+        split=split,
     )

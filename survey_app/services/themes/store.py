@@ -11,6 +11,7 @@ import numpy as np
 from analysis.themes import ThemeModel, ThemeRun, merge_themes
 from analysis.themes.corpus import doc_term_matrix
 from analysis.themes.dmm import MixtureCounts
+from survey_app.db.queries import theme_curation
 from survey_app.db.queries import themes as queries
 from survey_app.db.queries.themes import CorpusOpinion
 from survey_app.services.themes.common import Prepared, Registry, sentiment_changes
@@ -89,10 +90,12 @@ async def store(
     keeps_theme: Sequence[bool],
     drop: Collection[int] = (),
     before_describe: Callable[[], Awaitable[None]] | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> dict[int, int]:
     """Write a pure result (its assignments are indexed like `corpus`) and the new
     registry model in one transaction; returns the map from result ids to row ids.
-    `keeps_theme[i]`: opinion i stays in its current theme whatever the result says."""
+    `keeps_theme[i]`: opinion i stays in its current theme whatever the result says.
+    `names`: labels the analyst gave (result ids), kept by later runs like a rename."""
     known = registry.model.theme_ids if registry else ()
     existing = {
         theme.id: registry.resolve(theme.id) for theme in result.themes
@@ -137,6 +140,8 @@ async def store(
             ],
             run_id,
         )
+        for theme_id, label in (names or {}).items():
+            await theme_curation.rename_theme(id_map[theme_id], label)
         await queries.refresh_theme_stats()
     return id_map
 

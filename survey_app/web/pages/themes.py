@@ -1,5 +1,9 @@
 """Theme analysis pages: the theme list and each theme's opinions (analysts; the performance
-office reads), curation forms, hand-over to units, the units' rectification pages, export."""
+office reads), curation forms, hand-over to units, export. The units' rectification pages are
+in themes_assigned.py.
+
+A curation form returned with an error shows everything that was typed in it: the handler
+passes `typed` ({"form": its name, field: value …}) and the page fills that form from it."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from survey_app.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
+from survey_app.roles import ADMIN, ANALYST, OFFICE
 from survey_app.services import themes
 from survey_app.services.auth import CurrentUser
 from survey_app.web import rendering
@@ -169,10 +173,10 @@ async def export_report(request: Request) -> Response:
 
 async def _render_detail(
     request: Request, theme_id: int | None, scope: themes.OpinionFilter, page_no: int, *,
-    error: str | None = None, status_code: int = 200,
+    error: str | None = None, status_code: int = 200, typed: dict[str, Any] | None = None,
 ) -> Template:
     return rendering.page(
-        request, "analysis/theme.html", status_code=status_code, error=error,
+        request, "analysis/theme.html", status_code=status_code, error=error, typed=typed or {},
         detail=await themes.theme_detail(theme_id, scope, page_no),
         proposals=await themes.new_issue_proposals() if theme_id is None else [],
         sentiment_labels=themes.SENTIMENT_LABELS,
@@ -194,14 +198,16 @@ async def unassigned_page(request: Request, page: FromQuery[int] = 1) -> Templat
 
 
 async def _edit(
-    request: Request, theme_id: int, action: Callable[[], Awaitable[str | None]]
+    request: Request, theme_id: int, action: Callable[[], Awaitable[str | None]],
+    typed: dict[str, Any] | None = None,
 ) -> Response | Template:
-    """Run one curation action; a Chinese problem re-renders the theme page with it."""
+    """Run one curation action; a Chinese problem re-renders the theme page with it and with
+    what was typed into the form (`typed`)."""
     try:
         target = await action()
     except themes.ThemeError as problem:
         return await _render_detail(request, theme_id, themes.OpinionFilter(), 1, error=str(problem),
-                                    status_code=400)
+                                    status_code=400, typed=typed)
     return Redirect(path=target or f"/themes/{theme_id}")
 
 
@@ -213,7 +219,8 @@ async def rename_theme(request: Request, theme_id: RecordId) -> Response | Templ
         await themes.rename(_user(request), client_ip(request), theme_id,
                             str(form.get("label", "")))
 
-    return await _edit(request, theme_id, action)
+    return await _edit(request, theme_id, action,
+                       {"form": "rename", "label": str(form.get("label", ""))})
 
 
 @post("/themes/{theme_id:int}/merge", opt=roles(*EDITORS))
@@ -228,7 +235,10 @@ async def merge_themes(request: Request, theme_id: RecordId) -> Response | Templ
         edit = themes.ThemeEdit("merge", theme_id, others=others, label=str(form.get("label", "")))
         return (await themes.request_edit(_user(request), client_ip(request), edit)).url
 
-    return await _edit(request, theme_id, action)
+    return await _edit(request, theme_id, action, {
+        "form": "merge", "absorb": [str(v) for v in form.getall("absorb", [])],
+        "label": str(form.get("label", "")),
+    })
 
 
 @post("/themes/{theme_id:int}/split", opt=roles(*EDITORS))
@@ -237,10 +247,13 @@ async def split_theme(request: Request, theme_id: RecordId) -> Response | Templa
 
     async def action() -> str:
         k = themes.parse_split_count(str(form.get("k", "")))
-        edit = themes.ThemeEdit("split", theme_id, k=k)
+        labels = themes.parse_split_labels(str(form.get("labels", "")), k)
+        edit = themes.ThemeEdit("split", theme_id, k=k, labels=labels)
         return (await themes.request_edit(_user(request), client_ip(request), edit)).url
 
-    return await _edit(request, theme_id, action)
+    return await _edit(request, theme_id, action, {
+        "form": "split", "k": str(form.get("k", "")), "labels": str(form.get("labels", "")),
+    })
 
 
 @post("/themes/{theme_id:int}/pin", opt=roles(*EDITORS))
@@ -251,7 +264,8 @@ async def pin_keyword(request: Request, theme_id: RecordId) -> Response | Templa
         edit = themes.ThemeEdit("pin", theme_id, keyword=str(form.get("keyword", "")))
         return (await themes.request_edit(_user(request), client_ip(request), edit)).url
 
-    return await _edit(request, theme_id, action)
+    return await _edit(request, theme_id, action,
+                       {"form": "pin", "keyword": str(form.get("keyword", ""))})
 
 
 @post("/themes/{theme_id:int}/unpin", opt=roles(*EDITORS))
@@ -283,8 +297,10 @@ async def move_opinions(request: Request) -> Response | Template:
         else:
             await themes.move_opinions(_user(request), client_ip(request), opinion_ids, target)
     except themes.ThemeError as problem:
+        typed = {"form": "move", "opinion": [str(v) for v in form.getall("opinion", [])],
+                 "target": str(form.get("target", ""))}
         return await _render_detail(request, source_id, themes.OpinionFilter(), 1, error=str(problem),
-                                    status_code=400)
+                                    status_code=400, typed=typed)
     return Redirect(path=back)
 
 
@@ -337,60 +353,10 @@ async def hand_over(request: Request, theme_id: RecordId) -> Response | Template
         await themes.hand_over(_user(request), client_ip(request), theme_id, unit_id, deadline,
                                str(form.get("note", "")))
 
-    return await _edit(request, theme_id, action)
-
-
-# --- Hand-over pages (units see only their own) ----------------------------------------------
-
-
-@get("/themes/assigned", opt=roles(*READERS, UNIT_VIEWER))
-async def assigned_list(request: Request, page: FromQuery[int] = 1) -> Template:
-    return rendering.page(request, "analysis/assigned.html",
-                 listing=await themes.handed_over(_user(request), page),
-                 status_labels=themes.STATUS_LABELS)
-
-
-async def _render_assigned(
-    request: Request, theme_id: int, page_no: int, *, error: str | None = None,
-    status_code: int = 200,
-) -> Template:
-    handed = await themes.handed_over_detail(_user(request), theme_id, page_no)
-    return rendering.page(request, "analysis/assigned_theme.html", status_code=status_code,
-                          error=error, detail=handed.detail, thread=handed.thread,
-                          can_review=handed.can_review, thread_labels=themes.THREAD_LABELS,
-                          status_labels=themes.STATUS_LABELS,
-                          channel_labels=themes.CHANNEL_LABELS)
-
-
-@get("/themes/assigned/{theme_id:int}", opt=roles(*READERS, UNIT_VIEWER))
-async def assigned_page(
-    request: Request, theme_id: RecordId, page: FromQuery[int] = 1
-) -> Template:
-    return await _render_assigned(request, theme_id, page)
-
-
-@post("/themes/assigned/{theme_id:int}/reply", opt=roles(UNIT_VIEWER))
-async def reply(request: Request, theme_id: RecordId) -> Response | Template:
-    form = await request.form()
-    try:
-        await themes.reply(_user(request), client_ip(request), theme_id,
-                           str(form.get("status", "")), str(form.get("reply", "")))
-    except themes.ThemeError as problem:
-        return await _render_assigned(request, theme_id, 1, error=str(problem), status_code=400)
-    return Redirect(path=f"/themes/assigned/{theme_id}")
-
-
-@post("/themes/assigned/{theme_id:int}/review", opt=roles(*READERS))
-async def review_rectification(request: Request, theme_id: RecordId) -> Response | Template:
-    """The analyst or the office accepts (验收) or returns (退回) a unit's report."""
-    form = await request.form()
-    try:
-        await themes.review_rectification(_user(request), client_ip(request), theme_id,
-                                          str(form.get("decision", "")),
-                                          str(form.get("comment", "")))
-    except themes.ThemeError as problem:
-        return await _render_assigned(request, theme_id, 1, error=str(problem), status_code=400)
-    return Redirect(path=f"/themes/assigned/{theme_id}")
+    return await _edit(request, theme_id, action, {
+        "form": "handover", "unit_id": str(form.get("unit_id", "")),
+        "deadline": str(form.get("deadline", "")), "note": str(form.get("note", "")),
+    })
 
 
 # --- Search and charts -------------------------------------------------------------------------
@@ -481,7 +447,6 @@ async def save_lexicon(request: Request) -> Response | Template:
 ROUTES = [
     theme_list, run_clustering, assign_new, export_report, theme_page, unassigned_page,
     rename_theme, merge_themes, split_theme, pin_keyword, unpin_keyword, move_opinions,
-    hand_over, assigned_list, assigned_page, reply, review_page, review_decision,
-    review_rectification, accept_new_issue, correct_sentiment, lexicon_page, save_lexicon,
-    search_page, set_aside_page, restore_opinions,
+    hand_over, review_page, review_decision, accept_new_issue, correct_sentiment, lexicon_page,
+    save_lexicon, search_page, set_aside_page, restore_opinions,
 ]
