@@ -79,7 +79,7 @@ DETAIL_LABELS: dict[str, str] = {
     "deadline": "截止日期", "others": "其他主题", "was_enrolled": "原已启用", "days": "天数",
     "campaign": "调查批次", "campaign_ids": "调查批次", "runs": "运行次数", "run": "运行",
     "computed": "已计算", "flags": "标记", "inputs_hash": "输入哈希", "rate_percent": "抽样比例",
-    "detail": "说明", "held_job": "待确认任务",
+    "detail": "说明", "held_job": "待确认任务", "discarded": "确认不保存的跳过题",
 }
 VALUE_LABELS: dict[str, str] = {
     "unknown_user": "用户名不存在", "bad_password": "密码错误", "inactive": "账号已停用",
@@ -136,7 +136,7 @@ def _value(value: Any) -> str:
 # Details whose value is a list of items, never a [before, after] pair (a two-strata draw read
 # "分层字段：industry → size_class").
 _LIST_DETAILS = frozenset({"excluded_campaigns", "campaign_ids", "ids", "units", "unknown_units",
-                           "scopes", "themes", "opinions", "others", "flags"})
+                           "scopes", "themes", "opinions", "others", "flags", "discarded"})
 
 
 def _detail_value(key: str, value: Any) -> str:
