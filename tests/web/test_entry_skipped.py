@@ -133,3 +133,18 @@ async def test_the_entry_form_shows_each_condition_as_an_instruction(client, mak
     form = await client.get(url)
     assert "第 1 题选“小型”时回答本题" in form.text
     assert "第 1 题选“小型”时填写本部分" in form.text
+
+
+async def test_a_confirmation_stays_ticked_when_another_problem_sends_the_form_back(
+    client, make_user
+) -> None:
+    url = await _setup(client, make_user)
+    form = await client.get(url)
+    returned = await _post(client, url, form.text, PAPER[1:3])  # q1 (required) left out
+    confirmation = re.search(r'name="_skip_confirmed" value="([^"]*)"', returned.text)
+    assert confirmation is not None and "此题为必答题" in returned.text
+    again = await _post(client, url, returned.text,
+                        [*PAPER[1:3], ("_skip_confirmed", confirmation.group(1))])
+    assert again.status_code == 400 and "此题为必答题" in again.text
+    assert re.search(r'name="_skip_confirmed" value="q4" checked', again.text)
+    assert OPINION in again.text

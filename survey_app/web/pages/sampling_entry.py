@@ -70,6 +70,7 @@ async def _form_page(
     *, answers: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
     message: str | None = None, channel: str = "paper", submission_id: str | None = None,
     status_code: int = 200, skipped: list[SkippedAnswer] | None = None,
+    skip_confirmed: bool = False,
 ) -> Template:
     questionnaire = await campaigns.campaign_questionnaire(campaign)
     views = await campaign_monitoring.invitation_views([invitation])
@@ -83,7 +84,7 @@ async def _form_page(
                     for q in questionnaire.iter_questions() if q.relevant},
         section_conditions={s.id: condition_text(s.relevant, questionnaire, numbers)
                             for s in questionnaire.sections if s.relevant},
-        skipped=skipped or [],
+        skipped=skipped or [], skip_confirmed=skip_confirmed,
         answers=answers or {}, errors=errors or {}, message=message,
         channels=ENTRY_CHANNELS, channel=channel,
         submission_id=submission_id or secrets.token_urlsafe(18),
@@ -141,7 +142,7 @@ async def entry_submit(
         return await _form_page(  # type: ignore[return-value]
             request, campaign, invitation, answers=answers, errors=refusal.problems,
             message=refusal.message, channel=channel, submission_id=submission_id,
-            status_code=400,
+            status_code=400, skipped=skipped, skip_confirmed=bool(skipped),
         )
     await campaign_monitoring.record_entry(campaign, invitation.id, channel, actor_of(request),
                                            discarded=[item.label for item in skipped])
