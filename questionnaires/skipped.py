@@ -15,7 +15,14 @@ from datetime import date
 from questionnaires.answers import is_empty_answer
 from questionnaires.expressions import ExpressionError, compile_expression
 from questionnaires.flow import evaluate_visibility
-from questionnaires.model import ROW_SEPARATOR, Question, Questionnaire, QuestionType
+from questionnaires.model import (
+    ROW_SEPARATOR,
+    SATISFACTION_SCALE,
+    UNKNOWN_OPTION,
+    Question,
+    Questionnaire,
+    QuestionType,
+)
 from questionnaires.paper import never_shown, question_numbers
 
 
@@ -64,18 +71,26 @@ def _because(condition: str, questionnaire: Questionnaire, numbers: dict[str, in
     if not read:
         return "按问卷的显示条件，"
     subjects = "、".join(f"第 {numbers[name]} 题" for name in read)
-    shown = "；".join(_answer_label(questionnaire.question(name), values, name) for name in read)
+    shown = "；".join(_answer_label(questionnaire.question(name), values, references)
+                     for name in read)
     return f"按{subjects}的回答（{shown}）"
 
 
-def _answer_label(question: Question, values: Mapping[str, str], name: str) -> str:
-    if question.type == QuestionType.MATRIX_RATING:
-        rows = [values[key] for key in (question.row_field(row) for row in question.rows)
-                if key in values]
-        return "、".join(rows) or "未作答"
-    text = values.get(name, "")
+_LEVELS = {option.value: option.label for option in (*SATISFACTION_SCALE, UNKNOWN_OPTION)}
+
+
+def _answer_label(question: Question, values: Mapping[str, str],
+                  references: frozenset[str]) -> str:
+    if question.type == QuestionType.MATRIX_RATING:  # the rows the condition reads: "态度：满意"
+        rows = [(row.label, values.get(question.row_field(row), "")) for row in question.rows
+                if question.row_field(row) in references]
+        return "、".join(f"{label}：{_LEVELS.get(level, level) or '未作答'}"
+                        for label, level in rows) or "未作答"
+    text = values.get(question.name, "")
     if not text:
         return "未作答"
+    if question.type == QuestionType.RATING:
+        return _LEVELS.get(text, text)
     if question.options:
         labels = {str(option.value): str(option.label) for option in question.options}
         parts = text.split() if question.type == QuestionType.MULTIPLE_CHOICE else [text]
