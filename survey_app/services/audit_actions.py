@@ -75,8 +75,9 @@ _THEME_MOVE = {"from": "原状态", "to": "新状态"}
 _THEME_MOVE_VALUES = {"from": THEME_STATUS_LABELS, "to": THEME_STATUS_LABELS}
 _THEME_EDIT = {"kind": "操作", "theme_id": "主题编号", "others": "并入的主题编号",
                "keyword": "固定的关键词", "k": "拆分数量（空为自动）", "label": "合并后名称",
-               "job": "后台任务编号"}
-_THEME_EDIT_VALUES = {"kind": THEME_EDITS, "keyword": AS_TYPED, "label": AS_TYPED}
+               "labels": "拆分后名称", "job": "后台任务编号"}
+_THEME_EDIT_VALUES = {"kind": THEME_EDITS, "keyword": AS_TYPED, "label": AS_TYPED,
+                      "labels": AS_TYPED}
 _CARD = {"card": "红黄牌编号", "chars": "整改方案字数", "decision": "审核结论", "note": "审核意见"}
 _RESPONSE = {"campaign": "调查批次编号", "reason": "理由", "flags": "质量标记"}
 _RESPONSE_VALUES = {"reason": AS_TYPED, "flags": QUALITY_FLAGS}

@@ -53,7 +53,7 @@ DETAIL_LABELS: dict[str, str] = {
     "computed": "已计算", "flags": "标记", "inputs_hash": "输入哈希", "rate_percent": "抽样比例",
     "detail": "说明", "held_job": "待确认任务", "problem_rows": "有问题的行数",
     "open_campaigns": "进行中的调查", "unit_before": "原单位", "draft_campaigns": "未开始的调查",
-    "overwrote": "覆盖了别处的修改",
+    "overwrote": "覆盖了别处的修改", "discarded": "确认不保存的跳过题",
 }
 # Coded values of keys that mean the same in every action.
 _KEY_VALUES: dict[str, Mapping[str, str]] = {
@@ -70,7 +70,7 @@ _NO_ACTION = Action("")
 # "分层字段：industry → size_class").
 _LIST_DETAILS = frozenset({"excluded_campaigns", "campaign_ids", "ids", "units", "unknown_units",
                            "scopes", "themes", "opinions", "others", "flags", "periods", "runs",
-                           "cells", "excluded", "empty", "include_low"})
+                           "cells", "excluded", "empty", "include_low", "discarded", "labels"})
 
 
 def action_type(action: str) -> str:

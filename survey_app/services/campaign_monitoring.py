@@ -237,9 +237,15 @@ async def entry_invitation(campaign_id: int, invitation_id: int) -> InvitationLi
 
 
 async def record_entry(
-    campaign: CampaignRecord, invitation_id: int, channel: str, actor: Actor
+    campaign: CampaignRecord, invitation_id: int, channel: str, actor: Actor,
+    discarded: list[str] | None = None,
 ) -> None:
+    """`discarded`: the questions ("第 4 题") whose answers on paper the clerk confirmed are not
+    stored because the questionnaire's conditions skip them."""
+    detail: dict[str, object] = {"invitation": invitation_id, "channel": channel}
+    if discarded:
+        detail["discarded"] = discarded
     await audit.record_event(
         "entry.submit", actor_id=actor.id, actor_name=actor.name, target=campaign.code,
-        ip=actor.ip, detail={"invitation": invitation_id, "channel": channel},
+        ip=actor.ip, detail=detail,
     )

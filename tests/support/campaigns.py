@@ -89,9 +89,14 @@ sections:
 
 async def branching_campaign(invitations: int = 3) -> OpenCampaign:
     """A campaign whose page 2 is shown only when q1 on page 1 is answered 是."""
+    return await campaign_from_yaml(BRANCHING, invitations)
+
+
+async def campaign_from_yaml(template: str, invitations: int = 3) -> OpenCampaign:
+    """An open campaign on a questionnaire written in YAML (`{suffix}` makes its id unique)."""
     from survey_app.services.questionnaires import create_questionnaire, parse_text, publish
 
-    questionnaire = parse_text(BRANCHING.format(suffix=secrets.token_hex(3)))
+    questionnaire = parse_text(template.format(suffix=secrets.token_hex(3)))
     version_id = await create_questionnaire(questionnaire, "enterprise", None)
     await publish(version_id, None)
     open_token = secrets.token_urlsafe(24)

@@ -271,15 +271,24 @@
     // Autosave: a few seconds after changes, quietly; failures are retried later.
     const status = form.querySelector('[data-autosave-status]');
     const url = form.getAttribute('data-draft-url') || location.pathname.replace(/\/+$/, '') + '/draft';
-    let dirty = false, busy = false;
-    function save(keepalive) {
-      if (!dirty || busy || !window.fetch) return;
-      dirty = false; busy = true;
+    let dirty = false, busy = false, refused = false;
+    function post(keepalive) {
       const csrf = form.querySelector('input[data-csrf],input[name="_csrf_token"]');
-      fetch(url, {
+      return fetch(url, {
         method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin',
         keepalive: !!keepalive, headers: csrf ? { 'x-csrftoken': csrf.value } : {},
       }).then((r) => {
+        // 409 with a message: the link no longer takes answers (the campaign closed while the
+        // page was open, the questionnaire was submitted elsewhere…): the server's notice
+        // matters, not this page's checks. (An open link's 409 without one: no device yet.)
+        if (r.status !== 409) return r;
+        return r.json().then((body) => { refused = !!(body && body.message); return r; }, () => r);
+      });
+    }
+    function save(keepalive) {
+      if (!dirty || busy || refused || !window.fetch) return;
+      dirty = false; busy = true;
+      post(keepalive).then((r) => {
         if (r.ok && status) status.textContent = '已自动保存';
         if (r.status >= 500) dirty = true;
       }, () => { dirty = true; }).then(() => { busy = false; });
@@ -287,8 +296,42 @@
     const timer = setInterval(save, 4000);
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') save(true); });
 
+    // Text limits: the count as one types, a word when the browser cut a paste to maxlength
+    // (it does so silently), and the count told to screen readers once typing pauses.
+    const texts = Array.from(form.querySelectorAll('textarea[maxlength],input[type="text"][maxlength]'));
+    const pauses = new Map();
+    const near = (field, selector) => { const q = field.closest('.q'); return q && q.querySelector(selector); };
+    function counted(field, announce) {
+      const n = field.value.length, max = field.maxLength, box = near(field, '[data-count]');
+      if (box) {
+        box.textContent = `，已输入 ${n}/${max} 字`;
+        box.parentNode.classList.toggle('full', n >= max);
+      }
+      const note = near(field, '[data-limit-note]');
+      if (note && n < max) note.textContent = '';
+      if (!announce) return;
+      clearTimeout(pauses.get(field));
+      pauses.set(field, setTimeout(() => {
+        const live = near(field, '[data-count-live]');
+        if (live) live.textContent = `已输入 ${field.value.length}/${max} 字`;
+      }, 1500));
+    }
+    texts.forEach((field) => counted(field, false));
+    form.addEventListener('paste', (e) => {
+      const field = e.target;
+      if (texts.indexOf(field) < 0 || !e.clipboardData) return;
+      const pasted = e.clipboardData.getData('text').replace(/\r\n?/g, '\n');
+      const kept = field.value.length - ((field.selectionEnd || 0) - (field.selectionStart || 0));
+      const max = field.maxLength, note = near(field, '[data-limit-note]');
+      if (note && kept + pasted.length > max) {
+        note.textContent = pasted.length > max ? `粘贴的内容超过 ${max} 字，超出部分未填入`
+          : `粘贴后超过 ${max} 字，超出部分未填入`;
+      }
+    });
+
     function changed(e) { // re-check a question once it was answered (change) or shown wrong
       dirty = true;
+      if (texts.indexOf(e.target) >= 0) counted(e.target, e.type === 'input');
       refresh();
       const q = e.target.closest('[data-question]');
       if (q && (e.type === 'change' || q.classList.contains('has-error'))) check(q);
@@ -298,7 +341,8 @@
     // The form itself now carries the answers: a late autosave (e.g. on unload) must not race it.
     const stopAutosave = () => { dirty = false; clearInterval(timer); };
     form.addEventListener('submit', (e) => {
-      if (e.submitter && e.submitter.hasAttribute('formnovalidate')) { stopAutosave(); return; }
+      // A link the server refuses: let the POST through, its answer is the notice to show.
+      if (refused || (e.submitter && e.submitter.hasAttribute('formnovalidate'))) { stopAutosave(); return; }
       refresh();
       const bad = questions.filter((q) => !check(q));
       if (bad.length) {
@@ -306,6 +350,13 @@
         bad[0].scrollIntoView({ block: 'center' });
         const first = bad[0].querySelector('input,select,textarea');
         if (first) first.focus({ preventScroll: true });
+        // The page may have stayed open while the campaign closed: ask the server, and if the
+        // link is refused show its notice ("调查已结束") instead of asking for answers in vain.
+        if (window.fetch) {
+          post(false).then((r) => {
+            if (refused) { stopAutosave(); form.submit(); }
+          }, () => {});
+        }
       } else stopAutosave();
     });
     refresh();

@@ -16,9 +16,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from questionnaires.answers import coerce_form_answers
+from questionnaires.answers import coerce_form_answers, relevant_answers, validate_answers
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
-from questionnaires.paper import hidden_items, question_numbers
+from questionnaires.paper import condition_text, hidden_items, question_numbers
+from questionnaires.skipped import SkippedAnswer, skipped_answers
 from survey_app.roles import ADMIN, DATA_ENTRY
 from survey_app.services import campaign_monitoring, campaigns
 from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
@@ -27,6 +28,8 @@ from survey_app.web.pages.sampling_common import actor_of, campaign_or_404, form
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import page
 
+SKIPPED_MESSAGE = ("有按跳题规则应跳过的题目填写了内容，尚未保存。请对照纸质问卷核对：改正前面的回答，"
+                   "或勾选“确认按问卷逻辑不保存这些回答”后再保存。")
 RECEIPT_CODE = re.compile(r"[0-9]{6,}-[0-9A-F]{8}")
 ENTRY_CHANNELS = {key: CHANNELS[key] for key in ("paper", "interview", "phone")}
 
@@ -66,14 +69,22 @@ async def _form_page(
     request: Request, campaign: campaigns.CampaignRecord, invitation: campaigns.InvitationLine,
     *, answers: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
     message: str | None = None, channel: str = "paper", submission_id: str | None = None,
-    status_code: int = 200,
+    status_code: int = 200, skipped: list[SkippedAnswer] | None = None,
+    skip_confirmed: bool = False,
 ) -> Template:
     questionnaire = await campaigns.campaign_questionnaire(campaign)
     views = await campaign_monitoring.invitation_views([invitation])
+    numbers = _numbers(questionnaire)
     return page(
         request, "entry/form.html", status_code=status_code, campaign=campaign,
-        invitation=views[0], questionnaire=questionnaire, numbers=_numbers(questionnaire),
+        invitation=views[0], questionnaire=questionnaire, numbers=numbers,
         hidden=hidden_items(questionnaire),
+        # The conditions as the printed sheet words them, so the clerk sees which to skip.
+        conditions={q.name: condition_text(q.relevant, questionnaire, numbers)
+                    for q in questionnaire.iter_questions() if q.relevant},
+        section_conditions={s.id: condition_text(s.relevant, questionnaire, numbers)
+                            for s in questionnaire.sections if s.relevant},
+        skipped=skipped or [], skip_confirmed=skip_confirmed,
         answers=answers or {}, errors=errors or {}, message=message,
         channels=ENTRY_CHANNELS, channel=channel,
         submission_id=submission_id or secrets.token_urlsafe(18),
@@ -110,6 +121,18 @@ async def entry_submit(
     submission_id = (form.get("_submission_id") or [""])[0]
     if channel not in ENTRY_CHANNELS:
         channel = "paper"
+    # What the paper says for skipped questions is stored only once the clerk has confirmed
+    # exactly these answers away (a later answer to another skipped question asks again).
+    skipped = skipped_answers(questionnaire, answers)
+    confirmed = set((form.get("_skip_confirmed") or [""])[0].split())
+    if skipped and not {item.name for item in skipped} <= confirmed:
+        problems = validate_answers(questionnaire, relevant_answers(questionnaire, answers))
+        return await _form_page(  # type: ignore[return-value]
+            request, campaign, invitation, answers=answers,
+            errors={**problems, **{item.name: item.message for item in skipped}},
+            message=SKIPPED_MESSAGE, channel=channel, submission_id=submission_id,
+            status_code=400, skipped=skipped,
+        )
     try:
         receipt = await submit_invitation_response(
             invitation.token, submission_id, answers, channel=channel,
@@ -119,9 +142,10 @@ async def entry_submit(
         return await _form_page(  # type: ignore[return-value]
             request, campaign, invitation, answers=answers, errors=refusal.problems,
             message=refusal.message, channel=channel, submission_id=submission_id,
-            status_code=400,
+            status_code=400, skipped=skipped, skip_confirmed=bool(skipped),
         )
-    await campaign_monitoring.record_entry(campaign, invitation.id, channel, actor_of(request))
+    await campaign_monitoring.record_entry(campaign, invitation.id, channel, actor_of(request),
+                                           discarded=[item.label for item in skipped])
     return Redirect(path=f"/entry/{campaign.id}", query_params={"done": receipt.receipt_code})
 
 
