@@ -164,9 +164,16 @@ async def unknown_unit_codes(questionnaire: Questionnaire) -> tuple[str, ...]:
     return tuple(sorted(referenced - await queries.known_unit_codes(referenced)))
 
 
-async def save_edit(version_id: int, text: str, actor: CurrentUser, ip: str) -> SavedEdit:
-    """Save edited YAML: a draft in place, a published version as a new draft."""
-    return await save_questionnaire(version_id, read_text(text).questionnaire, actor, ip)
+async def save_edit(
+    version_id: int, text: str, actor: CurrentUser, ip: str, *,
+    base_hash: str | None = None, overwrite: bool = False,
+) -> SavedEdit:
+    """Save edited YAML: a draft in place, a published version as a new draft; like the
+    builder, refused (DraftChanged) when the draft changed since the editor page was opened."""
+    return await save_questionnaire(
+        version_id, read_text(text).questionnaire, actor, ip,
+        base_hash=base_hash, overwrite=overwrite,
+    )
 
 
 async def save_questionnaire(

@@ -3,7 +3,9 @@
 who changed the draft and when) and stores nothing, until the author explicitly overwrites,
 which is audited."""
 
+import html
 import json
+import re
 
 import pytest
 
@@ -115,3 +117,51 @@ async def test_a_stale_page_cannot_overwrite_a_published_version(admin) -> None:
     saved = await _save(admin, version_id, definition, tab["revision"], token)
     assert saved.status_code == 200, saved.text
     assert saved.json()["new_version"] is True and saved.json()["version"] != version_id
+
+
+def _textarea(page: str) -> str:
+    found = re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", page, re.S)
+    assert found
+    return html.unescape(found.group(1))
+
+
+def _revision_field(page: str) -> str:
+    found = re.search(r'name="revision" value="([0-9a-f]*)"', page)
+    assert found, "the YAML editor carries the revision it started from"
+    return found.group(1)
+
+
+async def test_the_yaml_editor_does_not_silently_overwrite_a_builder_save(admin) -> None:
+    """The YAML editor is the builder's other door to the same draft: an editor page opened
+    before a builder save must not wipe that save; what was typed in the editor is kept."""
+    version_id = await _blank(admin)
+    editor_url = f"/questionnaires/versions/{version_id}/edit"
+    editor = await admin.get(editor_url)
+    revision, token = _revision_field(editor.text), csrf_from(editor.text)
+    yaml_text = _textarea(editor.text)
+
+    tab, builder_token = await _open(admin, version_id)
+    mine = json.loads(json.dumps(tab["definition"]))
+    _first_question(mine)["hint"] = "按营业执照填写"
+    assert (await _save(admin, version_id, mine, tab["revision"], builder_token)).status_code == 200
+
+    typed = yaml_text.replace("title: ", "title: 修订版 ", 1)
+    refused = await admin.post(editor_url, data={
+        "definition": typed, "revision": revision, "_csrf_token": token})
+    assert refused.status_code == 409
+    assert "没有保存：这份草稿已在别处修改（admin1，" in refused.text
+    assert _textarea(refused.text) == typed  # the editor's text is kept as typed
+    assert _revision_field(refused.text) == revision  # still the page's own starting point
+    assert "仍然保存（覆盖对方的修改）" in refused.text
+    assert _first_question(await _stored(version_id))["hint"] == "按营业执照填写"
+
+    forced = await admin.post(editor_url, data={
+        "definition": typed, "revision": revision, "overwrite": "1",
+        "_csrf_token": csrf_from(refused.text)})
+    assert forced.status_code in (302, 303), forced.text
+    stored = await _stored(version_id)
+    assert stored["title"].startswith("修订版 ") and "hint" not in _first_question(stored)
+    rows = await AuditLog.select(AuditLog.detail).where(
+        AuditLog.action == "questionnaire.edit").order_by(AuditLog.id)
+    last = rows[-1]["detail"]
+    assert (json.loads(last) if isinstance(last, str) else last)["overwrote"].startswith("admin1，")

@@ -50,11 +50,16 @@ async def _posted_definition(request: Request) -> Any:
     return (await _posted(request)).get("definition")
 
 
-def _changed_elsewhere(error: DraftChanged) -> Response:
+def changed_by(error: DraftChanged) -> str:
+    """Who changed the draft and when, as the log says ("admin1，2026-12-06 22:10")."""
     who = "，".join(part for part in (error.by, format_time(error.at) if error.at else "") if part)
+    return who or "其他页面"
+
+
+def _changed_elsewhere(error: DraftChanged) -> Response:
     return Response({
         "ok": False, "conflict": True,
-        "message": f"没有保存：这份草稿已在别处修改（{who or '其他页面'}）。您的修改仍在本页；"
+        "message": f"没有保存：这份草稿已在别处修改（{changed_by(error)}）。您的修改仍在本页；"
                    "请复制需要的内容后刷新本页，或点“仍然保存（覆盖对方的修改）”。",
     }, status_code=409)
 

@@ -24,8 +24,14 @@ from survey_app.roles import ADMIN, ANALYST, OFFICE
 from survey_app.services import authoring, questionnaire_builder, questionnaires
 from survey_app.services.auth import CurrentUser
 from survey_app.services.authoring import ExportFormat
-from survey_app.services.questionnaires import AUDIENCES, AuthoringError, VersionRecord
+from survey_app.services.questionnaires import (
+    AUDIENCES,
+    AuthoringError,
+    DraftChanged,
+    VersionRecord,
+)
 from survey_app.web.guards import current_user, roles
+from survey_app.web.pages.questionnaire_builder import changed_by
 from survey_app.web.params import RecordId
 from survey_app.web.rendering import client_ip, page
 
@@ -156,6 +162,7 @@ async def questionnaire_detail(
 async def _edit_page(
     request: Request, version: VersionRecord, text: str, status_code: int = 200,
     notice: str | None = None, error: AuthoringError | None = None,
+    revision: str | None = None, changed: DraftChanged | None = None,
 ) -> Template:
     newer_draft = next(
         (v for v in await questionnaires.versions_of(version.questionnaire_id)
@@ -166,6 +173,10 @@ async def _edit_page(
         request, "admin/questionnaire_edit.html", status_code=status_code, version=version,
         text=text, newer_draft=newer_draft, notice=NOTICES.get(notice or ""), error=error,
         changes=await questionnaires.changes_since_previous(version.id),
+        # The revision the text started from: kept through errors, so that a save after a
+        # correction is still checked against it.
+        revision=version.definition_hash if revision is None else revision,
+        changed_by=changed_by(changed) if changed else None,
     )
 
 
@@ -182,10 +193,16 @@ async def version_save(request: Request, version_id: RecordId) -> Response | Tem
     version, _ = await _load(version_id)
     form = await request.form()
     text = str(form.get("definition", ""))
+    revision = str(form.get("revision", "")) or None
     try:
-        saved = await authoring.save_edit(version_id, text, _user(request), client_ip(request))
-    except AuthoringError as error:
-        return await _edit_page(request, version, text, 400, error=error)  # text kept as typed
+        saved = await authoring.save_edit(
+            version_id, text, _user(request), client_ip(request),
+            base_hash=revision, overwrite=form.get("overwrite") == "1",
+        )
+    except AuthoringError as error:  # text kept as typed
+        return await _edit_page(request, version, text, 400, error=error, revision=revision)
+    except DraftChanged as changed:
+        return await _edit_page(request, version, text, 409, revision=revision, changed=changed)
     notice = "unchanged" if saved.unchanged else "new_version" if saved.new_version else "saved"
     return Redirect(path=f"/questionnaires/versions/{saved.version.id}/edit?notice={notice}")
 
