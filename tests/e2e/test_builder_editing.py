@@ -140,3 +140,24 @@ async def test_the_preview_does_not_break_an_input_method_composition(
     await expect(page.locator("#b-q1-hint")).to_have_value("人数")
     await expect(page.locator("#b-q1-hint")).to_be_focused()
     await expect(page.locator("#b-q1-toggle .bq-flag.bad")).to_be_visible()  # marked afterwards
+
+
+async def test_a_text_question_asking_for_a_phone_number_says_it_will_be_masked(
+    site: Site, make_user
+) -> None:
+    """Text answers are masked before they are stored (手机号 → 【手机号】): a clerk who asks
+    for a phone number in a question is told so while typing the label, not after the survey."""
+    page = await site.phone(width=1280, height=900)
+    await log_in_as_admin(page, make_user)
+    await create_blank(page, site.url, "需要联系方式的问卷")
+    await page.fill("#b-q1-label", "贵企业所属行业")
+    phone = await add_question(page, 0, "text", "企业名称")
+    note = page.locator(f"#{phone}-masked")
+    await expect(note).to_be_hidden()
+    await page.fill(f"#{phone}-label", "")
+    await _type_into(page, f"#{phone}-label", "联系电话")
+    await expect(note).to_be_visible()
+    await expect(note).to_contain_text("会在保存前自动遮盖")
+    await expect(page.locator(f"#{phone}-label")).to_be_focused()  # typing goes on
+    await page.fill(f"#{phone}-label", "企业名称")
+    await expect(note).to_be_hidden()

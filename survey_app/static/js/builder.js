@@ -92,6 +92,9 @@
   // --- one question --------------------------------------------------------------------------
   let openName = null; // the question whose editor is open
   let problems = []; // the latest problems from the server, with indices
+  const ASKS_PERSONAL = /电话|手机|座机|联系方式|身份证|证件号|邮箱|电子邮件|车牌/;
+  const MASKED_NOTE = '注意：为保护个人信息，文字答案中的手机号、固定电话、身份证号、邮箱和车牌号会在保存前自动遮盖'
+    + '（例如显示为【手机号】），这道题收不到完整号码。需要联系受访者时，请使用样本框中的联系方式。';
   const advancedOpen = new Set(); // questions whose 高级设置 stay open across re-renders
 
   function questionEditor(id, q, si, qi) {
@@ -103,7 +106,16 @@
       q.label = v;
       const summary = document.getElementById(id + '-summary');
       if (summary) summary.textContent = v || '（未填题目文字）';
+      const masked = document.getElementById(id + '-masked');
+      if (masked) masked.hidden = !ASKS_PERSONAL.test(v);
     }, { rows: 2 }));
+    if (TEXT.indexOf(q.type) >= 0) {
+      // Text answers are masked before they are stored (services/submissions.py): say so
+      // while the clerk is still writing a question that asks for such a number.
+      const masked = h('p', { id: id + '-masked', class: 'bq-note', role: 'note', text: MASKED_NOTE });
+      masked.hidden = !ASKS_PERSONAL.test(q.label || '');
+      body.append(masked);
+    }
     body.append(textField(id + '-hint', '提示（可不填）', q.hint, (v) => setKey(q, 'hint', v)));
     if (q.type !== 'note') body.append(checkField(id + '-required', '必答', q.required === true, (v) => setKey(q, 'required', v)));
     if (CHOICE.indexOf(q.type) >= 0) {
