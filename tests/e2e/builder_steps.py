@@ -8,11 +8,25 @@ picked from the unit directory), saves it and publishes it through the diff conf
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from playwright.async_api import expect
 
+from survey_app.db.tables import QuestionnaireVersion
+
 PREVIEW = "iframe.phone-preview"
+
+
+async def draft_definition(title: str) -> dict:
+    """The stored draft of the questionnaire with this title, as the builder saved it."""
+    row = await QuestionnaireVersion.select(QuestionnaireVersion.definition).where(
+        (QuestionnaireVersion.status == "draft")
+        & (QuestionnaireVersion.questionnaire.title == title)
+    ).first()
+    assert row is not None
+    definition = row["definition"]
+    return json.loads(definition) if isinstance(definition, str) else definition
 
 
 async def settled(page: Any) -> None:

@@ -19,6 +19,7 @@ from tests.e2e.builder_steps import (
     add_question,
     build_district_questionnaire,
     create_blank,
+    draft_definition,
     save_and_publish,
     settled,
     show_only_when,
@@ -153,16 +154,6 @@ async def test_the_shared_district_steps(site: Site, make_user, make_unit) -> No
     assert any(q.get("opinion") for q in questions)
 
 
-async def _draft_definition(title: str) -> dict:
-    row = await QuestionnaireVersion.select(QuestionnaireVersion.definition).where(
-        (QuestionnaireVersion.status == "draft")
-        & (QuestionnaireVersion.questionnaire.title == title)
-    ).first()
-    assert row is not None
-    definition = row["definition"]
-    return json.loads(definition) if isinstance(definition, str) else definition
-
-
 async def test_duplicate_reorder_delete_and_validation(site: Site, make_user, make_unit) -> None:
     await _units(make_unit)
     page = await site.phone(width=1280, height=900)
@@ -185,7 +176,7 @@ async def test_duplicate_reorder_delete_and_validation(site: Site, make_user, ma
     await settled(page)
     await page.get_by_role("button", name="保存草稿").click()
     await expect(page.locator("[data-status-text]")).to_contain_text("已保存")
-    definition = await _draft_definition(title)
+    definition = await draft_definition(title)
     first = definition["sections"][0]["questions"]
     assert [(q["name"], q["label"]) for q in first] == [
         ("q1", "您的年龄段"), ("q2", "贵企业员工人数"), ("q3", "您的年龄段")]
@@ -244,7 +235,7 @@ async def test_double_clicks_a_deleted_rule_source_and_a_new_login(
     await other.close()
     await page.get_by_role("button", name="保存草稿").click()
     await expect(status).to_contain_text("已保存")
-    first = (await _draft_definition(title))["sections"][0]["questions"]
+    first = (await draft_definition(title))["sections"][0]["questions"]
     assert [q["label"] for q in first] == ["过去一年是否办理过业务", "办理的是什么业务"]
     assert first[1]["relevant"] == "${q1} = '1'"
 
@@ -313,5 +304,5 @@ async def test_unsaved_edits_come_back_after_the_tab_is_closed(
     await expect(page.get_by_role("button", name="恢复这些修改")).to_have_count(0)
     await page.fill("#b-q1-hint", "按营业执照上的地址")
     await expect(status).to_have_text("有未保存的修改")  # no longer 已保存
-    labels = [q["label"] for q in (await _draft_definition(title))["sections"][0]["questions"]]
+    labels = [q["label"] for q in (await draft_definition(title))["sections"][0]["questions"]]
     assert labels == ["贵企业所在街道"]

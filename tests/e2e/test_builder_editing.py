@@ -7,27 +7,14 @@ edit until the clerk chooses to overwrite."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from playwright.async_api import expect
 
-from survey_app.db.tables import QuestionnaireVersion
 from tests.e2e.accounts import log_in_as_admin
-from tests.e2e.builder_steps import add_question, create_blank, settled
+from tests.e2e.builder_steps import add_question, create_blank, draft_definition, settled
 from tests.e2e.conftest import Site
 
 pytestmark = pytest.mark.e2e
-
-
-async def _draft_definition(title: str) -> dict:
-    row = await QuestionnaireVersion.select(QuestionnaireVersion.definition).where(
-        (QuestionnaireVersion.status == "draft")
-        & (QuestionnaireVersion.questionnaire.title == title)
-    ).first()
-    assert row is not None
-    definition = row["definition"]
-    return json.loads(definition) if isinstance(definition, str) else definition
 
 
 async def _type_into(page, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +53,7 @@ async def test_leaving_an_expression_keeps_the_next_field_and_its_text(
     await settled(page)
     await page.get_by_role("button", name="保存草稿").click()
     await expect(page.locator("[data-status-text]")).to_contain_text("已保存")
-    saved = (await _draft_definition(title))["sections"][0]["questions"][1]
+    saved = (await draft_definition(title))["sections"][0]["questions"][1]
     assert saved["name"] == "staff"
     assert saved["constraint"] == ". >= 1"
     assert saved["constraint_message"] == "人数至少为1，请重填"
@@ -99,7 +86,7 @@ async def test_a_second_tab_does_not_silently_overwrite_the_first(site: Site, ma
     await expect(status).to_contain_text("没有保存：这份草稿已在别处修改（admin1，")
     await expect(status).to_contain_text("您的修改仍在本页")
     await expect(tab2.locator("#b-q1-label")).to_have_value("贵企业所在街道（注册地）")
-    stored = (await _draft_definition(title))["sections"][0]["questions"][0]
+    stored = (await draft_definition(title))["sections"][0]["questions"][0]
     assert stored == {**stored, "label": "贵企业所在街道", "hint": "按营业执照填写"}
 
     # Reloaded, the page offers this browser's copy of the edits; restored, they still may not
@@ -117,7 +104,7 @@ async def test_a_second_tab_does_not_silently_overwrite_the_first(site: Site, ma
     await expect(status).to_contain_text("没有保存：这份草稿已在别处修改（admin1，")
     await status.get_by_role("button", name="仍然保存（覆盖对方的修改）").click()
     await expect(status).to_contain_text("已保存")
-    stored = (await _draft_definition(title))["sections"][0]["questions"][0]
+    stored = (await draft_definition(title))["sections"][0]["questions"][0]
     assert stored["label"] == "贵企业所在街道（注册地）" and "hint" not in stored
 
 
