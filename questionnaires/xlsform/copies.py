@@ -8,6 +8,12 @@ from dataclasses import dataclass
 
 from questionnaires.xlsform.logic import rename
 from questionnaires.xlsform.structure import Group, Row
+from questionnaires.xlsform.vocabulary import (
+    DEFAULT_REPEAT_COPIES,
+    NESTED_REPEAT_COPIES,
+    REPEAT_PAGE_BUDGET,
+    REPEAT_QUESTION_BUDGET,
+)
 
 
 @dataclass(frozen=True)
@@ -116,3 +122,16 @@ def indexed_copies(source: str, repeats: dict[str, tuple[int, frozenset[str]]]) 
         return "${" + name + suffix + "}"
 
     return _INDEXED.sub(substitute, source)
+
+
+def budgeted_copies(group: Group, *, nested: bool) -> int:
+    """How many copies a repeat without a literal count gets: few enough that the expanded
+    questionnaire stays within the limits (about REPEAT_QUESTION_BUDGET questions and
+    REPEAT_PAGE_BUDGET pages per repeat)."""
+    rows = len(group.rows())
+    pages = 1 + sum(NESTED_REPEAT_COPIES if g.kind == "repeat" else 1 for g in groups(group))
+    return min(
+        NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES,
+        max(1, REPEAT_QUESTION_BUDGET // max(1, rows)),
+        max(1, REPEAT_PAGE_BUDGET // pages),
+    )

@@ -29,6 +29,11 @@ class SectionDraft:
     # Items a respondent never sees (metadata, calculations), by the position they go to.
     hidden: list[tuple[int, Draft]] = field(default_factory=list)
 
+    def same_page_as(self, other: SectionDraft) -> bool:
+        """Two drafts that would show as one page (questions after a nested group go on)."""
+        return (self.title, self.description, self.relevant, self.grouped) == (
+            other.title, other.description, other.relevant, other.grouped)
+
 
 def locator(survey: Sheet, sections: list[SectionDraft], choice_lists: OptionLists) -> Locator:
     def locate(place: Place) -> str:

@@ -22,6 +22,7 @@ from questionnaires.xlsform.conditions import EXPRESSION_KEYS, beyond_evaluator,
 from questionnaires.xlsform.copies import (
     Context,
     Instance,
+    budgeted_copies,
     groups,
     indexed_copies,
     integer,
@@ -43,13 +44,9 @@ from questionnaires.xlsform.questions import GENERATED, Draft, RowReader
 from questionnaires.xlsform.result import build, semantic_problems
 from questionnaires.xlsform.structure import Group, Row, parse_tree
 from questionnaires.xlsform.vocabulary import (
-    DEFAULT_REPEAT_COPIES,
     MAX_LOOP_CHOICES,
     MAX_REPEAT_COPIES,
     METADATA_TYPES,
-    NESTED_REPEAT_COPIES,
-    REPEAT_PAGE_BUDGET,
-    REPEAT_QUESTION_BUDGET,
     calculation_label,
     metadata_label,
 )
@@ -214,15 +211,7 @@ class Reader:
                 )
         else:
             nested = any(instance.repeat for instance in context.instances)
-            # Few enough copies that the expanded questionnaire stays within the limits
-            # (about REPEAT_QUESTION_BUDGET questions and REPEAT_PAGE_BUDGET pages per repeat).
-            rows = len(group.rows())
-            pages = 1 + sum(NESTED_REPEAT_COPIES if g.kind == "repeat" else 1 for g in groups(group))
-            count = min(
-                NESTED_REPEAT_COPIES if nested else DEFAULT_REPEAT_COPIES,
-                max(1, REPEAT_QUESTION_BUDGET // max(1, rows)),
-                max(1, REPEAT_PAGE_BUDGET // pages),
-            )
+            count = budgeted_copies(group, nested=nested)
             if not count_text:
                 counter = f"{suffixed(group.name, context)}_count"
                 self.add(
@@ -364,7 +353,7 @@ class Reader:
                 grouped=grouped,
             )
             last = self.sections[-1] if self.sections else None
-            if last is not None and _same_page(last, section):
+            if last is not None and last.same_page_as(section):
                 self.current = last  # e.g. the rest of a group after a nested group that was dropped
             else:
                 self.current = section
@@ -497,19 +486,9 @@ class Reader:
     def unique_names(self) -> dict[str, str]:
         return unique_names(self.sections, self.survey, self.warnings)
 
-    # -- the result --
-
 
 def _with_warnings(problems: list[Problem], warnings: list[Problem]) -> Exception:
     from questionnaires.xlsform import XlsformError
 
     return XlsformError(problems, tuple(once(warnings)))
 
-
-def _same_page(first: SectionDraft, second: SectionDraft) -> bool:
-    return (first.title, first.description, first.relevant, first.grouped) == (
-        second.title,
-        second.description,
-        second.relevant,
-        second.grouped,
-    )
