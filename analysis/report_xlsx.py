@@ -1,7 +1,8 @@
 """Workbooks people filter and pivot: bold frozen header, autofilter, number formats per column.
 
 For small tables (appraisal results, one row per unit): the whole sheet is built in memory so
-that formats and filters can be set. Cells go through tabular.safe_cell (formula injection).
+that formats and filters can be set. Text is written as explicit text cells (tabular.text_cell),
+so it is shown exactly as typed and never evaluated as a formula.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from analysis.tabular import _column_widths, _unique_sheet_title, _xlsx_value
+from analysis.tabular import _column_widths, _unique_sheet_title, _xlsx_value, text_cell
 
 PERCENT, SCORE, INTEGER = "0.0%", "0.00", "0"
 Sheet = tuple[Sequence[str], Iterable[Sequence[object]], Mapping[str, str]]
@@ -34,6 +35,9 @@ def write_report_xlsx(sheets: Mapping[str, Sheet]) -> bytes:
             cell.font = Font(bold=True)
         for row in values:
             sheet.append(row)
+        for sheet_row in sheet.iter_rows():
+            for cell in sheet_row:
+                text_cell(cell)
         for index, width in enumerate(_column_widths([[_xlsx_value(h) for h in header], *values[:200]]), 1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         for index, column in enumerate(header, start=1):

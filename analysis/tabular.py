@@ -3,8 +3,13 @@
 Why: a text cell that begins with ``= + - @`` (or TAB/CR/LF, or the full-width
 ``＝＋－＠`` that Excel and WPS also accept as formula starters) is executed as a
 formula when the file is opened (CSV/formula injection, OWASP ASVS 5.0 V1). Free-text
-opinions and roster fields are attacker-controlled, so such cells get a leading single
-quote. Numbers, dates and None keep their type so spreadsheets can still compute.
+opinions and roster fields are attacker-controlled.
+
+CSV has no cell types, so such cells get a leading single quote there. XLSX cells are typed:
+every text value is written as an explicit text cell (data type "s"), which Excel, WPS and
+LibreOffice display and never evaluate, so the text stays exactly as typed (an apostrophe
+would become part of, say, an SMS a platform sends from the file). Numbers, dates and None
+keep their type so spreadsheets can still compute.
 """
 
 from __future__ import annotations
@@ -16,16 +21,18 @@ import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 CellValue = str | int | float | Decimal | bool | dt.date | dt.datetime | dt.time | None
 Row = Sequence[object]
 SheetData = tuple[Sequence[str], Iterable[Row]]
+CellT = TypeVar("CellT", Cell, WriteOnlyCell)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 _PASS_THROUGH = (int, float, Decimal, dt.date, dt.time)  # bool is an int; datetime is a date
@@ -41,7 +48,7 @@ _EXCEL_SHEET_TITLE_FORBIDDEN = str.maketrans({char: "_" for char in "\\/?*[]:"})
 
 
 def safe_cell(value: object) -> CellValue:
-    """Return ``value`` ready for a spreadsheet: dangerous text gets a leading quote."""
+    """Return ``value`` ready for a CSV cell: dangerous text gets a leading quote."""
     if value is None or isinstance(value, _PASS_THROUGH):
         return value
     text = value if isinstance(value, str) else str(value)
@@ -80,9 +87,9 @@ def write_xlsx(sheets: Mapping[str, SheetData]) -> bytes:
         worksheet.freeze_panes = "A2"
         worksheet.append([_bold_cell(worksheet, value) for value in header_values])
         for row_values in head_rows:
-            worksheet.append(row_values)
+            worksheet.append([text_cell(WriteOnlyCell(worksheet, value=v)) for v in row_values])
         for row in row_iter:
-            worksheet.append([_xlsx_value(v) for v in row])
+            worksheet.append([text_cell(WriteOnlyCell(worksheet, value=_xlsx_value(v))) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -94,7 +101,8 @@ def _csv_text(value: object) -> str:
 
 
 def _xlsx_value(value: object) -> CellValue:
-    cell = safe_cell(value)
+    """The value as an XLSX cell holds it; text is kept as is (see `text_cell`)."""
+    cell: CellValue = value if value is None or isinstance(value, _PASS_THROUGH) else str(value)
     if isinstance(cell, str):
         # Control characters other than TAB/CR/LF are illegal in XML and make openpyxl fail.
         return ILLEGAL_CHARACTERS_RE.sub("", cell)
@@ -104,8 +112,15 @@ def _xlsx_value(value: object) -> CellValue:
     return cell
 
 
+def text_cell(cell: CellT) -> CellT:
+    """Mark a text cell as text: openpyxl would store "=..." as a formula (data type "f")."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def _bold_cell(worksheet: object, value: CellValue) -> WriteOnlyCell:
-    cell = WriteOnlyCell(worksheet, value=value)
+    cell = text_cell(WriteOnlyCell(worksheet, value=value))
     cell.font = Font(bold=True)
     return cell
 

@@ -253,3 +253,14 @@ def make_user(db, settings):  # type: ignore[no-untyped-def]
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def formula_cells(content: bytes) -> list[str]:
+    """Coordinates of every formula cell in an XLSX file: exports must have none."""
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    return [f"{sheet.title}!{cell.coordinate}" for sheet in book.worksheets
+            for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]

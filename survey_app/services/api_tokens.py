@@ -28,6 +28,10 @@ class TokenError(InvalidInput):
     """A Chinese message about a token request (creation form)."""
 
 
+class TokenNotFound(TokenError):
+    """The token id names no token."""
+
+
 class ApiAuthError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -55,9 +59,13 @@ async def create_token(
     chosen = frozenset(scopes)
     unknown = sorted(chosen - set(SCOPES))
     if unknown or not chosen:
-        raise TokenError(f"请至少选择一个权限范围，可选：{'、'.join(SCOPES)}")
+        # Named as the form's checkboxes name them: the codes mean nothing to the person.
+        raise TokenError(f"请至少勾选一个权限范围：{'、'.join(SCOPES.values())}")
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise TokenError(f"有效期应在 1–{MAX_DAYS} 天之间，留空表示不过期")
+    if await queries.active_token_named(name):
+        # Audit entries and the token list tell tokens apart by name only.
+        raise TokenError(f"已有名为「{name}」的有效令牌（未撤销）：请换一个名称，或先撤销原令牌")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + dt.timedelta(days=days) if days else None
     token_id = await queries.insert_token(name, hash_token(token), chosen, expires_at, actor_id)
@@ -72,10 +80,18 @@ async def create_token(
     return IssuedToken(token_id, name, token)
 
 
-async def revoke_token(token_id: int, *, actor_id: int, actor_name: str, ip: str) -> None:
+async def find_token(token_id: int) -> queries.TokenRecord:
+    """The token a revocation is about (shown for confirmation first)."""
     record = await queries.find_token(token_id)
     if record is None:
-        raise TokenError("令牌不存在")
+        raise TokenNotFound("令牌不存在")
+    return record
+
+
+async def revoke_token(token_id: int, *, actor_id: int, actor_name: str, ip: str) -> None:
+    record = await find_token(token_id)
+    if record.revoked:
+        raise TokenError(f"令牌「{record.name}」已撤销，无需再次撤销")
     await queries.revoke_token(token_id)
     await audit.record_event(
         "api_token.revoke",
@@ -83,7 +99,7 @@ async def revoke_token(token_id: int, *, actor_id: int, actor_name: str, ip: str
         actor_name=actor_name,
         target=record.name,
         ip=ip,
-        detail={"token": token_id},
+        detail={"token": token_id, "scopes": sorted(record.scopes)},
     )
 
 

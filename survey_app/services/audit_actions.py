@@ -118,7 +118,8 @@ ACTIONS: dict[str, Action] = {
     "api_token.create": Action("新建 API 令牌", {"token": "令牌编号", "scopes": "权限范围",
                                              "days": "有效天数（空为不过期）"},
                                {"scopes": SCOPES}),
-    "api_token.revoke": Action("吊销 API 令牌", {"token": "令牌编号"}),
+    "api_token.revoke": Action("撤销 API 令牌", {"token": "令牌编号", "scopes": "权限范围"},
+                               {"scopes": SCOPES}),
     "api.use": Action("使用 API", {"scope": "所需权限", "token": "令牌编号", "status": "拒绝（HTTP 状态码）"},
                       {"scope": SCOPES}),
     # --- Units --------------------------------------------------------------------------

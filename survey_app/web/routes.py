@@ -7,6 +7,7 @@ from typing import Any
 from survey_app.web import static_assets
 from survey_app.web.api import health, v1
 from survey_app.web.pages import (
+    api_tokens,
     appraisal,
     auth,
     campaign_lifecycle,
@@ -33,7 +34,8 @@ from survey_app.web.pages import (
 MODULES = (
     health, v1, auth, mfa, reauth, dashboard, jobs, units, units_admin, users, survey, survey_open,
     questionnaires, questionnaire_builder, questionnaire_paper, sampling, campaign_lifecycle,
-    campaign_open_link, themes, themes_assigned, scores, appraisal, cards, static_assets,
+    campaign_open_link, themes, themes_assigned, scores, api_tokens, appraisal, cards,
+    static_assets,
 )
 
 

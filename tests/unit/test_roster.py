@@ -20,6 +20,7 @@ from questionnaires.roster import (
     parse_roster,
 )
 from questionnaires.sampling import FrameUnit
+from tests.conftest import formula_cells
 
 ENTERPRISE_CSV = (
     "统一社会信用代码,企业名称,行业,企业规模,园区,联系人,手机\n"
@@ -243,4 +244,5 @@ def test_error_report_xlsx() -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("行号", "列", "问题", "内容")
     assert rows[1] == (3, "统一社会信用代码", "统一社会信用代码为空", None)
-    assert rows[2] == (4, "名称", "内容过长", '\'=HYPERLINK("http://x")')
+    assert rows[2] == (4, "名称", "内容过长", '=HYPERLINK("http://x")')
+    assert formula_cells(build_error_report_xlsx(errors)) == []

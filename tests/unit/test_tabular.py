@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
+from analysis.report_xlsx import write_report_xlsx
 from analysis.tabular import MAX_COLUMN_WIDTH, display_width, safe_cell, write_csv, write_xlsx
 
 
@@ -91,7 +93,7 @@ def test_xlsx_layout_and_values() -> None:
     assert sheet.freeze_panes == "A2"
     assert [c.value for c in sheet[1]] == ["单位", "得分", "日期"]
     assert all(c.font.bold for c in sheet[1])
-    assert sheet["A2"].value == "'=1+1"
+    assert sheet["A2"].value == "=1+1"  # exact text, no apostrophe
     assert sheet["A2"].data_type == "s"
     assert sheet["B2"].value == 88.5
     assert sheet["C2"].value == dt.datetime(2026, 3, 1)
@@ -138,3 +140,32 @@ def test_display_width_counts_chinese_double_and_takes_widest_line() -> None:
     assert display_width("abcdefg\n满意度调查") == 10
     assert display_width(12.5) == 4
     assert display_width(None) == 0
+
+
+XLSX_TEXTS = ["=HYPERLINK(\"http://x\",\"点我\")", "+86 138", "-2+3", "@SUM(A1)", "\tcmd",
+              "\rx", "＝1+1", "满意"]
+
+
+def _written(writer: str, header: list[str], rows: list[list[object]]) -> bytes:
+    if writer == "tabular":
+        return write_xlsx({"表": (header, rows)})
+    return write_report_xlsx({"表": (header, rows, {"得分": "0.00"})})
+
+
+@pytest.mark.parametrize("writer", ["tabular", "report"])
+@pytest.mark.parametrize("text", XLSX_TEXTS)
+def test_xlsx_keeps_formula_like_text_exact_as_a_text_cell(writer: str, text: str) -> None:
+    """XLSX has typed cells: an explicit text cell is never evaluated, so no apostrophe (which
+    would become part of e.g. an SMS a platform sends from the file) is needed."""
+    data = _written(writer, [text, "得分"], [[text, 7], [text, 88.5]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    # XML itself turns a raw CR into LF when read (line-end normalisation), in Excel too: the
+    # line break survives, nothing is added in front.
+    expected = text.replace("\r", "\n")
+    for row in sheet.iter_rows():
+        assert row[0].value == expected and row[0].data_type == "s"
+    assert [sheet["B2"].value, sheet["B3"].value] == [7, 88.5]
+    assert sheet["B2"].data_type == "n"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml  # no formula element anywhere

@@ -82,7 +82,7 @@ async def test_missing_bad_revoked_and_expired_tokens_get_401(client, make_user,
     basic = await client.get(url, params=params, headers={"Authorization": f"Basic {token}"})
     assert basic.status_code == 401
     token_id = (await first_row(ApiToken.select(ApiToken.id)))["id"]
-    await post_form(client, "/admin/api-tokens", f"/admin/api-tokens/{token_id}/revoke", {})
+    await post_form(client, "/admin/api-tokens", f"/admin/api-tokens/{token_id}/revoke", {"confirm": "1"})
     revoked = await client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 401 and revoked.json()["error"] == "API 令牌已被撤销"
     second = await _token(client, "临时", ["scores:read"])
@@ -125,7 +125,7 @@ async def test_token_form_errors_are_chinese_and_for_admin_and_office(client, ma
     await make_user("admin1", "admin")
     await login(client, "admin1")
     no_scope = await post_form(client, "/admin/api-tokens", "/admin/api-tokens", {"name": "考核系统"})
-    assert no_scope.status_code == 400 and "请至少选择一个权限范围" in no_scope.text
+    assert no_scope.status_code == 400 and "请至少勾选一个权限范围" in no_scope.text
     assert await ApiToken.count() == 0
 
 

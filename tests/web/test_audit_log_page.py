@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from survey_app.db.queries import audit
 from survey_app.db.tables import AuditLog
 from survey_app.services.audit_labels import detail_text
-from tests.conftest import login
+from tests.conftest import formula_cells, login
 
 
 async def _admin(client, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +77,9 @@ async def test_paging_and_formula_safe_export(client, make_user) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("时间（北京时间）", "操作人", "操作", "对象", "结果", "IP 地址", "详情")
     assert len(rows) == 61
-    assert all(str(r[3]).startswith("'=") for r in rows[1:])  # never a live formula
+    # Exact text in text cells: never a live formula, nothing added in front.
+    assert sorted(r[3] for r in rows[1:]) == sorted(f"=cmd|' /C calc'!A{i}" for i in range(60))
+    assert formula_cells(export.content) == []
     assert rows[1][2] == "标记样本框对象状态"
     assert await AuditLog.count().where(AuditLog.action == "audit.export") == 1
 

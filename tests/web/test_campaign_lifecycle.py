@@ -149,3 +149,25 @@ async def test_entry_page_has_no_doubled_already(client, make_user) -> None:
 
     text = (Path(__file__).resolve().parents[2] / "templates/entry/form.html").read_text("utf-8")
     assert "该邀请已{{" not in text
+
+
+async def test_reminder_batch_keeps_a_formula_like_template_as_exact_text(
+    client, make_user,
+) -> None:
+    """An apostrophe guard would become part of the SMS text; an explicit text cell does not."""
+    await admin(client, make_user)
+    campaign_id = await drawn_campaign()
+    form = await post_form(client, f"/campaigns/{campaign_id}/monitor",
+                           f"/campaigns/{campaign_id}/reminders/batch",
+                           {"select_all": "1", "filter": "all"})
+    template = '=HYPERLINK("{链接}","点此填写")'
+    response = await client.post(f"/campaigns/{campaign_id}/reminders/batch.xlsx", data={
+        "select_all": "1", "filter": "all", "template": template,
+        "_csrf_token": csrf_from(form.text)})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    first = [c for c in sheet[2]]
+    link, message = first[4].value, first[5]
+    assert message.value == template.replace("{链接}", link)  # no leading apostrophe
+    assert message.data_type == "s"  # a text cell: never evaluated as a formula
+    assert first[6].value == len(message.value)  # numbers stay numbers

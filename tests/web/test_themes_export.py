@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from survey_app.db.queries import audit
 from survey_app.db.tables import Opinion
+from tests.conftest import formula_cells
 from tests.web.test_themes_pages import _analyst_with_themes, _theme_of
 
 
@@ -34,7 +35,8 @@ async def test_export_has_theme_and_opinion_sheets(client, make_user) -> None:
     opinion_rows = list(book["意见"].iter_rows(values_only=True))
     assert len(opinion_rows) == 1 + 60
     by_id = {row[0]: row for row in opinion_rows[1:]}
-    assert by_id[hostile][7] == "'" + formula  # never executed as a formula
+    assert by_id[hostile][7] == formula  # exact text…
+    assert formula_cells(response.content) == []  # …in a text cell, never executed
     assert by_id[seeded.ids["tax"][0]][9] == await _theme_of(seeded.ids["tax"])
     event = (await audit.recent_events(action="themes.export"))[0]
     assert event.actor_name == "analyst1" and event.detail["opinions"] == 60

@@ -76,6 +76,13 @@ async def find_token(token_id: int) -> TokenRecord | None:
     return _record(row) if row else None
 
 
+async def active_token_named(name: str) -> bool:
+    """Whether a token that is not revoked already has this name."""
+    return bool(await ApiToken.exists().where(
+        (ApiToken.name == name) & ApiToken.revoked.eq(False)
+    ))
+
+
 async def find_token_by_hash(token_hash: str) -> TokenRecord | None:
     row = await ApiToken.select(*_COLUMNS).where(ApiToken.token_hash == token_hash).first()
     return _record(row) if row else None

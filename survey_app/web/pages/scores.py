@@ -1,7 +1,7 @@
 """Satisfaction scores and appraisal pages: the period list, unit cards with trends and a
 printable report, response quality review, exports, the appraisal with its scheme editor and
-grade overrides, and the administrators' API tokens. Handlers only translate HTTP to the
-services (services/scores.py, services/appraisal.py, services/api_tokens.py).
+grade overrides (the API tokens are in pages/api_tokens.py). Handlers only translate HTTP to
+the services (services/scores.py, services/appraisal.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from analysis.scoring.mapping import MAPPINGS
 from survey_app.jobs.runner import submit_job
 from survey_app.roles import ADMIN, ANALYST, OFFICE, UNIT_VIEWER
 from survey_app.services import (
-    api_tokens,
     appraisal,
     appraisal_overrides,
     appraisal_publication,
@@ -406,61 +405,6 @@ async def scheme_save(request: Request) -> Response | Template:
     return Redirect(path=f"/appraisal/schemes?{urlencode({'version': scheme_id})}")
 
 
-# --- API tokens (administrators) ------------------------------------------------------------
-
-
-async def _tokens_page(
-    request: Request,
-    *,
-    issued: api_tokens.IssuedToken | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Template:
-    response = page(
-        request,
-        "scores/api_tokens.html",
-        status_code=status_code,
-        tokens=await api_tokens.list_tokens(),
-        scopes=api_tokens.SCOPES,
-        issued=issued,
-        error=error,
-    )
-    response.headers["Cache-Control"] = "no-store"  # the page may show a token once
-    return response
-
-
-@get("/admin/api-tokens", opt=roles(ADMIN, OFFICE, step_up=True))
-async def token_list(request: Request) -> Template:
-    return await _tokens_page(request)
-
-
-@post("/admin/api-tokens", opt=roles(ADMIN, OFFICE, step_up=True, step_up_back="/admin/api-tokens"))
-async def token_create(request: Request) -> Template:
-    form = await request.form()
-    days = str(form.get("days", "")).strip()
-    try:
-        if days and not days.isdigit():
-            raise api_tokens.TokenError("有效期应填写天数（整数），留空表示不过期")
-        issued = await api_tokens.create_token(
-            str(form.get("name", "")),
-            [str(s) for s in form.getall("scopes", [])],
-            int(days) if days else None,
-            **_actor(request),
-        )
-    except api_tokens.TokenError as problem:
-        return await _tokens_page(request, error=str(problem), status_code=400)
-    return await _tokens_page(request, issued=issued)
-
-
-@post("/admin/api-tokens/{token_id:int}/revoke", opt=roles(ADMIN, OFFICE))
-async def token_revoke(request: Request, token_id: RecordId) -> Response | Template:
-    try:
-        await api_tokens.revoke_token(token_id, **_actor(request))
-    except api_tokens.TokenError as problem:
-        return await _tokens_page(request, error=str(problem), status_code=404)
-    return Redirect(path="/admin/api-tokens")
-
-
 ROUTES = [
     score_list,
     score_compute,
@@ -472,7 +416,4 @@ ROUTES = [
     quality_review,
     scheme_editor,
     scheme_save,
-    token_list,
-    token_create,
-    token_revoke,
 ]
