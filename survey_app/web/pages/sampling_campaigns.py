@@ -51,11 +51,11 @@ async def _list_page(
     request: Request, error: str | None = None, values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
+    versions = await campaigns.published_versions()
     return page(
         request, "admin/campaigns.html", status_code=status_code,
-        campaigns=await campaigns.list_campaigns(),
-        versions=await campaigns.published_versions(), error=error,
-        values=values or {}, **_LABELS,
+        campaigns=await campaigns.list_campaigns(), versions=versions, error=error,
+        values=values or campaigns.new_campaign_defaults(versions), **_LABELS,
     )
 
 
