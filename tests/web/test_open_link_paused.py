@@ -4,6 +4,7 @@ link is resumed the respondent continues on that page with the answers kept."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from survey_app.db.tables import Campaign, OpenDraft, Response
@@ -67,6 +68,8 @@ async def test_a_page_posted_while_the_link_is_paused_is_kept(client, db) -> Non
     assert "您已填写的内容已保存" in posted.text and "恢复使用后" in posted.text
     row = await OpenDraft.select(OpenDraft.answers, OpenDraft.section).first()
     assert row["section"] == "p2"
+    kept = row["answers"] if isinstance(row["answers"], dict) else json.loads(row["answers"])
+    assert kept == {"q1": "yes", "q2": "yes", "suggestion": SUGGESTION}  # "zzz" left out
     assert await Response.count() == 0
 
     # While paused, opening the link still shows the notice.
@@ -92,3 +95,19 @@ async def test_a_submit_posted_while_paused_is_kept_and_not_submitted(client, db
     await _pause(campaign.campaign_id, False)
     resumed = await client.get(link)
     assert re.search(r'name="q1" value="no"[^>]*checked', resumed.text)
+
+
+async def test_autosave_while_paused_keeps_the_answers_and_says_so(client, db) -> None:
+    """survey.js autosaves every few seconds: while paused the answers are kept all the same,
+    and the 409 with a message lets the next 下一页 bring the server's notice."""
+    campaign = await campaign_from_yaml(PAGED)
+    link = f"/o/{campaign.open_token}"
+    first = await client.get(link)
+    await _pause(campaign.campaign_id, True)
+    saved = await post_fields(client, f"{link}/draft", [
+        ("_csrf_token", csrf_from(first.text)), ("_section", "p1"), ("q1", "yes")])
+    assert saved.status_code == 409
+    assert saved.json()["saved"] is True and "您已填写的内容已保存" in saved.json()["message"]
+    await _pause(campaign.campaign_id, False)
+    resumed = await client.get(link)
+    assert re.search(r'name="q1" value="yes"[^>]*checked', resumed.text)
