@@ -1,11 +1,13 @@
 """The seeded draw of a campaign's sample (inline or as a job), the plan recorded with it, and
-replacements drawn from the same stratum.
+replacements drawn from the same stratum (confirmed first when the respondent has started or
+has been reminded).
 
 The draw is questionnaires.sampling's: reproducible from (roster snapshot, plan, seed), all of
 which are stored on the campaign; who drew is in the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from questionnaires.sampling import (
 from survey_app.db.queries import audit
 from survey_app.db.queries import campaigns as queries
 from survey_app.db.queries import invitations as invitation_queries
+from survey_app.db.queries import lifecycle as lifecycle_queries
 from survey_app.db.queries import roster as roster_queries
 from survey_app.db.queries._rows import utcnow
 from survey_app.services.campaign_plans import PlanRequest, plan_fingerprint
@@ -230,10 +233,68 @@ async def _recorded_draw(campaign: CampaignRecord) -> tuple[SampleDraw, _Frame]:
     return SampleDraw(plan, campaign.roster_hash, tuple(allocations), selected), frame
 
 
+@dataclass(frozen=True)
+class ReplacementPreview:
+    """What replacing an invitation cuts off, shown before it is done when the respondent has
+    started (a draft is saved) or has been reminded, and recorded with the decision."""
+
+    invitation: InvitationLine
+    reason: str
+    draft_saved_at: dt.datetime | None
+    draft_answered: int  # questions answered in the draft
+    started: bool
+
+    @property
+    def reason_label(self) -> str:
+        return REPLACEMENT_REASONS[self.reason].label
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.started or self.invitation.reminder_count > 0
+
+    @property
+    def token(self) -> str:
+        """What the admin confirmed: asked again if the respondent saved or was reminded since."""
+        saved = int(self.draft_saved_at.timestamp()) if self.draft_saved_at else 0
+        return f"{self.draft_answered}-{saved}-{self.invitation.reminder_count}"
+
+    def audit_detail(self) -> dict[str, object]:
+        """Recorded with a confirmed replacement."""
+        return {"draft_answered": self.draft_answered,
+                "draft_saved_at": self.draft_saved_at.isoformat() if self.draft_saved_at else None,
+                "reminders": self.invitation.reminder_count, "confirmed": True}
+
+
+class ReplacementNeedsConfirmation(CampaignError):
+    """The replacement was not done: the admin must first see `preview` and confirm it."""
+
+    def __init__(self, preview: ReplacementPreview, changed: bool) -> None:
+        super().__init__("确认后情况已有变化，请核对最新情况后再确认" if changed
+                         else "该对象已开始填写或已被提醒，请确认后再替补")
+        self.preview = preview
+        self.changed = changed  # a confirmation of an older state was posted
+
+
+def _answered(answers: Mapping[str, Any]) -> int:
+    return sum(1 for value in answers.values() if value not in (None, "", [], {}))
+
+
+async def _replacement_preview(old: InvitationLine, reason: str) -> ReplacementPreview:
+    draft = await lifecycle_queries.draft_of(old.id)
+    if draft is None:
+        return ReplacementPreview(old, reason, None, 0, started=False)
+    answers, saved_at = draft
+    return ReplacementPreview(old, reason, saved_at, _answered(answers), started=True)
+
+
 async def replace_invitation(
-    campaign_id: int, invitation_id: int, reason: str, actor: Actor
+    campaign_id: int, invitation_id: int, reason: str, actor: Actor, confirmed: str = ""
 ) -> InvitationLine:
-    """Retire an invitation (closed firm, no contact) for the next unit of its stratum."""
+    """Retire an invitation (closed firm, no contact) for the next unit of its stratum.
+
+    When the respondent has started or been reminded, `confirmed` must be the token of the
+    preview the admin saw (ReplacementNeedsConfirmation carries it). The draft is kept: the
+    link stops working, and the draft goes with the campaign's data under the retention rules."""
     campaign = await require_campaign(campaign_id)
     if campaign.status == "closed":
         raise CampaignError("批次已结束，不能再替补")
@@ -246,6 +307,9 @@ async def replace_invitation(
         raise CampaignError("只能替补尚未回复的邀请")
     if old.respondent_id is None:
         raise CampaignError("该对象已从样本框删除，无法确定替补对象")
+    preview = await _replacement_preview(old, reason)
+    if preview.needs_confirmation and confirmed != preview.token:
+        raise ReplacementNeedsConfirmation(preview, changed=bool(confirmed))
     draw, frame = await _recorded_draw(campaign)
     try:
         chosen = draw_replacement(frame.units, draw, old.respondent_key)
@@ -264,7 +328,9 @@ async def replace_invitation(
         "campaign.replace", actor_id=actor.id, actor_name=actor.name, target=campaign.code,
         ip=actor.ip,
         detail={"invitation": invitation_id, "replacement": new_id, "reason": reason,
-                "stratum": chosen.stratum_label},
+                "stratum": chosen.stratum_label,
+                # what the admin was shown and confirmed (only asked when there was something)
+                **(preview.audit_detail() if preview.needs_confirmation else {})},
     )
     replacement = await invitation_queries.find_invitation(new_id)
     assert replacement is not None

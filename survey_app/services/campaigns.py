@@ -188,3 +188,14 @@ async def open_campaigns() -> list[CampaignRecord]:
 async def published_versions() -> list[queries.VersionChoice]:
     """Published questionnaire versions a new campaign may use."""
     return await queries.published_versions()
+
+
+def new_campaign_defaults(versions: list[queries.VersionChoice]) -> dict[str, str]:
+    """What the new-campaign form selects before anything is chosen: a pair that agrees (the
+    first audience that has a published questionnaire, and its newest questionnaire), so the
+    form submitted unchanged is not refused for a mismatch."""
+    for audience in ROSTER_KINDS:
+        fitting = [v for v in versions if v.audience == audience]
+        if fitting:
+            return {"audience": audience, "version_id": str(fitting[0].id)}
+    return {"audience": next(iter(ROSTER_KINDS)), "version_id": ""}

@@ -106,11 +106,13 @@ def _draft_key(state: LinkState, device: str) -> str:
 
 
 async def open_for_device(token: str, secret_key: str, device: str, *,
-                          new_device: bool = False) -> tuple[LinkState, str]:
+                          new_device: bool = False,
+                          allow_paused: bool = False) -> tuple[LinkState, str]:
     """The open link's state with this device's draft, and the device's hash; refused (as
     "used") when the device has already submitted. A `new_device` (an id just drawn at random,
-    the first visit: a poster's burst) has neither, so only the link is read."""
-    state_ = await open_link(token, open_mode=True)
+    the first visit: a poster's burst) has neither, so only the link is read. `allow_paused`:
+    see submissions.open_link (a page posted while the link is paused is still kept)."""
+    state_ = await open_link(token, open_mode=True, allow_paused=allow_paused)
     hashed = device_hash(secret_key, state_.context.campaign_id, device)
     if new_device:
         return state_, hashed

@@ -63,6 +63,7 @@ class LinkState:
     questionnaire: Questionnaire
     draft: dict[str, Any] = field(default_factory=dict)
     draft_section: str = ""
+    paused: bool = False  # an open link paused by the administrator (only with allow_paused)
 
     @cached_property
     def draft_visibility(self) -> Visibility:
@@ -94,8 +95,16 @@ def _check_window(context: queries.InvitationContext, now: dt.datetime) -> None:
         raise SubmissionRefused("closed", "本次调查已经结束，感谢您的关注。")
 
 
-async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
-    """Resolve an invitation token (or an open-link token) for answering."""
+PAUSED_MESSAGE = "该公开链接已暂停使用，请稍后再试；如有疑问，请联系调查组织单位。"
+PAUSED_KEPT_MESSAGE = ("该公开链接已暂停使用，请稍后再试。您已填写的内容已保存在这台设备上，"
+                       "链接恢复使用后用同一设备打开即可接着填写；如有疑问，请联系调查组织单位。")
+
+
+async def open_link(token: str, *, open_mode: bool = False,
+                    allow_paused: bool = False) -> LinkState:
+    """Resolve an invitation token (or an open-link token) for answering. `allow_paused`: a
+    paused open link is returned (marked `paused`) instead of refused, so a page posted while
+    it was paused can still be kept as the draft; the caller then shows the pause notice."""
     if not LINK_TOKEN.fullmatch(token):
         raise SubmissionRefused("unknown", "链接无效，请核对链接或二维码是否完整。")
     draft: dict[str, Any] = {}
@@ -116,11 +125,12 @@ async def open_link(token: str, *, open_mode: bool = False) -> LinkState:
         )
     if context.invitation_status in {"replaced", "withdrawn"}:
         raise SubmissionRefused("withdrawn", "该邀请已失效。如有疑问，请联系调查组织单位。")
-    if context.invitation_status == "paused":
-        raise SubmissionRefused("paused", "该公开链接已暂停使用，请稍后再试；如有疑问，请联系调查组织单位。")
-    _check_window(context, utcnow())
+    paused = context.invitation_status == "paused"
+    if paused and not allow_paused:
+        raise SubmissionRefused("paused", PAUSED_MESSAGE)
+    _check_window(context, utcnow())  # a closed campaign's notice comes first, paused or not
     _, questionnaire = await questionnaire_for_version(context.version_id, context.definition_hash)
-    return LinkState(context, questionnaire, draft, section)
+    return LinkState(context, questionnaire, draft, section, paused=paused)
 
 
 # --- personal information: masked before anything is written (issue 17) ---------------------

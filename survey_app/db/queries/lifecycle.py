@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from survey_app.db.queries._rows import aware
+from survey_app.db.queries._rows import aware, json_value
 from survey_app.db.tables import Campaign, Draft, Invitation
 
 
@@ -16,6 +17,15 @@ async def draft_invitation_ids(campaign_id: int, statuses: Sequence[str]) -> set
         & Draft.invitation.status.is_in(list(statuses))
     )
     return {int(r["invitation"]) for r in rows}
+
+
+async def draft_of(invitation_id: int) -> tuple[dict[str, Any], dt.datetime | None] | None:
+    """An invitation's saved draft (answers, last saved) or None when nobody has started."""
+    row = await Draft.select(Draft.answers, Draft.updated_at).where(
+        Draft.invitation == invitation_id).first()
+    if row is None:
+        return None
+    return json_value(row["answers"], {}), aware(row["updated_at"])
 
 
 async def results_final_at(campaign_id: int) -> dt.datetime | None:

@@ -51,11 +51,11 @@ async def _list_page(
     request: Request, error: str | None = None, values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
+    versions = await campaigns.published_versions()
     return page(
         request, "admin/campaigns.html", status_code=status_code,
-        campaigns=await campaigns.list_campaigns(),
-        versions=await campaigns.published_versions(), error=error,
-        values=values or {}, **_LABELS,
+        campaigns=await campaigns.list_campaigns(), versions=versions, error=error,
+        values=values or campaigns.new_campaign_defaults(versions), **_LABELS,
     )
 
 
@@ -225,11 +225,20 @@ async def campaign_reminders(request: Request, campaign_id: RecordId) -> Respons
 async def invitation_replace(
     request: Request, campaign_id: RecordId, invitation_id: RecordId
 ) -> Response:
+    """Replaces at once, unless the respondent has started or been reminded: then a page shows
+    what will happen (the draft, the reminders, the link going dead) and asks to confirm."""
     campaign = await campaign_or_404(campaign_id)
     form = await request.form()
     try:
         replacement = await campaign_draws.replace_invitation(
-            campaign.id, invitation_id, str(form.get("reason", "")), actor_of(request)
+            campaign.id, invitation_id, str(form.get("reason", "")), actor_of(request),
+            confirmed=str(form.get("confirm", ""))[:64],
+        )
+    except campaign_draws.ReplacementNeedsConfirmation as asked:
+        return page(  # type: ignore[return-value]
+            request, "admin/campaign_replace_confirm.html", status_code=409 if asked.changed else 200,
+            campaign=campaign, preview=asked.preview,
+            error=str(asked) if asked.changed else None, **_LABELS,
         )
     except campaigns.CampaignError as problem:
         return await _monitor_page(request, campaign, 1, error=str(problem), status_code=400)  # type: ignore[return-value]

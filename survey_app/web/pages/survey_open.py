@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from questionnaires.answers import coerce_form_answers, validate_answers
+from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.steps import decide_step, problems_on_page
 from survey_app.services import open_links, submissions
 from survey_app.services.rate_limits import SharedRateLimiter
@@ -64,7 +64,27 @@ def _step(request: Request, state: LinkState, section_id: str, answers: dict[str
 
 
 async def _state(request: Request, token: str, device: str) -> tuple[LinkState, str]:
-    return await open_links.open_for_device(token, request.app.state.settings.secret_key, device)
+    """For posts: a paused link is returned marked `paused` (what was posted is kept first)."""
+    return await open_links.open_for_device(token, request.app.state.settings.secret_key, device,
+                                            allow_paused=True)
+
+
+async def _keep_while_paused(request: Request, state: LinkState, hashed: str,
+                             fields: dict[str, list[str]], section_id: str) -> Response:
+    """The link was paused while the page was open: whatever was typed on the posted page is
+    kept as this device's draft (through the same draft checks as any draft: answers that fail
+    them are left out), on the same page, and the notice says so. Nothing is submitted."""
+    questionnaire = state.questionnaire
+    if questionnaire.find_section(section_id) is not None:
+        answers = merge_section_answers(questionnaire, state.draft,
+                                        coerce_form_answers(questionnaire, fields, section_id),
+                                        section_id)
+    else:  # the whole questionnaire at once (a page from before paging)
+        answers = {**state.draft, **coerce_form_answers(questionnaire, fields)}
+        section_id = state.draft_section
+    kept = await open_links.save_draft(state, hashed, answers, section_id)
+    message = submissions.PAUSED_KEPT_MESSAGE if kept else submissions.PAUSED_MESSAGE
+    return _refusal_page(request, SubmissionRefused("paused", message))
 
 
 @get("/o/{token:str}", opt={**PUBLIC, NO_COMPRESSION: True}, include_in_schema=False)
@@ -129,8 +149,11 @@ async def open_submit(request: Request, token: FromPath[str]) -> Response:
             except SubmissionRefused as again:
                 return _refusal_page(request, again)
         return _refusal_page(request, refusal)
-    questionnaire = state.questionnaire
     section_id = str(form.get("_section", ""))
+    if state.paused:
+        return _with_cookie(request, await _keep_while_paused(request, state, hashed, fields,
+                                                              section_id), fresh)
+    questionnaire = state.questionnaire
     if not section_id:  # the whole questionnaire at once (a page from before paging)
         whole = dict(coerce_form_answers(questionnaire, fields))
         return _with_cookie(request, await _final(request, state, hashed, submission_id, whole, None),
@@ -169,6 +192,9 @@ async def open_autosave(request: Request, token: FromPath[str]) -> Response:
         return Response({"saved": False}, status_code=400)
     section_id, answers = merged
     saved = await open_links.save_draft(state, hashed, answers, state.draft_section or section_id)
+    if state.paused:  # kept all the same; survey.js then lets 下一页 bring the notice
+        message = submissions.PAUSED_KEPT_MESSAGE if saved else submissions.PAUSED_MESSAGE
+        return Response({"saved": saved, "message": message}, status_code=409)
     return Response({"saved": saved}, status_code=200 if saved else 413)
 
 
