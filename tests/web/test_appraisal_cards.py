@@ -39,9 +39,8 @@ async def _published_with_cards(client, make_user, make_unit):  # type: ignore[n
 
 async def test_a_card_is_registered_notified_rectified_and_lifted(client, make_user, make_unit) -> None:
     ids, card = await _published_with_cards(client, make_user, make_unit)
-    assert (
-        card["color"] == "黄牌" and card["status"] == "open" and card["reason"] == "期间得分（未计加减分） 75.33 低于黄牌线 76"
-    )
+    assert card["color"] == "黄牌" and card["status"] == "open"
+    assert card["reason"] == "期间得分（未计加减分） 75.33 低于黄牌线 76"
     code = next(c for c, i in ids.items() if i == card["unit"])
     office = dict(client.cookies)
     await make_user("unit1", "unit_viewer", unit_code=code)
