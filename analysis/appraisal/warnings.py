@@ -57,11 +57,19 @@ class WarningRules:
     yellow: CardRule = field(default_factory=lambda: CardRule(below=85.0, drop=5.0))
     red: CardRule = field(default_factory=lambda: CardRule(consecutive_yellow=2, on_veto=True))
 
+    @property
+    def score_name(self) -> str:
+        """What a reason calls the score it quotes. The period score is before 加减分, which
+        differs from the year's 考核得分 shown beside the card, so the name says so."""
+        if self.basis == "total":
+            return "期间得分（未计加减分）"
+        return self.basis_label if self.basis_label.endswith("得分") else f"{self.basis_label}得分"
+
     def describe(self) -> str:
         if not self.enabled:
             return "预警：不启用。"
         return (
-            f"预警（依据{self.basis_label}，每期评估）：{self.yellow.describe(Card.YELLOW)}；"
+            f"预警（依据{self.score_name}，每期评估）：{self.yellow.describe(Card.YELLOW)}；"
             f"{self.red.describe(Card.RED)}。得分不发布时不按得分亮牌；精度不足时仅当整个"
             "置信区间越过界线才亮牌。"
         )
@@ -133,8 +141,8 @@ def _card(
     else:
         if obs.low_precision:
             note = "得分精度不足：仅当整个置信区间越过界线时亮牌"
-        yellow = _score_reasons(obs, prev, scored, rules.yellow, "黄牌")
-        red += _score_reasons(obs, prev, scored, rules.red, "红牌")
+        yellow = _score_reasons(obs, prev, scored, rules.yellow, "黄牌", rules.score_name)
+        red += _score_reasons(obs, prev, scored, rules.red, "红牌", rules.score_name)
         n = rules.red.consecutive_yellow
         if n is not None and yellow and yellow_streak + 1 >= n:
             red.append(f"连续 {n} 期触发黄牌")
@@ -148,6 +156,7 @@ def _score_reasons(
     scored: Mapping[str, float],
     rule: CardRule,
     name: str,
+    score_name: str,
 ) -> list[str]:
     score = obs.score if obs.score is not None else 0.0
     # the favourable end of the CI for a LOW_PRECISION score, the point otherwise
@@ -155,20 +164,20 @@ def _score_reasons(
     shown = f"{score:.2f}" + (f"（区间上限 {best:.2f}）" if best != score else "")
     reasons = []
     if rule.below is not None and best < rule.below:
-        reasons.append(f"得分 {shown} 低于{name}线 {rule.below:g}")
+        reasons.append(f"{score_name} {shown} 低于{name}线 {rule.below:g}")
     if rule.bottom_k is not None and len(scored) > rule.bottom_k:
         # competition rank from the bottom, taking this unit at its favourable score
         rank = 1 + sum(1 for unit, other in scored.items() if unit != obs.unit and other < best)
         if rank <= rule.bottom_k:
             reasons.append(
-                f"得分 {shown} 在本类别倒数 {rule.bottom_k} 名内（共 {len(scored)} 个单位）"
+                f"{score_name} {shown} 在本类别倒数 {rule.bottom_k} 名内（共 {len(scored)} 个单位）"
             )
     prev_worst = _unfavourable_end(prev)
     if rule.drop is not None and prev is not None and prev_worst is not None:
         prev_score = prev.score or 0.0  # not None: prev_worst exists
         if prev_worst - best > rule.drop:
             reasons.append(
-                f"较上期（{prev.period} {prev_score:.2f}）下降 {prev_score - score:.2f} 分，"
+                f"{score_name}较上期（{prev.period} {prev_score:.2f}）下降 {prev_score - score:.2f} 分，"
                 f"超过 {rule.drop:g} 分"
             )
     return reasons

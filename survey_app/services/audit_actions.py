@@ -79,8 +79,8 @@ _THEME_EDIT = {"kind": "操作", "theme_id": "主题编号", "others": "并入�
 _THEME_EDIT_VALUES = {"kind": THEME_EDITS, "keyword": AS_TYPED, "label": AS_TYPED,
                       "labels": AS_TYPED}
 _CARD = {"card": "红黄牌编号", "chars": "整改方案字数", "decision": "审核结论", "note": "审核意见"}
-_RESPONSE = {"campaign": "调查批次编号", "reason": "理由", "flags": "质量标记"}
-_RESPONSE_VALUES = {"reason": AS_TYPED, "flags": QUALITY_FLAGS}
+_RESPONSE = {"campaign": "调查批次编号", "reason": "理由", "flags": "质量标记", "receipt": "回执编号"}
+_RESPONSE_VALUES = {"reason": AS_TYPED, "flags": QUALITY_FLAGS, "receipt": AS_TYPED}
 _UPLOAD = {"upload": "上传编号", "cells": "数据格数", "problems": "问题数", "changed": "改动格数",
            "unchanged": "未变格数"}
 

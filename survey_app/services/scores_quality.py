@@ -4,6 +4,7 @@ Split out of services/scores.py."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from survey_app.errors import NotFound
 from survey_app.services.scores import (
     ScoresError,
 )
+from survey_app.services.submissions import receipt_code
 
 # --- response quality (§A2.7): flag, review, publish the counts ----------------------------
 
@@ -122,12 +124,27 @@ REVIEW_DECISIONS = {"exclude": "剔除", "keep": "保留", "restore": "恢复"}
 
 
 async def review_response(
-    response_id: int, decision: str, reason: str, *, actor_id: int, actor_name: str, ip: str
+    response_id: int,
+    decision: str,
+    reason: str,
+    *,
+    actor_id: int,
+    actor_name: str,
+    ip: str,
+    receipt: str = "",
 ) -> quality_queries.ReviewedResponse:
-    """Exclude, keep or restore a response after review; the reason is required and audited."""
+    """Exclude, keep or restore a response after review; the reason is required and audited.
+
+    An unflagged response may be excluded only when found by its receipt code: the code is what
+    a respondent or a complaint quotes, so the exclusion rests on an outside report, not a guess."""
     response = await quality_queries.find_response(response_id)
     if response is None:
         raise ScoresError("答卷不存在")
+    if receipt:
+        receipt = normalise_receipt(receipt)
+        lookup = await quality_queries.receipt_lookup(response_id)
+        if lookup is None or receipt_code(response_id, lookup.submission_id) != receipt:
+            raise ScoresError("回执编号与答卷不符，请重新按回执编号查找")
     reason = reason.strip()
     if decision not in REVIEW_DECISIONS:
         raise ScoresError("请选择剔除、保留或恢复")
@@ -140,8 +157,8 @@ async def review_response(
     if decision == "exclude":
         if response.status != "complete":
             raise ScoresError("只能剔除有效（已完成）的答卷")
-        if not codes:
-            raise ScoresError("只有被标记为质量可疑的答卷才能在复核后剔除")
+        if not codes and not receipt:
+            raise ScoresError("只有被标记为质量可疑的答卷才能在复核后剔除；其他答卷请按回执编号查找后剔除")
         await quality_queries.set_review(
             response_id, status="excluded", exclusion_reason=reason, quality_flags=marked
         )
@@ -163,7 +180,12 @@ async def review_response(
         actor_name=actor_name,
         target=f"答卷 {response_id}",
         ip=ip,
-        detail={"campaign": response.campaign_id, "reason": reason, "flags": codes},
+        detail={
+            "campaign": response.campaign_id,
+            "reason": reason,
+            "flags": codes,
+            **({"receipt": receipt} if receipt else {}),
+        },
     )
     found = await quality_queries.find_response(response_id)
     assert found is not None
@@ -186,3 +208,44 @@ async def campaign_of_response(response_id: int) -> int:
     if found is None:
         raise NotFound("答卷不存在")
     return found.campaign_id
+
+
+# --- a response found by its receipt code (回执编号) ------------------------------------------
+
+_RECEIPT = re.compile(r"^(\d{6,12})-([0-9A-F]{8})$")
+_DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-"})
+
+
+def normalise_receipt(text: str) -> str:
+    """The code as printed: spaces dropped, letters upper case, any dash a hyphen (a code read
+    out on the phone or copied from a paper form is typed in many ways)."""
+    return "".join(text.split()).translate(_DASHES).upper()[:40]
+
+
+@dataclass(frozen=True)
+class FoundReceipt:
+    code: str
+    campaign_name: str
+    campaign_period: str
+    lookup: quality_queries.ReceiptLookup
+
+
+async def find_by_receipt(text: str) -> FoundReceipt:
+    """The response a receipt code belongs to; the code's check digits must match, so a mistyped
+    or guessed code finds nothing rather than someone else's response."""
+    code = normalise_receipt(text)
+    if not code:
+        raise ScoresError("请输入回执编号")
+    match = _RECEIPT.match(code)
+    if match is None:
+        raise ScoresError(f"回执编号「{code}」格式不对：应为数字-8 位字母数字，例如 000123-1A2B3C4D")
+    lookup = await quality_queries.receipt_lookup(int(match[1]))
+    if lookup is None or receipt_code(lookup.response.id, lookup.submission_id) != code:
+        raise ScoresError(f"没有找到回执编号为 {code} 的答卷，请核对后重试")
+    campaign = await quality_queries.find_campaign(lookup.response.campaign_id)
+    return FoundReceipt(
+        code=code,
+        campaign_name=campaign.name if campaign else "",
+        campaign_period=campaign.period if campaign else "",
+        lookup=lookup,
+    )

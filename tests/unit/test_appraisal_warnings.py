@@ -112,3 +112,26 @@ def test_disabled_rules_and_description() -> None:
     )
     text = RULES.describe()
     assert "得分低于 85" in text and "连续 2 期黄牌" in text and "倒数 1 名" in text
+
+
+def test_reasons_name_the_basis_score() -> None:
+    """The rules use the period score before 加减分 (or a component); a reason never says a
+    bare 得分 that a reader could take for the year's 考核得分."""
+    rules = WarningRules(yellow=CardRule(below=85.0, bottom_k=1, drop=5.0), red=CardRule())
+    cards = evaluate_warnings(
+        [Observation("A", "Q1", 95.0), Observation("A", "Q2", 84.5), Observation("B", "Q2", 90.0)],
+        PERIODS,
+        rules,
+    )
+    a = next(c for c in cards if (c.unit, c.period) == ("A", "Q2"))
+    assert a.reasons == (
+        "期间得分（未计加减分） 84.50 低于黄牌线 85",
+        "期间得分（未计加减分） 84.50 在本类别倒数 1 名内（共 2 个单位）",
+        "期间得分（未计加减分）较上期（Q1 95.00）下降 10.50 分，超过 5 分",
+    )
+    by_component = WarningRules(
+        basis="满意度", basis_label="满意度", yellow=CardRule(below=85.0), red=CardRule()
+    )
+    (b,) = evaluate_warnings([Observation("B", "Q1", 80.0)], PERIODS, by_component)
+    assert b.reasons == ("满意度得分 80.00 低于黄牌线 85",)
+    assert "依据期间得分（未计加减分）" in rules.describe()

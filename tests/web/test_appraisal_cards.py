@@ -39,9 +39,8 @@ async def _published_with_cards(client, make_user, make_unit):  # type: ignore[n
 
 async def test_a_card_is_registered_notified_rectified_and_lifted(client, make_user, make_unit) -> None:
     ids, card = await _published_with_cards(client, make_user, make_unit)
-    assert (
-        card["color"] == "黄牌" and card["status"] == "open" and card["reason"] == "得分 75.33 低于黄牌线 76"
-    )
+    assert card["color"] == "黄牌" and card["status"] == "open"
+    assert card["reason"] == "期间得分（未计加减分） 75.33 低于黄牌线 76"
     code = next(c for c, i in ids.items() if i == card["unit"])
     office = dict(client.cookies)
     await make_user("unit1", "unit_viewer", unit_code=code)
@@ -127,3 +126,22 @@ async def test_unit_dashboard_lists_handed_themes_with_deadlines(client, make_us
     home = await client.get("/")
     assert "考核待办" in home.text and f'href="/themes/assigned/{parking}"' in home.text
     assert "待整改回复</a>，期限" in home.text
+
+
+async def test_card_reason_names_the_score_it_is_based_on(client, make_user, make_unit) -> None:
+    """Trial finding: 考核得分 82.31 next to a reason "得分 85.31 …" — the card rules use the
+    period score before 加减分 (scheme: basis total), so the reason must say so."""
+    ids = await _office(client, make_user, make_unit)
+    saved = await post_form(client, "/appraisal/schemes", "/appraisal/schemes", {"definition": CARDS})
+    assert saved.status_code in (302, 303)
+    rows = full_rows()
+    rows = [(u, p, {**v, "扣分": 3} if u == "U03" else v) for u, p, v in rows]
+    await upload_and_apply(client, indicator_csv(rows))
+    assert (await run(client)).status_code == 200
+    assert (await publish(client, "扣分后重新发布")).status_code == 200
+    page = (await client.get("/appraisal")).text
+    row = page[page.index(f"/scores/units/{ids['U03']}") :]
+    row = row[: row.index("</tr>")]
+    assert "72.33" in row  # 考核得分 after the deduction of 3
+    assert "Q3 期间得分（未计加减分） 75.33 低于黄牌线 76" in row
+    assert "得分 75.33" not in row  # never a bare 得分 that differs from 考核得分

@@ -211,3 +211,43 @@ async def test_handover_errors_are_explained(client, make_user) -> None:
     assert past.status_code == 400 and "不能早于今天" in past.text
     assert (await Theme.select(Theme.status).where(Theme.id == tax).first())["status"] == (
         "pending")
+
+
+async def test_analyst_accepts_or_returns_from_the_theme_page(client, make_user) -> None:
+    """Trial finding: /themes/<id> of a theme 待验收 showed the unit's reply but no 验收/退回;
+    those were only at /themes/assigned/<id>. The theme page now carries them."""
+    parking, _ = await _hand_over_parking(client, make_user)
+    await make_user("viewer1", "unit_viewer", unit_code="U01")
+    await login(client, "viewer1")
+    await post_form(client, f"/themes/assigned/{parking}", f"/themes/assigned/{parking}/reply",
+                    {"status": "review", "reply": "停车位已全部建成"})
+    await login(client, "analyst1")
+    theme_url = f"/themes/{parking}"
+    page = await client.get(theme_url)
+    assert "停车位已全部建成" in page.text
+    assert f'action="/themes/assigned/{parking}/review"' in page.text
+    assert 'value="accept"' in page.text and 'value="return"' in page.text
+    assert f'href="/themes/assigned/{parking}"' in page.text  # the whole thread, one click away
+
+    silent = await post_form(client, theme_url, f"/themes/assigned/{parking}/review",
+                             {"decision": "return", "comment": " ", "back": "theme"})
+    assert silent.status_code == 400 and "请填写退回意见" in silent.text
+    returned = await post_form(client, theme_url, f"/themes/assigned/{parking}/review",
+                               {"decision": "return", "comment": "请补充位置清单", "back": "theme"})
+    assert returned.headers["location"] == theme_url  # back where the analyst was
+    assert (await Theme.select(Theme.status).where(Theme.id == parking).first())["status"] == (
+        "rectifying")
+    rectifying = await client.get(theme_url)
+    assert 'value="accept"' not in rectifying.text  # nothing to accept until the unit reports
+    assert f'href="/themes/assigned/{parking}"' in rectifying.text
+
+    await login(client, "viewer1")
+    await post_form(client, f"/themes/assigned/{parking}", f"/themes/assigned/{parking}/reply",
+                    {"status": "review", "reply": "位置清单见附件"})
+    await make_user("office1", "office")
+    await login(client, "office1")
+    accepted = await post_form(client, theme_url, f"/themes/assigned/{parking}/review",
+                               {"decision": "accept", "comment": "同意办结", "back": "theme"})
+    assert accepted.headers["location"] == theme_url
+    assert (await Theme.select(Theme.status).where(Theme.id == parking).first())["status"] == "done"
+    assert [e.actor_name for e in await audit.recent_events(action="themes.accept")] == ["office1"]

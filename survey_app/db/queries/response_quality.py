@@ -77,8 +77,6 @@ async def write_quality_marks(marks: dict[int, str]) -> None:
                 await Response.update({Response.quality_flags: value}).where(Response.id.is_in(chunk))
 
 
-
-
 @dataclass(frozen=True)
 class ReviewedResponse:
     """What a reviewer sees of a response: never who gave it."""
@@ -145,3 +143,39 @@ async def set_review(response_id: int, *, status: str, exclusion_reason: str, qu
             Response.quality_flags: quality_flags,
         }
     ).where(Response.id == response_id)
+
+
+@dataclass(frozen=True)
+class ReceiptLookup:
+    """A response found by its receipt code: what a reviewer may see, and what checks the code.
+    Never the answers' free text, the invitation or who entered it."""
+
+    response: ReviewedResponse
+    submission_id: str
+    stratum: str
+    ratings: int  # rated items (answer rows)
+    rated: int  # of which with a level (not 不了解)
+    mean_level: float | None
+
+
+async def receipt_lookup(response_id: int) -> ReceiptLookup | None:
+    row = (
+        await Response.select(*_REVIEW_COLUMNS, Response.submission_id, Response.stratum)
+        .where(Response.id == response_id)
+        .first()
+    )
+    if row is None:
+        return None
+    stats = await _select(
+        "SELECT COUNT(*) AS n, COUNT(level) AS rated, AVG(level) AS mean FROM answer WHERE response = {}",
+        response_id,
+    )
+    first = stats[0] if stats else {"n": 0, "rated": 0, "mean": None}
+    return ReceiptLookup(
+        response=_reviewed(row),
+        submission_id=row["submission_id"],
+        stratum=row["stratum"],
+        ratings=int(first["n"] or 0),
+        rated=int(first["rated"] or 0),
+        mean_level=float(first["mean"]) if first["mean"] is not None else None,
+    )

@@ -43,6 +43,7 @@ from survey_app.services.themes.handover import (
     parse_deadline,
     reply,
     review_rectification,
+    reviews_rectification,
     today_in_china,
 )
 from survey_app.services.themes.lexicon import KINDS as LEXICON_KINDS
@@ -154,6 +155,7 @@ __all__ = [
     "restore_opinions",
     "review",
     "review_rectification",
+    "reviews_rectification",
     "run_discovery",
     "save_list",
     "search",

@@ -217,4 +217,10 @@ async def handed_over_detail(user: CurrentUser, theme_id: int, page: int) -> Han
     if user.role == UNIT_VIEWER:
         detail = replace(detail, units=[u for u in detail.units if u.code == (code or "")])
     return HandedDetail(detail, await theme_handover.thread(theme_id),
-                        user.role in REVIEWERS and theme.status in (RECTIFYING, REVIEW, DONE))
+                        reviews_rectification(user, theme.status))
+
+
+def reviews_rectification(user: CurrentUser, status: str) -> bool:
+    """Whether the user may accept or return a handed theme in this status (the analyst and
+    the office, once the unit has answered): the same forms on the theme page and the thread."""
+    return user.role in REVIEWERS and status in (RECTIFYING, REVIEW, DONE)

@@ -315,10 +315,22 @@ async def unit_report(request: Request, unit_id: RecordId, period: FromQuery[str
 
 
 async def _quality_page(
-    request: Request, campaign_id: int, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    campaign_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    receipt: str = "",
+    typed: dict[str, Any] | None = None,
 ) -> Template:
     campaign = await scores_quality.campaign_to_review(campaign_id)
     [summary] = await scores_quality.quality_summaries([campaign])
+    found, lookup_error = None, None
+    if receipt:
+        try:
+            found = await scores_quality.find_by_receipt(receipt)
+        except scores.ScoresError as problem:
+            lookup_error = str(problem)
     return page(
         request,
         "scores/quality.html",
@@ -330,25 +342,37 @@ async def _quality_page(
         channel_labels=CHANNEL_LABELS,
         reviewed=scores_quality.REVIEWED,
         error=error,
+        receipt=receipt,
+        found=found,
+        lookup_error=lookup_error,
+        typed=typed or {},
     )
 
 
 @get("/scores/quality/{campaign_id:int}", opt=roles(*OFFICE_ROLES))
-async def quality_list(request: Request, campaign_id: RecordId) -> Template:
-    return await _quality_page(request, campaign_id)
+async def quality_list(
+    request: Request, campaign_id: RecordId, receipt: FromQuery[str | None] = None
+) -> Template:
+    return await _quality_page(request, campaign_id, receipt=(receipt or "").strip()[:40])
 
 
 @post("/scores/quality/responses/{response_id:int}", opt=roles(*OFFICE_ROLES))
 async def quality_review(request: Request, response_id: RecordId) -> Response | Template:
     form = await request.form()
+    decision, reason = str(form.get("decision", "")), str(form.get("reason", ""))
+    receipt = str(form.get("receipt", "")).strip()[:40]
     try:
         reviewed = await scores_quality.review_response(
-            response_id, str(form.get("decision", "")), str(form.get("reason", "")), **_actor(request)
+            response_id, decision, reason, receipt=receipt, **_actor(request)
         )
     except scores.ScoresError as problem:
         campaign_id = await scores_quality.campaign_of_response(response_id)
-        return await _quality_page(request, campaign_id, error=str(problem), status_code=400)
-    return Redirect(path=f"/scores/quality/{reviewed.campaign_id}")
+        typed = {"response": response_id, "decision": decision, "reason": reason}
+        return await _quality_page(
+            request, campaign_id, error=str(problem), status_code=400, receipt=receipt, typed=typed
+        )
+    query = {"receipt": scores_quality.normalise_receipt(receipt)} if receipt else None
+    return Redirect(path=f"/scores/quality/{reviewed.campaign_id}", query_params=query)
 
 
 # --- appraisal schemes (results, 计算 and 发布 are in pages/appraisal.py) ------------------

@@ -175,9 +175,12 @@ async def _render_detail(
     request: Request, theme_id: int | None, scope: themes.OpinionFilter, page_no: int, *,
     error: str | None = None, status_code: int = 200, typed: dict[str, Any] | None = None,
 ) -> Template:
+    detail = await themes.theme_detail(theme_id, scope, page_no)
+    theme = detail.theme
     return rendering.page(
         request, "analysis/theme.html", status_code=status_code, error=error, typed=typed or {},
-        detail=await themes.theme_detail(theme_id, scope, page_no),
+        detail=detail,
+        can_review=bool(theme and themes.reviews_rectification(_user(request), theme.status)),
         proposals=await themes.new_issue_proposals() if theme_id is None else [],
         sentiment_labels=themes.SENTIMENT_LABELS,
         units=await themes.active_units(),

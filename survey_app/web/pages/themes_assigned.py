@@ -77,7 +77,9 @@ async def review_rectification(request: Request, theme_id: RecordId) -> Response
         return await _render_assigned(request, theme_id, 1, error=str(problem), status_code=400,
                                       typed={"form": "review",
                                              "comment": str(form.get("comment", ""))})
-    return Redirect(path=f"/themes/assigned/{theme_id}")
+    # the same form sits on the analyst's theme page: go back to the page it was sent from
+    back = f"/themes/{theme_id}" if form.get("back") == "theme" else f"/themes/assigned/{theme_id}"
+    return Redirect(path=back)
 
 
 ROUTES = [assigned_list, assigned_page, reply, review_rectification]
