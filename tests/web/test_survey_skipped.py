@@ -75,8 +75,7 @@ async def test_each_conditional_question_says_when_it_applies(client, link) -> N
     text = html_lib.unescape(first.text)
     assert text.count('class="hint skip-rule"') == 2
     assert "（第 1 题选“是”时回答本题）" in text
-    # survey.js hides irrelevant questions itself: the instruction is for pages without it
-    assert "js/survey.js" in first.text
+    assert "（第 4 题选“是”时回答本题）" not in text  # on the next step, not this one
 
 
 async def test_skipped_answers_bring_the_step_back_with_a_notice(client, link) -> None:
