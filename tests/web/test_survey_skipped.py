@@ -15,30 +15,9 @@ import pytest
 
 from survey_app.db.tables import Draft, OpenDraft, Response
 from tests.conftest import csrf_from
-from tests.support.campaigns import campaign_from_yaml, post_fields
+from tests.support.campaigns import OPINION, post_fields, skipping_campaign
 
-SKIPPING = """
-id: skipping-{suffix}
-title: 跳答问卷
-sections:
-  - id: p1
-    title: 行政审批
-    questions:
-      - {{name: q6, type: single_choice, label: 近一年是否到区行政审批局办过事, required: true,
-         options: [{{value: "yes", label: 是}}, {{value: "no", label: 否}}]}}
-      - {{name: q7, type: rating, label: 您对办事效率是否满意, unit: U03, dimension: 服务效率,
-         relevant: "${{q6}} = 'yes'"}}
-      - {{name: q10, type: textarea, label: 您对区行政审批局有什么意见和建议,
-         relevant: "${{q6}} = 'yes'"}}
-  - id: p2
-    title: 其他
-    questions:
-      - {{name: q20, type: single_choice, label: 是否愿意留下联系方式, required: true,
-         options: [{{value: "yes", label: 是}}, {{value: "no", label: 否}}]}}
-      - {{name: q21, type: text, label: 联系方式, relevant: "${{q20}} = 'yes'"}}
-"""
 
-OPINION = "窗口排队太久，材料反复要求补交"
 Q10_NOTICE = ("第 3 题只在第 1 题选“是”时回答。按您目前的选择，本题将跳过，您填写的内容不会保存。"
               "如需保存，请修改第 1 题；如确认无误，请再点“下一页”。")
 
@@ -66,7 +45,7 @@ async def _draft(link: str) -> dict[str, object]:
 
 @pytest.fixture(params=["invitation", "open"])
 async def link(request, db) -> str:  # type: ignore[no-untyped-def]
-    campaign = await campaign_from_yaml(SKIPPING)
+    campaign = await skipping_campaign()
     return f"/s/{campaign.tokens[0]}" if request.param == "invitation" else f"/o/{campaign.open_token}"
 
 
