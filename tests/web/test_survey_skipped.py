@@ -17,7 +17,6 @@ from survey_app.db.tables import Draft, OpenDraft, Response
 from tests.conftest import csrf_from
 from tests.support.campaigns import OPINION, post_fields, skipping_campaign
 
-
 Q10_NOTICE = ("第 3 题只在第 1 题选“是”时回答。按您目前的选择，本题将跳过，您填写的内容不会保存。"
               "如需保存，请修改第 1 题；如确认无误，请再点“下一页”。")
 
