@@ -8,6 +8,7 @@ import re
 from questionnaires.model import Questionnaire, QuestionType
 
 _EQUALS = re.compile(r"\$\{(\w+)\}\s*(!?=)\s*'([^']*)'")
+_SELECTED = re.compile(r"selected\(\s*\$\{(\w+)\}\s*,\s*'([^']*)'\s*\)")
 _REFERENCE = re.compile(r"\$\{(\w+)\}")
 _WORDS = ((" and ", " 且 "), (" or ", " 或 "), ("not(", "并非("), ("selected(", "已选("))
 
@@ -33,7 +34,8 @@ def hidden_items(questionnaire: Questionnaire) -> set[str]:
 
 def condition_text(expression: str, questionnaire: Questionnaire,
                    numbers: dict[str, int]) -> str:
-    """`${used_approval} = 'yes'` -> 第 7 题选“是”."""
+    """`${used_approval} = 'yes'` -> 第 7 题选“是”; `selected(${ways}, 'hall')` -> 第 1 题选了
+    “大厅” (option labels, never their codes)."""
     if not expression.strip():
         return ""
 
@@ -51,7 +53,13 @@ def condition_text(expression: str, questionnaire: Questionnaire,
         verb = "选" if operator == "=" else "未选"
         return f"{subject}{verb}“{label(name, value)}”"
 
-    text = _EQUALS.sub(equals, expression)
+    def selected(match: re.Match[str]) -> str:
+        name, value = match.groups()
+        number = numbers.get(name)
+        subject = f"第 {number} 题" if number else "前面的题目"
+        return f"{subject}选了“{label(name, value)}”"
+
+    text = _SELECTED.sub(selected, _EQUALS.sub(equals, expression))
     text = _REFERENCE.sub(lambda m: f"第 {numbers[m.group(1)]} 题" if m.group(1) in numbers
                           else "前面的题目", text)
     for english, chinese in _WORDS:

@@ -1,4 +1,5 @@
-"""Answers given to questions the skip logic hides (pure), for paper data entry.
+"""Answers given to questions the skip logic hides (pure), for paper data entry and for
+respondents' pages without JavaScript (where conditional questions show and can be answered).
 
 A respondent online never sees a skipped question, so dropping its answer loses nothing. A clerk
 copying a paper form is different: what is written on the sheet must never vanish silently, so
@@ -23,7 +24,7 @@ from questionnaires.model import (
     Questionnaire,
     QuestionType,
 )
-from questionnaires.paper import never_shown, question_numbers
+from questionnaires.paper import condition_text, never_shown, question_numbers
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class SkippedAnswer:
     name: str  # the question's name
     label: str  # "第 4 题"
     message: str  # "第 4 题：按第 1 题的回答（大型）本题应跳过，但填写了内容"
+    condition: str = ""  # the display condition that skips it (the question's or its section's)
+    subjects: tuple[str, ...] = ()  # the questions that condition reads: ("第 1 题",)
+    in_section: str = ""  # the title of its section when the section as a whole is skipped
 
 
 def skipped_answers(
@@ -52,22 +56,40 @@ def skipped_answers(
                 continue
             condition = section.relevant if section_hidden else question.relevant
             label = f"第 {numbers[question.name]} 题"
-            because = _because(condition, questionnaire, numbers, visibility.values)
+            read, references = _read(condition, numbers)
+            because = _because(read, references, questionnaire, numbers, visibility.values)
             where = f"本题所在的“{section.title}”部分" if section_hidden else "本题"
             found.append(SkippedAnswer(
-                question.name, label, f"{label}：{because}{where}应跳过，但填写了内容"))
+                question.name, label, f"{label}：{because}{where}应跳过，但填写了内容",
+                condition, tuple(f"第 {numbers[name]} 题" for name in read),
+                section.title if section_hidden else ""))
     return found
 
 
-def _because(condition: str, questionnaire: Questionnaire, numbers: dict[str, int],
-             values: Mapping[str, str]) -> str:
-    """"按第 1 题的回答（大型）": the answers the condition reads, as the clerk sees them."""
+def respondent_notice(item: SkippedAnswer, questionnaire: Questionnaire, button: str) -> str:
+    """What a respondent reads of a skipped answer: "第 10 题只在第 6 题选“是”时回答。按您目前的
+    选择，本题将跳过，您填写的内容不会保存。如需保存，请修改第 6 题；如确认无误，请再点“下一页”。"""
+    rule = condition_text(item.condition, questionnaire, question_numbers(questionnaire))
+    whom = f"{item.label}所在的“{item.in_section}”部分" if item.in_section else item.label
+    change = f"请修改{'、'.join(item.subjects)}" if item.subjects else "请修改前面的回答"
+    return (f"{whom}只在{rule}时回答。按您目前的选择，本题将跳过，您填写的内容不会保存。"
+            f"如需保存，{change}；如确认无误，请再点“{button}”。")
+
+
+def _read(condition: str, numbers: dict[str, int]) -> tuple[list[str], frozenset[str]]:
+    """The questions a condition reads, in questionnaire order, and its references."""
     try:
         references = compile_expression(condition).references
     except ExpressionError:
         references = frozenset()
     read = sorted({ref.split(ROW_SEPARATOR)[0] for ref in references} & numbers.keys(),
                   key=numbers.__getitem__)
+    return read, references
+
+
+def _because(read: list[str], references: frozenset[str], questionnaire: Questionnaire,
+             numbers: dict[str, int], values: Mapping[str, str]) -> str:
+    """"按第 1 题的回答（大型）": the answers the condition reads, as the clerk sees them."""
     if not read:
         return "按问卷的显示条件，"
     subjects = "、".join(f"第 {numbers[name]} 题" for name in read)

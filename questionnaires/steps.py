@@ -4,6 +4,11 @@
 redirect, show the page again with its problems, or submit). It is the same for invitation and
 open links, and for the Litestar handlers and the respondents' ASGI fast path, which must
 never disagree about where a respondent goes.
+
+Without JavaScript a step shows its conditional questions too, so a page may carry answers to
+questions that its own answers skip. Those are never dropped without a word: the step comes
+back naming them ("skipped"), and the page then carries their names in `_skip_ack`, so pressing
+the button again with them confirms (the skipped answers are not stored, as always).
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from typing import Literal
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.flow import possible_sections, section_after, section_before
 from questionnaires.model import Questionnaire
+from questionnaires.skipped import SkippedAnswer, skipped_answers
 
-StepKind = Literal["prev", "next", "errors", "last_notice", "submit"]
+StepKind = Literal["prev", "next", "errors", "last_notice", "skipped", "submit"]
+SKIP_ACK = "_skip_ack"  # the form field: the names of the skipped questions the notice showed
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class StepDecision:
     answers: dict[str, object]
     target: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    skipped: tuple[SkippedAnswer, ...] = ()  # answers this page's answers skip (not confirmed)
 
 
 def offered_next_step(questionnaire: Questionnaire, answers: Mapping[str, object],
@@ -51,16 +59,40 @@ def decide_step(
         previous = section_before(questionnaire, answers, section_id) or section_id
         return StepDecision("prev", section_id, answers, target=previous)
     following = section_after(questionnaire, answers, section_id)
+    skipped = _unconfirmed_skips(questionnaire, answers, submitted, section_id, fields)
     if following is None and not (action == "next" and
                                   offered_next_step(questionnaire, answers, section_id)):
+        if skipped:
+            return StepDecision("skipped", section_id, answers, skipped=skipped)
         # The last step: the submission checks every step, this one included, once.
         return StepDecision("submit", section_id, answers)
     errors = validate_answers(questionnaire, answers, section_id=section_id)
     if errors:
-        return StepDecision("errors", section_id, answers, errors=errors)
+        return StepDecision("errors", section_id, answers, errors=errors, skipped=skipped)
+    if skipped:
+        return StepDecision("skipped", section_id, answers, skipped=skipped)
     if following is not None:
         return StepDecision("next", section_id, answers, target=following)
     return StepDecision("last_notice", section_id, answers)
+
+
+def _unconfirmed_skips(
+    questionnaire: Questionnaire, answers: Mapping[str, object], submitted: Mapping[str, object],
+    section_id: str, fields: Mapping[str, list[str]],
+) -> tuple[SkippedAnswer, ...]:
+    """This page's answers to questions skipped by the answers, unless the page confirmed each
+    of them (`_skip_ack`). Only a page with an answer to a conditional question evaluates the
+    skip logic again: the respondents' usual pages (JavaScript disables hidden questions' fields)
+    cost nothing more."""
+    section = questionnaire.section(section_id)
+    conditional = {question.name for question in section.questions
+                   if (question.relevant or section.relevant) and question.name in submitted}
+    if not conditional:
+        return ()
+    found = tuple(item for item in skipped_answers(questionnaire, answers)
+                  if item.name in conditional)
+    confirmed = set(" ".join(fields.get(SKIP_ACK) or ()).split())
+    return () if {item.name for item in found} <= confirmed else found
 
 
 def problems_on_page(

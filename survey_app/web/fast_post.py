@@ -9,7 +9,8 @@ It decides with the same function as the Litestar handler (questionnaires.steps.
 sends the same headers and access log line (tests/web/test_fast_path.py compares the two).
 
 Everything else goes on to Litestar with the body replayed, decided BEFORE anything is written:
-a CSRF failure, a refused link, a page with problems, the last-step notice, an unexpected form.
+a CSRF failure, a refused link, a page with problems, the last-step notice, the notice naming
+answers that the page's own answers skip (questionnaires.steps), an unexpected form.
 A submission that the database refuses (a replay, a conflict) goes on to Litestar too, which
 finds the link used and answers as it always has.
 """

@@ -16,7 +16,8 @@ from tests.e2e.test_respondent import (
     fill_section,
     press,
 )
-from tests.support.campaigns import open_campaign
+from tests.e2e.test_respondent_skipped import answer_no_with_skipped
+from tests.support.campaigns import open_campaign, skipping_campaign
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +75,20 @@ async def test_link_refusals_and_open_link_have_no_violations(site: Site) -> Non
     await page.goto(f"/s/{campaign.tokens[1]}")
     await expect(page.locator("h1")).to_have_text("调查已结束")
     await assert_accessible(page, "closed link")
+
+
+async def test_the_skipped_answers_notice_has_no_violations(site: Site) -> None:
+    """The notice a page without JavaScript gets (axe needs scripts: survey.js is kept out)."""
+    campaign = await skipping_campaign()
+    page = await site.phone()
+    await page.route("**/static/js/survey.*", lambda route: route.abort())
+    await page.goto(f"/s/{campaign.tokens[0]}")
+    await expect(page.locator("#q-q10 .skip-rule")).to_be_visible()
+    await assert_accessible(page, "step with written skip rules")
+    await answer_no_with_skipped(page)
+    await press(page)
+    await expect(page.locator("#skipped")).to_be_focused()
+    await assert_accessible(page, "step with the skipped-answers notice")
 
 
 async def test_the_check_finds_what_the_old_pages_had(site: Site) -> None:

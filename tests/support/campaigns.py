@@ -92,6 +92,12 @@ async def branching_campaign(invitations: int = 3) -> OpenCampaign:
     return await campaign_from_yaml(BRANCHING, invitations)
 
 
+async def skipping_campaign(invitations: int = 3) -> OpenCampaign:
+    """A campaign whose questions 2 and 3 (page 1) and 5 (page 2) are asked only for 是 on the
+    question before them: without JavaScript they show, and may be answered, regardless."""
+    return await campaign_from_yaml(SKIPPING, invitations)
+
+
 async def campaign_from_yaml(template: str, invitations: int = 3) -> OpenCampaign:
     """An open campaign on a questionnaire written in YAML (`{suffix}` makes its id unique)."""
     from survey_app.services.questionnaires import create_questionnaire, parse_text, publish
@@ -111,3 +117,27 @@ async def campaign_from_yaml(template: str, invitations: int = 3) -> OpenCampaig
           for t in tokens]
     )
     return OpenCampaign(rows[0]["id"], version_id, questionnaire, tokens, open_token)
+
+
+SKIPPING = """
+id: skipping-{suffix}
+title: 跳答问卷
+sections:
+  - id: p1
+    title: 行政审批
+    questions:
+      - {{name: q6, type: single_choice, label: 近一年是否到区行政审批局办过事, required: true,
+         options: [{{value: "yes", label: 是}}, {{value: "no", label: 否}}]}}
+      - {{name: q7, type: rating, label: 您对办事效率是否满意, unit: U03, dimension: 服务效率,
+         relevant: "${{q6}} = 'yes'"}}
+      - {{name: q10, type: textarea, label: 您对区行政审批局有什么意见和建议,
+         relevant: "${{q6}} = 'yes'"}}
+  - id: p2
+    title: 其他
+    questions:
+      - {{name: q20, type: single_choice, label: 是否愿意留下联系方式, required: true,
+         options: [{{value: "yes", label: 是}}, {{value: "no", label: 否}}]}}
+      - {{name: q21, type: text, label: 联系方式, relevant: "${{q20}} = 'yes'"}}
+"""
+
+OPINION = "窗口排队太久，材料反复要求补交"

@@ -3,7 +3,7 @@
 import textwrap
 
 from questionnaires.definition import parse_definition
-from questionnaires.skipped import skipped_answers
+from questionnaires.skipped import respondent_notice, skipped_answers
 
 FORM = parse_definition(textwrap.dedent("""
     id: skips
@@ -45,3 +45,31 @@ def test_a_matrix_row_condition_shows_the_row_answers() -> None:
     found = skipped_answers(FORM, {"rows": {"r1": 4, "r2": 5}, "low": "态度差"})
     assert [item.message for item in found] == [
         "第 6 题：按第 5 题的回答（态度：满意）本题应跳过，但填写了内容"]
+
+
+SECTIONED = parse_definition(textwrap.dedent("""
+    id: sectioned
+    title: 分部分
+    sections:
+      - id: a
+        title: 一
+        questions:
+          - {name: used, type: single_choice, label: 是否办过事,
+             options: [{value: "yes", label: 是}, {value: "no", label: 否}]}
+      - id: b
+        title: 办事体验
+        relevant: "${used} = 'yes'"
+        questions:
+          - {name: opinion, type: textarea, label: 意见}
+"""), "yaml")
+
+
+def test_the_respondent_reads_the_rule_and_what_to_do() -> None:
+    found = skipped_answers(FORM, {"ways": ["web"], "hall_wait": 45})
+    assert respondent_notice(found[0], FORM, "下一页") == (
+        "第 2 题只在第 1 题选了“大厅”时回答。按您目前的选择，本题将跳过，"
+        "您填写的内容不会保存。如需保存，请修改第 1 题；如确认无误，请再点“下一页”。")
+    found = skipped_answers(SECTIONED, {"used": "no", "opinion": "排队久"})
+    assert respondent_notice(found[0], SECTIONED, "提交问卷") == (
+        "第 2 题所在的“办事体验”部分只在第 1 题选“是”时回答。按您目前的选择，本题将跳过，"
+        "您填写的内容不会保存。如需保存，请修改第 1 题；如确认无误，请再点“提交问卷”。")

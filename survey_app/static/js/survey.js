@@ -25,6 +25,7 @@
  *     page or a later one (as questionnaires/flow.possible_sections, given the live answers).
  *     a submit button with formnovalidate (e.g. "上一页") skips the checks.
  *   </form>
+ * <html> gets class "js" (CSS then hides the written skip rules, .skip-rule).
  * Hidden sections/questions get the `hidden` attribute and their inputs `disabled` (so they
  * are neither submitted nor autosaved); containers with a problem get class "has-error".
  * AST: the JSON of questionnaires.expressions.expression_to_json, evaluated with XPath rules.
@@ -362,7 +363,12 @@
     refresh();
   }
 
-  const start = () => document.querySelectorAll('form[data-survey]').forEach(setup);
+  const start = () => {
+    // Skip logic runs here, so the written skip rules (for pages without JavaScript) go: CSS
+    // hides .skip-rule under html.js.
+    document.documentElement.classList.add('js');
+    document.querySelectorAll('form[data-survey]').forEach(setup);
+  };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();

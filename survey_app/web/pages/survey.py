@@ -33,7 +33,8 @@ from questionnaires.flow import (
     visible_sections,
 )
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION, Questionnaire
-from questionnaires.paper import question_numbers
+from questionnaires.paper import condition_text, never_shown, question_numbers
+from questionnaires.skipped import SkippedAnswer, respondent_notice
 from questionnaires.steps import decide_step, problems_on_page
 from survey_app.services import submissions
 from survey_app.services.submissions import LinkState, SubmissionRefused
@@ -88,11 +89,18 @@ def step_context(
     who sees this step of this version with these flags (first, last, intro, restored)."""
     section = questionnaire.section(section_id)
     is_first, is_last, show_intro, restored = flags
+    numbers = question_numbers(questionnaire)
     return dict(
         user=None, path="", questionnaire=questionnaire, campaign_name=campaign_name,
         section=section, section_attrs=section_attributes(section),
         question_attrs={q.name: question_attributes(q) for q in section.questions},
-        numbers=question_numbers(questionnaire), error_items=[],
+        numbers=numbers, error_items=[], skipped_items=[], skip_ack="",
+        # Each condition as an instruction, as on paper: without JavaScript every question of
+        # the step shows (survey.js hides irrelevant ones and, via CSS, these instructions).
+        skip_rules={q.name: condition_text(q.relevant, questionnaire, numbers)
+                    for q in section.questions if q.relevant and not never_shown(q.relevant)},
+        section_rule=condition_text(section.relevant, questionnaire, numbers)
+        if not never_shown(section.relevant) else "",
         is_first=is_first, is_last=is_last, show_intro=show_intro, restored=restored,
         nav_attrs=later_attributes(questionnaire, section_id), last_notice=False,
         scale=SATISFACTION_SCALE, unknown_option=UNKNOWN_OPTION, open_intro=open_intro,
@@ -188,15 +196,18 @@ def _render_step(
     restored: bool = False,
     open_intro: str = "",
     last_notice: bool = False,
+    skipped: tuple[SkippedAnswer, ...] = (),
 ) -> Response | Template:
     """A step of the questionnaire: from the page cache, or rendered when errors are shown.
     `open_intro` replaces the questionnaire's intro on open links (/o/…).
     `last_notice`: 下一页 was pressed but no later step is visible after all: the same step
     again with the submit button and a notice (rendered per request, like errors).
+    `skipped`: answers this page's answers skip, named in a notice that the page confirms by
+    posting their names again (rendered per request, like errors).
     (GET pages normally come through web/fast_path.py; this serves the rest.)"""
     request_values = new_request_values(_csrf_token(request), submission_id, started)
     gzipped = "gzip" in request.headers.get("accept-encoding", "")
-    body = None if errors or last_notice else cached_step_body(
+    body = None if errors or last_notice or skipped else cached_step_body(
         request.app.template_engine.engine, state, section_id,  # type: ignore[union-attr]
         answers, request_values, gzipped, restored, open_intro)
     if body is None:
@@ -207,7 +218,11 @@ def _render_step(
             page_values = {**page_values, "total": page_values["position"]}
         context = step_context(questionnaire, state.context.campaign_name, section_id, flags,
                                open_intro)
+        button = "提交问卷" if flags[1] else "下一页"
         context.update(
+            skipped_items=[(f"q-{item.name}", respondent_notice(item, questionnaire, button))
+                           for item in skipped],
+            skip_ack=" ".join(item.name for item in skipped),
             form_attrs=form_attributes(questionnaire, answers), view=AnswerView(answers, errors),
             error_items=_error_items(questionnaire, errors or {}),
             position=page_values["position"], total=page_values["total"],
@@ -332,7 +347,7 @@ async def survey_submit(request: Request, token: FromPath[str]) -> Response | Te
         return _render_step(request, state, section_id, answers, decision.errors or None,
                             400 if decision.errors else 200, started=started,
                             submission_id=submission_id or None,
-                            last_notice=decision.kind == "last_notice")
+                            last_notice=decision.kind == "last_notice", skipped=decision.skipped)
     try:
         receipt = await submissions.submit_invitation_response(
             token, submission_id, answers, started_at=parse_started(started), state=state

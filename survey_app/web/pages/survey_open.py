@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
+from questionnaires.skipped import SkippedAnswer
 from questionnaires.steps import decide_step, problems_on_page
 from survey_app.services import open_links, submissions
 from survey_app.services.rate_limits import SharedRateLimiter
@@ -57,9 +58,10 @@ def _with_cookie(request: Request, response: Response, fresh: str | None) -> Res
 
 def _step(request: Request, state: LinkState, section_id: str, answers: dict[str, Any],
           errors: dict[str, str] | None = None, status_code: int = 200,
-          submission_id: str | None = None, last_notice: bool = False) -> Response | Template:
+          submission_id: str | None = None, last_notice: bool = False,
+          skipped: tuple[SkippedAnswer, ...] = ()) -> Response | Template:
     return _render_step(request, state, section_id, answers, errors, status_code,
-                        submission_id=submission_id, last_notice=last_notice,
+                        submission_id=submission_id, last_notice=last_notice, skipped=skipped,
                         open_intro=OPEN_INTRO.format(campaign=state.context.campaign_name))
 
 
@@ -172,7 +174,8 @@ async def open_submit(request: Request, token: FromPath[str]) -> Response:
                                            decision.errors or None,
                                            400 if decision.errors else 200,
                                            submission_id=submission_id or None,
-                                           last_notice=decision.kind == "last_notice"), fresh)
+                                           last_notice=decision.kind == "last_notice",
+                                           skipped=decision.skipped), fresh)
     return _with_cookie(request, await _final(request, state, hashed, submission_id, answers,
                                               section_id), fresh)
 
