@@ -12,25 +12,19 @@ from survey_app.db.tables import Answer, Invitation, Response
 from survey_app.demo.answers import simulate_answers
 from survey_app.services.submissions import Receipt, SubmissionRefused, submit_invitation_response
 from tests.conftest import csrf_from
-from tests.support.campaigns import form_fields, open_campaign, post_fields
+from tests.support.campaigns import form_fields, hidden_value, open_campaign, post_fields
 
 RECEIPT = re.compile(r"回执编号：<b>([^<]+)</b>")
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, name
-    return match.group(1)
 
 
 async def _final_form(phone: httpx.AsyncClient, token: str, questionnaire, answers) -> list:  # type: ignore[no-untyped-def]
     """Walk every section but the last; return the last section's form, ready to submit."""
     page = await phone.get(f"/s/{token}")
     for _ in range(len(questionnaire.sections) + 1):
-        section = _hidden(page.text, "_section")
+        section = hidden_value(page.text, "_section")
         data = [("_csrf_token", csrf_from(page.text)), ("_section", section),
-                ("_submission_id", _hidden(page.text, "_submission_id")),
-                ("_started", _hidden(page.text, "_started"))]
+                ("_submission_id", hidden_value(page.text, "_submission_id")),
+                ("_started", hidden_value(page.text, "_started"))]
         data += form_fields(questionnaire, answers, section)
         if 'value="submit"' in page.text:
             return [*data, ("_action", "submit")]

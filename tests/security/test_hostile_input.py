@@ -23,19 +23,13 @@ from survey_app.db.tables import Campaign, Draft, Invitation, Opinion, Response
 from survey_app.demo.answers import simulate_answers
 from survey_app.services.questionnaires import create_questionnaire, publish
 from tests.conftest import csrf_from
-from tests.support.campaigns import form_fields, open_campaign, post_fields
+from tests.support.campaigns import form_fields, hidden_value, open_campaign, post_fields
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 RTL = "\u202e\u200f"  # right-to-left override and mark: "Trojan Source" style text
 EMOJI = "👍🏻👨‍👩‍👧"
 CONTROL = "\x00\x07\x1b"
 LONG_LIMIT = 10_000
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, name
-    return match.group(1)
 
 
 async def _long_text_campaign() -> tuple[Questionnaire, str]:
@@ -61,9 +55,9 @@ async def _long_text_campaign() -> tuple[Questionnaire, str]:
 async def _walk_to_last(client, token: str, questionnaire: Questionnaire, answers: dict) -> str:  # type: ignore[no-untyped-def]
     page = await client.get(f"/s/{token}")
     while 'value="submit"' not in page.text:
-        section = _hidden(page.text, "_section")
+        section = hidden_value(page.text, "_section")
         data = [("_csrf_token", csrf_from(page.text)), ("_section", section), ("_action", "next"),
-                ("_submission_id", _hidden(page.text, "_submission_id"))]
+                ("_submission_id", hidden_value(page.text, "_submission_id"))]
         moved = await post_fields(client, f"/s/{token}",
                                   data + form_fields(questionnaire, answers, section))
         assert moved.status_code in (302, 303), moved.text[:300]
@@ -73,11 +67,11 @@ async def _walk_to_last(client, token: str, questionnaire: Questionnaire, answer
 
 async def _submit_last(client, token: str, page: str, questionnaire, answers: dict,  # type: ignore[no-untyped-def]
                        opinion: str) -> httpx.Response:
-    section = _hidden(page, "_section")
+    section = hidden_value(page, "_section")
     fields = [(k, v) for k, v in form_fields(questionnaire, answers, section)
               if k != "general_opinion"]
     data = [("_csrf_token", csrf_from(page)), ("_section", section), ("_action", "submit"),
-            ("_submission_id", _hidden(page, "_submission_id")), ("general_opinion", opinion),
+            ("_submission_id", hidden_value(page, "_submission_id")), ("general_opinion", opinion),
             *fields]
     return await post_fields(client, f"/s/{token}", data)
 
@@ -121,7 +115,7 @@ async def test_markup_rtl_emoji_and_control_characters_in_a_draft(client, db) ->
     hostile = f"{SCRIPT}{RTL}{EMOJI}{CONTROL}办事难"
     response = await post_fields(client, f"/s/{token}", [
         ("_csrf_token", csrf_from(page)), ("_section", "overall"), ("_action", "prev"),
-        ("_submission_id", _hidden(page, "_submission_id")), ("general_opinion", hostile)])
+        ("_submission_id", hidden_value(page, "_submission_id")), ("general_opinion", hostile)])
     assert response.status_code in (302, 303)
     draft = await Draft.select(Draft.answers).first()
     assert draft is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,23 @@ async def post_fields(client, url: str, fields: list, **kwargs):  # type: ignore
         headers={"content-type": "application/x-www-form-urlencoded", **kwargs.pop("headers", {})},
         **kwargs,
     )
+
+
+def hidden_value(html: str, name: str) -> str:
+    """The value of a page's hidden field (the step, the submission id, an acknowledgement)."""
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, name
+    return match.group(1)
+
+
+def step_fields(page: str, action: str, *pairs: tuple[str, str], **answers: str) -> list[tuple[str, str]]:
+    """What a respondent's browser posts from this step: its CSRF token, step and submission id,
+    the button pressed, then the answers (pairs may repeat a name, as multiple choices do)."""
+    from tests.conftest import csrf_from
+
+    return [("_csrf_token", csrf_from(page)), ("_section", hidden_value(page, "_section")),
+            ("_submission_id", hidden_value(page, "_submission_id")), ("_action", action),
+            *pairs, *answers.items()]
 
 
 BRANCHING = """

@@ -10,7 +10,7 @@ from survey_app.db.queries import audit
 from survey_app.db.tables import Invitation, Opinion, Response
 from survey_app.services.audit_labels import detail_text
 from tests.conftest import csrf_from, login
-from tests.support.campaigns import campaign_from_yaml, post_fields
+from tests.support.campaigns import campaign_from_yaml, hidden_value, post_fields
 
 SKIPPING = """
 id: entry-skip-{suffix}
@@ -44,15 +44,9 @@ async def _setup(client, make_user) -> str:  # type: ignore[no-untyped-def]
     return f"/entry/{campaign.campaign_id}/invitations/{invitation['id']}"
 
 
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, name
-    return match.group(1)
-
-
 async def _post(client, url: str, page: str, fields: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
     return await post_fields(client, url, [
-        ("_csrf_token", csrf_from(page)), ("_submission_id", _hidden(page, "_submission_id")),
+        ("_csrf_token", csrf_from(page)), ("_submission_id", hidden_value(page, "_submission_id")),
         ("_channel", "paper"), *fields])
 
 
@@ -75,7 +69,7 @@ async def test_an_answer_the_conditions_skip_sends_the_form_back_with_everything
     assert re.search(r'value="yes"[^>]* checked', text)
     assert CONFIRM in text
     # The same submission id: the clerk's next save is the same paper form.
-    assert _hidden(text, "_submission_id") == _hidden(form.text, "_submission_id")
+    assert hidden_value(text, "_submission_id") == hidden_value(form.text, "_submission_id")
 
 
 async def test_correcting_the_earlier_answer_stores_the_opinion(client, make_user) -> None:

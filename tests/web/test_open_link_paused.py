@@ -9,7 +9,7 @@ import re
 
 from survey_app.db.tables import Campaign, OpenDraft, Response
 from tests.conftest import csrf_from
-from tests.support.campaigns import campaign_from_yaml, post_fields
+from tests.support.campaigns import campaign_from_yaml, hidden_value, post_fields, step_fields
 
 PAGED = """
 id: paged-{suffix}
@@ -36,17 +36,6 @@ sections:
 SUGGESTION = "希望窗口延长午间服务时间，周末也能办理"
 
 
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, name
-    return match.group(1)
-
-
-def _fields(page: str, action: str, *answers: tuple[str, str]) -> list[tuple[str, str]]:
-    return [("_csrf_token", csrf_from(page)), ("_section", _hidden(page, "_section")),
-            ("_submission_id", _hidden(page, "_submission_id")), ("_action", action), *answers]
-
-
 async def _pause(campaign_id: int, paused: bool) -> None:
     await Campaign.update({Campaign.open_link_paused: paused}).where(Campaign.id == campaign_id)
 
@@ -55,13 +44,13 @@ async def test_a_page_posted_while_the_link_is_paused_is_kept(client, db) -> Non
     campaign = await campaign_from_yaml(PAGED)
     link = f"/o/{campaign.open_token}"
     first = await client.get(link)
-    moved = await post_fields(client, link, _fields(first.text, "next", ("q1", "yes")),
+    moved = await post_fields(client, link, step_fields(first.text, "next", ("q1", "yes")),
                               follow_redirects=True)
-    assert _hidden(moved.text, "_section") == "p2"
+    assert hidden_value(moved.text, "_section") == "p2"
 
     await _pause(campaign.campaign_id, True)
     # q_code "zzz" is not an option: left out of the draft like any draft check would.
-    posted = await post_fields(client, link, _fields(
+    posted = await post_fields(client, link, step_fields(
         moved.text, "next", ("q2", "yes"), ("suggestion", SUGGESTION), ("q_code", "zzz")))
     assert posted.status_code == 410
     assert "暂停使用" in posted.text
@@ -77,7 +66,7 @@ async def test_a_page_posted_while_the_link_is_paused_is_kept(client, db) -> Non
     await _pause(campaign.campaign_id, False)
     resumed = await client.get(link)
     assert resumed.status_code == 200
-    assert _hidden(resumed.text, "_section") == "p2"
+    assert hidden_value(resumed.text, "_section") == "p2"
     assert SUGGESTION in resumed.text
     assert re.search(r'name="q2" value="yes"[^>]*checked', resumed.text)
     assert not re.search(r'name="q_code" value="[ab]"[^>]*checked', resumed.text)
@@ -89,7 +78,7 @@ async def test_a_submit_posted_while_paused_is_kept_and_not_submitted(client, db
     link = f"/o/{campaign.open_token}"
     first = await client.get(link)
     await _pause(campaign.campaign_id, True)
-    posted = await post_fields(client, link, _fields(first.text, "submit", ("q1", "no")))
+    posted = await post_fields(client, link, step_fields(first.text, "submit", ("q1", "no")))
     assert posted.status_code == 410 and "您已填写的内容已保存" in posted.text
     assert await Response.count() == 0
     await _pause(campaign.campaign_id, False)

@@ -8,15 +8,9 @@ from questionnaires.flow import visible_sections
 from survey_app.db.tables import Answer, Campaign, Draft, Invitation, Opinion, Response
 from survey_app.demo.answers import simulate_answers
 from tests.conftest import csrf_from
-from tests.support.campaigns import form_fields, open_campaign, post_fields
+from tests.support.campaigns import form_fields, hidden_value, open_campaign, post_fields
 
 PHONE_OPINION = "审批材料太多了，跑了三次，有事请打13912345678联系我"
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, name
-    return match.group(1)
 
 
 async def _walk(client, token, questionnaire, answers):
@@ -24,10 +18,10 @@ async def _walk(client, token, questionnaire, answers):
     page = await client.get(f"/s/{token}")
     assert page.status_code == 200
     for _ in range(len(questionnaire.sections) + 1):
-        section = _hidden(page.text, "_section")
+        section = hidden_value(page.text, "_section")
         data = [("_csrf_token", csrf_from(page.text)), ("_section", section),
-                ("_submission_id", _hidden(page.text, "_submission_id")),
-                ("_started", _hidden(page.text, "_started"))]
+                ("_submission_id", hidden_value(page.text, "_submission_id")),
+                ("_started", hidden_value(page.text, "_started"))]
         data += form_fields(questionnaire, answers, section)
         last = 'value="submit"' in page.text
         data.append(("_action", "submit" if last else "next"))
@@ -125,7 +119,7 @@ async def test_error_summary_takes_focus_and_links_each_question(client, db) -> 
     page = await client.get(f"/s/{campaign.tokens[0]}")
     response = await client.post(f"/s/{campaign.tokens[0]}", data={
         "_csrf_token": csrf_from(page.text), "_section": "basic", "_action": "next",
-        "_submission_id": _hidden(page.text, "_submission_id")})
+        "_submission_id": hidden_value(page.text, "_submission_id")})
     assert response.status_code == 400
     summary = re.search(r'<div class="alert error summary" id="errors"[^>]*>', response.text)
     assert summary and "autofocus" in summary.group(0) and 'tabindex="-1"' in summary.group(0)
@@ -154,7 +148,7 @@ async def test_missing_required_answer_stays_on_step_with_message(client, db) ->
     page = await client.get(f"/s/{campaign.tokens[0]}")
     response = await client.post(f"/s/{campaign.tokens[0]}", data={
         "_csrf_token": csrf_from(page.text), "_section": "basic", "_action": "next",
-        "_submission_id": _hidden(page.text, "_submission_id"), "industry": "manufacturing"})
+        "_submission_id": hidden_value(page.text, "_submission_id"), "industry": "manufacturing"})
     assert response.status_code == 400
     assert "此题为必答题" in response.text
     assert 'value="manufacturing" checked' in response.text  # nothing typed is lost
@@ -167,7 +161,7 @@ async def test_draft_resumes_on_another_device(client, app, db) -> None:
     answers = _enterprise_answers(campaign.questionnaire)
     page = await client.get(f"/s/{campaign.tokens[0]}")
     data = [("_csrf_token", csrf_from(page.text)), ("_section", "basic"), ("_action", "next"),
-            ("_submission_id", _hidden(page.text, "_submission_id"))]
+            ("_submission_id", hidden_value(page.text, "_submission_id"))]
     data += form_fields(campaign.questionnaire, answers, "basic")
     moved = await post_fields(client, f"/s/{campaign.tokens[0]}", data)
     assert moved.status_code in (302, 303)
@@ -201,7 +195,7 @@ async def test_open_link_accepts_one_response_per_device(client, db) -> None:
     page = await client.get(f"/o/{campaign.open_token}")
     assert page.status_code == 200
     fields = [("_csrf_token", csrf_from(page.text)),
-              ("_submission_id", _hidden(page.text, "_submission_id"))]
+              ("_submission_id", hidden_value(page.text, "_submission_id"))]
     for section in campaign.questionnaire.sections:
         fields += form_fields(campaign.questionnaire, answers, section.id)
     first = await post_fields(client, f"/o/{campaign.open_token}", fields)

@@ -9,22 +9,9 @@ import re
 import pytest
 
 from survey_app.db.tables import Campaign, Response
-from tests.conftest import csrf_from
-from tests.support.campaigns import branching_campaign, post_fields
+from tests.support.campaigns import branching_campaign, post_fields, step_fields
 
 CLOSED = "本次调查已经结束"
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, name
-    return match.group(1)
-
-
-def _fields(page: str, action: str, **answers: str) -> list[tuple[str, str]]:
-    return [("_csrf_token", csrf_from(page)), ("_section", _hidden(page, "_section")),
-            ("_submission_id", _hidden(page, "_submission_id")), ("_action", action),
-            *answers.items()]
 
 
 async def _close(campaign_id: int) -> None:
@@ -43,7 +30,7 @@ async def test_a_post_after_the_close_shows_the_closed_notice_first(
     assert page.status_code == 200
     await _close(campaign.campaign_id)
     answers = {"q1": "no"} if answered else {}  # unanswered: the required q1 is missing
-    posted = await post_fields(client, link, _fields(page.text, action, **answers))
+    posted = await post_fields(client, link, step_fields(page.text, action, **answers))
     assert posted.status_code == 410
     assert CLOSED in posted.text
     assert "必答" not in posted.text and "请对" not in posted.text
@@ -56,9 +43,9 @@ async def test_an_acknowledged_submission_replayed_after_the_close_keeps_its_rec
     campaign = await branching_campaign()
     link = f"/s/{campaign.tokens[0]}"
     page = await client.get(link)
-    again = await post_fields(client, link, _fields(page.text, "next", q1="no"))
+    again = await post_fields(client, link, step_fields(page.text, "next", q1="no"))
     assert "这是最后一部分" in again.text
-    fields = _fields(again.text, "submit", q1="no")
+    fields = step_fields(again.text, "submit", q1="no")
     done = await post_fields(client, link, fields)
     receipt = re.search(r"回执编号：<b>([^<]+)</b>", done.text)
     assert receipt is not None

@@ -14,25 +14,16 @@ import re
 import pytest
 
 from survey_app.db.tables import Draft, OpenDraft, Response
-from tests.conftest import csrf_from
-from tests.support.campaigns import OPINION, post_fields, skipping_campaign
+from tests.support.campaigns import OPINION, hidden_value, post_fields, skipping_campaign, step_fields
 
 Q10_NOTICE = ("第 3 题只在第 1 题选“是”时回答。按您目前的选择，本题将跳过，您填写的内容不会保存。"
               "如需保存，请修改第 1 题；如确认无误，请再点“下一页”。")
 
 
-def _hidden(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert match, name
-    return match.group(1)
-
-
 def _fields(page: str, action: str, *answers: tuple[str, str]) -> list[tuple[str, str]]:
-    fields = [("_csrf_token", csrf_from(page)), ("_section", _hidden(page, "_section")),
-              ("_submission_id", _hidden(page, "_submission_id")), ("_action", action)]
     if 'name="_skip_ack"' in page:  # the acknowledgement the notice page carries
-        fields.append(("_skip_ack", _hidden(page, "_skip_ack")))
-    return [*fields, *answers]
+        return step_fields(page, action, ("_skip_ack", hidden_value(page, "_skip_ack")), *answers)
+    return step_fields(page, action, *answers)
 
 
 async def _draft(link: str) -> dict[str, object]:
@@ -64,13 +55,13 @@ async def test_skipped_answers_bring_the_step_back_with_a_notice(client, link) -
     text = html_lib.unescape(again.text)
     assert 'id="skipped"' in again.text and Q10_NOTICE in text
     assert "第 2 题只在第 1 题选“是”时回答" in text
-    assert _hidden(again.text, "_section") == "p1"
-    assert _hidden(again.text, "_skip_ack") == "q7 q10"
+    assert hidden_value(again.text, "_section") == "p1"
+    assert hidden_value(again.text, "_skip_ack") == "q7 q10"
     # everything typed is on the page again, the skipped answers included
     assert re.search(r'value="no"[^>]* checked', again.text)
     assert re.search(r'name="q7" value="4"[^>]* checked', again.text)
     assert f">{OPINION}</textarea>" in again.text
-    assert _hidden(again.text, "_submission_id") == _hidden(first.text, "_submission_id")
+    assert hidden_value(again.text, "_submission_id") == hidden_value(first.text, "_submission_id")
 
     # 下一页 again, the same answers: confirmed, the next step, the skipped answers not kept
     moved = await post_fields(client, link, _fields(again.text, "next", ("q6", "no"), ("q7", "4"),
@@ -95,11 +86,11 @@ async def test_a_newly_skipped_answer_asks_again(client, link) -> None:
     """The acknowledgement covers the questions it named, not one answered afterwards."""
     first = await client.get(link)
     again = await post_fields(client, link, _fields(first.text, "next", ("q6", "no"), ("q7", "4")))
-    assert _hidden(again.text, "_skip_ack") == "q7"
+    assert hidden_value(again.text, "_skip_ack") == "q7"
     third = await post_fields(client, link, _fields(again.text, "next", ("q6", "no"), ("q7", "4"),
                                                     ("q10", OPINION)))
     assert third.status_code == 200 and 'id="skipped"' in third.text
-    assert _hidden(third.text, "_skip_ack") == "q7 q10"
+    assert hidden_value(third.text, "_skip_ack") == "q7 q10"
 
 
 async def test_a_normal_page_moves_on_at_once(client, link) -> None:
@@ -115,7 +106,7 @@ async def test_the_final_submit_asks_too(client, link) -> None:
     first = await client.get(link)
     moved = await post_fields(client, link, _fields(first.text, "next", ("q6", "no")))
     last = await client.get(moved.headers["location"])
-    assert _hidden(last.text, "_section") == "p2"
+    assert hidden_value(last.text, "_section") == "p2"
     again = await post_fields(client, link, _fields(last.text, "submit", ("q20", "no"),
                                                     ("q21", "13800000000")))
     assert again.status_code == 200 and await Response.count() == 0

@@ -7,7 +7,7 @@ import re
 
 from survey_app.db.tables import Response
 from tests.conftest import csrf_from
-from tests.support.campaigns import campaign_from_yaml, post_fields
+from tests.support.campaigns import campaign_from_yaml, hidden_value, post_fields
 
 LONG_TEXT = """
 id: long-text-{suffix}
@@ -19,12 +19,6 @@ sections:
       - {{name: opinion, type: textarea, label: 您还有什么意见和建议？, opinion: true}}
       - {{name: short, type: text, label: 您的行业, max_length: 20}}
 """
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, name
-    return match.group(1)
 
 
 async def test_the_limit_is_shown_and_tied_to_the_field(client, db) -> None:
@@ -44,7 +38,7 @@ async def test_without_javascript_a_longer_text_is_refused_and_kept(client, db) 
     text = "窗口服务需要改进。" * 278  # 2,502 characters
     posted = await post_fields(client, link, [
         ("_csrf_token", csrf_from(page.text)), ("_section", "p1"), ("_action", "submit"),
-        ("_submission_id", _hidden(page.text, "_submission_id")), ("opinion", text)])
+        ("_submission_id", hidden_value(page.text, "_submission_id")), ("opinion", text)])
     assert posted.status_code == 400
     assert "不能超过 2000 个字（现有 2502 个）" in posted.text
     assert text in posted.text  # every character is still in the box
