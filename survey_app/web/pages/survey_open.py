@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
+from questionnaires.answers import coerce_form_answers, validate_answers
 from questionnaires.skipped import SkippedAnswer
 from questionnaires.steps import decide_step, problems_on_page
 from survey_app.services import open_links, submissions
@@ -72,17 +72,15 @@ async def _state(request: Request, token: str, device: str) -> tuple[LinkState, 
 
 
 async def _keep_while_paused(request: Request, state: LinkState, hashed: str,
-                             fields: dict[str, list[str]], section_id: str) -> Response:
+                             fields: dict[str, list[str]]) -> Response:
     """The link was paused while the page was open: whatever was typed on the posted page is
     kept as this device's draft (through the same draft checks as any draft: answers that fail
     them are left out), on the same page, and the notice says so. Nothing is submitted."""
-    questionnaire = state.questionnaire
-    if questionnaire.find_section(section_id) is not None:
-        answers = merge_section_answers(questionnaire, state.draft,
-                                        coerce_form_answers(questionnaire, fields, section_id),
-                                        section_id)
+    merged = await autosaved_answers(request, state)  # the step merged into the draft
+    if merged is not None:
+        section_id, answers = merged
     else:  # the whole questionnaire at once (a page from before paging)
-        answers = {**state.draft, **coerce_form_answers(questionnaire, fields)}
+        answers = {**state.draft, **coerce_form_answers(state.questionnaire, fields)}
         section_id = state.draft_section
     kept = await open_links.save_draft(state, hashed, answers, section_id)
     message = submissions.PAUSED_KEPT_MESSAGE if kept else submissions.PAUSED_MESSAGE
@@ -153,8 +151,8 @@ async def open_submit(request: Request, token: FromPath[str]) -> Response:
         return _refusal_page(request, refusal)
     section_id = str(form.get("_section", ""))
     if state.paused:
-        return _with_cookie(request, await _keep_while_paused(request, state, hashed, fields,
-                                                              section_id), fresh)
+        return _with_cookie(request, await _keep_while_paused(request, state, hashed, fields),
+                            fresh)
     questionnaire = state.questionnaire
     if not section_id:  # the whole questionnaire at once (a page from before paging)
         whole = dict(coerce_form_answers(questionnaire, fields))
