@@ -9,7 +9,7 @@ clerk corrects the earlier answer or confirms that these answers are not stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,6 +64,12 @@ def skipped_answers(
                 condition, tuple(f"第 {numbers[name]} 题" for name in read),
                 section.title if section_hidden else ""))
     return found
+
+
+def all_confirmed(skipped: Sequence[SkippedAnswer], acknowledged: str) -> bool:
+    """Whether the page confirmed every one of these skipped answers (`acknowledged`: the
+    space-separated names it carried); an answer skipped since asks again."""
+    return {item.name for item in skipped} <= set(acknowledged.split())
 
 
 def respondent_notice(item: SkippedAnswer, questionnaire: Questionnaire, button: str) -> str:

@@ -20,7 +20,7 @@ from typing import Literal
 from questionnaires.answers import coerce_form_answers, merge_section_answers, validate_answers
 from questionnaires.flow import possible_sections, section_after, section_before
 from questionnaires.model import Questionnaire
-from questionnaires.skipped import SkippedAnswer, skipped_answers
+from questionnaires.skipped import SkippedAnswer, all_confirmed, skipped_answers
 
 StepKind = Literal["prev", "next", "errors", "last_notice", "skipped", "submit"]
 SKIP_ACK = "_skip_ack"  # the form field: the names of the skipped questions the notice showed
@@ -91,8 +91,7 @@ def _unconfirmed_skips(
         return ()
     found = tuple(item for item in skipped_answers(questionnaire, answers)
                   if item.name in conditional)
-    confirmed = set(" ".join(fields.get(SKIP_ACK) or ()).split())
-    return () if {item.name for item in found} <= confirmed else found
+    return () if all_confirmed(found, " ".join(fields.get(SKIP_ACK) or ())) else found
 
 
 def problems_on_page(

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from questionnaires.answers import coerce_form_answers, relevant_answers, validate_answers
 from questionnaires.model import SATISFACTION_SCALE, UNKNOWN_OPTION
 from questionnaires.paper import condition_text, hidden_items, question_numbers
-from questionnaires.skipped import SkippedAnswer, skipped_answers
+from questionnaires.skipped import SkippedAnswer, all_confirmed, skipped_answers
 from survey_app.roles import ADMIN, DATA_ENTRY
 from survey_app.services import campaign_monitoring, campaigns
 from survey_app.services.submissions import CHANNELS, SubmissionRefused, submit_invitation_response
@@ -124,8 +124,7 @@ async def entry_submit(
     # What the paper says for skipped questions is stored only once the clerk has confirmed
     # exactly these answers away (a later answer to another skipped question asks again).
     skipped = skipped_answers(questionnaire, answers)
-    confirmed = set((form.get("_skip_confirmed") or [""])[0].split())
-    if skipped and not {item.name for item in skipped} <= confirmed:
+    if skipped and not all_confirmed(skipped, (form.get("_skip_confirmed") or [""])[0]):
         problems = validate_answers(questionnaire, relevant_answers(questionnaire, answers))
         return await _form_page(  # type: ignore[return-value]
             request, campaign, invitation, answers=answers,
