@@ -52,7 +52,6 @@ DETAIL_LABELS: dict[str, str] = {
     "campaign": "调查批次", "campaign_ids": "调查批次", "runs": "计算编号", "run": "计算编号",
     "computed": "已计算", "flags": "标记", "inputs_hash": "输入哈希", "rate_percent": "抽样比例",
     "detail": "说明", "held_job": "待确认任务", "problem_rows": "有问题的行数",
-    "open_campaigns": "进行中的调查", "unit_before": "原单位", "draft_campaigns": "未开始的调查",
     "overwrote": "覆盖了别处的修改", "discarded": "确认不保存的跳过题",
 }
 # Coded values of keys that mean the same in every action.
